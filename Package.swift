@@ -1,0 +1,100 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Upcoming features the Hummingbird packages also use: explicit `any`,
+// imports that must be stated where members are used.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "wenzheng",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wenzheng", targets: ["wenzheng"]),
+    ],
+    dependencies: [
+        // `traits: []` keeps swift-configuration out of the build: we read
+        // configuration through swift-argument-parser and the environment.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already in the graph through hummingbird-auth; used directly for
+        // SHA-256 of session tokens.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "WenzhengCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WenzhengStore",
+            dependencies: [
+                "WenzhengCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WenzhengServer",
+            dependencies: [
+                "WenzhengCore",
+                "WenzhengStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "wenzheng",
+            dependencies: [
+                "WenzhengCore",
+                "WenzhengStore",
+                "WenzhengServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WenzhengCoreTests",
+            dependencies: ["WenzhengCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WenzhengStoreTests",
+            dependencies: ["WenzhengStore", "WenzhengCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WenzhengServerTests",
+            dependencies: [
+                "WenzhengServer",
+                "WenzhengStore",
+                "WenzhengCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "wenzhengTests",
+            dependencies: ["WenzhengStore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

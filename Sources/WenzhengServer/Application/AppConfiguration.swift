@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import WenzhengCore
+
+/// Everything `wenzheng serve` can be told. Built by the executable from
+/// its options and environment; tests build one directly.
+public struct AppConfiguration: Sendable {
+    /// Address to listen on. 127.0.0.1 by default: an intranet deployment
+    /// puts a reverse proxy in front or says `--host 0.0.0.0` on purpose.
+    public var host: String
+    /// Port to listen on; 0 asks the system for a free one.
+    public var port: Int
+    /// The Web/ folder: templates, static assets, translations.
+    public var webRoot: String
+    /// Mark the session cookie `Secure`. Set when the server is reached
+    /// over TLS (directly or through a proxy).
+    public var secureCookies: Bool
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int
+    /// How long a staff session lasts from login.
+    public var sessionLifetime: TimeInterval
+    /// bcrypt cost for new password hashes. 12 in production; tests may
+    /// lower it to keep the suite fast.
+    public var passwordHashCost: UInt8
+    /// Failed-login throttling.
+    public var loginThrottle: LoginThrottlePolicy
+    public var logLevel: Logger.Level
+    /// The server's name in logs and the `Server` header.
+    public var serverName: String
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        webRoot: String,
+        secureCookies: Bool = false,
+        maxBodyBytes: Int = 256 * 1024,
+        sessionLifetime: TimeInterval = 12 * 3600,
+        passwordHashCost: UInt8 = PasswordHasher.productionCost,
+        loginThrottle: LoginThrottlePolicy = .standard,
+        logLevel: Logger.Level = .info,
+        serverName: String = "wenzheng"
+    ) {
+        self.host = host
+        self.port = port
+        self.webRoot = webRoot
+        self.secureCookies = secureCookies
+        self.maxBodyBytes = maxBodyBytes
+        self.sessionLifetime = sessionLifetime
+        self.passwordHashCost = passwordHashCost
+        self.loginThrottle = loginThrottle
+        self.logLevel = logLevel
+        self.serverName = serverName
+    }
+}

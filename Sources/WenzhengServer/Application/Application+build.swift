@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import WenzhengCore
+import WenzhengStore
+
+/// Everything the routes need, built once at start.
+public struct AppDependencies: Sendable {
+    public var configuration: AppConfiguration
+    public var database: AppDatabase
+    public var clock: any WallClock
+    public var logger: Logger
+
+    public init(configuration: AppConfiguration, database: AppDatabase, clock: any WallClock = SystemClock(), logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.clock = clock
+        self.logger = logger
+    }
+}
+
+/// Builds the Wenzheng application. `wenzheng serve` runs it; tests call
+/// the same function with a temporary database and port 0.
+///
+/// - Parameter onServerRunning: called with the bound address once the
+///   server listens (the CLI prints the URL to open).
+public func buildApplication(
+    _ dependencies: AppDependencies,
+    onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(dependencies)
+    let configuration = dependencies.configuration
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: configuration.serverName),
+        services: [DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress) },
+        logger: dependencies.logger
+    )
+}
+
+/// The router with every feature mounted. Middleware order, outermost
+/// first: access log, security headers, errors to problems/pages, static
+/// files, body limit, same-origin check, session and CSRF.
+public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<AppRequestContext> {
+    let configuration = dependencies.configuration
+    let database = dependencies.database
+    let clock = dependencies.clock
+    let pages = try await PageRenderer(webRoot: configuration.webRoot)
+    let hasher = PasswordHasher(cost: configuration.passwordHashCost)
+
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware(pages: pages))
+    router.add(
+        middleware: FileMiddleware(
+            URL(fileURLWithPath: configuration.webRoot).appendingPathComponent("static").path,
+            urlBasePath: "/static",
+            // Revalidate with the ETag after an hour: deployments replace
+            // assets in place, without fingerprinted names.
+            cacheControl: .init([(MediaType(type: .any), [.public, .maxAge(3600)])]),
+            logger: dependencies.logger))
+    router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+    router.add(middleware: SameOriginMiddleware())
+    router.add(middleware: SessionMiddleware(database: database, clock: clock))
+
+    HealthController(database: database).addRoutes(to: router)
+    try OpenAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
+    HomeController(pages: pages).addRoutes(to: router)
+    PreferencesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
+    let login = StaffLogin(
+        database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
+        sessionLifetime: configuration.sessionLifetime)
+    AuthController(login: login, database: database, clock: clock, pages: pages, secureCookies: configuration.secureCookies)
+        .addRoutes(to: router)
+    StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
+    return router
+}

@@ -1,0 +1,31 @@
+import HummingbirdBcrypt
+import NIOPosix
+import WenzhengCore
+
+/// bcrypt hashing off the event loops: one hash at cost 12 takes a quarter
+/// of a second of CPU, which must not stall every other request.
+public struct PasswordHasher: Sendable {
+    /// Cost 12: about 250 ms per hash on current hardware, as required.
+    public static let productionCost: UInt8 = 12
+
+    public let cost: UInt8
+    /// A hash of a fixed password, checked against when the username is
+    /// unknown so that a wrong username takes as long as a wrong password
+    /// and response times do not reveal which accounts exist.
+    public let decoyHash: String
+
+    public init(cost: UInt8 = PasswordHasher.productionCost) {
+        self.cost = cost
+        self.decoyHash = Bcrypt.hash("wenzheng-decoy-password", cost: cost)
+    }
+
+    public func hash(_ password: String) async throws -> String {
+        let cost = self.cost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    public func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+}

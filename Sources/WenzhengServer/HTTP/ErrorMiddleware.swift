@@ -1,0 +1,117 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import WenzhengCore
+import WenzhengStore
+
+/// Turns every error into the answer its client can use: RFC 9457 problem
+/// JSON for the API, a readable page (in the reader's language) for the
+/// browser. Unexpected errors are logged with the request id and shown
+/// without internals.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let pages: PageRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, context: context)
+            if Self.wantsJSON(request) {
+                return try problem.response(from: request, context: context)
+            }
+            return try page(for: problem, request: request, context: context)
+        }
+    }
+
+    /// API clients and sockets get JSON; everyone else a page.
+    static func wantsJSON(_ request: Request) -> Bool {
+        let path = request.uri.path
+        if path.hasPrefix("/api/") || path.hasPrefix("/live/") || path == "/healthz" || path == "/readyz" {
+            return true
+        }
+        let accept = request.headers[.accept] ?? ""
+        return accept.contains("json") && !accept.contains("text/html")
+    }
+
+    static func problem(for error: any Error, context: Context) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let failure as ValidationFailure:
+            return .validation(failure)
+        case let fieldError as FieldError:
+            return .validation(fieldError)
+        case let store as StoreError:
+            switch store {
+            case .notFound: return Problem(kind: .notFound, detail: store.description)
+            case .conflict: return Problem(kind: .conflict, detail: store.description)
+            case .invalid(let failure): return .validation(failure)
+            case .newerSchema, .cannotOpen:
+                context.logger.error("storage failure: \(store)")
+                return Problem(kind: .serviceUnavailable, detail: "storage is unavailable")
+            }
+        case is NIOTooManyBytesError:
+            return Problem(kind: .payloadTooLarge)
+        case let http as any HTTPResponseError:
+            return problem(forStatus: http.status, detail: (http as? HTTPError)?.body)
+        default:
+            context.logger.error("unhandled error: \(String(reflecting: error))")
+            return Problem(kind: .internalError, detail: "request \(context.requestID) failed; the error was logged")
+        }
+    }
+
+    static func problem(forStatus status: HTTPResponse.Status, detail: String?) -> Problem {
+        switch status.code {
+        case 400:
+            // Hummingbird's JSON decoding failures arrive as 400 with the
+            // decoder's explanation.
+            return Problem(kind: .malformedJSON, detail: detail ?? "the request body is not valid JSON")
+        case 401: return Problem(kind: .unauthenticated, detail: detail)
+        case 403: return Problem(kind: .forbidden, detail: detail)
+        case 404: return Problem(kind: .notFound, detail: detail ?? "no such resource")
+        case 405: return Problem(kind: .methodNotAllowed, detail: detail)
+        case 413: return Problem(kind: .payloadTooLarge, detail: detail)
+        case 415: return Problem(kind: .unsupportedMediaType, detail: detail)
+        case 429: return Problem(kind: .tooManyRequests, detail: detail)
+        case 500..<600: return Problem(kind: .internalError, detail: detail)
+        default:
+            var problem = Problem(kind: .badRequest, detail: detail)
+            problem.statusCode = status.code
+            problem.title = status.reasonPhrase
+            return problem
+        }
+    }
+
+    private func page(for problem: Problem, request: Request, context: Context) throws -> Response {
+        let language = pages.language(for: request)
+        if problem.statusCode == 401 {
+            // A browser reaching a staff page without a session gets the
+            // login form right there, with the status that says why.
+            var response = try pages.render(
+                "login", titleKey: "login.title",
+                data: ["next": request.uri.description, "notice": pages.translate("login.required", language: language)],
+                status: .unauthorized, request: request, context: context)
+            response.headers.append(contentsOf: problem.headers)
+            return response
+        }
+        let key = "errors.\(problem.statusCode)"
+        var message = pages.translate(key, language: language)
+        if message == key { message = problem.title }
+        var response = try pages.render(
+            "error", titleKey: "errors.title",
+            data: [
+                "status": problem.statusCode,
+                "message": message,
+                "detail": problem.statusCode >= 500 ? "" : (problem.detail ?? ""),
+                "hasFieldErrors": !(problem.errors ?? []).isEmpty,
+                "fieldErrors": (problem.errors ?? []).map { ["field": $0.field, "message": $0.message] },
+                "requestID": context.requestID,
+            ],
+            status: problem.status, request: request, context: context)
+        response.headers.append(contentsOf: problem.headers)
+        return response
+    }
+}

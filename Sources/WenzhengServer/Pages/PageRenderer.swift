@@ -1,0 +1,143 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import WenzhengCore
+import WenzhengStore
+
+/// Interface strings for one language, loaded from Web/i18n/<lang>.json.
+/// The tree is built once at start and never mutated, which is why sharing
+/// it across tasks is safe.
+struct TranslationTable: @unchecked Sendable {
+    let tree: [String: Any]
+
+    /// Looks up a dotted key ("login.failed"); the key itself when missing,
+    /// so a forgotten string is visible rather than blank.
+    func string(_ key: String) -> String {
+        var node: Any? = tree
+        for part in key.split(separator: ".") {
+            node = (node as? [String: Any])?[String(part)]
+        }
+        return node as? String ?? key
+    }
+}
+
+/// Renders server-side pages: Mustache templates from Web/templates inside
+/// the shared layout, with the request's language, the signed-in staff
+/// member and the CSRF token in every page's context. Mustache's `{{…}}`
+/// escapes HTML, so every user-written text is escaped where it is shown;
+/// templates never use the unescaped `{{{…}}}` form for user text.
+public struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+    let translations: [Language: TranslationTable]
+
+    public init(webRoot: String) async throws {
+        let templates = URL(fileURLWithPath: webRoot).appendingPathComponent("templates").path
+        guard FileManager.default.fileExists(atPath: templates) else {
+            throw PageRendererError.missingFolder(templates)
+        }
+        self.library = try await MustacheLibrary(directory: templates)
+        var translations: [Language: TranslationTable] = [:]
+        for language in Language.allCases {
+            let path = URL(fileURLWithPath: webRoot).appendingPathComponent("i18n/\(language.rawValue).json").path
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw PageRendererError.missingFile(path)
+            }
+            guard let tree = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw PageRendererError.invalidTranslations(path)
+            }
+            translations[language] = TranslationTable(tree: tree)
+        }
+        self.translations = translations
+    }
+
+    /// The language a request is served in.
+    public func language(for request: Request) -> Language {
+        Language.negotiate(
+            explicit: request.uri.queryParameters.get("lang"),
+            cookie: request.cookies["lang"]?.value,
+            acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    func translate(_ key: String, language: Language) -> String {
+        translations[language]?.string(key) ?? key
+    }
+
+    /// Renders `template` inside the layout.
+    ///
+    /// - Parameters:
+    ///   - titleKey: translation key of the page title.
+    ///   - data: the page's own values, under `page` in the template.
+    public func render(
+        _ template: String, titleKey: String, data: [String: Any] = [:], status: HTTPResponse.Status = .ok,
+        request: Request, context: AppRequestContext
+    ) throws -> Response {
+        let language = language(for: request)
+        let path = request.uri.path
+        let next = Self.percentEncode(request.uri.description)
+        let other: Language = language == .zh ? .en : .zh
+        let largeText = request.cookies["text"]?.value == "large"
+        var view: [String: Any] = [
+            "lang": language.htmlTag,
+            "t": translations[language]?.tree ?? [:],
+            "title": translate(titleKey, language: language),
+            "path": path,
+            "isHome": path == "/",
+            "otherLanguageName": other == .en ? "English" : "中文",
+            "otherLanguageURL": "/preferences?lang=\(other == .en ? "en" : "zh")&next=\(next)",
+            "largeText": largeText,
+            "textToggleURL": "/preferences?text=\(largeText ? "normal" : "large")&next=\(next)",
+            "page": data,
+        ]
+        if let staff = context.staff {
+            view["staff"] = [
+                "displayName": staff.displayName,
+                "username": staff.username,
+                "role": staff.role.rawValue,
+                "roleName": translate("roles.\(staff.role.rawValue)", language: language),
+                "department": staff.department,
+                "isAdmin": staff.role == .admin,
+            ] as [String: Any]
+            view["csrf"] = staff.csrfToken
+        }
+        guard let html = library.render(view, withTemplate: template) else {
+            throw PageRendererError.missingTemplate(template)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        // Pages can show a signed-in name or a CSRF token: never cache them
+        // in shared caches.
+        headers[.cacheControl] = "no-store"
+        headers[.contentLanguage] = language.htmlTag
+        headers[.vary] = "Cookie, Accept-Language"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: html)))
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
+    }
+}
+
+public enum PageRendererError: Error, CustomStringConvertible {
+    case missingFolder(String)
+    case missingFile(String)
+    case invalidTranslations(String)
+    case missingTemplate(String)
+
+    public var description: String {
+        switch self {
+        case .missingFolder(let path): "web templates folder not found: \(path)"
+        case .missingFile(let path): "missing file: \(path)"
+        case .invalidTranslations(let path): "translations file is not a JSON object: \(path)"
+        case .missingTemplate(let name): "no template named '\(name)'"
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let contentLanguage = Self("Content-Language")!
+    static let requestID = Self("X-Request-Id")!
+    static let csrfToken = Self("X-CSRF-Token")!
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import WenzhengCore
+
+/// A unit of the office: a 处 or 室 that handles letters and whose staff
+/// hold accounts.
+public struct Department: Codable, Sendable, Equatable, Identifiable, SnakeCaseRecord, MutablePersistableRecord {
+    public var id: Int64?
+    public var name: String
+    public var createdAt: Date
+
+    public static let databaseTableName = "department"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// A staff account. Citizens never have one.
+public struct StaffUser: Codable, Sendable, Equatable, Identifiable, SnakeCaseRecord, MutablePersistableRecord {
+    public var id: Int64?
+    public var username: String
+    public var displayName: String
+    public var role: Role
+    public var departmentId: Int64
+    public var passwordHash: String
+    public var passwordChangedAt: Date
+    public var disabledAt: Date?
+    public var createdAt: Date
+
+    public static let databaseTableName = "staff_user"
+    static let department = belongsTo(Department.self)
+
+    public var isDisabled: Bool { disabledAt != nil }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    /// Column names are spelled out: the snake_case coding strategy does
+    /// not apply to `Column(CodingKeys.x)`, which would name `disabledAt`.
+    public enum Columns {
+        public static let username = Column("username")
+        public static let disabledAt = Column("disabled_at")
+    }
+}
+
+/// A staff account as lists and the session show it: without the password
+/// hash, with its department's name.
+public struct StaffUserSummary: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var username: String
+    public var displayName: String
+    public var role: Role
+    public var department: String
+    public var disabled: Bool
+    public var createdAt: Date
+}
+
+/// A signed-in browser or API client.
+struct StaffSessionRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var tokenHash: String
+    var csrfToken: String
+    var userId: Int64
+    var createdAt: Date
+    var expiresAt: Date
+    var revokedAt: Date?
+    var clientAddress: String?
+    var userAgent: String?
+
+    static let databaseTableName = "staff_session"
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    enum Columns {
+        static let tokenHash = Column("token_hash")
+        static let userId = Column("user_id")
+        static let expiresAt = Column("expires_at")
+        static let revokedAt = Column("revoked_at")
+    }
+}
+
+/// Who is behind a request that carried a valid session.
+public struct AuthenticatedStaff: Sendable, Equatable {
+    public var userID: Int64
+    public var username: String
+    public var displayName: String
+    public var role: Role
+    public var departmentID: Int64
+    public var department: String
+    public var csrfToken: String
+    public var sessionExpiresAt: Date
+}
+
+struct LoginFailureRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var username: String
+    var clientAddress: String
+    var failedAt: Date
+
+    static let databaseTableName = "login_failure"
+
+    enum Columns {
+        static let username = Column("username")
+        static let clientAddress = Column("client_address")
+        static let failedAt = Column("failed_at")
+    }
+}

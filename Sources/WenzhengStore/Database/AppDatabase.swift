@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The one door to Wenzheng's storage. It owns the schema (see
+/// `AppDatabase+Migrations.swift`) and exposes intention-named methods, one
+/// transaction each; the HTTP and CLI layers call those and never write SQL.
+///
+/// Every query goes through GRDB's query interface or plain SQL that
+/// PostgreSQL also accepts, so that a second backend can be added behind the
+/// same methods when a deployment outgrows one machine.
+public struct AppDatabase: Sendable {
+    /// Exposed for the query helpers in this module and for tests that need
+    /// to inspect the raw schema.
+    public let writer: any DatabaseWriter
+
+    public var reader: any DatabaseReader { writer }
+
+    /// Opens an existing connection and brings its schema up to date.
+    ///
+    /// - Throws: `StoreError.newerSchema` when the file was written by a newer
+    ///   Wenzheng, rather than migrating it into a state neither version knows.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        let migrator = Self.migrator
+        let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
+        if superseded {
+            let unknown = try writer.read { db in
+                try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+            }
+            throw StoreError.newerSchema(unknownMigrations: unknown)
+        }
+        try migrator.migrate(writer)
+    }
+}
+
+extension AppDatabase {
+    /// Opens (creating if needed) the embedded SQLite database at `path`, in
+    /// WAL mode with `synchronous=FULL`: a letter a citizen was told is
+    /// received must survive a power cut, which NORMAL does not promise.
+    public static func openFile(atPath path: String, logger: Logger? = nil) throws -> AppDatabase {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "cannot create directory \(directory.path): \(Self.describe(error))")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory.path) else {
+            throw StoreError.cannotOpen(path: path, reason: "directory \(directory.path) is not writable")
+        }
+        if FileManager.default.fileExists(atPath: path), !FileManager.default.isWritableFile(atPath: path) {
+            throw StoreError.cannotOpen(path: path, reason: "file is not writable")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: makeConfiguration(logger: logger))
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: describe(error))
+        }
+        do {
+            return try AppDatabase(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: describe(error))
+        }
+    }
+
+    /// A private in-memory database, for unit tests of rules that need storage.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: makeConfiguration(logger: nil)))
+    }
+
+    static func makeConfiguration(logger: Logger?) -> Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        // Writers wait instead of failing with SQLITE_BUSY when the CLI and
+        // the server touch the same file.
+        configuration.busyMode = .timeout(5)
+        configuration.label = "wenzheng"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        if let logger, logger.logLevel <= .trace {
+            configuration.prepareDatabase { db in
+                db.trace { logger.trace("\($0)") }
+            }
+        }
+        return configuration
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "\(error.resultCode)"
+        }
+        if let error = error as? CocoaError, let path = error.filePath {
+            return "\(error.code) at \(path)"
+        }
+        return "\(error)"
+    }
+
+    /// Answers whether the database can serve a read, for `/readyz`.
+    public func ping() async throws {
+        _ = try await reader.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// Moves the WAL's contents into the main file and truncates the WAL, so
+    /// a stopped server leaves one self-contained file behind for backup.
+    public func checkpoint() throws {
+        guard let pool = writer as? DatabasePool else { return }
+        try pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+
+    /// The journal mode and synchronous level in force, for diagnostics.
+    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+        try writer.read { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "unknown"
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            return (mode, synchronous)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import WenzhengCore
+import WenzhengServer
+import WenzhengStore
+
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users",
+        abstract: "Manage staff accounts (admins, moderators, hosts, guests, handlers, reviewers).",
+        subcommands: [Add.self, List.self, Disable.self, Enable.self, ResetPassword.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a staff account. The password is asked for, or read from standard input.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "Login name: a-z, 0-9, '.', '_' or '-'.")
+        var username: String
+
+        @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var role: String
+
+        @Option(help: "Department the account belongs to; created if new.")
+        var department: String = defaultDepartmentName
+
+        @Option(name: .customLong("display-name"), help: "Name shown to others (default: the username).")
+        var displayName: String?
+
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.")
+        var passwordFromStandardInput = false
+
+        func run() async throws {
+            let role: Role
+            do { role = try Role(parsing: self.role) } catch { throw ValidationError(error.message) }
+            do { _ = try StaffAccountRules.normalizedUsername(username) } catch { throw ValidationError(error.message) }
+            let password = try PasswordInput.read(fromStandardInput: passwordFromStandardInput)
+            do { try StaffAccountRules.validatePassword(password) } catch { throw CommandFailure(error.message) }
+            let db = try database.open()
+            let hash = try await PasswordHasher().hash(password)
+            let user = try await reportingFailures {
+                try await db.createStaffUser(
+                    NewStaffUser(
+                        username: username, displayName: displayName ?? username, role: role, department: department,
+                        passwordHash: hash),
+                    actor: .commandLine(osUser: operatingSystemUser), at: Date())
+            }
+            print("created \(user.role.rawValue) '\(user.username)' in \(user.department)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List staff accounts.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "table or json.")
+        var format: OutputFormat = .table
+
+        func run() async throws {
+            let users = try await database.open().staffUsers()
+            switch format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .iso8601
+                print(String(decoding: try encoder.encode(users), as: UTF8.self))
+            case .table:
+                if users.isEmpty {
+                    print("no staff accounts yet; create one with: wenzheng users add NAME --role admin")
+                    return
+                }
+                let rows = users.map { user in
+                    [user.username, user.displayName, user.role.rawValue, user.department, user.disabled ? "disabled" : "active"]
+                }
+                print(renderTable(headers: ["USERNAME", "NAME", "ROLE", "DEPARTMENT", "STATUS"], rows: rows))
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account and end its sessions.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument var username: String
+
+        func run() async throws {
+            let db = try database.open()
+            let user = try await reportingFailures {
+                try await db.disableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
+            }
+            print("disabled '\(user.username)'; their sessions have ended")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-enable a disabled account.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument var username: String
+
+        func run() async throws {
+            let db = try database.open()
+            let user = try await reportingFailures {
+                try await db.enableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
+            }
+            print("enabled '\(user.username)'")
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password", abstract: "Set a new password and end the account's sessions.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument var username: String
+
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.")
+        var passwordFromStandardInput = false
+
+        func run() async throws {
+            let db = try database.open()
+            // Fail on an unknown user before asking for a password.
+            guard try await db.staffUserForLogin(username: username) != nil else {
+                throw CommandFailure("no user '\(username)'")
+            }
+            let password = try PasswordInput.read(fromStandardInput: passwordFromStandardInput)
+            do { try StaffAccountRules.validatePassword(password) } catch { throw CommandFailure(error.message) }
+            let hash = try await PasswordHasher().hash(password)
+            try await reportingFailures {
+                try await db.resetStaffPassword(
+                    username: username, passwordHash: hash, actor: .commandLine(osUser: operatingSystemUser), at: Date())
+            }
+            print("password for '\(username)' changed; their sessions have ended")
+        }
+    }
+}
