@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WenzhengStoreTests",
-            dependencies: ["WenzhengStore", "WenzhengCore"],
+            dependencies: ["WenzhengStore", "WenzhengCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -93,7 +93,9 @@ let package = Package(
         ),
         .testTarget(
             name: "wenzhengTests",
-            dependencies: ["WenzhengStore"],
+            // Depending on the executable makes `swift test` build it; the
+            // tests run it as a separate process, as an operator would.
+            dependencies: ["wenzheng", "WenzhengStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,173 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import WenzhengCore
+import WenzhengServer
+import WenzhengStore
+
+@Suite("HTTP conventions and operations")
+struct FoundationHTTPTests {
+    @Test func healthAndReadiness() async throws {
+        try await TestServer().test { client in
+            let alive = try await client.execute(uri: "/healthz", method: .get)
+            #expect(alive.status == .ok)
+            #expect(alive.text.contains(#""status":"ok""#))
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            #expect(ready.text.contains(#""status":"ready""#))
+        }
+    }
+
+    @Test func unknownAPIRouteIsA404Problem() async throws {
+        try await TestServer().test { client in
+            let response = try await client.execute(uri: "/api/v1/no-such-thing", method: .get)
+            #expect(response.status == .notFound)
+            let problem = try response.problem()
+            #expect(problem.type == "urn:wenzheng:problem:not-found")
+            #expect(problem.status == 404)
+            #expect(response.headers[HTTPField.Name("X-Request-Id")!] != nil)
+        }
+    }
+
+    @Test func unknownPageIsAReadable404Page() async throws {
+        try await TestServer().test { client in
+            let response = try await client.execute(uri: "/no-such-page", method: .get, headers: [.accept: "text/html"])
+            #expect(response.status == .notFound)
+            #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(response.text.contains("页面不存在"))
+        }
+    }
+
+    @Test func malformedJSONIsA400WithTheParseError() async throws {
+        try await TestServer().test { client in
+            let response = try await client.postJSON("/api/v1/session", #"{"username": "a", "#)
+            #expect(response.status == .badRequest)
+            let problem = try response.problem()
+            #expect(problem.type == "urn:wenzheng:problem:malformed-json")
+            #expect(problem.detail?.contains("invalid JSON") == true)
+
+            let wrongType = try await client.postJSON("/api/v1/session", #"{"username": 5, "password": "x"}"#)
+            #expect(wrongType.status == .badRequest)
+            #expect(try wrongType.problem().detail?.contains("`username`") == true)
+        }
+    }
+
+    @Test func nonJSONBodyToTheAPIIs415() async throws {
+        try await TestServer().test { client in
+            let response = try await client.postForm("/api/v1/session", "username=a&password=b")
+            #expect(response.status == .unsupportedMediaType)
+            #expect(try response.problem().type == "urn:wenzheng:problem:unsupported-media-type")
+        }
+    }
+
+    @Test func oversizedBodyIs413() async throws {
+        try await TestServer { $0.maxBodyBytes = 1024 }.test { client in
+            let big = #"{"username":""# + String(repeating: "x", count: 4096) + #"","password":"p"}"#
+            let response = try await client.postJSON("/api/v1/session", big)
+            #expect(response.status == .contentTooLarge)
+            #expect(try response.problem().type == "urn:wenzheng:problem:payload-too-large")
+        }
+    }
+
+    @Test func securityHeadersOnEveryResponse() async throws {
+        try await TestServer().test { client in
+            for uri in ["/", "/api/v1/nothing", "/static/css/site.css"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+            }
+        }
+    }
+
+    @Test func staticAssetsHaveETagAndCaching() async throws {
+        try await TestServer().test { client in
+            let first = try await client.execute(uri: "/static/css/site.css", method: .get)
+            #expect(first.status == .ok)
+            #expect(first.headers[.contentType]?.hasPrefix("text/css") == true)
+            #expect(first.headers[.cacheControl]?.contains("max-age=") == true)
+            let etag = try #require(first.headers[.eTag])
+            let second = try await client.execute(uri: "/static/css/site.css", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(second.status == .notModified)
+            let traversal = try await client.execute(uri: "/static/../Package.swift", method: .get)
+            #expect(traversal.status != .ok)
+        }
+    }
+
+    @Test func crossSiteFormPostsAreRefused() async throws {
+        try await TestServer().test { client in
+            let response = try await client.postForm(
+                "/login", "username=a&password=b",
+                headers: [.origin: "https://evil.example", .accept: "application/json"])
+            #expect(response.status == .forbidden)
+            #expect(try response.problem().type == "urn:wenzheng:problem:csrf-failed")
+        }
+    }
+}
+
+@Suite("Pages, language and large text")
+struct PagesTests {
+    @Test func homePageIsChineseByDefault() async throws {
+        try await TestServer().test { client in
+            let response = try await client.execute(uri: "/", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.text.contains(#"<html lang="zh-CN""#))
+            #expect(response.text.contains("欢迎参与问政"))
+            #expect(response.text.contains("近期暂无在线访谈安排"))
+            #expect(response.headers[.cacheControl] == "no-store")
+        }
+    }
+
+    @Test func englishByQueryCookieOrAcceptLanguage() async throws {
+        try await TestServer().test { client in
+            let byQuery = try await client.execute(uri: "/?lang=en", method: .get)
+            #expect(byQuery.text.contains(#"<html lang="en""#))
+            #expect(byQuery.text.contains("Take part in government"))
+            let byCookie = try await client.execute(uri: "/", method: .get, headers: [.cookie: "lang=en"])
+            #expect(byCookie.text.contains("Upcoming online interviews"))
+            let byHeader = try await client.execute(uri: "/", method: .get, headers: [.acceptLanguage: "en-US,en;q=0.9"])
+            #expect(byHeader.text.contains(#"<html lang="en""#))
+            let chinesePreferred = try await client.execute(
+                uri: "/", method: .get, headers: [.acceptLanguage: "en;q=0.5,zh-CN"])
+            #expect(chinesePreferred.text.contains(#"<html lang="zh-CN""#))
+        }
+    }
+
+    @Test func preferencesSetCookiesAndRedirectOnlyLocally() async throws {
+        try await TestServer().test { client in
+            let response = try await client.execute(uri: "/preferences?lang=en&next=/login", method: .get)
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/login")
+            #expect(response.headers[.setCookie]?.contains("lang=en") == true)
+            let large = try await client.execute(uri: "/preferences?text=large&next=//evil.example/", method: .get)
+            #expect(large.headers[.location] == "/")
+            #expect(large.headers[.setCookie]?.contains("text=large") == true)
+            let page = try await client.execute(uri: "/", method: .get, headers: [.cookie: "text=large"])
+            #expect(page.text.contains(#"class="large-text""#))
+            let bad = try await client.execute(uri: "/preferences?lang=fr", method: .get)
+            #expect(bad.status == .badRequest)
+        }
+    }
+
+    @Test func translationFilesHaveTheSameKeys() throws {
+        func keys(_ language: String) throws -> Set<String> {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(webRoot)/i18n/\(language).json"))
+            var result = Set<String>()
+            func walk(_ node: Any, _ prefix: String) {
+                if let object = node as? [String: Any] {
+                    for (key, value) in object { walk(value, prefix.isEmpty ? key : "\(prefix).\(key)") }
+                } else {
+                    result.insert(prefix)
+                }
+            }
+            walk(try JSONSerialization.jsonObject(with: data), "")
+            return result
+        }
+        let chinese = try keys("zh-CN")
+        let english = try keys("en")
+        #expect(chinese.subtracting(english).isEmpty, "missing in en: \(chinese.subtracting(english).sorted())")
+        #expect(english.subtracting(chinese).isEmpty, "missing in zh-CN: \(english.subtracting(chinese).sorted())")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+import WenzhengCore
+import WenzhengServer
+import WenzhengStore
+
+/// The repository's Web/ folder, found from this file's location.
+let webRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Web").path
+
+let testStart = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
+
+/// One application over a fresh temporary SQLite file, with a manual clock
+/// and cheap password hashing (cost 4) so the suite stays fast.
+/// `Router` is a class that is not Sendable; it is complete before any test
+/// request runs and never mutated afterwards.
+struct TestServer: @unchecked Sendable {
+    let directory: URL
+    let database: AppDatabase
+    let clock: ManualClock
+    let router: Router<AppRequestContext>
+    let configuration: AppConfiguration
+
+    static let hasher = PasswordHasher(cost: 4)
+
+    init(configure: (inout AppConfiguration) -> Void = { _ in }) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wenzheng-server-\(UUID().uuidString)")
+        database = try AppDatabase.openFile(atPath: directory.appendingPathComponent("test.sqlite").path)
+        clock = ManualClock(testStart)
+        var configuration = AppConfiguration(port: 0, webRoot: webRoot, passwordHashCost: 4, logLevel: .warning)
+        configure(&configuration)
+        self.configuration = configuration
+        var logger = Logger(label: "wenzheng-test")
+        logger.logLevel = .warning
+        router = try await buildRouter(
+            AppDependencies(configuration: configuration, database: database, clock: clock, logger: logger))
+    }
+
+    /// Runs `body` against the router in process (no sockets).
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await app.test(.router, body)
+    }
+
+    /// Creates a staff account directly in the store.
+    @discardableResult
+    func addStaff(_ username: String, role: Role, password: String = "password-12345", department: String = "办公室") async throws
+        -> StaffUserSummary
+    {
+        try await database.createStaffUser(
+            NewStaffUser(
+                username: username, displayName: username.capitalized, role: role, department: department,
+                passwordHash: try await Self.hasher.hash(password)),
+            actor: .commandLine(osUser: "test"), at: clock.now())
+    }
+}
+
+/// A signed-in API client's credentials.
+struct StaffCredentials: Sendable {
+    var cookie: String
+    var csrfToken: String
+
+    /// Headers for a request made with this session; `csrf` adds the token.
+    func headers(csrf: Bool = false, json: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [.cookie: cookie]
+        if csrf { fields[HTTPField.Name("X-CSRF-Token")!] = csrfToken }
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+}
+
+extension TestClientProtocol {
+    func postJSON(_ uri: String, _ json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return try await execute(uri: uri, method: .post, headers: fields, body: ByteBuffer(string: json))
+    }
+
+    func postForm(_ uri: String, _ form: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        fields[.contentType] = "application/x-www-form-urlencoded"
+        return try await execute(uri: uri, method: .post, headers: fields, body: ByteBuffer(string: form))
+    }
+
+    func logIn(_ username: String, password: String = "password-12345") async throws -> StaffCredentials {
+        let response = try await postJSON("/api/v1/session", #"{"username":"\#(username)","password":"\#(password)"}"#)
+        #expect(response.status == .ok)
+        let session = try JSONDecoder().decode(SessionBody.self, from: Data(buffer: response.body))
+        let cookie = try #require(response.headers[.setCookie]).split(separator: ";")[0]
+        return StaffCredentials(cookie: String(cookie), csrfToken: session.csrfToken)
+    }
+}
+
+struct SessionBody: Decodable {
+    var username: String
+    var role: String
+    var csrfToken: String
+}
+
+struct ProblemBody: Decodable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String?
+    var errors: [FieldErrorBody]?
+
+    struct FieldErrorBody: Decodable {
+        var field: String
+        var code: String
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func problem() throws -> ProblemBody {
+        #expect(headers[.contentType] == "application/problem+json")
+        return try JSONDecoder().decode(ProblemBody.self, from: Data(buffer: body))
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self.init(buffer.readableBytesView)
+    }
+}

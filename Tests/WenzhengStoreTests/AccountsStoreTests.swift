@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+import Testing
+import WenzhengCore
+import WenzhengStore
+
+@Suite("Staff accounts and sessions in the store")
+struct AccountsStoreTests {
+    @Test func createsUsersAndTheirDepartments() async throws {
+        let db = try AppDatabase.inMemory()
+        // Given two accounts in two departments
+        try await db.addUser("Zhang", role: .handler, department: "法律援助处")
+        try await db.addUser("li", role: .admin)
+        // Then they are listed by department, usernames normalised
+        let users = try await db.staffUsers()
+        #expect(users.map(\.username) == ["zhang", "li"] || users.map(\.username) == ["li", "zhang"])
+        #expect(Set(users.map(\.department)) == ["法律援助处", "办公室"])
+        #expect(users.first { $0.username == "zhang" }?.role == .handler)
+    }
+
+    @Test func duplicateUsernameIsAConflictAndSavesNothing() async throws {
+        let db = try AppDatabase.inMemory()
+        try await db.addUser("li")
+        await #expect(throws: StoreError.conflict("username 'li' is already taken")) {
+            try await db.addUser("LI", department: "新部门")
+        }
+        // The would-be department was not created either.
+        let departments = try await db.reader.read { db in try String.fetchAll(db, sql: "SELECT name FROM department") }
+        #expect(departments == ["办公室"])
+    }
+
+    @Test func invalidFieldsAreAllReported() async throws {
+        let db = try AppDatabase.inMemory()
+        do {
+            try await db.createStaffUser(
+                NewStaffUser(username: "x", displayName: " ", role: .guest, department: "", passwordHash: "h"),
+                actor: cliActor, at: testStart)
+            Issue.record("expected a validation failure")
+        } catch StoreError.invalid(let failure) {
+            #expect(failure.errors.map(\.field) == ["username", "display_name", "department"])
+        }
+        #expect(try await db.staffUsers().isEmpty)
+    }
+
+    @Test func sessionLivesUntilExpiryRevocationOrDisable() async throws {
+        let db = try AppDatabase.inMemory()
+        let user = try await db.addUser("zhao", role: .host)
+        // Given a session valid for an hour
+        try await db.startSession(
+            userID: user.id, tokenHash: "t1", csrfToken: "c1", expiresAt: testStart.addingTimeInterval(3600),
+            clientAddress: "10.0.0.1", userAgent: "test", at: testStart)
+        // Then it resolves to the user until it expires
+        let staff = try await db.activeSession(tokenHash: "t1", at: testStart.addingTimeInterval(60))
+        #expect(staff?.username == "zhao")
+        #expect(staff?.role == .host)
+        #expect(staff?.csrfToken == "c1")
+        #expect(try await db.activeSession(tokenHash: "t1", at: testStart.addingTimeInterval(3600)) == nil)
+        #expect(try await db.activeSession(tokenHash: "unknown", at: testStart) == nil)
+
+        // When the account is disabled, its sessions end at once
+        try await db.startSession(
+            userID: user.id, tokenHash: "t2", csrfToken: "c2", expiresAt: testStart.addingTimeInterval(3600),
+            clientAddress: nil, userAgent: nil, at: testStart)
+        try await db.disableStaffUser(username: "zhao", actor: cliActor, at: testStart.addingTimeInterval(120))
+        #expect(try await db.activeSession(tokenHash: "t2", at: testStart.addingTimeInterval(130)) == nil)
+        // …and re-enabling does not bring them back
+        try await db.enableStaffUser(username: "zhao", actor: cliActor, at: testStart.addingTimeInterval(140))
+        #expect(try await db.activeSession(tokenHash: "t2", at: testStart.addingTimeInterval(150)) == nil)
+    }
+
+    @Test func logoutAndPasswordResetEndSessions() async throws {
+        let db = try AppDatabase.inMemory()
+        let user = try await db.addUser("qian")
+        for token in ["a", "b"] {
+            try await db.startSession(
+                userID: user.id, tokenHash: token, csrfToken: "c", expiresAt: testStart.addingTimeInterval(3600),
+                clientAddress: nil, userAgent: nil, at: testStart)
+        }
+        try await db.endSession(tokenHash: "a", clientAddress: nil, at: testStart)
+        try await db.endSession(tokenHash: "a", clientAddress: nil, at: testStart)  // idempotent
+        #expect(try await db.activeSession(tokenHash: "a", at: testStart) == nil)
+        #expect(try await db.activeSession(tokenHash: "b", at: testStart) != nil)
+        try await db.resetStaffPassword(username: "qian", passwordHash: "new", actor: cliActor, at: testStart)
+        #expect(try await db.activeSession(tokenHash: "b", at: testStart) == nil)
+        #expect(try await db.staffUserForLogin(username: "QIAN")?.passwordHash == "new")
+    }
+
+    @Test func loginFailuresAreCountedPerAccountAndAddressAndClearedOnSuccess() async throws {
+        let db = try AppDatabase.inMemory()
+        let user = try await db.addUser("sun")
+        try await db.recordLoginFailure(username: "Sun", clientAddress: "10.0.0.1", at: testStart)
+        try await db.recordLoginFailure(username: "nobody", clientAddress: "10.0.0.1", at: testStart)
+        try await db.recordLoginFailure(username: "sun", clientAddress: "10.0.0.2", at: testStart.addingTimeInterval(-2000))
+        let recent = try await db.recentLoginFailures(username: "sun", clientAddress: "10.0.0.1", since: testStart.addingTimeInterval(-900))
+        #expect(recent.account.count == 1)
+        #expect(recent.address.count == 2)
+        try await db.startSession(
+            userID: user.id, tokenHash: "t", csrfToken: "c", expiresAt: testStart.addingTimeInterval(60),
+            clientAddress: "10.0.0.1", userAgent: nil, at: testStart)
+        let after = try await db.recentLoginFailures(username: "sun", clientAddress: "10.0.0.1", since: .distantPast)
+        #expect(after.account.isEmpty)
+    }
+
+    @Test func everyStaffActionIsAuditedAndTheLogIsAppendOnly() async throws {
+        let db = try AppDatabase.inMemory()
+        try await db.addUser("zhou", role: .reviewer)
+        try await db.disableStaffUser(username: "zhou", actor: cliActor, at: testStart.addingTimeInterval(1))
+        try await db.resetStaffPassword(username: "zhou", passwordHash: "x", actor: cliActor, at: testStart.addingTimeInterval(2))
+        let entries = try await db.auditEntries()
+        #expect(entries.map(\.action) == ["staff_user.reset_password", "staff_user.disable", "staff_user.create"])
+        #expect(entries.allSatisfy { $0.actorName == "cli:tester" })
+        let disable = entries[1]
+        #expect(disable.beforeJson?.contains("\"disabled\":false") == true)
+        #expect(disable.afterJson?.contains("\"disabled\":true") == true)
+        // No password hash ever reaches the log.
+        #expect(entries.allSatisfy { !($0.afterJson ?? "").contains("hash") })
+
+        // The table itself refuses edits and deletions.
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in try db.execute(sql: "UPDATE audit_entry SET action = 'forged'") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in try db.execute(sql: "DELETE FROM audit_entry") }
+        }
+        // Accounts that acted cannot be deleted out from under the log.
+        let user = try await db.addUser("wu")
+        try await db.startSession(
+            userID: user.id, tokenHash: "t", csrfToken: "c", expiresAt: testStart.addingTimeInterval(60),
+            clientAddress: nil, userAgent: nil, at: testStart)
+        #expect(try await db.auditEntries(actorName: "wu").map(\.action) == ["session.login"])
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in try db.execute(sql: "DELETE FROM staff_user WHERE id = ?", arguments: [user.id]) }
+        }
+        #expect(try await db.auditEntries(actorName: "nobody").isEmpty)
+    }
+
+    @Test func schemaRefusesWhatTheRulesRefuse() throws {
+        let db = try AppDatabase.inMemory()
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in
+                try db.execute(sql: "INSERT INTO department (name, created_at) VALUES ('d', '2026-01-01')")
+                try db.execute(
+                    sql: """
+                        INSERT INTO staff_user (username, display_name, role, department_id, password_hash, password_changed_at, created_at)
+                        VALUES ('x1', 'X', 'superuser', 1, 'h', '2026-01-01', '2026-01-01')
+                        """)
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+"""Fixtures for the browser tests.
+
+A session-wide Wenzheng server (the already built `.build/debug/wenzheng`,
+or $WENZHENG_BIN) runs on a throw-away database and a free port, with one
+admin account created through the command line first. Debian's chromium
+drives it headless through chromedriver.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parent.parent
+SCREENSHOT_DIR = E2E_DIR / "screenshots"
+
+CHROMIUM = os.environ.get("WENZHENG_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("WENZHENG_E2E_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "password-12345"
+ADMIN_DISPLAY_NAME = "管理员"
+
+DESKTOP_SIZE = (1280, 900)
+PHONE_SIZE = (390, 844)
+
+SERVER_START_TIMEOUT = 30
+SERVER_STOP_TIMEOUT = 10
+WAIT_TIMEOUT = 10
+
+URL_PATTERN = re.compile(r"Open (http://[^\s/]+/) in a browser")
+
+
+def server_binary() -> Path:
+    configured = os.environ.get("WENZHENG_BIN")
+    return Path(configured) if configured else REPO_ROOT / ".build" / "debug" / "wenzheng"
+
+
+def load_strings(language: str) -> dict:
+    """The interface strings of Web/i18n/<language>.json."""
+    with open(REPO_ROOT / "Web" / "i18n" / f"{language}.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# MARK: Server
+
+
+class Server:
+    """A running `wenzheng serve` whose stdout and stderr are collected."""
+
+    def __init__(self, binary: Path, database: Path) -> None:
+        self.binary = binary
+        self.database = database
+        self.url: str | None = None
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._url_found = threading.Event()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
+        self.process = subprocess.Popen(
+            [str(binary), "serve", "--db", str(database), "--port", "0", "--web", str(REPO_ROOT / "Web")],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=database.parent,
+            env=env,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        # Both pipes are drained for the whole session so the server never
+        # blocks on a full pipe.
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.process.stdout, "out"), daemon=True),
+            threading.Thread(target=self._read, args=(self.process.stderr, "err"), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, label: str) -> None:
+        for line in stream:
+            line = line.rstrip("\n")
+            with self._lock:
+                self._lines.append(f"[{label}] {line}")
+            if label == "out" and self.url is None:
+                match = URL_PATTERN.search(line)
+                if match:
+                    self.url = match.group(1)
+                    self._url_found.set()
+
+    def output(self) -> str:
+        with self._lock:
+            return "\n".join(self._lines)
+
+    def wait_until_listening(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._url_found.wait(0.1):
+                return self.url  # type: ignore[return-value]
+            if self.process.poll() is not None:
+                break
+        code = self.process.poll()
+        self.kill()
+        state = f"exited with code {code}" if code is not None else f"printed no URL within {timeout:.0f} s"
+        pytest.fail(f"wenzheng serve {state}. Output:\n{self.output()}", pytrace=False)
+
+    def stop(self) -> int | None:
+        """SIGTERM, then wait; returns the exit code or None after a timeout."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+        for reader in self._readers:
+            reader.join(timeout=2)
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    binary = server_binary()
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(
+            f"The server binary {binary} is missing. Build it first with "
+            "`swift build --product wenzheng` (script/test does this).",
+            pytrace=False,
+        )
+    workdir = tmp_path_factory.mktemp("wenzheng")
+    database = workdir / "db.sqlite"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
+    created = subprocess.run(
+        [str(binary), "users", "add", ADMIN_USERNAME, "--role", "admin",
+         "--display-name", ADMIN_DISPLAY_NAME, "--db", str(database), "--password-stdin"],
+        input=ADMIN_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=60,
+    )
+    if created.returncode != 0:
+        pytest.fail(
+            f"`wenzheng users add` failed with code {created.returncode}:\n"
+            f"{created.stdout}\n{created.stderr}",
+            pytrace=False,
+        )
+
+    running = Server(binary, database)
+    running.wait_until_listening(SERVER_START_TIMEOUT)
+    yield running
+
+    code = running.stop()
+    output = running.output()
+    assert code is not None, f"wenzheng serve did not stop within {SERVER_STOP_TIMEOUT} s of SIGTERM. Output:\n{output}"
+    assert code == 0, f"wenzheng serve exited with code {code} after SIGTERM. Output:\n{output}"
+    assert "Wenzheng stopped." in output, f"no 'Wenzheng stopped.' after SIGTERM. Output:\n{output}"
+
+
+# MARK: Browsers
+
+
+def chrome_options(*, phone: bool = False) -> Options:
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                 "--disable-gpu", "--no-first-run", "--disable-extensions", "--lang=zh-CN"):
+        options.add_argument(flag)
+    # A reader in mainland China: Accept-Language asks for Chinese. The
+    # server's default without any Accept-Language is checked separately.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    if phone:
+        width, height = PHONE_SIZE
+        options.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": True, "mobile": True},
+            "userAgent": ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+                          "(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"),
+        })
+    else:
+        options.add_argument("--window-size={},{}".format(*DESKTOP_SIZE))
+    return options
+
+
+def start_chrome(*, phone: bool = False) -> WebDriver:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.path.exists(path):
+            pytest.fail(f"{path} is missing (apt-get install chromium chromium-driver).", pytrace=False)
+    driver = webdriver.Chrome(options=chrome_options(phone=phone), service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def desktop_driver() -> WebDriver:
+    driver = start_chrome()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture()
+def browser(desktop_driver: WebDriver, server: Server) -> WebDriver:
+    """The desktop browser with no cookies for the server (fresh visitor)."""
+    desktop_driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    return desktop_driver
+
+
+@pytest.fixture()
+def phone(server: Server) -> WebDriver:
+    driver = start_chrome(phone=True)
+    yield driver
+    driver.quit()
+
+
+# MARK: Helpers
+
+
+def shot(driver: WebDriver, name: str) -> Path:
+    """Saves a PNG of the whole page into Tests/e2e/screenshots/<name>.png."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    try:
+        data = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        path.write_bytes(base64.b64decode(data["data"]))
+    except Exception:  # noqa: BLE001 - a viewport-only picture is still useful
+        driver.save_screenshot(str(path))
+    return path
+
+
+def wait(driver: WebDriver, timeout: float = WAIT_TIMEOUT) -> WebDriverWait:
+    return WebDriverWait(driver, timeout)
+
+
+def wait_for_page(driver: WebDriver) -> None:
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def visit(driver: WebDriver, url: str, name: str) -> None:
+    """Opens a URL, waits for it to load and takes its screenshot."""
+    driver.get(url)
+    wait_for_page(driver)
+    shot(driver, name)

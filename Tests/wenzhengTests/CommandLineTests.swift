@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+import Testing
+import WenzhengStore
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Runs the built `wenzheng` executable as a separate process.
+struct CLI {
+    static let executable: URL = {
+        // `swift test` runs the test bundle from the same build folder that
+        // holds the executable.
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wenzheng")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return repository.appendingPathComponent(".build/debug/wenzheng")
+    }()
+
+    static let webRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Web").path
+
+    struct Result {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WENZHENG_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let stdout = Pipe()
+        let stderr = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let error = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            error: String(decoding: error, as: UTF8.self))
+    }
+}
+
+final class TemporaryDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("wenzheng-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+@Suite("wenzheng command line", .serialized)
+struct CommandLineTests {
+    @Test func helpListsTheSubcommands() throws {
+        let result = try CLI.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("serve"))
+        #expect(result.output.contains("users"))
+        let users = try CLI.run(["users", "--help"])
+        for subcommand in ["add", "list", "disable", "enable", "reset-password"] {
+            #expect(users.output.contains(subcommand))
+        }
+    }
+
+    @Test func addListDisableAndResetUsers() throws {
+        let temp = try TemporaryDirectory()
+        let db = temp.path("var/wenzheng.sqlite")  // the directory is created
+        let added = try CLI.run(
+            ["users", "add", "Admin", "--role", "admin", "--display-name", "管理员", "--db", db, "--password-stdin"],
+            input: "password-12345\n")
+        #expect(added.status == 0, "\(added.error)")
+        #expect(added.output.contains("created admin 'admin' in 办公室"))
+        // The environment variable names the database too.
+        let handler = try CLI.run(
+            ["users", "add", "li", "--role", "handler", "--department", "法律援助处", "--password-stdin"],
+            input: "password-67890\n", environment: ["WENZHENG_DB": db])
+        #expect(handler.status == 0, "\(handler.error)")
+
+        let table = try CLI.run(["users", "list", "--db", db])
+        #expect(table.output.contains("USERNAME"))
+        #expect(table.output.contains("法律援助处"))
+        let json = try CLI.run(["users", "list", "--db", db, "--format", "json"])
+        let users = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]]
+        #expect(users?.compactMap { $0["username"] as? String }.sorted() == ["admin", "li"])
+
+        // Passwords are bcrypt with cost 12, never the plain text.
+        let database = try AppDatabase.openFile(atPath: db)
+        let hash = try database.reader.read { db in
+            try String.fetchOne(db, sql: "SELECT password_hash FROM staff_user WHERE username = 'admin'")
+        }
+        #expect(hash?.hasPrefix("$2b$12$") == true)
+
+        let disabled = try CLI.run(["users", "disable", "li", "--db", db])
+        #expect(disabled.status == 0)
+        #expect(try CLI.run(["users", "list", "--db", db]).output.contains("disabled"))
+        let reset = try CLI.run(["users", "reset-password", "li", "--db", db, "--password-stdin"], input: "another-password\n")
+        #expect(reset.status == 0, "\(reset.error)")
+        let audit = try database.reader.read { db in
+            try String.fetchAll(db, sql: "SELECT action FROM audit_entry ORDER BY id")
+        }
+        #expect(audit == ["staff_user.create", "staff_user.create", "staff_user.disable", "staff_user.reset_password"])
+    }
+
+    @Test func badInputGetsAOneLineMessageAndChangesNothing() throws {
+        let temp = try TemporaryDirectory()
+        let db = temp.path("db.sqlite")
+        let badRole = try CLI.run(["users", "add", "x1", "--role", "boss", "--db", db, "--password-stdin"], input: "password-12345\n")
+        #expect(badRole.status != 0)
+        #expect(badRole.error.contains("unknown role 'boss'"))
+        let shortPassword = try CLI.run(["users", "add", "x1", "--role", "admin", "--db", db, "--password-stdin"], input: "short\n")
+        #expect(shortPassword.status != 0)
+        #expect(shortPassword.error.contains("at least 10"))
+        let noTerminal = try CLI.run(["users", "add", "x1", "--role", "admin", "--db", db])
+        #expect(noTerminal.status != 0)
+        #expect(noTerminal.error.contains("--password-stdin"))
+        try CLI.run(["users", "add", "x1", "--role", "admin", "--db", db, "--password-stdin"], input: "password-12345\n")
+        let duplicate = try CLI.run(["users", "add", "X1", "--role", "guest", "--db", db, "--password-stdin"], input: "password-12345\n")
+        #expect(duplicate.status != 0)
+        #expect(duplicate.error.contains("already taken"))
+        let unknown = try CLI.run(["users", "disable", "ghost", "--db", db])
+        #expect(unknown.status != 0)
+        #expect(unknown.error.contains("no user 'ghost'"))
+        let list = try CLI.run(["users", "list", "--db", db, "--format", "json"])
+        #expect(list.output.components(separatedBy: "\"username\"").count == 2)
+    }
+
+    @Test func serveRefusesAnUnwritableDatabasePath() throws {
+        let temp = try TemporaryDirectory()
+        try Data("x".utf8).write(to: temp.url.appendingPathComponent("file"))
+        let result = try CLI.run(["serve", "--db", temp.path("file/db.sqlite"), "--port", "0", "--web", CLI.webRoot])
+        #expect(result.status != 0)
+        let message = result.error.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(message.hasPrefix("Error: cannot open database"))
+        #expect(!message.contains("\n"), "expected one line, got: \(message)")
+    }
+
+    @Test func serveRefusesADatabaseFromANewerSchema() throws {
+        let temp = try TemporaryDirectory()
+        let db = temp.path("db.sqlite")
+        try CLI.run(["users", "list", "--db", db])  // creates and migrates it
+        let queue = try DatabaseQueue(path: db)
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v999-future')") }
+        try queue.close()
+        let result = try CLI.run(["serve", "--db", db, "--port", "0", "--web", CLI.webRoot])
+        #expect(result.status != 0)
+        #expect(result.error.contains("newer version of Wenzheng"))
+        #expect(result.error.contains("v999-future"))
+    }
+
+    @Test func serveRejectsABadPort() throws {
+        let result = try CLI.run(["serve", "--port", "70000"])
+        #expect(result.status != 0)
+        #expect(result.error.contains("port must be a number from 0 to 65535"))
+    }
+
+    @Test("serve prints its URL, answers, and stops cleanly on SIGTERM with the WAL checkpointed")
+    func serveRunsAndStopsGracefully() async throws {
+        let temp = try TemporaryDirectory()
+        let db = temp.path("db.sqlite")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["serve", "--db", db, "--port", "0", "--web", CLI.webRoot, "--log-level", "warning"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Read until the URL line appears.
+        var output = ""
+        let deadline = Date().addingTimeInterval(30)
+        var url: String?
+        while url == nil, Date() < deadline {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            output += String(decoding: chunk, as: UTF8.self)
+            url = output.firstMatch(of: /Open (http:\/\/127\.0\.0\.1:\d+\/)/).map { String($0.1) }
+        }
+        let base = try #require(url, "no URL in: \(output)")
+        #expect(output.contains("No admin account yet"))
+
+        let (data, response) = try await URLSession.shared.data(from: URL(string: base + "readyz")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("ready"))
+
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let rest = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(rest.contains("Wenzheng stopped."))
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
+        #expect(walSize == 0)
+    }
+}
