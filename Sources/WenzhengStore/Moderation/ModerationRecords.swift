@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import WenzhengCore
+
+/// One citizen's text in the moderation queue.
+struct ModerationItemRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var kind: ContentKind
+    var sourceType: String
+    var sourceId: String
+    var sourceUrl: String?
+    var authorName: String?
+    var text: String
+    var editedText: String?
+    var maskedText: String
+    var flagsJson: String
+    var personalInformationJson: String
+    var flagCategories: String
+    var highestAction: String
+    var state: ModerationState
+    var reasonCode: String?
+    var reasonNote: String?
+    var holdOverridden: Bool
+    var claimedBy: Int64?
+    var claimedAt: Date?
+    var decidedBy: Int64?
+    var decidedAt: Date?
+    var createdAt: Date
+    var version: Int
+
+    static let databaseTableName = "moderation_item"
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// A queue item as moderators and the API see it.
+public struct ModerationItem: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var kind: ContentKind
+    public var sourceType: String
+    public var sourceID: String
+    public var sourceURL: String?
+    /// The text as the citizen wrote it.
+    public var text: String
+    /// The moderator's edit, when there is one.
+    public var editedText: String?
+    /// What will be published: the final text with personal information
+    /// masked.
+    public var maskedText: String
+    public var flags: [FilterFlag]
+    public var personalInformation: [PersonalInformationMatch]
+    public var categories: [String]
+    /// `hold` when approval needs an override.
+    public var highestAction: String
+    public var state: ModerationState
+    public var reasonCode: String?
+    public var reasonNote: String?
+    public var holdOverridden: Bool
+    public var claimedBy: String?
+    public var claimedAt: Date?
+    public var decidedBy: String?
+    public var decidedAt: Date?
+    public var createdAt: Date
+    public var version: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, sourceType, sourceID = "sourceId", sourceURL = "sourceUrl", text, editedText, maskedText, flags,
+            personalInformation, categories, highestAction, state, reasonCode, reasonNote, holdOverridden, claimedBy,
+            claimedAt, decidedBy, decidedAt, createdAt, version
+    }
+}
+
+/// What a feature hands the queue when a citizen submits text.
+public struct NewModerationItem: Sendable {
+    public var kind: ContentKind
+    public var sourceType: String
+    public var sourceID: String
+    public var sourceURL: String?
+    public var authorName: String?
+    public var text: String
+    public var check: ContentFilter.Result
+
+    public init(
+        kind: ContentKind, sourceType: String, sourceID: String, sourceURL: String? = nil, authorName: String? = nil,
+        text: String, check: ContentFilter.Result
+    ) {
+        self.kind = kind
+        self.sourceType = sourceType
+        self.sourceID = sourceID
+        self.sourceURL = sourceURL
+        self.authorName = authorName
+        self.text = text
+        self.check = check
+    }
+}
+
+/// A moderator's decision on one item.
+public enum ModerationDecision: Sendable, Equatable {
+    /// Publish as written. `override` is required for held items.
+    case approve(override: Bool)
+    /// Publish the moderator's edited text.
+    case edit(text: String, override: Bool)
+    /// Do not publish, with a standard reason and an optional note.
+    case reject(reasonCode: String, note: String?)
+}
+
+/// Filters for the queue view.
+public struct ModerationQueueFilter: Sendable, Equatable {
+    public var states: [ModerationState]
+    public var kind: ContentKind?
+    /// A category such as `abuse` or `personal_information`, or `flagged`
+    /// for any finding.
+    public var category: String?
+    /// Only items at least this old.
+    public var olderThan: TimeInterval?
+    public var limit: Int
+
+    public init(
+        states: [ModerationState] = [.pending], kind: ContentKind? = nil, category: String? = nil,
+        olderThan: TimeInterval? = nil, limit: Int = 200
+    ) {
+        self.states = states
+        self.kind = kind
+        self.category = category
+        self.olderThan = olderThan
+        self.limit = limit
+    }
+}
+
+/// The outcome for one item of a bulk decision.
+public struct BulkDecisionResult: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var ok: Bool
+    public var error: String?
+    public var item: ModerationItem?
+}
