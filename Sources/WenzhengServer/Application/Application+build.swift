@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -12,11 +13,19 @@ public struct AppDependencies: Sendable {
     public var database: AppDatabase
     public var clock: any WallClock
     public var logger: Logger
+    /// The word lists and rules from the Moderation/ folder.
+    public var moderation: ModerationLibrary
+    public var hub: LiveHub
 
-    public init(configuration: AppConfiguration, database: AppDatabase, clock: any WallClock = SystemClock(), logger: Logger) {
+    public init(
+        configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
+        hub: LiveHub = LiveHub(), logger: Logger
+    ) {
         self.configuration = configuration
         self.database = database
+        self.moderation = moderation
         self.clock = clock
+        self.hub = hub
         self.logger = logger
     }
 }
@@ -34,10 +43,15 @@ public func buildApplication(
     let configuration = dependencies.configuration
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(
+            ws: .init(maxFrameSize: LiveSocket.maxInboundFrame, autoPing: .enabled(timePeriod: .seconds(30))))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: configuration.serverName),
-        services: [DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger)],
+        services: [
+            DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
+            ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: dependencies.logger
     )
@@ -79,5 +93,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     AuthController(login: login, database: database, clock: clock, pages: pages, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
+    ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
+        .addRoutes(to: router)
+    AuditController(database: database, pages: pages).addRoutes(to: router)
     return router
 }

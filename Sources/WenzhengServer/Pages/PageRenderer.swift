@@ -113,6 +113,20 @@ public struct PageRenderer: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: html)))
     }
 
+    /// Renders a template without the layout: a piece of a page that a
+    /// script swaps in (a moderation card after a live update).
+    public func renderFragment(_ template: String, data: [String: Any], request: Request, context: AppRequestContext) throws -> Response {
+        let language = language(for: request)
+        var view: [String: Any] = ["lang": language.htmlTag, "t": translations[language]?.tree ?? [:], "page": data]
+        if let staff = context.staff { view["csrf"] = staff.csrfToken }
+        guard let html = library.render(view, withTemplate: template) else {
+            throw PageRendererError.missingTemplate(template)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: .init(string: html)))
+    }
+
     static func percentEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~/")

@@ -24,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The Web/ folder (templates, static files); found automatically when run from the repository. [env: WENZHENG_WEB]")
     var web: String?
 
+    @OptionGroup var moderation: ModerationOptions
+
     @Flag(name: .customLong("secure-cookies"), help: "Mark cookies Secure (serve over TLS or behind a TLS proxy). [env: WENZHENG_SECURE_COOKIES=1]")
     var secureCookies = false
 
@@ -41,7 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("unknown log level '\(levelText)'")
         }
-        let webRoot = try WebRootLocator.locate(explicit: web ?? environment["WENZHENG_WEB"])
+        let webRoot = try FolderLocator.locate(
+            "Web", marker: "templates/layout.mustache", explicit: web ?? environment["WENZHENG_WEB"], option: "--web",
+            variable: "WENZHENG_WEB")
+        let library = try moderation.load()
         let secure = secureCookies || environment["WENZHENG_SECURE_COOKIES"] == "1"
 
         var logger = Logger(label: "wenzheng")
@@ -53,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = AppConfiguration(
             host: host, port: port, webRoot: webRoot, secureCookies: secure, logLevel: level)
         let app = try await buildApplication(
-            AppDependencies(configuration: configuration, database: db, logger: logger),
+            AppDependencies(configuration: configuration, database: db, moderation: library, logger: logger),
             onServerRunning: { address in
                 let boundPort = address?.port ?? port
                 let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
@@ -62,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
                     "  Open http://\(shownHost):\(boundPort)/ in a browser (staff sign in at /login).",
                     "  Database: \(dbPath) (SQLite, WAL, synchronous=FULL)",
                     "  Web files: \(webRoot)",
+                    "  Moderation data: \(library.directory) (\(library.filter.termCount) terms; reload with SIGHUP)",
                 ]
                 if !hasAdmin {
                     lines.append("  No admin account yet. Create one in another terminal:")
@@ -76,31 +82,3 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Finds the Web/ folder when none is configured: next to the current
-/// directory, or above the executable (which `swift build` puts in
-/// `.build/<triple>/debug/` inside the repository).
-enum WebRootLocator {
-    static func locate(explicit: String?) throws -> String {
-        let fileManager = FileManager.default
-        func isWebRoot(_ url: URL) -> Bool {
-            fileManager.fileExists(atPath: url.appendingPathComponent("templates/layout.mustache").path)
-        }
-        if let explicit {
-            let url = URL(fileURLWithPath: explicit).standardizedFileURL
-            guard isWebRoot(url) else {
-                throw ValidationError("--web \(explicit) is not a Wenzheng Web/ folder (no templates/layout.mustache)")
-            }
-            return url.path
-        }
-        var candidates = [URL(fileURLWithPath: fileManager.currentDirectoryPath).appendingPathComponent("Web")]
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            candidates.append(directory.appendingPathComponent("Web"))
-            directory = directory.deletingLastPathComponent()
-        }
-        if let found = candidates.first(where: isWebRoot) {
-            return found.standardizedFileURL.path
-        }
-        throw ValidationError("cannot find the Web/ folder; pass --web PATH or set WENZHENG_WEB")
-    }
-}

@@ -1,0 +1,31 @@
+import Foundation
+import NIOCore
+
+/// The live channels the server publishes on. One broadcaster per
+/// audience; interviews add one per room.
+public final class LiveHub: Sendable {
+    /// Every change to the moderation queue, for moderators' consoles.
+    public let moderation = Broadcaster(queueLimit: 1024)
+
+    public init() {}
+
+    /// Ends every live connection (server shutdown).
+    public func finishAll() {
+        moderation.finishAll()
+    }
+
+    /// Encodes an event once, as the text frame every subscriber gets.
+    static func encode(_ event: some Encodable) -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        // Encoding our own value types cannot fail; if it ever did, an empty
+        // object is better than a crash in the publisher.
+        let data = (try? encoder.encode(event)) ?? Data("{}".utf8)
+        return ByteBuffer(bytes: data)
+    }
+}
+
+/// The version every live frame carries, so clients can refuse a protocol
+/// they do not know (docs/live-protocol.md).
+let liveProtocolVersion = 1

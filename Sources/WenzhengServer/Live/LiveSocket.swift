@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+
+/// What every live WebSocket endpoint shares: the cross-site check at
+/// upgrade, draining a subscription onto the socket, and the close codes
+/// documented in docs/live-protocol.md.
+enum LiveSocket {
+    /// The subscriber fell too far behind; reconnect with `since=`.
+    static let overflowCloseCode = WebSocketErrorCode(codeNumber: 4000)
+    /// The server is shutting down; reconnect later with `since=`.
+    static let goingAwayCloseCode = WebSocketErrorCode.goingAway
+    /// The resource (an interview) does not exist.
+    static let notFoundCloseCode = WebSocketErrorCode(codeNumber: 4404)
+
+    /// Largest frame a client may send.
+    static let maxInboundFrame = 4096
+
+    /// Browsers attach cookies to cross-site WebSocket handshakes, so a
+    /// staff socket must refuse any Origin but our own (CSWSH).
+    static func checkOrigin(_ request: Request) throws {
+        guard let origin = request.headers[.origin] else { return }  // not a browser
+        let host = request.head.authority ?? ""
+        let originHost = URL(string: origin).flatMap { url in url.host.map { host in url.port.map { "\(host):\($0)" } ?? host } }
+        guard originHost == host else {
+            throw Problem(kind: .forbidden, detail: "WebSocket from another origin (\(origin)) refused")
+        }
+    }
+
+    /// Sends every frame of `subscription` until the client leaves, the
+    /// subscription overflows, or the server shuts down. Inbound messages
+    /// are read (and ignored) so that pings and closes are processed.
+    static func stream(
+        _ subscription: Broadcaster.Subscription, from broadcaster: Broadcaster, to outbound: WebSocketOutboundWriter,
+        inbound: WebSocketInboundStream, prefix: [ByteBuffer] = []
+    ) async throws {
+        defer { broadcaster.unsubscribe(subscription) }
+        // On server shutdown the subscription ends, which closes the socket
+        // with "going away" so clients reconnect to the next server.
+        try await withGracefulShutdownHandler {
+            try await pump(subscription, to: outbound, inbound: inbound, prefix: prefix)
+        } onGracefulShutdown: {
+            broadcaster.unsubscribe(subscription)
+        }
+    }
+
+    private static func pump(
+        _ subscription: Broadcaster.Subscription, to outbound: WebSocketOutboundWriter,
+        inbound: WebSocketInboundStream, prefix: [ByteBuffer]
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for frame in prefix {
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                }
+                do {
+                    for try await frame in subscription.frames {
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                    }
+                    try await outbound.close(goingAwayCloseCode, reason: "server shutting down")
+                } catch is Broadcaster.Overflow {
+                    try await outbound.close(overflowCloseCode, reason: "too slow; reconnect with since")
+                }
+            }
+            group.addTask {
+                for try await _ in inbound.messages(maxSize: maxInboundFrame) {}
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
