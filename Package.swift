@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wenzheng", targets: ["wenzheng"]),
+        .executable(name: "wenzheng-benchmarks", targets: ["wenzheng-benchmarks"]),
     ],
     dependencies: [
         // `traits: []` keeps swift-configuration out of the build: we read
@@ -71,6 +72,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks print their figures; results go to docs/benchmarks.md.
+        // Run them in release mode: `swift run -c release wenzheng-benchmarks`.
+        .executableTarget(
+            name: "wenzheng-benchmarks",
+            dependencies: [
+                "WenzhengCore",
+                "WenzhengStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/wenzheng-benchmarks",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WenzhengCoreTests",
             dependencies: ["WenzhengCore"],
@@ -89,6 +102,7 @@ let package = Package(
                 "WenzhengCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             swiftSettings: swiftSettings
         ),

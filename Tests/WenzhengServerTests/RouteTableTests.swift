@@ -36,6 +36,29 @@ struct RouteTableTests {
         "POST /api/v1/staff/users": [.admin],
         "POST /api/v1/staff/users/{username}/disable": [.admin],
         "POST /api/v1/staff/users/{username}/enable": [.admin],
+        "GET /admin/audit": [.admin],
+        "GET /api/v1/audit": [.admin],
+        "GET /admin/moderation": [.admin],
+        "POST /admin/moderation/reload": [.admin],
+        "GET /api/v1/moderation/lists": [.admin],
+        "POST /api/v1/moderation/reload": [.admin],
+        // Moderators (and admins)
+        "GET /moderation": [.moderator, .admin],
+        "GET /moderation/items/{id}/card": [.moderator, .admin],
+        "POST /moderation/items/{id}/claim": [.moderator, .admin],
+        "POST /moderation/items/{id}/approve": [.moderator, .admin],
+        "POST /moderation/items/{id}/edit": [.moderator, .admin],
+        "POST /moderation/items/{id}/reject": [.moderator, .admin],
+        "POST /moderation/bulk": [.moderator, .admin],
+        "GET /api/v1/moderation/items": [.moderator, .admin],
+        "GET /api/v1/moderation/items/{id}": [.moderator, .admin],
+        "POST /api/v1/moderation/items/{id}/claim": [.moderator, .admin],
+        "POST /api/v1/moderation/items/{id}/release": [.moderator, .admin],
+        "POST /api/v1/moderation/items/{id}/decision": [.moderator, .admin],
+        "POST /api/v1/moderation/bulk": [.moderator, .admin],
+        "GET /api/v1/moderation/reasons": [.moderator, .admin],
+        "POST /api/v1/moderation/check": [.moderator, .admin],
+        "GET /live/moderation": [.moderator, .admin],
     ]
 
     static func routeKeys(_ router: Router<AppRequestContext>) -> Set<String> {
@@ -43,7 +66,7 @@ struct RouteTableTests {
     }
 
     static func concretePath(_ template: String) -> String {
-        template.replacing(/\{[^}]+\}/, with: "someone")
+        template.replacing(/\{id\}/, with: "1").replacing(/\{[^}]+\}/, with: "someone")
     }
 
     @Test func everyRouteIsClassified() async throws {

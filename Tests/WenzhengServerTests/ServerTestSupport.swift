@@ -14,6 +14,8 @@ let webRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Web").path
 
+let moderationDirectory = URL(fileURLWithPath: webRoot).deletingLastPathComponent().appendingPathComponent("Moderation").path
+
 let testStart = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
 
 /// One application over a fresh temporary SQLite file, with a manual clock
@@ -26,6 +28,9 @@ struct TestServer: @unchecked Sendable {
     let clock: ManualClock
     let router: Router<AppRequestContext>
     let configuration: AppConfiguration
+    let moderation: ModerationLibrary
+    let hub: LiveHub
+    let dependencies: AppDependencies
 
     static let hasher = PasswordHasher(cost: 4)
 
@@ -38,8 +43,11 @@ struct TestServer: @unchecked Sendable {
         self.configuration = configuration
         var logger = Logger(label: "wenzheng-test")
         logger.logLevel = .warning
-        router = try await buildRouter(
-            AppDependencies(configuration: configuration, database: database, clock: clock, logger: logger))
+        moderation = try ModerationLibrary(directory: moderationDirectory)
+        hub = LiveHub()
+        dependencies = AppDependencies(
+            configuration: configuration, database: database, moderation: moderation, clock: clock, hub: hub, logger: logger)
+        router = try await buildRouter(dependencies)
     }
 
     /// Runs `body` against the router in process (no sockets).
@@ -47,6 +55,26 @@ struct TestServer: @unchecked Sendable {
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         defer { try? FileManager.default.removeItem(at: directory) }
         return try await app.test(.router, body)
+    }
+
+    /// Runs `body` against the whole application on a real socket (for
+    /// WebSocket tests).
+    func testLive<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let app = try await buildApplication(dependencies)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await app.test(.live, body)
+    }
+
+    /// Submits a citizen's text to the queue as a feature would.
+    @discardableResult
+    func submit(_ text: String, kind: ContentKind = .question, source: String = UUID().uuidString, author: String? = nil) async throws
+        -> ModerationItem
+    {
+        try await database.submitForModeration(
+            NewModerationItem(
+                kind: kind, sourceType: "test", sourceID: source, authorName: author, text: text,
+                check: moderation.filter.check(text)),
+            at: clock.now())
     }
 
     /// Creates a staff account directly in the store.

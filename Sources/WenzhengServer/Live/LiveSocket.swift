@@ -22,13 +22,25 @@ enum LiveSocket {
     static let maxInboundFrame = 4096
 
     /// Browsers attach cookies to cross-site WebSocket handshakes, so a
-    /// staff socket must refuse any Origin but our own (CSWSH).
+    /// socket must refuse a page from another site (CSWSH). A browser
+    /// always sends its page's http(s) origin; that must be this host.
+    /// Other clients (libwebsockets, scripts) send none or a ws: origin and
+    /// are not at risk. A sandboxed page's "null" origin is refused.
     static func checkOrigin(_ request: Request) throws {
-        guard let origin = request.headers[.origin] else { return }  // not a browser
         let host = request.head.authority ?? ""
-        let originHost = URL(string: origin).flatMap { url in url.host.map { host in url.port.map { "\(host):\($0)" } ?? host } }
-        guard originHost == host else {
-            throw Problem(kind: .forbidden, detail: "WebSocket from another origin (\(origin)) refused")
+        for origin in request.headers[values: .origin] {
+            let url = URL(string: origin)
+            switch url?.scheme?.lowercased() {
+            case "http", "https":
+                let originHost = url?.host.map { name in url?.port.map { "\(name):\($0)" } ?? name }
+                if originHost != host {
+                    throw Problem(kind: .forbidden, detail: "WebSocket from another origin (\(origin)) refused")
+                }
+            case "ws", "wss":
+                continue
+            default:
+                throw Problem(kind: .forbidden, detail: "WebSocket from origin \(origin) refused")
+            }
         }
     }
 

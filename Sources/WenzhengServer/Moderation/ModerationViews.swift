@@ -92,7 +92,9 @@ enum ModerationViews {
                 "selected": filter.category == category,
             ]
         }
-        let cards = items.map { card($0, filter: library.filter, language: language, pages: pages, staff: staff) }
+        // Each card sits under `item`, as in the single-card fragment, so
+        // one template serves both.
+        let cards = items.map { ["item": card($0, filter: library.filter, language: language, pages: pages, staff: staff)] }
         return [
             "items": cards,
             "empty": cards.isEmpty,

@@ -97,6 +97,7 @@ public struct PageRenderer: Sendable {
                 "roleName": translate("roles.\(staff.role.rawValue)", language: language),
                 "department": staff.department,
                 "isAdmin": staff.role == .admin,
+                "isModerator": staff.role == .moderator || staff.role == .admin,
             ] as [String: Any]
             view["csrf"] = staff.csrfToken
         }
@@ -117,7 +118,9 @@ public struct PageRenderer: Sendable {
     /// script swaps in (a moderation card after a live update).
     public func renderFragment(_ template: String, data: [String: Any], request: Request, context: AppRequestContext) throws -> Response {
         let language = language(for: request)
-        var view: [String: Any] = ["lang": language.htmlTag, "t": translations[language]?.tree ?? [:], "page": data]
+        var view = data
+        view["lang"] = language.htmlTag
+        view["t"] = translations[language]?.tree ?? [:]
         if let staff = context.staff { view["csrf"] = staff.csrfToken }
         guard let html = library.render(view, withTemplate: template) else {
             throw PageRendererError.missingTemplate(template)

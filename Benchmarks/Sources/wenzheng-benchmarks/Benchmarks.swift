@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Benchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wenzheng-benchmarks",
+        abstract: "Wenzheng's benchmarks. Build in release mode; each prints its figures.",
+        subcommands: []
+    )
+}
