@@ -12,12 +12,16 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public let clientAddress: String
     /// Set by `SessionMiddleware` when the request carries a live session.
     public var staff: AuthenticatedStaff?
+    /// The connection, so a live socket that falls too far behind can be
+    /// closed even while a write to it is blocked.
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
         self.staff = nil
+        self.channel = source.channel
     }
 
     /// The request id Hummingbird assigned, echoed in logs and problems.

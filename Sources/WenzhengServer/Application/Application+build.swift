@@ -16,11 +16,14 @@ public struct AppDependencies: Sendable {
     /// The word lists and rules from the Moderation/ folder.
     public var moderation: ModerationLibrary
     public var hub: LiveHub
+    /// Which days count for deadlines.
+    public var calendar: any WorkingDayCalendar
 
     public init(
         configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
-        hub: LiveHub = LiveHub(), logger: Logger
+        hub: LiveHub = LiveHub(), calendar: any WorkingDayCalendar = WeekdayCalendar(), logger: Logger
     ) {
+        self.calendar = calendar
         self.configuration = configuration
         self.database = database
         self.moderation = moderation
@@ -51,6 +54,7 @@ public func buildApplication(
         services: [
             DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
             ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
+            LiveTickerService(hub: dependencies.hub),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: dependencies.logger
@@ -85,7 +89,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
 
     HealthController(database: database).addRoutes(to: router)
     try OpenAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
-    HomeController(pages: pages).addRoutes(to: router)
+    HomeController(pages: pages, database: database).addRoutes(to: router)
     PreferencesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
@@ -96,5 +100,12 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
         .addRoutes(to: router)
     AuditController(database: database, pages: pages).addRoutes(to: router)
+    let interviewActions = InterviewActions(
+        database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
+        calendar: dependencies.calendar, questionLimiter: QuestionRateLimiter())
+    InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
+        .addRoutes(to: router)
+    InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
+        .addRoutes(to: router)
     return router
 }

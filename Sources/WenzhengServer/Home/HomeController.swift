@@ -1,4 +1,5 @@
 import Hummingbird
+import WenzhengCore
 import WenzhengStore
 
 /// The public front page: what a citizen can take part in now. Its three
@@ -8,14 +9,27 @@ import WenzhengStore
 struct HomeController {
     typealias Context = AppRequestContext
     let pages: PageRenderer
+    let database: AppDatabase
 
     func addRoutes(to router: Router<Context>) {
         router.get("/", use: home)
     }
 
     @Sendable func home(_ request: Request, context: Context) async throws -> Response {
+        let language = pages.language(for: request)
+        let interviews = try await database.interviews(publicOnly: true)
+            .filter { $0.status == .open || $0.status == .live }
+            .reversed()
+            .prefix(5)
+            .map { interview -> [String: Any] in
+                [
+                    "url": "/interviews/\(interview.id)", "title": interview.title,
+                    "when": ModerationViews.timestamp(interview.scheduledStart) + " · "
+                        + pages.translate("interviews.statuses.\(interview.status.rawValue)", language: language),
+                ]
+            }
         let sections: [String: Any] = [
-            "interviews": [[String: Any]](),
+            "interviews": Array(interviews),
             "surveys": [[String: Any]](),
             "replies": [[String: Any]](),
         ]

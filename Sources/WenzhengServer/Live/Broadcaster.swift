@@ -16,14 +16,33 @@ public final class Broadcaster: Sendable {
     /// Thrown at the end of a subscriber's stream when its queue overflowed.
     public struct Overflow: Error {}
 
+    /// One encoded event, shared by every subscriber.
+    public struct Frame: Sendable {
+        /// The event's sequence number, or 0 for events that have none.
+        public var seq: Int64
+        public var bytes: ByteBuffer
+
+        public init(seq: Int64 = 0, bytes: ByteBuffer) {
+            self.seq = seq
+            self.bytes = bytes
+        }
+    }
+
     public struct Subscription: Sendable {
         public let id: Int
-        public let frames: AsyncThrowingStream<ByteBuffer, any Error>
+        public let frames: AsyncThrowingStream<Frame, any Error>
+    }
+
+    private struct Subscriber {
+        var continuation: AsyncThrowingStream<Frame, any Error>.Continuation
+        /// Called (outside the lock) when the subscriber is cut off, so the
+        /// connection can be closed even while a write is blocked.
+        var onOverflow: (@Sendable () -> Void)?
     }
 
     private struct State {
         var nextID = 0
-        var subscribers: [Int: AsyncThrowingStream<ByteBuffer, any Error>.Continuation] = [:]
+        var subscribers: [Int: Subscriber] = [:]
     }
 
     private let state = Mutex(State())
@@ -36,13 +55,13 @@ public final class Broadcaster: Sendable {
 
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
-    public func subscribe() -> Subscription {
-        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream(
+    public func subscribe(onOverflow: (@Sendable () -> Void)? = nil) -> Subscription {
+        let (stream, continuation) = AsyncThrowingStream<Frame, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(queueLimit))
         let id = state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            state.subscribers[id] = continuation
+            state.subscribers[id] = Subscriber(continuation: continuation, onOverflow: onOverflow)
             return id
         }
         continuation.onTermination = { [weak self] _ in
@@ -52,8 +71,8 @@ public final class Broadcaster: Sendable {
     }
 
     public func unsubscribe(_ subscription: Subscription) {
-        let continuation = state.withLock { $0.subscribers.removeValue(forKey: subscription.id) }
-        continuation?.finish()
+        let subscriber = state.withLock { $0.subscribers.removeValue(forKey: subscription.id) }
+        subscriber?.continuation.finish()
     }
 
     private func remove(_ id: Int) {
@@ -63,17 +82,17 @@ public final class Broadcaster: Sendable {
     /// Hands `frame` to every subscriber. Returns how many took it; the
     /// ones whose queues were full are cut off.
     @discardableResult
-    public func publish(_ frame: ByteBuffer) -> Int {
-        var overflowed: [AsyncThrowingStream<ByteBuffer, any Error>.Continuation] = []
+    public func publish(_ frame: Frame) -> Int {
+        var overflowed: [Subscriber] = []
         let delivered = state.withLock { state -> Int in
             var count = 0
-            for (id, continuation) in state.subscribers {
-                switch continuation.yield(frame) {
+            for (id, subscriber) in state.subscribers {
+                switch subscriber.continuation.yield(frame) {
                 case .enqueued:
                     count += 1
                 case .dropped:
                     state.subscribers.removeValue(forKey: id)
-                    overflowed.append(continuation)
+                    overflowed.append(subscriber)
                 case .terminated:
                     state.subscribers.removeValue(forKey: id)
                 @unknown default:
@@ -82,11 +101,17 @@ public final class Broadcaster: Sendable {
             }
             return count
         }
-        // Finishing outside the lock: termination handlers take it again.
-        for continuation in overflowed {
-            continuation.finish(throwing: Overflow())
+        // Outside the lock: termination handlers take it again.
+        for subscriber in overflowed {
+            subscriber.continuation.finish(throwing: Overflow())
+            subscriber.onOverflow?()
         }
         return delivered
+    }
+
+    @discardableResult
+    public func publish(_ bytes: ByteBuffer) -> Int {
+        publish(Frame(bytes: bytes))
     }
 
     /// Ends every subscription (server shutdown).
@@ -96,6 +121,6 @@ public final class Broadcaster: Sendable {
             state.subscribers.removeAll()
             return all
         }
-        for continuation in all { continuation.finish() }
+        for subscriber in all { subscriber.continuation.finish() }
     }
 }

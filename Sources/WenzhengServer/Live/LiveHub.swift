@@ -1,17 +1,40 @@
 import Foundation
 import NIOCore
+import Synchronization
 
 /// The live channels the server publishes on. One broadcaster per
 /// audience; interviews add one per room.
 public final class LiveHub: Sendable {
     /// Every change to the moderation queue, for moderators' consoles.
     public let moderation = Broadcaster(queueLimit: 1024)
+    private let rooms = Mutex<[Int64: InterviewRoom]>([:])
 
     public init() {}
+
+    /// The live room of an interview, created on first use.
+    func room(_ interviewID: Int64) -> InterviewRoom {
+        rooms.withLock { rooms in
+            if let room = rooms[interviewID] { return room }
+            let room = InterviewRoom(id: interviewID)
+            rooms[interviewID] = room
+            return room
+        }
+    }
+
+    var allRooms: [InterviewRoom] { rooms.withLock { Array($0.values) } }
+
+    /// Viewers watching an interview now.
+    public func viewerCount(interviewID: Int64) -> Int {
+        rooms.withLock { $0[interviewID]?.viewers.subscriberCount ?? 0 }
+    }
 
     /// Ends every live connection (server shutdown).
     public func finishAll() {
         moderation.finishAll()
+        for room in allRooms {
+            room.viewers.finishAll()
+            room.console.finishAll()
+        }
     }
 
     /// Encodes an event once, as the text frame every subscriber gets.

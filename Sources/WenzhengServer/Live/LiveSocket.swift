@@ -44,12 +44,14 @@ enum LiveSocket {
         }
     }
 
-    /// Sends every frame of `subscription` until the client leaves, the
-    /// subscription overflows, or the server shuts down. Inbound messages
-    /// are read (and ignored) so that pings and closes are processed.
+    /// Sends `prefix` (a replay), then every frame of `subscription` whose
+    /// sequence number is above the last one sent, until the client leaves,
+    /// the subscription overflows, or the server shuts down. Inbound
+    /// messages are read and discarded so pings and closes are processed;
+    /// a client sending more than 10 frames a second is closed with 1008.
     static func stream(
         _ subscription: Broadcaster.Subscription, from broadcaster: Broadcaster, to outbound: WebSocketOutboundWriter,
-        inbound: WebSocketInboundStream, prefix: [ByteBuffer] = []
+        inbound: WebSocketInboundStream, prefix: [Broadcaster.Frame] = []
     ) async throws {
         defer { broadcaster.unsubscribe(subscription) }
         // On server shutdown the subscription ends, which closes the socket
@@ -63,16 +65,21 @@ enum LiveSocket {
 
     private static func pump(
         _ subscription: Broadcaster.Subscription, to outbound: WebSocketOutboundWriter,
-        inbound: WebSocketInboundStream, prefix: [ByteBuffer]
+        inbound: WebSocketInboundStream, prefix: [Broadcaster.Frame]
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                var lastSeq: Int64 = 0
                 for frame in prefix {
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame.bytes)))
+                    lastSeq = max(lastSeq, frame.seq)
                 }
                 do {
                     for try await frame in subscription.frames {
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                        // Already sent in the replay.
+                        if frame.seq != 0 && frame.seq <= lastSeq { continue }
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame.bytes)))
+                        if frame.seq != 0 { lastSeq = frame.seq }
                     }
                     try await outbound.close(goingAwayCloseCode, reason: "server shutting down")
                 } catch is Broadcaster.Overflow {
@@ -80,7 +87,20 @@ enum LiveSocket {
                 }
             }
             group.addTask {
-                for try await _ in inbound.messages(maxSize: maxInboundFrame) {}
+                var windowStart = ContinuousClock.now
+                var count = 0
+                for try await _ in inbound.messages(maxSize: maxInboundFrame) {
+                    let now = ContinuousClock.now
+                    if now - windowStart > .seconds(1) {
+                        windowStart = now
+                        count = 0
+                    }
+                    count += 1
+                    if count > 10 {
+                        try await outbound.close(.policyViolation, reason: "too many messages")
+                        return
+                    }
+                }
             }
             try await group.next()
             group.cancelAll()

@@ -29,6 +29,7 @@ struct ModerationController {
             .post("/items/{id}/approve", use: approveForm)
             .post("/items/{id}/edit", use: editForm)
             .post("/items/{id}/reject", use: rejectForm)
+            .post("/items/{id}/merge", use: mergeForm)
             .post("/bulk", use: bulkForm)
         router.group("/admin/moderation")
             .add(middleware: RequireRoleMiddleware([.admin]))
@@ -73,6 +74,8 @@ struct ModerationController {
         var note: String?
         /// The version the moderator saw; omit to skip the check.
         var version: Int?
+        /// For merge: the item this one duplicates.
+        var into: Int64?
     }
 
     struct BulkRequest: Decodable {
@@ -129,7 +132,8 @@ struct ModerationController {
 
     @Sendable func decideItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let body = try await request.decodeJSON(DecisionRequest.self, context: context)
-        let decision = try Self.decision(action: body.action, override: body.override, text: body.text, reason: body.reason, note: body.note)
+        let decision = try Self.decision(
+            action: body.action, override: body.override, text: body.text, reason: body.reason, note: body.note, into: body.into)
         return try await decide(try Self.itemID(context), decision, version: body.version, context: context)
     }
 
@@ -189,6 +193,7 @@ struct ModerationController {
         var text: String?
         var reason: String?
         var note: String?
+        var into: String?
     }
 
     struct BulkForm: Decodable {
@@ -223,6 +228,16 @@ struct ModerationController {
         try await formAction(request, context: context) { id, form in
             _ = try await decide(id, .reject(reasonCode: form.reason ?? "", note: form.note), version: form.version, context: context)
             return "rejected"
+        }
+    }
+
+    @Sendable func mergeForm(_ request: Request, context: Context) async throws -> Response {
+        try await formAction(request, context: context) { id, form in
+            guard let into = form.into.flatMap({ Int64($0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "#"))) }) else {
+                throw StoreError.invalid(ValidationFailure([.required("into")]))
+            }
+            _ = try await decide(id, .merge(into: into), version: form.version, context: context)
+            return "merged"
         }
     }
 
@@ -407,8 +422,13 @@ struct ModerationController {
         return filter
     }
 
-    static func decision(action: String?, override: Bool?, text: String?, reason: String?, note: String?) throws -> ModerationDecision {
+    static func decision(
+        action: String?, override: Bool?, text: String?, reason: String?, note: String?, into: Int64? = nil
+    ) throws -> ModerationDecision {
         switch action {
+        case "merge":
+            guard let into else { throw Problem.validation(.required("into")) }
+            return .merge(into: into)
         case "approve": return .approve(override: override ?? false)
         case "edit":
             guard let text else { throw Problem.validation(.required("text")) }
@@ -417,7 +437,7 @@ struct ModerationController {
             guard let reason, !reason.isEmpty else { throw Problem.validation(.required("reason")) }
             return .reject(reasonCode: reason, note: note)
         case nil: throw Problem.validation(.required("action"))
-        default: throw Problem.validation(.invalid("action", "action must be approve, edit or reject"))
+        default: throw Problem.validation(.invalid("action", "action must be approve, edit, reject or merge"))
         }
     }
 }

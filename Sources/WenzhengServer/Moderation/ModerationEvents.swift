@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WenzhengCore
 import WenzhengStore
 
 /// A change to one queue item, as sent to moderators' consoles.
@@ -21,6 +22,12 @@ struct ModerationReloadEvent: Encodable {
 extension LiveHub {
     func publishModeration(_ item: ModerationItem, change: String) {
         moderation.publish(Self.encode(ModerationItemEvent(change: change, item: item)))
+        // A decided question changes its interview's public list and queue.
+        if change == "decided", item.kind == .question, let url = item.sourceURL, url.hasPrefix("/interviews/"),
+            let interviewID = Int64(url.dropFirst("/interviews/".count))
+        {
+            room(interviewID).publishQuestionsChanged()
+        }
     }
 }
 extension ModerationItem: ResponseEncodable {}

@@ -45,6 +45,7 @@ enum ModerationViews {
             "version": item.version,
             "kindName": pages.translate("moderation.kinds.\(item.kind.rawValue)", language: language),
             "kind": item.kind.rawValue,
+            "isQuestion": item.kind == .question,
             "sourceURL": item.sourceURL ?? "",
             "createdAt": timestamp(item.createdAt),
             "segments": segments,

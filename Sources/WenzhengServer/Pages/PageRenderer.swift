@@ -98,6 +98,7 @@ public struct PageRenderer: Sendable {
                 "department": staff.department,
                 "isAdmin": staff.role == .admin,
                 "isModerator": staff.role == .moderator || staff.role == .admin,
+                "onAirRole": [.admin, .host, .guest, .moderator].contains(staff.role),
             ] as [String: Any]
             view["csrf"] = staff.csrfToken
         }

@@ -174,6 +174,7 @@ extension AppDatabase {
             throw StoreError.conflict("item \(id) changed since you loaded it; reload and try again")
         }
         let before = try view(db, record)
+        var mergedInto: Int64?
         switch decision {
         case .approve(let override), .edit(_, let override):
             if record.highestAction == "hold" && !override {
@@ -197,6 +198,19 @@ extension AppDatabase {
             } else {
                 record.state = .approved
             }
+        case .merge(let target):
+            guard target != id, let targetRecord = try ModerationItemRecord.fetchOne(db, key: target),
+                targetRecord.kind == record.kind, targetRecord.sourceType == record.sourceType
+            else {
+                throw StoreError.invalid(ValidationFailure([.invalid("into", "item \(target) is not an item of the same kind to merge into")]))
+            }
+            guard targetRecord.state != .rejected else {
+                throw StoreError.invalid(ValidationFailure([.invalid("into", "item \(target) was rejected; merge into a kept item")]))
+            }
+            record.state = .rejected
+            record.reasonCode = "duplicate"
+            record.reasonNote = "#\(target)"
+            mergedInto = target
         case .reject(let code, let note):
             var errors: [FieldError] = []
             if !allowedReasons.contains(code) {
@@ -216,7 +230,7 @@ extension AppDatabase {
         record.claimedAt = nil
         record.version += 1
         try record.update(db)
-        try applyModerationOutcome(db, record, at: now)
+        try applyModerationOutcome(db, record, mergedIntoItemID: mergedInto, at: now)
         let after = try view(db, record)
         let action =
             switch record.state {
@@ -233,8 +247,10 @@ extension AppDatabase {
 
     /// Tells the feature that owns the text what was decided. Each feature
     /// that submits to the queue adds its case here.
-    static func applyModerationOutcome(_ db: Database, _ record: ModerationItemRecord, at now: Date) throws {
+    static func applyModerationOutcome(_ db: Database, _ record: ModerationItemRecord, mergedIntoItemID: Int64?, at now: Date) throws {
         switch record.sourceType {
+        case questionSourceType:
+            try applyQuestionModeration(db, record, mergedIntoItemID: mergedIntoItemID, at: now)
         default:
             break
         }

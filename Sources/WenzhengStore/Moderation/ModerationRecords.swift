@@ -104,6 +104,9 @@ public enum ModerationDecision: Sendable, Equatable {
     case edit(text: String, override: Bool)
     /// Do not publish, with a standard reason and an optional note.
     case reject(reasonCode: String, note: String?)
+    /// A duplicate of another item (rejected as duplicate; a question is
+    /// folded into the other question).
+    case merge(into: Int64)
 }
 
 /// Filters for the queue view.

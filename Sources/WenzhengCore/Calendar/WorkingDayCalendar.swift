@@ -1,0 +1,101 @@
+import Foundation
+
+/// A day on the office's calendar, without a time or time zone: deadlines
+/// are dates, counted in Beijing time where the office works.
+public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `2026-02-13`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(year: year, month: month)
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    public static let officeTimeZone = TimeZone(identifier: "Asia/Shanghai")!
+
+    /// The office's date at an instant.
+    public init(_ date: Date, in timeZone: TimeZone = officeTimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let components = calendar.dateComponents([.year, .month, .day], from: date)
+        self.init(year: components.year!, month: components.month!, day: components.day!)
+    }
+
+    public var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    static func daysIn(year: Int, month: Int) -> Int {
+        [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    }
+
+    /// The next day.
+    public var nextDay: CivilDate {
+        if day < Self.daysIn(year: year, month: month) { return CivilDate(year: year, month: month, day: day + 1) }
+        if month < 12 { return CivilDate(year: year, month: month + 1, day: 1) }
+        return CivilDate(year: year + 1, month: 1, day: 1)
+    }
+
+    /// 1 = Monday … 7 = Sunday (ISO 8601), by Zeller-style arithmetic.
+    public var isoWeekday: Int {
+        // Days since 1970-01-01 (a Thursday).
+        let days = daysSinceEpoch
+        return ((days % 7) + 7 + 3) % 7 + 1
+    }
+
+    /// Days since 1970-01-01 (civil-from-days algorithm, proleptic Gregorian).
+    public var daysSinceEpoch: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+}
+
+/// Which days are working days. The mailbox issue brings the statutory
+/// holiday calendar; until a year's notice is loaded, weekdays count.
+public protocol WorkingDayCalendar: Sendable {
+    func isWorkingDay(_ date: CivilDate) -> Bool
+}
+
+/// Monday to Friday.
+public struct WeekdayCalendar: WorkingDayCalendar {
+    public init() {}
+    public func isWorkingDay(_ date: CivilDate) -> Bool { date.isoWeekday <= 5 }
+}
+
+extension WorkingDayCalendar {
+    /// The N-th working day after `start` (the start day itself is not
+    /// counted, as the Civil Code counts periods).
+    public func adding(workingDays count: Int, to start: CivilDate) -> CivilDate {
+        precondition(count >= 0)
+        var date = start
+        var remaining = count
+        while remaining > 0 {
+            date = date.nextDay
+            if isWorkingDay(date) { remaining -= 1 }
+        }
+        return date
+    }
+}

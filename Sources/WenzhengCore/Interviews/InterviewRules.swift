@@ -1,0 +1,97 @@
+import Foundation
+
+/// Where an interview is in its life.
+public enum InterviewStatus: String, Sendable, Codable, CaseIterable {
+    /// Created; not yet announced to the public.
+    case scheduled
+    /// Announced: citizens may send questions (usually 3 or more days ahead).
+    case open
+    /// On air: the transcript grows.
+    case live
+    /// Over: no more live entries; late answers (补录) may still be added.
+    case ended
+    /// The full transcript, including late answers, is public.
+    case published
+
+    /// The statuses an interview may move to from this one.
+    public var next: Set<InterviewStatus> {
+        switch self {
+        case .scheduled: [.open, .live]
+        case .open: [.live]
+        case .live: [.ended]
+        case .ended: [.published]
+        case .published: []
+        }
+    }
+
+    /// Citizens may submit questions.
+    public var acceptsQuestions: Bool { self == .open || self == .live }
+}
+
+/// A citizen's question's life: moderation, then the host's choice.
+public enum QuestionState: String, Sendable, Codable, CaseIterable {
+    case pending
+    case approved
+    case rejected
+    /// A duplicate, folded into another question.
+    case merged
+    case onAir = "on_air"
+    case answered
+    /// Not answered live; answered afterwards (补录) within a deadline.
+    case deferred
+}
+
+/// What a transcript entry is.
+public enum TranscriptEntryKind: String, Sendable, Codable, CaseIterable {
+    /// The host speaking.
+    case remark
+    /// A guest's answer (typed by the guest or a typist for them).
+    case answer
+    /// A citizen's question put on air.
+    case question
+    /// started, paused, resumed, ended, published.
+    case system
+}
+
+public enum InterviewRules {
+    public static let titleMaxLength = 120
+    public static let summaryMaxLength = 2000
+    public static let questionMaxLength = 500
+    public static let nicknameMaxLength = 20
+    public static let contactMaxLength = 100
+    public static let entryMaxLength = 5000
+    public static let guestFieldMaxLength = 60
+    public static let maxGuests = 10
+    public static let plannedMinutesRange = 10...480
+    /// Deferred questions are answered within this many working days.
+    public static let deferredReplyWorkingDays = 5
+
+    /// The name shown with a question on air: the asker's nickname masked
+    /// (张三 → 张*), or a neutral 网友 when they gave none.
+    public static func publicNickname(_ nickname: String?) -> String {
+        guard let nickname = nickname?.trimmingCharacters(in: .whitespacesAndNewlines), !nickname.isEmpty else {
+            return "网友"
+        }
+        return PersonalInformation.maskName(nickname)
+    }
+}
+
+/// Limits how often one client may do something (ask a question), over a
+/// sliding window. Pure: the caller keeps the times.
+public struct RateLimitPolicy: Sendable, Equatable {
+    public var limit: Int
+    public var window: TimeInterval
+
+    public init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Seconds to wait before the next attempt, or nil when allowed.
+    public func retryAfter(previous: [Date], now: Date) -> Int? {
+        let recent = previous.filter { now.timeIntervalSince($0) < window }.sorted()
+        guard recent.count >= limit else { return nil }
+        let releasing = recent[recent.count - limit]
+        return max(1, Int((window - now.timeIntervalSince(releasing)).rounded(.up)))
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+import WenzhengCore
+import WenzhengStore
+
+/// What both the JSON API and the pages do to interviews: every change
+/// that adds transcript events is committed and then published while the
+/// room's lock is held, so viewers get events in sequence order and only
+/// after they are in the database.
+struct InterviewActions: Sendable {
+    let database: AppDatabase
+    let clock: any WallClock
+    let hub: LiveHub
+    let library: ModerationLibrary
+    let calendar: any WorkingDayCalendar
+    let questionLimiter: QuestionRateLimiter
+
+    func changeStatus(_ id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff) async throws -> Interview {
+        let room = hub.room(id)
+        return try await room.sequencer.run {
+            let (interview, events) = try await database.changeInterviewStatus(
+                id: id, to: status, actor: actor, calendar: calendar, at: clock.now())
+            room.publish(events)
+            if status == .ended { room.publishQuestionsChanged() }
+            return interview
+        }
+    }
+
+    func post(
+        _ id: Int64, kind: TranscriptEntryKind, body: String, author: EntryAuthor, questionID: Int64?, actor: AuthenticatedStaff
+    ) async throws -> TranscriptEvent {
+        let room = hub.room(id)
+        return try await room.sequencer.run {
+            let event = try await database.postEntry(
+                interviewID: id, kind: kind, body: body, author: author, questionID: questionID, actor: actor, at: clock.now())
+            room.publish([event])
+            if questionID != nil { room.publishQuestionsChanged() }
+            return event
+        }
+    }
+
+    func putOnAir(_ id: Int64, questionID: Int64, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
+        let room = hub.room(id)
+        return try await room.sequencer.run {
+            let event = try await database.putQuestionOnAir(interviewID: id, questionID: questionID, actor: actor, at: clock.now())
+            room.publish([event])
+            room.publishQuestionsChanged()
+            return event
+        }
+    }
+
+    func correct(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
+        let room = hub.room(id)
+        return try await room.sequencer.run {
+            let event = try await database.correctEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+            room.publish([event])
+            return event
+        }
+    }
+
+    /// A citizen's question: validated, rate-limited, filtered, stored with
+    /// its moderation item, and announced to moderators.
+    func ask(
+        _ id: Int64, text: String?, nickname: String?, contact: String?, browserKey: String, clientAddress: String
+    ) async throws -> PublicQuestion {
+        var errors: [FieldError] = []
+        let text = TextRules.requiredText(text, field: "text", maxLength: InterviewRules.questionMaxLength, into: &errors)
+        let nickname = TextRules.optionalText(nickname, field: "nickname", maxLength: InterviewRules.nicknameMaxLength, into: &errors)
+        let contact = TextRules.optionalText(contact, field: "contact", maxLength: InterviewRules.contactMaxLength, into: &errors)
+        try ValidationFailure.check(errors)
+
+        let now = clock.now()
+        if let wait = questionLimiter.check(browserKey: browserKey, address: clientAddress, now: now) {
+            throw Problem(
+                kind: .tooManyRequests, detail: "too many questions; try again in \(wait) seconds",
+                headers: [.retryAfter: String(wait)])
+        }
+        let filter = library.filter
+        let check = filter.check(text)
+        if check.action == .reject {
+            let category = check.flags.first { $0.action == .reject }?.category ?? "other"
+            let reason = filter.rules.reason(code: category) ?? filter.rules.reason(code: "other")
+            throw Problem.validation(
+                FieldError(field: "text", code: "rejected", message: reason.map { "\($0.zh) / \($0.en)" } ?? "the text was refused"))
+        }
+        let (question, item) = try await database.submitQuestion(
+            interviewID: id,
+            NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
+            check: check, at: now)
+        questionLimiter.record(browserKey: browserKey, address: clientAddress, now: now)
+        hub.publishModeration(item, change: "created")
+        return question
+    }
+
+    func vote(_ id: Int64, questionID: Int64, browserKey: String) async throws -> (votes: Int, counted: Bool) {
+        let result = try await database.voteForQuestion(interviewID: id, questionID: questionID, browserKey: browserKey, at: clock.now())
+        if result.counted { hub.room(id).publishQuestionsChanged() }
+        return result
+    }
+}
+
+/// Questions per browser and per address over a sliding window, kept in
+/// memory: a restart forgets them, which errs on the citizen's side.
+final class QuestionRateLimiter: Sendable {
+    let perBrowser: RateLimitPolicy
+    let perAddress: RateLimitPolicy
+    private let history = Mutex<[String: [Date]]>([:])
+
+    init(perBrowser: RateLimitPolicy = .init(limit: 5, window: 600), perAddress: RateLimitPolicy = .init(limit: 30, window: 600)) {
+        self.perBrowser = perBrowser
+        self.perAddress = perAddress
+    }
+
+    /// Seconds to wait, or nil when a question is allowed now.
+    func check(browserKey: String, address: String, now: Date) -> Int? {
+        history.withLock { history in
+            let browser = perBrowser.retryAfter(previous: history["b:" + browserKey] ?? [], now: now)
+            let ip = perAddress.retryAfter(previous: history["a:" + address] ?? [], now: now)
+            return [browser, ip].compactMap { $0 }.max()
+        }
+    }
+
+    func record(browserKey: String, address: String, now: Date) {
+        history.withLock { history in
+            for key in ["b:" + browserKey, "a:" + address] {
+                let window = key.hasPrefix("b:") ? perBrowser.window : perAddress.window
+                var times = (history[key] ?? []).filter { now.timeIntervalSince($0) < window }
+                times.append(now)
+                history[key] = times
+            }
+            // Forget idle clients so the table cannot grow without bound.
+            if history.count > 50_000 {
+                history = history.filter { _, times in times.contains { now.timeIntervalSince($0) < 600 } }
+            }
+        }
+    }
+}

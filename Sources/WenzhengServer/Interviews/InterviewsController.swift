@@ -1,0 +1,347 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import WenzhengCore
+import WenzhengStore
+
+/// Online interviews over JSON and WebSocket: the public reads and asks;
+/// hosts and guests run the interview; viewers watch it live.
+struct InterviewsController {
+    typealias Context = AppRequestContext
+    let database: AppDatabase
+    let actions: InterviewActions
+    let hub: LiveHub
+    let secureCookies: Bool
+
+    static let organisers: Set<Role> = [.admin, .host]
+    static let onAir: Set<Role> = [.admin, .host, .guest]
+    static let consoleRoles: Set<Role> = [.admin, .host, .guest, .moderator]
+
+    func addRoutes(to router: Router<Context>) {
+        // Public
+        router.get("/api/v1/interviews", use: list)
+        router.get("/api/v1/interviews/{id}", use: detail)
+        router.get("/api/v1/interviews/{id}/transcript", use: transcript)
+        router.get("/api/v1/interviews/{id}/questions", use: questions)
+        router.post("/api/v1/interviews/{id}/questions", use: ask)
+        router.post("/api/v1/interviews/{id}/questions/{question}/vote", use: vote)
+        router.ws("/live/interviews/{id}", shouldUpgrade: viewerShouldUpgrade, onUpgrade: viewerSocket)
+        // Organisers
+        router.group("/api/v1/interviews")
+            .add(middleware: RequireRoleMiddleware(Self.organisers))
+            .post(use: create)
+            .put("/{id}", use: update)
+            .post("/{id}/status", use: changeStatus)
+        // On air
+        router.group("/api/v1/interviews")
+            .add(middleware: RequireRoleMiddleware(Self.onAir))
+            .get("/{id}/queue", use: queue)
+            .post("/{id}/questions/{question}/on-air", use: putOnAir)
+            .post("/{id}/entries", use: postEntry)
+            .post("/{id}/entries/{entry}/corrections", use: correct)
+        router.group("/api/v1/deferred-questions")
+            .add(middleware: RequireRoleMiddleware(Self.consoleRoles))
+            .get(use: deferred)
+        router.group("/live/interviews/{id}/console")
+            .add(middleware: RequireRoleMiddleware(Self.consoleRoles))
+            .ws(shouldUpgrade: consoleShouldUpgrade, onUpgrade: consoleSocket)
+    }
+
+    // MARK: Request and response bodies
+
+    struct InterviewList: ResponseEncodable {
+        var interviews: [Interview]
+    }
+
+    struct DraftBody: Decodable {
+        struct Guest: Decodable {
+            var name: String?
+            var title: String?
+            var department: String?
+            var username: String?
+        }
+        var title: String?
+        var summary: String?
+        var scheduledStart: Date?
+        var plannedMinutes: Int?
+        var host: String?
+        var guests: [Guest]?
+
+        func draft() throws -> InterviewDraft {
+            var errors: [FieldError] = []
+            if title == nil { errors.append(.required("title")) }
+            if scheduledStart == nil { errors.append(.required("scheduledStart")) }
+            try ValidationFailure.check(errors)
+            return InterviewDraft(
+                title: title!, summary: summary ?? "", scheduledStart: scheduledStart!, plannedMinutes: plannedMinutes ?? 90,
+                hostUsername: host,
+                guests: (guests ?? []).map {
+                    InterviewGuest(name: $0.name ?? "", title: $0.title ?? "", department: $0.department ?? "", username: $0.username)
+                })
+        }
+    }
+
+    struct StatusBody: Decodable {
+        var status: String?
+    }
+
+    struct TranscriptBody: ResponseEncodable {
+        var interview: Interview
+        var entries: [TranscriptEntry]
+    }
+
+    struct QuestionList: ResponseEncodable {
+        var questions: [PublicQuestion]
+    }
+
+    struct QueueBody: ResponseEncodable {
+        var questions: [StaffQuestion]
+    }
+
+    struct AskBody: Decodable {
+        var text: String?
+        var nickname: String?
+        var contact: String?
+    }
+
+    struct VoteResult: ResponseEncodable {
+        var votes: Int
+        var counted: Bool
+    }
+
+    struct EntryBody: Decodable {
+        var kind: String?
+        var body: String?
+        var questionId: Int64?
+        var guestId: Int64?
+    }
+
+    struct CorrectionBody: Decodable {
+        var body: String?
+    }
+
+    struct EventBody: ResponseEncodable {
+        var seq: Int64
+        var entry: TranscriptEntry?
+        var correction: TranscriptCorrection?
+
+        init(_ event: TranscriptEvent) {
+            seq = event.seq
+            switch event {
+            case .entry(let entry): self.entry = entry
+            case .correction(let correction): self.correction = correction
+            }
+        }
+    }
+
+    // MARK: Public
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> InterviewList {
+        InterviewList(interviews: try await database.interviews(publicOnly: context.staff == nil))
+    }
+
+    @Sendable func detail(_ request: Request, context: Context) async throws -> Interview {
+        try await visibleInterview(context)
+    }
+
+    /// The transcript as it reads now, or only what came after `since`.
+    @Sendable func transcript(_ request: Request, context: Context) async throws -> TranscriptBody {
+        let interview = try await visibleInterview(context)
+        var entries = try await database.transcript(interviewID: interview.id)
+        if let since = try Self.since(request) { entries = entries.filter { $0.seq > since } }
+        return TranscriptBody(interview: interview, entries: entries)
+    }
+
+    @Sendable func questions(_ request: Request, context: Context) async throws -> QuestionList {
+        let interview = try await visibleInterview(context)
+        return QuestionList(questions: try await database.publicQuestions(interviewID: interview.id))
+    }
+
+    @Sendable func ask(_ request: Request, context: Context) async throws -> Response {
+        let interview = try await visibleInterview(context)
+        let body = try await request.decodeJSON(AskBody.self, context: context)
+        let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
+        let question = try await actions.ask(
+            interview.id, text: body.text, nickname: body.nickname, contact: body.contact, browserKey: browserKey,
+            clientAddress: context.clientAddress)
+        var response = try EditedResponse(status: .created, response: question).response(from: request, context: context)
+        if let cookie { response.setCookie(cookie) }
+        return response
+    }
+
+    @Sendable func vote(_ request: Request, context: Context) async throws -> Response {
+        let interview = try await visibleInterview(context)
+        let questionID = try Self.id(context, "question")
+        let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
+        let result = try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey)
+        var response = try VoteResult(votes: result.votes, counted: result.counted).response(from: request, context: context)
+        if let cookie { response.setCookie(cookie) }
+        return response
+    }
+
+    // MARK: Organisers
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<Interview> {
+        let body = try await request.decodeJSON(DraftBody.self, context: context)
+        let interview = try await database.createInterview(try body.draft(), actor: context.staff!, at: actions.clock.now())
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/interviews/\(interview.id)"], response: interview)
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Interview {
+        let body = try await request.decodeJSON(DraftBody.self, context: context)
+        return try await database.updateInterview(id: try Self.id(context), try body.draft(), actor: context.staff!, at: actions.clock.now())
+    }
+
+    @Sendable func changeStatus(_ request: Request, context: Context) async throws -> Interview {
+        let body = try await request.decodeJSON(StatusBody.self, context: context)
+        guard let raw = body.status else { throw Problem.validation(.required("status")) }
+        guard let status = InterviewStatus(rawValue: raw) else {
+            throw Problem.validation(.invalid("status", "status must be one of \(InterviewStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        return try await actions.changeStatus(try Self.id(context), to: status, actor: context.staff!)
+    }
+
+    // MARK: On air
+
+    @Sendable func queue(_ request: Request, context: Context) async throws -> QueueBody {
+        let order = request.uri.queryParameters.get("order") ?? "votes"
+        guard order == "votes" || order == "time" else {
+            throw Problem.validation(.invalid("order", "order must be votes or time"))
+        }
+        return QueueBody(questions: try await database.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes"))
+    }
+
+    @Sendable func putOnAir(_ request: Request, context: Context) async throws -> EventBody {
+        guard context.staff!.role != .guest else {
+            throw Problem(kind: .forbidden, detail: "the host puts questions on air")
+        }
+        return EventBody(try await actions.putOnAir(try Self.id(context), questionID: try Self.id(context, "question"), actor: context.staff!))
+    }
+
+    @Sendable func postEntry(_ request: Request, context: Context) async throws -> EditedResponse<EventBody> {
+        let body = try await request.decodeJSON(EntryBody.self, context: context)
+        guard let rawKind = body.kind else { throw Problem.validation(.required("kind")) }
+        guard let kind = TranscriptEntryKind(rawValue: rawKind), kind == .remark || kind == .answer else {
+            throw Problem.validation(.invalid("kind", "kind must be remark or answer"))
+        }
+        let event = try await actions.post(
+            try Self.id(context), kind: kind, body: body.body ?? "", author: kind == .remark ? .host : .guest(id: body.guestId),
+            questionID: body.questionId, actor: context.staff!)
+        return EditedResponse(status: .created, response: EventBody(event))
+    }
+
+    @Sendable func correct(_ request: Request, context: Context) async throws -> EventBody {
+        let body = try await request.decodeJSON(CorrectionBody.self, context: context)
+        return EventBody(
+            try await actions.correct(try Self.id(context), entryID: try Self.id(context, "entry"), body: body.body ?? "", actor: context.staff!))
+    }
+
+    @Sendable func deferred(_ request: Request, context: Context) async throws -> QueueBody {
+        QueueBody(questions: try await database.deferredQuestions())
+    }
+
+    // MARK: Live
+
+    @Sendable func viewerShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
+        _ = try await visibleInterview(context)
+        _ = try Self.since(request)
+        return .upgrade([:])
+    }
+
+    @Sendable func viewerSocket(
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
+    ) async throws {
+        let id = try Self.id(context.requestContext)
+        let since = try Self.since(context.request) ?? 0
+        let room = hub.room(id)
+        try await stream(room.viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound)
+    }
+
+    @Sendable func consoleShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
+        try LiveSocket.checkOrigin(request)
+        _ = try await database.interview(id: try Self.id(context))
+        _ = try Self.since(request)
+        return .upgrade([:])
+    }
+
+    @Sendable func consoleSocket(
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
+    ) async throws {
+        let id = try Self.id(context.requestContext)
+        let since = try Self.since(context.request) ?? 0
+        try await stream(hub.room(id).console, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound)
+    }
+
+    /// Subscribes first, then replays from the database, then streams:
+    /// together with per-room ordering this gives a gap-free,
+    /// duplicate-free sequence (docs/live-protocol.md).
+    private func stream(
+        _ broadcaster: Broadcaster, interviewID: Int64, since: Int64, channel: any Channel,
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter
+    ) async throws {
+        let subscription = broadcaster.subscribe(onOverflow: {
+            // The close frame cannot get through a full socket; if the
+            // client has not read it within 2 s, drop the connection.
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        })
+        let interview = try await database.interview(id: interviewID)
+        let events = try await database.transcriptEvents(interviewID: interviewID, since: since)
+        let hello = InterviewFrames.Hello(
+            interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
+            lastSeq: max(interview.lastSeq, events.last?.seq ?? 0))
+        var prefix = [Broadcaster.Frame(bytes: LiveHub.encode(hello))]
+        prefix += events.map { Broadcaster.Frame(seq: $0.seq, bytes: LiveHub.encode(InterviewFrames.event($0))) }
+        try await LiveSocket.stream(subscription, from: broadcaster, to: outbound, inbound: inbound, prefix: prefix)
+    }
+
+    // MARK: Helpers
+
+    /// The interview, unless it is not yet announced and the caller is not
+    /// staff: the public gets 404 for those.
+    private func visibleInterview(_ context: Context) async throws -> Interview {
+        let interview = try await database.interview(id: try Self.id(context))
+        if interview.status == .scheduled && context.staff == nil {
+            throw Problem(kind: .notFound, detail: "no such interview")
+        }
+        return interview
+    }
+
+    static func id(_ context: Context, _ name: String = "id") throws -> Int64 {
+        guard let id = context.parameters.get(name, as: Int64.self), id > 0 else {
+            throw Problem(kind: .notFound, detail: "no such \(name == "id" ? "interview" : name)")
+        }
+        return id
+    }
+
+    static func since(_ request: Request) throws -> Int64? {
+        guard let raw = request.uri.queryParameters.get("since"), !raw.isEmpty else { return nil }
+        guard let since = Int64(raw), since >= 0 else {
+            throw Problem.validation(.invalid("since", "since must be a sequence number (0 or more)"))
+        }
+        return since
+    }
+}
+
+extension Interview: ResponseEncodable {}
+extension PublicQuestion: ResponseEncodable {}
+
+/// An anonymous browser's identity: a random id in a cookie, used to allow
+/// one vote per question and to rate-limit questions. It identifies a
+/// browser, not a person, and is never shown.
+enum BrowserKey {
+    static let cookieName = "wz_browser"
+
+    /// The request's key, and a cookie to set when it had none.
+    static func resolve(_ request: Request, secure: Bool) -> (String, Cookie?) {
+        if let value = request.cookies[cookieName]?.value, value.count >= 16, value.count <= 64,
+            value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        {
+            return (value, nil)
+        }
+        let key = SessionToken.generate()
+        return (key, Cookie(name: cookieName, value: key, maxAge: 365 * 24 * 3600, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
+    }
+}

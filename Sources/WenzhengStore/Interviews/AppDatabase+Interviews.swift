@@ -1,0 +1,571 @@
+import Foundation
+import GRDB
+import WenzhengCore
+
+/// A new question from a citizen, as the HTTP layer validated it.
+public struct NewQuestion: Sendable {
+    public var text: String
+    public var nickname: String?
+    public var contact: String?
+    /// The anonymous browser's id (a cookie), for votes and rate limits.
+    public var browserKey: String
+    public var clientAddress: String
+
+    public init(text: String, nickname: String?, contact: String?, browserKey: String, clientAddress: String) {
+        self.text = text
+        self.nickname = nickname
+        self.contact = contact
+        self.browserKey = browserKey
+        self.clientAddress = clientAddress
+    }
+}
+
+extension AppDatabase {
+    // MARK: Interviews
+
+    public func createInterview(_ draft: InterviewDraft, actor: AuthenticatedStaff, at now: Date) async throws -> Interview {
+        let draft = try Self.validated(draft)
+        return try await writer.write { db in
+            let hostID = try Self.hostID(db, username: draft.hostUsername)
+            var record = InterviewRecord(
+                id: nil, title: draft.title, summary: draft.summary, scheduledStart: draft.scheduledStart,
+                plannedMinutes: draft.plannedMinutes, hostUserId: hostID ?? (actor.role == .host ? actor.userID : nil),
+                status: .scheduled, lastSeq: 0, createdAt: now, updatedAt: now, startedAt: nil, endedAt: nil, publishedAt: nil)
+            try record.insert(db)
+            try Self.replaceGuests(db, interviewID: record.id!, guests: draft.guests)
+            let interview = try Self.interview(db, id: record.id!)
+            try AuditEntry.record(
+                db, actor: .staff(actor, clientAddress: nil), action: "interview.create", subjectType: "interview",
+                subjectID: String(record.id!), after: interview, at: now)
+            return interview
+        }
+    }
+
+    /// Changes an interview's details or reschedules it. Guests can only be
+    /// replaced before the interview goes live.
+    public func updateInterview(id: Int64, _ draft: InterviewDraft, actor: AuthenticatedStaff, at now: Date) async throws -> Interview {
+        let draft = try Self.validated(draft)
+        return try await writer.write { db in
+            var record = try Self.existingInterview(db, id: id)
+            let before = try Self.interview(db, id: id)
+            guard record.status == .scheduled || record.status == .open else {
+                throw StoreError.conflict("interview \(id) is \(record.status.rawValue); only scheduled or open interviews can be changed")
+            }
+            record.title = draft.title
+            record.summary = draft.summary
+            record.scheduledStart = draft.scheduledStart
+            record.plannedMinutes = draft.plannedMinutes
+            if let hostID = try Self.hostID(db, username: draft.hostUsername) { record.hostUserId = hostID }
+            record.updatedAt = now
+            try record.update(db)
+            try Self.replaceGuests(db, interviewID: id, guests: draft.guests)
+            let after = try Self.interview(db, id: id)
+            try AuditEntry.record(
+                db, actor: .staff(actor, clientAddress: nil), action: "interview.update", subjectType: "interview",
+                subjectID: String(id), before: before, after: after, at: now)
+            return after
+        }
+    }
+
+    public func interview(id: Int64) async throws -> Interview {
+        try await reader.read { db in try Self.interview(db, id: id) }
+    }
+
+    /// Interviews, soonest first; the public sees only announced ones.
+    public func interviews(publicOnly: Bool) async throws -> [Interview] {
+        try await reader.read { db in
+            var request = InterviewRecord.all()
+            if publicOnly { request = request.filter(Column("status") != InterviewStatus.scheduled.rawValue) }
+            let ids = try request.order(Column("scheduled_start").desc).select(Column("id"), as: Int64.self).fetchAll(db)
+            return try ids.map { try Self.interview(db, id: $0) }
+        }
+    }
+
+    /// Moves an interview along its life. Going live writes a `started`
+    /// system entry; ending writes `ended` and defers every question not
+    /// answered, with a reply deadline in working days.
+    public func changeInterviewStatus(
+        id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, calendar: any WorkingDayCalendar, at now: Date
+    ) async throws -> (Interview, [TranscriptEvent]) {
+        try await writer.write { db in
+            var record = try Self.existingInterview(db, id: id)
+            guard record.status.next.contains(status) else {
+                throw StoreError.conflict("interview \(id) cannot go from \(record.status.rawValue) to \(status.rawValue)")
+            }
+            let before = record.status
+            record.status = status
+            record.updatedAt = now
+            var events: [TranscriptEvent] = []
+            switch status {
+            case .live:
+                record.startedAt = now
+                try record.update(db)
+                events.append(try Self.appendEntry(db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "started", late: false, postedBy: actor.userID, at: now))
+            case .ended:
+                record.endedAt = now
+                try record.update(db)
+                let due = calendar.adding(workingDays: InterviewRules.deferredReplyWorkingDays, to: CivilDate(now))
+                try db.execute(
+                    sql: """
+                        UPDATE interview_question SET state = 'deferred', deferred_at = ?, reply_due_on = ?
+                        WHERE interview_id = ? AND state IN ('approved', 'on_air')
+                        """,
+                    arguments: [now, due.description, id])
+                events.append(try Self.appendEntry(db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "ended", late: false, postedBy: actor.userID, at: now))
+            case .published:
+                record.publishedAt = now
+                try record.update(db)
+                events.append(try Self.appendEntry(db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "published", late: false, postedBy: actor.userID, at: now))
+            case .open, .scheduled:
+                try record.update(db)
+            }
+            try AuditEntry.record(
+                db, actor: .staff(actor, clientAddress: nil), action: "interview.status", subjectType: "interview",
+                subjectID: String(id), before: ["status": before.rawValue], after: ["status": status.rawValue], at: now)
+            return (try Self.interview(db, id: id), events)
+        }
+    }
+
+    // MARK: Questions
+
+    /// Stores a citizen's question and puts it in the moderation queue, in
+    /// one transaction.
+    public func submitQuestion(
+        interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date
+    ) async throws -> (PublicQuestion, ModerationItem) {
+        try await writer.write { db in
+            let interview = try Self.existingInterview(db, id: interviewID)
+            guard interview.status.acceptsQuestions else {
+                throw StoreError.conflict("this interview is not taking questions (it is \(interview.status.rawValue))")
+            }
+            var record = InterviewQuestionRecord(
+                id: nil, interviewId: interviewID, text: question.text, publishedText: nil, nickname: question.nickname,
+                contact: question.contact, browserKey: question.browserKey, clientAddress: question.clientAddress,
+                state: .pending, moderationItemId: nil, mergedIntoId: nil, votes: 0, onAirAt: nil, answeredAt: nil,
+                deferredAt: nil, replyDueOn: nil, createdAt: now)
+            try record.insert(db)
+            let item = try Self.enqueueModeration(
+                db,
+                NewModerationItem(
+                    kind: .question, sourceType: Self.questionSourceType, sourceID: String(record.id!),
+                    sourceURL: "/interviews/\(interviewID)", authorName: question.nickname, text: question.text, check: check),
+                at: now)
+            record.moderationItemId = item.id
+            try record.update(db)
+            return (Self.publicQuestion(record), try Self.view(db, item))
+        }
+    }
+
+    /// Approved questions and what became of them, for the public page.
+    public func publicQuestions(interviewID: Int64) async throws -> [PublicQuestion] {
+        try await reader.read { db in
+            _ = try Self.existingInterview(db, id: interviewID)
+            return try InterviewQuestionRecord
+                .filter(Column("interview_id") == interviewID)
+                .filter(["approved", "on_air", "answered", "deferred"].contains(Column("state")))
+                .order(Column("votes").desc, Column("created_at"))
+                .fetchAll(db).map(Self.publicQuestion)
+        }
+    }
+
+    /// The host's queue: approved and on-air questions, by votes or by time.
+    public func questionQueue(interviewID: Int64, byVotes: Bool) async throws -> [StaffQuestion] {
+        try await reader.read { db in
+            let interview = try Self.existingInterview(db, id: interviewID)
+            var request = InterviewQuestionRecord
+                .filter(Column("interview_id") == interviewID)
+                .filter(["approved", "on_air"].contains(Column("state")))
+            if byVotes {
+                request = request.order(Column("votes").desc, Column("created_at"))
+            } else {
+                request = request.order(Column("created_at"))
+            }
+            let records: [InterviewQuestionRecord] = try request.fetchAll(db)
+            return records.map { Self.staffQuestion($0, interviewTitle: interview.title) }
+        }
+    }
+
+    /// One vote per browser per question; voting twice changes nothing.
+    public func voteForQuestion(interviewID: Int64, questionID: Int64, browserKey: String, at now: Date) async throws -> (votes: Int, counted: Bool) {
+        try await writer.write { db in
+            var question = try Self.existingQuestion(db, interviewID: interviewID, id: questionID)
+            guard question.state == .approved || question.state == .onAir else {
+                throw StoreError.conflict("only approved questions can be voted for")
+            }
+            try db.execute(
+                sql: "INSERT INTO question_vote (question_id, browser_key, voted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [questionID, browserKey, now])
+            guard db.changesCount > 0 else { return (question.votes, false) }
+            question.votes += 1
+            try question.update(db)
+            return (question.votes, true)
+        }
+    }
+
+    /// Puts an approved question on air: it enters the transcript with the
+    /// asker's masked nickname.
+    public func putQuestionOnAir(interviewID: Int64, questionID: Int64, actor: AuthenticatedStaff, at now: Date) async throws -> TranscriptEvent {
+        try await writer.write { db in
+            let interview = try Self.existingInterview(db, id: interviewID)
+            guard interview.status == .live else {
+                throw StoreError.conflict("questions go on air only while the interview is live")
+            }
+            var question = try Self.existingQuestion(db, interviewID: interviewID, id: questionID)
+            guard question.state == .approved else {
+                throw StoreError.conflict("question \(questionID) is \(question.state.rawValue), not approved")
+            }
+            question.state = .onAir
+            question.onAirAt = now
+            try question.update(db)
+            let event = try Self.appendEntry(
+                db, interviewID: interviewID, kind: .question, author: InterviewRules.publicNickname(question.nickname),
+                authorTitle: nil, questionID: questionID, body: question.publishedText ?? question.text, late: false,
+                postedBy: actor.userID, at: now)
+            try AuditEntry.record(
+                db, actor: .staff(actor, clientAddress: nil), action: "interview.question_on_air", subjectType: "interview_question",
+                subjectID: String(questionID), at: now)
+            return event
+        }
+    }
+
+    // MARK: Transcript
+
+    /// Adds a host remark or a guest answer to a live interview (or, with
+    /// `late`, an answer to a deferred question afterwards: 补录).
+    public func postEntry(
+        interviewID: Int64, kind: TranscriptEntryKind, body: String, author: EntryAuthor, questionID: Int64?,
+        actor: AuthenticatedStaff, at now: Date
+    ) async throws -> TranscriptEvent {
+        var errors: [FieldError] = []
+        let text = TextRules.requiredText(body, field: "body", maxLength: InterviewRules.entryMaxLength, into: &errors)
+        if kind != .remark && kind != .answer {
+            errors.append(.invalid("kind", "kind must be remark or answer"))
+        }
+        if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
+        return try await writer.write { db in
+            let interview = try Self.existingInterview(db, id: interviewID)
+            var late = false
+            var question: InterviewQuestionRecord?
+            if let questionID {
+                question = try Self.existingQuestion(db, interviewID: interviewID, id: questionID)
+            }
+            switch interview.status {
+            case .live:
+                if let state = question?.state, ![.onAir, .approved, .answered].contains(state) {
+                    throw StoreError.conflict("question \(questionID!) is \(state.rawValue)")
+                }
+            case .ended, .published:
+                // After the interview only deferred questions are answered.
+                guard kind == .answer, let state = question?.state, state == .deferred || state == .answered else {
+                    throw StoreError.conflict("the interview is \(interview.status.rawValue); only answers to deferred questions can be added")
+                }
+                late = true
+            case .scheduled, .open:
+                throw StoreError.conflict("the interview is not live yet")
+            }
+            let (name, title) = try Self.author(db, interview: interview, kind: kind, author: author, actor: actor)
+            let event = try Self.appendEntry(
+                db, interviewID: interviewID, kind: kind, author: name, authorTitle: title, questionID: questionID, body: text,
+                late: late, postedBy: actor.userID, at: now)
+            if kind == .answer, var question {
+                question.state = .answered
+                question.answeredAt = now
+                try question.update(db)
+            }
+            if late {
+                try AuditEntry.record(
+                    db, actor: .staff(actor, clientAddress: nil), action: "interview.late_answer", subjectType: "interview_question",
+                    subjectID: questionID.map(String.init), at: now)
+            }
+            return event
+        }
+    }
+
+    /// Corrects an entry's text. The previous text is kept, the entry's
+    /// version goes up, and the correction is a numbered event of its own.
+    public func correctEntry(interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> TranscriptEvent {
+        var errors: [FieldError] = []
+        let text = TextRules.requiredText(body, field: "body", maxLength: InterviewRules.entryMaxLength, into: &errors)
+        if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
+        return try await writer.write { db in
+            _ = try Self.existingInterview(db, id: interviewID)
+            guard var entry = try TranscriptEntryRecord.filter(Column("interview_id") == interviewID && Column("id") == entryID).fetchOne(db) else {
+                throw StoreError.notFound(kind: "transcript entry", key: String(entryID))
+            }
+            guard entry.kind != .system else { throw StoreError.conflict("system entries cannot be corrected") }
+            let previous = entry.body
+            entry.body = text
+            entry.version += 1
+            try entry.update(db)
+            let seq = try Self.nextSeq(db, interviewID: interviewID)
+            var correction = TranscriptCorrectionRecord(
+                id: nil, interviewId: interviewID, seq: seq, entryId: entryID, version: entry.version, previousBody: previous,
+                body: text, correctedBy: actor.userID, correctedAt: now)
+            try correction.insert(db)
+            try AuditEntry.record(
+                db, actor: .staff(actor, clientAddress: nil), action: "interview.correct_entry", subjectType: "transcript_entry",
+                subjectID: String(entryID), before: ["body": previous], after: ["body": text], at: now)
+            return .correction(
+                TranscriptCorrection(seq: seq, entryId: entryID, entrySeq: entry.seq, version: entry.version, body: text, correctedAt: now))
+        }
+    }
+
+    /// Every numbered event after `since`, in order: what a reconnecting
+    /// viewer missed.
+    public func transcriptEvents(interviewID: Int64, since: Int64, limit: Int = 100_000) async throws -> [TranscriptEvent] {
+        try await reader.read { db in
+            let entries = try TranscriptEntryRecord
+                .filter(Column("interview_id") == interviewID && Column("seq") > since)
+                .order(Column("seq")).limit(limit).fetchAll(db)
+            let corrections = try TranscriptCorrectionRecord
+                .filter(Column("interview_id") == interviewID && Column("seq") > since)
+                .order(Column("seq")).limit(limit).fetchAll(db)
+            var events: [TranscriptEvent] = []
+            // An entry replayed together with its later corrections must show
+            // the body as it was at its own seq; the corrections follow.
+            var originalBody: [Int64: String] = [:]
+            for correction in corrections.sorted(by: { $0.seq < $1.seq }) where originalBody[correction.entryId] == nil {
+                originalBody[correction.entryId] = correction.previousBody
+            }
+            var entrySeqs: [Int64: Int64] = [:]
+            for entry in entries { entrySeqs[entry.id!] = entry.seq }
+            for var entry in entries {
+                if let body = originalBody[entry.id!] {
+                    entry.body = body
+                    entry.version = corrections.filter { $0.entryId == entry.id! }.map(\.version).min().map { $0 - 1 } ?? entry.version
+                }
+                events.append(.entry(Self.entryView(entry)))
+            }
+            for correction in corrections {
+                let entrySeq = try entrySeqs[correction.entryId]
+                    ?? Int64.fetchOne(db, sql: "SELECT seq FROM transcript_entry WHERE id = ?", arguments: [correction.entryId]) ?? 0
+                events.append(
+                    .correction(
+                        TranscriptCorrection(
+                            seq: correction.seq, entryId: correction.entryId, entrySeq: entrySeq, version: correction.version,
+                            body: correction.body, correctedAt: correction.correctedAt)))
+            }
+            return Array(events.sorted { $0.seq < $1.seq }.prefix(limit))
+        }
+    }
+
+    /// The transcript as it reads now (corrections applied), for pages and
+    /// export.
+    public func transcript(interviewID: Int64) async throws -> [TranscriptEntry] {
+        try await reader.read { db in
+            _ = try Self.existingInterview(db, id: interviewID)
+            return try TranscriptEntryRecord.filter(Column("interview_id") == interviewID).order(Column("seq")).fetchAll(db)
+                .map(Self.entryView)
+        }
+    }
+
+    /// Questions deferred to after their interview, soonest deadline first.
+    public func deferredQuestions() async throws -> [StaffQuestion] {
+        try await reader.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT interview_question.*, interview.title AS interview_title
+                    FROM interview_question JOIN interview ON interview.id = interview_question.interview_id
+                    WHERE interview_question.state = 'deferred'
+                    ORDER BY interview_question.reply_due_on, interview_question.id
+                    """)
+            return try rows.map { row in Self.staffQuestion(try InterviewQuestionRecord(row: row), interviewTitle: row["interview_title"]) }
+        }
+    }
+
+    // MARK: Moderation outcome
+
+    static let questionSourceType = "interview_question"
+
+    /// Called when a moderator decides on a question's queue item.
+    static func applyQuestionModeration(_ db: Database, _ item: ModerationItemRecord, mergedIntoItemID: Int64?, at now: Date) throws {
+        guard let id = Int64(item.sourceId), var question = try InterviewQuestionRecord.fetchOne(db, key: id) else { return }
+        switch item.state {
+        case .approved, .edited:
+            question.state = .approved
+            question.publishedText = item.maskedText
+        case .rejected:
+            if let mergedIntoItemID,
+                let target = try InterviewQuestionRecord.filter(Column("moderation_item_id") == mergedIntoItemID).fetchOne(db),
+                target.interviewId == question.interviewId, target.id != question.id
+            {
+                question.state = .merged
+                question.mergedIntoId = target.id
+            } else {
+                question.state = .rejected
+            }
+        case .pending:
+            return
+        }
+        try question.update(db)
+    }
+
+    // MARK: Helpers
+
+    static func validated(_ draft: InterviewDraft) throws -> InterviewDraft {
+        var errors: [FieldError] = []
+        var result = draft
+        result.title = TextRules.requiredText(draft.title, field: "title", maxLength: InterviewRules.titleMaxLength, into: &errors)
+        result.summary = TextRules.optionalText(draft.summary, field: "summary", maxLength: InterviewRules.summaryMaxLength, into: &errors) ?? ""
+        if !InterviewRules.plannedMinutesRange.contains(draft.plannedMinutes) {
+            errors.append(.invalid("plannedMinutes", "plannedMinutes must be between \(InterviewRules.plannedMinutesRange.lowerBound) and \(InterviewRules.plannedMinutesRange.upperBound)"))
+        }
+        if draft.guests.count > InterviewRules.maxGuests {
+            errors.append(.invalid("guests", "at most \(InterviewRules.maxGuests) guests"))
+        }
+        result.guests = draft.guests.enumerated().map { index, guest in
+            var guest = guest
+            guest.name = TextRules.requiredText(guest.name, field: "guests[\(index)].name", maxLength: InterviewRules.guestFieldMaxLength, into: &errors)
+            guest.title = TextRules.optionalText(guest.title, field: "guests[\(index)].title", maxLength: InterviewRules.guestFieldMaxLength, into: &errors) ?? ""
+            guest.department = TextRules.optionalText(guest.department, field: "guests[\(index)].department", maxLength: InterviewRules.guestFieldMaxLength, into: &errors) ?? ""
+            return guest
+        }
+        if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
+        return result
+    }
+
+    static func hostID(_ db: Database, username: String?) throws -> Int64? {
+        guard let username, !username.isEmpty else { return nil }
+        guard let user = try StaffUser.filter(StaffUser.Columns.username == username.lowercased()).fetchOne(db), !user.isDisabled else {
+            throw StoreError.invalid(ValidationFailure([.invalid("host", "no active staff account '\(username)'")]))
+        }
+        guard user.role == .host || user.role == .admin else {
+            throw StoreError.invalid(ValidationFailure([.invalid("host", "'\(username)' is not a host")]))
+        }
+        return user.id
+    }
+
+    static func replaceGuests(_ db: Database, interviewID: Int64, guests: [InterviewGuest]) throws {
+        try InterviewGuestRecord.filter(Column("interview_id") == interviewID).deleteAll(db)
+        for (position, guest) in guests.enumerated() {
+            var userID: Int64?
+            if let username = guest.username, !username.isEmpty {
+                guard let user = try StaffUser.filter(StaffUser.Columns.username == username.lowercased()).fetchOne(db), user.role == .guest else {
+                    throw StoreError.invalid(ValidationFailure([.invalid("guests[\(position)].username", "no guest account '\(username)'")]))
+                }
+                userID = user.id
+            }
+            var record = InterviewGuestRecord(
+                id: nil, interviewId: interviewID, position: position, name: guest.name, title: guest.title,
+                department: guest.department, userId: userID)
+            try record.insert(db)
+        }
+    }
+
+    static func existingInterview(_ db: Database, id: Int64) throws -> InterviewRecord {
+        guard let record = try InterviewRecord.fetchOne(db, key: id) else {
+            throw StoreError.notFound(kind: "interview", key: String(id))
+        }
+        return record
+    }
+
+    static func existingQuestion(_ db: Database, interviewID: Int64, id: Int64) throws -> InterviewQuestionRecord {
+        guard let record = try InterviewQuestionRecord.fetchOne(db, key: id), record.interviewId == interviewID else {
+            throw StoreError.notFound(kind: "question", key: String(id))
+        }
+        return record
+    }
+
+    static func interview(_ db: Database, id: Int64) throws -> Interview {
+        let record = try existingInterview(db, id: id)
+        let guests = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT interview_guest.*, staff_user.username AS username FROM interview_guest
+                LEFT JOIN staff_user ON staff_user.id = interview_guest.user_id
+                WHERE interview_id = ? ORDER BY position
+                """,
+            arguments: [id]
+        ).map { row in
+            InterviewGuest(id: row["id"], name: row["name"], title: row["title"], department: row["department"], username: row["username"])
+        }
+        var host: (String, String)?
+        if let hostID = record.hostUserId,
+            let row = try Row.fetchOne(db, sql: "SELECT display_name, username FROM staff_user WHERE id = ?", arguments: [hostID])
+        {
+            host = (row["display_name"], row["username"])
+        }
+        return Interview(
+            id: id, title: record.title, summary: record.summary, scheduledStart: record.scheduledStart,
+            plannedMinutes: record.plannedMinutes, host: host?.0, hostUsername: host?.1, status: record.status, guests: guests,
+            lastSeq: record.lastSeq, startedAt: record.startedAt, endedAt: record.endedAt, publishedAt: record.publishedAt)
+    }
+
+    static func nextSeq(_ db: Database, interviewID: Int64) throws -> Int64 {
+        guard let seq = try Int64.fetchOne(
+            db, sql: "UPDATE interview SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq", arguments: [interviewID])
+        else {
+            throw StoreError.notFound(kind: "interview", key: String(interviewID))
+        }
+        return seq
+    }
+
+    static func appendEntry(
+        _ db: Database, interviewID: Int64, kind: TranscriptEntryKind, author: String, authorTitle: String?, questionID: Int64?,
+        body: String, late: Bool, postedBy: Int64?, at now: Date
+    ) throws -> TranscriptEvent {
+        let seq = try nextSeq(db, interviewID: interviewID)
+        var record = TranscriptEntryRecord(
+            id: nil, interviewId: interviewID, seq: seq, kind: kind, author: author, authorTitle: authorTitle,
+            questionId: questionID, body: body, version: 1, late: late, postedBy: postedBy, createdAt: now)
+        try record.insert(db)
+        return .entry(entryView(record))
+    }
+
+    static func author(
+        _ db: Database, interview: InterviewRecord, kind: TranscriptEntryKind, author: EntryAuthor, actor: AuthenticatedStaff
+    ) throws -> (String, String?) {
+        switch (kind, author) {
+        case (.remark, _):
+            guard actor.role == .host || actor.role == .admin else {
+                throw StoreError.conflict("only the host posts remarks")
+            }
+            return (actor.displayName, "主持人")
+        case (.answer, .guest(let guestID)):
+            let guests = try InterviewGuestRecord.filter(Column("interview_id") == interview.id!).order(Column("position")).fetchAll(db)
+            let guest: InterviewGuestRecord?
+            if actor.role == .guest {
+                // A guest answers as themself only.
+                guest = guests.first { $0.userId == actor.userID }
+                guard let guest, guestID == nil || guestID == guest.id else {
+                    throw StoreError.conflict("you are not a guest of this interview")
+                }
+                return (guest.name, guest.title.isEmpty ? nil : guest.title)
+            }
+            if let guestID {
+                guest = guests.first { $0.id == guestID }
+            } else {
+                guest = guests.count == 1 ? guests.first : nil
+            }
+            guard let guest else {
+                throw StoreError.invalid(ValidationFailure([.invalid("guestId", "name the guest this answer is from")]))
+            }
+            return (guest.name, guest.title.isEmpty ? nil : guest.title)
+        case (.answer, .host):
+            throw StoreError.invalid(ValidationFailure([.invalid("guestId", "answers come from a guest")]))
+        default:
+            throw StoreError.invalid(ValidationFailure([.invalid("kind", "kind must be remark or answer")]))
+        }
+    }
+
+    static func entryView(_ record: TranscriptEntryRecord) -> TranscriptEntry {
+        TranscriptEntry(
+            id: record.id!, seq: record.seq, kind: record.kind, author: record.author, authorTitle: record.authorTitle,
+            questionId: record.questionId, body: record.body, createdAt: record.createdAt, version: record.version, late: record.late)
+    }
+
+    static func publicQuestion(_ record: InterviewQuestionRecord) -> PublicQuestion {
+        PublicQuestion(
+            id: record.id!, text: record.publishedText ?? "", nickname: InterviewRules.publicNickname(record.nickname),
+            state: record.state, votes: record.votes, createdAt: record.createdAt, replyDueOn: record.replyDueOn)
+    }
+
+    static func staffQuestion(_ record: InterviewQuestionRecord, interviewTitle: String) -> StaffQuestion {
+        StaffQuestion(
+            id: record.id!, interviewId: record.interviewId, interviewTitle: interviewTitle,
+            text: record.publishedText ?? record.text, originalText: record.text, nickname: record.nickname,
+            contact: record.contact, state: record.state, votes: record.votes, createdAt: record.createdAt,
+            replyDueOn: record.replyDueOn, moderationItemId: record.moderationItemId)
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import GRDB
+import WenzhengCore
+
+struct InterviewRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var title: String
+    var summary: String
+    var scheduledStart: Date
+    var plannedMinutes: Int
+    var hostUserId: Int64?
+    var status: InterviewStatus
+    var lastSeq: Int64
+    var createdAt: Date
+    var updatedAt: Date
+    var startedAt: Date?
+    var endedAt: Date?
+    var publishedAt: Date?
+
+    static let databaseTableName = "interview"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+struct InterviewGuestRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var interviewId: Int64
+    var position: Int
+    var name: String
+    var title: String
+    var department: String
+    var userId: Int64?
+
+    static let databaseTableName = "interview_guest"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+struct InterviewQuestionRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var interviewId: Int64
+    var text: String
+    var publishedText: String?
+    var nickname: String?
+    var contact: String?
+    var browserKey: String
+    var clientAddress: String
+    var state: QuestionState
+    var moderationItemId: Int64?
+    var mergedIntoId: Int64?
+    var votes: Int
+    var onAirAt: Date?
+    var answeredAt: Date?
+    var deferredAt: Date?
+    var replyDueOn: String?
+    var createdAt: Date
+
+    static let databaseTableName = "interview_question"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+struct TranscriptEntryRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var interviewId: Int64
+    var seq: Int64
+    var kind: TranscriptEntryKind
+    var author: String
+    var authorTitle: String?
+    var questionId: Int64?
+    var body: String
+    var version: Int
+    var late: Bool
+    var postedBy: Int64?
+    var createdAt: Date
+
+    static let databaseTableName = "transcript_entry"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+struct TranscriptCorrectionRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var interviewId: Int64
+    var seq: Int64
+    var entryId: Int64
+    var version: Int
+    var previousBody: String
+    var body: String
+    var correctedBy: Int64
+    var correctedAt: Date
+
+    static let databaseTableName = "transcript_correction"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+// MARK: Public views
+
+public struct InterviewGuest: Codable, Sendable, Equatable {
+    public var id: Int64?
+    public var name: String
+    public var title: String
+    public var department: String
+    /// The guest's staff account, when they type their own answers.
+    public var username: String?
+
+    public init(id: Int64? = nil, name: String, title: String, department: String, username: String? = nil) {
+        self.id = id
+        self.name = name
+        self.title = title
+        self.department = department
+        self.username = username
+    }
+}
+
+public struct Interview: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var title: String
+    public var summary: String
+    public var scheduledStart: Date
+    public var plannedMinutes: Int
+    public var host: String?
+    public var hostUsername: String?
+    public var status: InterviewStatus
+    public var guests: [InterviewGuest]
+    public var lastSeq: Int64
+    public var startedAt: Date?
+    public var endedAt: Date?
+    public var publishedAt: Date?
+}
+
+/// What staff send to create or change an interview.
+public struct InterviewDraft: Sendable {
+    public var title: String
+    public var summary: String
+    public var scheduledStart: Date
+    public var plannedMinutes: Int
+    public var hostUsername: String?
+    public var guests: [InterviewGuest]
+
+    public init(title: String, summary: String, scheduledStart: Date, plannedMinutes: Int, hostUsername: String?, guests: [InterviewGuest]) {
+        self.title = title
+        self.summary = summary
+        self.scheduledStart = scheduledStart
+        self.plannedMinutes = plannedMinutes
+        self.hostUsername = hostUsername
+        self.guests = guests
+    }
+}
+
+/// A citizen's question as the public sees it (never the contact details).
+public struct PublicQuestion: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var text: String
+    public var nickname: String
+    public var state: QuestionState
+    public var votes: Int
+    public var createdAt: Date
+    public var replyDueOn: String?
+}
+
+/// A question as hosts and the office see it, contact included.
+public struct StaffQuestion: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var interviewId: Int64
+    public var interviewTitle: String
+    public var text: String
+    public var originalText: String
+    public var nickname: String?
+    public var contact: String?
+    public var state: QuestionState
+    public var votes: Int
+    public var createdAt: Date
+    public var replyDueOn: String?
+    public var moderationItemId: Int64?
+}
+
+public struct TranscriptEntry: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var seq: Int64
+    public var kind: TranscriptEntryKind
+    public var author: String
+    public var authorTitle: String?
+    public var questionId: Int64?
+    public var body: String
+    public var createdAt: Date
+    public var version: Int
+    public var late: Bool
+}
+
+/// One numbered event of an interview's transcript stream.
+public enum TranscriptEvent: Sendable, Equatable {
+    case entry(TranscriptEntry)
+    case correction(TranscriptCorrection)
+
+    public var seq: Int64 {
+        switch self {
+        case .entry(let entry): entry.seq
+        case .correction(let correction): correction.seq
+        }
+    }
+}
+
+public struct TranscriptCorrection: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var entryId: Int64
+    public var entrySeq: Int64
+    public var version: Int
+    public var body: String
+    public var correctedAt: Date
+}
+
+/// Where to find the author of a new entry.
+public enum EntryAuthor: Sendable, Equatable {
+    /// The host, under the poster's own name.
+    case host
+    /// A guest by their position in the guest list (a typist posting for
+    /// them), or the guest linked to the poster's own account when nil.
+    case guest(id: Int64?)
+}
