@@ -47,6 +47,9 @@ struct MatcherBenchmark: ParsableCommand {
     @Flag(help: "Exit with status 2 when the median scan throughput is below the target.")
     var failBelowTarget = false
 
+    @Option(help: ArgumentHelp("Also write the generated text and terms to <path>.txt and <path>.terms.txt, to inspect them.", visibility: .hidden))
+    var writeInputs: String?
+
     func validate() throws {
         guard terms >= MatcherCorpus.realisticTerms.count else {
             throw ValidationError("--terms must be at least \(MatcherCorpus.realisticTerms.count)")
@@ -67,6 +70,10 @@ struct MatcherBenchmark: ParsableCommand {
         let (termList, termsWithASCII) = MatcherCorpus.makeTerms(count: terms, rng: &rng)
         let (text, planted, evasions) = MatcherCorpus.makeText(
             bytes: Int(megabytes * 1_000_000), terms: termList, plantProbability: 0.02, rng: &rng)
+        if let path = writeInputs {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path + ".txt"))
+            try Data((termList.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path + ".terms.txt"))
+        }
         let textBytes = text.utf8.count
         let textCharacters = text.unicodeScalars.count
         progress(
@@ -310,9 +317,9 @@ struct MatcherBenchmark: ParsableCommand {
             let rows: [(String, String)] = [
                 ("terms", "\(terms) (\(termsWithASCII) with ASCII letters or digits)"),
                 ("automaton states", "\(automatonStates)"),
-                ("text", "\(fmt(textMegabytes, 2)) MB UTF-8, \(textCharacters) characters (seed \(seed))"),
+                ("text", "\(fmt(textMegabytes, 2)) MB UTF-8, \(textCharacters) characters (seed 0x\(String(seed, radix: 16)))"),
                 ("planted occurrences", "\(plantedOccurrences) (\(plantedWithEvasions) with separator, case or width evasions), all found"),
-                ("matches found", "\(matchesFound) (planted + incidental); \(sampledSpansVerified) sampled spans verified"),
+                ("matches found", "\(matchesFound) (planted + incidental); spans of \(sampledSpansVerified) of them checked against their term"),
                 ("build", "\(fmt(buildMillisecondsBest, 1)) ms best, \(fmt(buildMillisecondsMedian, 1)) ms median"),
                 ("scan", "\(fmt(scanMegabytesPerSecondBest, 1)) MB/s best, \(fmt(scanMegabytesPerSecondMedian, 1)) MB/s median (one thread, whole text)"),
                 ("scan per letter", "\(fmt(letterScanMegabytesPerSecondMedian, 1)) MB/s median (\(letters) texts of \(letterCharacters) characters)"),

@@ -215,13 +215,17 @@ enum MatcherCorpus {
         func digits(_ template: String) -> String {
             let fullWidth = rng.chance(0.1)
             var result = ""
+            var previousWasDigit = false
             for scalar in template.unicodeScalars {
                 guard scalar == "#" else {
                     result.unicodeScalars.append(scalar)
+                    previousWasDigit = false
                     continue
                 }
-                let digit = UInt32(rng.below(10))
+                // Numbers do not start with 0 (过去了05天); later digits may be anything.
+                let digit = UInt32(previousWasDigit ? rng.below(10) : 1 + rng.below(9))
                 result.unicodeScalars.append(Unicode.Scalar((fullWidth ? 0xFF10 : 0x30) + digit)!)
+                previousWasDigit = true
             }
             return result
         }

@@ -47,7 +47,9 @@ public func buildApplication(
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(
-            ws: .init(maxFrameSize: LiveSocket.maxInboundFrame, autoPing: .enabled(timePeriod: .seconds(30))))),
+            ws: .init(
+                maxFrameSize: LiveSocket.maxInboundFrame, autoPing: .enabled(timePeriod: .seconds(30)), closeTimeout: .seconds(5),
+                validateUTF8: true))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: configuration.serverName),

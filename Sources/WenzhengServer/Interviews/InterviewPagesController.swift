@@ -74,6 +74,8 @@ struct InterviewPagesController {
             return response
         } catch let problem as Problem where [409, 422, 429].contains(problem.statusCode) {
             return try await renderInterview(request: request, context: context, form: form, problem: problem)
+        } catch let failure as ValidationFailure {
+            return try await renderInterview(request: request, context: context, form: form, problem: .validation(failure))
         } catch let error as StoreError {
             if case .notFound = error { throw error }
             return try await renderInterview(

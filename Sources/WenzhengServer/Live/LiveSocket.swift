@@ -89,7 +89,9 @@ enum LiveSocket {
             group.addTask {
                 var windowStart = ContinuousClock.now
                 var count = 0
-                for try await _ in inbound.messages(maxSize: maxInboundFrame) {
+                var message = ByteBuffer()
+                var isText = false
+                for try await frame in inbound {
                     let now = ContinuousClock.now
                     if now - windowStart > .seconds(1) {
                         windowStart = now
@@ -98,6 +100,22 @@ enum LiveSocket {
                     count += 1
                     if count > 10 {
                         try await outbound.close(.policyViolation, reason: "too many messages")
+                        return
+                    }
+                    if frame.opcode != .continuation {
+                        message.clear()
+                        isText = frame.opcode == .text
+                    }
+                    var data = frame.data
+                    message.writeBuffer(&data)
+                    if message.readableBytes > maxInboundFrame {
+                        try await outbound.close(.messageTooLarge, reason: "message too large")
+                        return
+                    }
+                    // Text must be UTF-8 (RFC 6455 §8.1): checked per whole
+                    // message, as a character may span fragments.
+                    if frame.fin, isText, String(validating: message.readableBytesView, as: UTF8.self) == nil {
+                        try await outbound.close(.dataInconsistentWithMessage, reason: "invalid UTF-8")
                         return
                     }
                 }

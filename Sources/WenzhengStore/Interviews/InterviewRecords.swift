@@ -182,6 +182,22 @@ public struct TranscriptEntry: Codable, Sendable, Equatable, Identifiable {
     public var createdAt: Date
     public var version: Int
     public var late: Bool
+
+    public init(
+        id: Int64, seq: Int64, kind: TranscriptEntryKind, author: String, authorTitle: String?, questionId: Int64?, body: String,
+        createdAt: Date, version: Int, late: Bool
+    ) {
+        self.id = id
+        self.seq = seq
+        self.kind = kind
+        self.author = author
+        self.authorTitle = authorTitle
+        self.questionId = questionId
+        self.body = body
+        self.createdAt = createdAt
+        self.version = version
+        self.late = late
+    }
 }
 
 /// One numbered event of an interview's transcript stream.
