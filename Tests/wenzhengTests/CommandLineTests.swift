@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import Testing
 import WenzhengStore
@@ -68,8 +71,9 @@ struct CommandLineTests {
     @Test func helpListsTheSubcommands() throws {
         let result = try CLI.run(["--help"])
         #expect(result.status == 0)
-        #expect(result.output.contains("serve"))
-        #expect(result.output.contains("users"))
+        for subcommand in ["serve", "users", "moderation", "audit"] {
+            #expect(result.output.contains(subcommand))
+        }
         let users = try CLI.run(["users", "--help"])
         for subcommand in ["add", "list", "disable", "enable", "reset-password"] {
             #expect(users.output.contains(subcommand))
@@ -161,6 +165,28 @@ struct CommandLineTests {
         #expect(result.error.contains("v999-future"))
     }
 
+    @Test func moderationCheckAndAudit() throws {
+        let check = try CLI.run(["moderation", "check", "加 微 信，电话13812345678"])
+        #expect(check.status == 0, "\(check.error)")
+        #expect(check.output.contains("verdict: reject"))
+        #expect(check.output.contains("138****5678"))
+        let lists = try CLI.run(["moderation", "lists"])
+        #expect(lists.output.contains("CC-BY-4.0"))
+        let empty = try CLI.run(["moderation", "check", "   "])
+        #expect(empty.status != 0)
+
+        let temp = try TemporaryDirectory()
+        let db = temp.path("db.sqlite")
+        try CLI.run(["users", "add", "root", "--role", "admin", "--db", db, "--password-stdin"], input: "password-12345\n")
+        let table = try CLI.run(["audit", "--db", db])
+        #expect(table.output.contains("staff_user.create"))
+        let json = try CLI.run(["audit", "--db", db, "--format", "json", "--actor", "nobody"])
+        #expect(json.output.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || json.output.contains("[]"))
+        let badDate = try CLI.run(["audit", "--db", db, "--since", "last week"])
+        #expect(badDate.status != 0)
+        #expect(badDate.error.contains("--since"))
+    }
+
     @Test func serveRejectsABadPort() throws {
         let result = try CLI.run(["serve", "--port", "70000"])
         #expect(result.status != 0)
@@ -173,10 +199,11 @@ struct CommandLineTests {
         let db = temp.path("db.sqlite")
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["serve", "--db", db, "--port", "0", "--web", CLI.webRoot, "--log-level", "warning"]
+        process.arguments = ["serve", "--db", db, "--port", "0", "--web", CLI.webRoot, "--log-level", "notice"]
         let stdout = Pipe()
+        let stderr = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        process.standardError = stderr
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
@@ -197,9 +224,17 @@ struct CommandLineTests {
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: data, as: UTF8.self).contains("ready"))
 
+        // SIGHUP reloads the moderation word lists without a restart.
+        kill(process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        let (again, _) = try await URLSession.shared.data(from: URL(string: base + "healthz")!)
+        #expect(String(decoding: again, as: UTF8.self).contains("ok"))
+
         process.terminate()  // SIGTERM
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("moderation lists reloaded on SIGHUP"), "\(log)")
         let rest = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(rest.contains("Wenzheng stopped."))
         let walSize = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
