@@ -31,6 +31,9 @@ public struct MultiPatternMatcher: Sendable {
     /// Folded length of each term, to find where a match starts.
     private let termLengths: [Int]
     private let longestTerm: Int
+    /// The root's transitions for the Basic Multilingual Plane, dense: most
+    /// steps start at the root, and an array index beats a hash probe.
+    private let rootRow: [Int32]
 
     /// - Parameter terms: the terms; one that folds to nothing (only
     ///   separators) can never match and is ignored.
@@ -99,6 +102,9 @@ public struct MultiPatternMatcher: Sendable {
         outputStart.append(Int32(outputs.count))
 
         self.transitions = builder.build()
+        var rootRow = [Int32](repeating: 0, count: 0x10000)
+        for (scalar, child) in children[0] where scalar < 0x10000 { rootRow[Int(scalar)] = child }
+        self.rootRow = rootRow
         self.failure = failure
         self.outputStart = outputStart
         self.outputs = outputs
@@ -119,8 +125,8 @@ public struct MultiPatternMatcher: Sendable {
 
     /// Calls `report` for every occurrence, without collecting them.
     public func scan(_ text: String, report: (Match) -> Void) {
-        // Source spans of the most recent folded scalars, in a ring buffer
-        // as long as the longest term.
+        // Source offsets of the most recent folded scalars, in a ring
+        // buffer as long as the longest term.
         var ringSize = 1
         while ringSize < longestTerm { ringSize <<= 1 }
         let mask = ringSize - 1
@@ -128,45 +134,62 @@ public struct MultiPatternMatcher: Sendable {
         var fed = 0
         var state: Int32 = 0
         var utf16Offset = 0
-
-        @inline(__always) func feed(_ scalar: UInt32, start: Int, end: Int) {
-            guard alphabet.contains(scalar) else {
-                state = 0
-                return
-            }
-            starts[fed & mask] = start
-            fed += 1
-            while true {
-                if let next = transitions.get(state: state, scalar: scalar) {
-                    state = next
-                    break
-                }
-                if state == 0 { break }
-                state = failure[Int(state)]
-            }
-            let first = Int(outputStart[Int(state)])
-            let last = Int(outputStart[Int(state) + 1])
-            guard first < last else { return }
-            for index in first..<last {
-                let term = Int(outputs[index])
-                let length = termLengths[term]
-                report(Match(term: term, utf16Start: starts[(fed - length) & mask], utf16End: end))
-            }
-        }
-
         for scalar in text.unicodeScalars {
             let value = scalar.value
-            let width = value > 0xFFFF ? 2 : 1
-            switch TextNormalizer.fold(value) {
-            case .skip:
-                break
-            case .one(let folded):
-                feed(folded, start: utf16Offset, end: utf16Offset + width)
-            case .many(let folded):
-                for one in folded { feed(one, start: utf16Offset, end: utf16Offset + width) }
+            let start = utf16Offset
+            utf16Offset &+= value > 0xFFFF ? 2 : 1
+            let folded: UInt32
+            if value >= 0x4E00 && value <= 0x9FFF {
+                folded = value  // CJK ideographs fold to themselves: skip the call
+            } else {
+                switch TextNormalizer.fold(value) {
+                case .skip:
+                    continue
+                case .one(let one):
+                    folded = one
+                case .many(let many):
+                    for one in many {
+                        state = step(state, one, start: start, end: utf16Offset, starts: &starts, mask: mask, fed: &fed, report: report)
+                    }
+                    continue
+                }
             }
-            utf16Offset += width
+            state = step(state, folded, start: start, end: utf16Offset, starts: &starts, mask: mask, fed: &fed, report: report)
         }
+    }
+
+    /// Feeds one folded scalar: follows goto and failure links, and reports
+    /// the terms that end here. A method rather than a nested closure, so
+    /// the compiler does not add exclusivity checks on the captured state.
+    @inline(__always)
+    private func step(
+        _ current: Int32, _ scalar: UInt32, start: Int, end: Int, starts: inout [Int], mask: Int, fed: inout Int,
+        report: (Match) -> Void
+    ) -> Int32 {
+        guard alphabet.contains(scalar) else { return 0 }
+        starts[fed & mask] = start
+        fed &+= 1
+        var state = current
+        while true {
+            if state == 0 {
+                state = scalar < 0x10000 ? rootRow[Int(scalar)] : (transitions.get(state: 0, scalar: scalar) ?? 0)
+                break
+            }
+            if let next = transitions.get(state: state, scalar: scalar) {
+                state = next
+                break
+            }
+            state = failure[Int(state)]
+        }
+        let first = Int(outputStart[Int(state)])
+        let last = Int(outputStart[Int(state) + 1])
+        if first < last {
+            for index in first..<last {
+                let term = Int(outputs[index])
+                report(Match(term: term, utf16Start: starts[(fed &- termLengths[term]) & mask], utf16End: end))
+            }
+        }
+        return state
     }
 }
 

@@ -35,10 +35,21 @@ public enum PersonalInformation {
         let characters = Array(text)
         var offsets: [Int] = []  // UTF-16 offset of each character, plus the end
         offsets.reserveCapacity(characters.count + 1)
+        // Each character's scalar when it has exactly one, for quick tests.
+        var values: [UInt32] = []
+        values.reserveCapacity(characters.count)
         var offset = 0
         for character in characters {
             offsets.append(offset)
-            offset += character.utf16.count
+            let scalars = character.unicodeScalars
+            var width = 0
+            var count = 0
+            for scalar in scalars {
+                width += scalar.value > 0xFFFF ? 2 : 1
+                count += 1
+            }
+            offset += width
+            values.append(count == 1 ? scalars.first!.value : UInt32.max)
         }
         offsets.append(offset)
 
@@ -52,6 +63,13 @@ public enum PersonalInformation {
 
         var index = 0
         while index < characters.count {
+            // Only digits, '@' and the provinces of licence plates can start
+            // an item: skip everything else without comparing Characters.
+            let value = values[index]
+            if !(0x30...0x39).contains(value) && !(0xFF10...0xFF19).contains(value) && value != 0x40 && !isPlateProvince(value) {
+                index += 1
+                continue
+            }
             let character = characters[index]
             if let run = digitRun(in: characters, from: index) {
                 if let kind = classify(run.digits) {
@@ -279,6 +297,23 @@ public enum PersonalInformation {
     // MARK: Licence plates
 
     static let plateProvinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+
+    /// The provinces as a bitmap over the CJK block, for the fast skip.
+    static let plateProvinceBits: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: (0xA000 - 0x4E00) / 64)
+        for scalar in "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼".unicodeScalars {
+            let index = Int(scalar.value - 0x4E00)
+            bits[index >> 6] |= 1 << UInt64(index & 63)
+        }
+        return bits
+    }()
+
+    @inline(__always)
+    static func isPlateProvince(_ value: UInt32) -> Bool {
+        guard value >= 0x4E00 && value < 0xA000 else { return false }
+        let index = Int(value - 0x4E00)
+        return plateProvinceBits[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
 
     static func plateRange(in characters: [Character], at start: Int) -> Range<Int>? {
         func upper(_ c: Character) -> Character? {
