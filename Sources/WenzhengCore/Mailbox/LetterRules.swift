@@ -1,0 +1,86 @@
+import Foundation
+
+/// What a citizen writes about. Each type has its own reply deadline.
+public enum LetterType: String, Sendable, Codable, CaseIterable {
+    case consultation
+    case suggestion
+    case complaint
+    /// 依申请公开: a request for government information, with the clock rules
+    /// of the 2019 Regulations on Open Government Information.
+    case informationDisclosure = "information_disclosure"
+
+    /// Default reply deadlines in working days.
+    public var defaultWorkingDays: Int {
+        switch self {
+        case .consultation: 5
+        case .suggestion: 15
+        case .complaint: 15
+        case .informationDisclosure: 20
+        }
+    }
+}
+
+/// Where a letter is in the office.
+public enum LetterState: String, Sendable, Codable, CaseIterable {
+    /// Submitted; waiting for triage.
+    case received
+    /// Accepted; waiting for a lead department.
+    case accepted
+    /// Sent to the competent authority (outside our competence).
+    case transferred
+    /// Refused at triage with a standard reason.
+    case rejected
+    /// A department is working on it.
+    case assigned
+    /// A reply is drafted and waits for the reviewer's sign-off.
+    case awaitingSignOff = "awaiting_sign_off"
+    /// The reply was signed off and sent to the citizen.
+    case replied
+
+    /// Still owed a reply: its deadline matters.
+    public var isOpen: Bool {
+        switch self {
+        case .received, .accepted, .assigned, .awaitingSignOff: true
+        case .transferred, .rejected, .replied: false
+        }
+    }
+}
+
+/// Standard reasons for refusing a letter at triage.
+public enum TriageRejection: String, Sendable, Codable, CaseIterable {
+    case abusive
+    case duplicate
+    case litigationOrPetition = "litigation_or_petition"
+    case outsideCompetence = "outside_competence"
+    case noContent = "no_content"
+}
+
+/// How the citizen rated the reply.
+public enum ReplyRating: String, Sendable, Codable, CaseIterable {
+    case satisfied
+    case basicallySatisfied = "basically_satisfied"
+    case unsatisfied
+}
+
+public enum LetterRules {
+    public static let subjectMaxLength = 100
+    public static let bodyMaxLength = 5000
+    public static let nameMaxLength = 40
+    public static let contactMaxLength = 100
+    public static let replyMaxLength = 10_000
+    public static let commentMaxLength = 1000
+    /// Information-disclosure requests may be extended once, by at most this.
+    public static let maxExtensionWorkingDays = 20
+    /// A correction notice (补正) must go out within this many working days.
+    public static let correctionNoticeWorkingDays = 7
+    /// Letters outside our competence are transferred within this.
+    public static let transferWorkingDays = 1
+    /// Third parties consulted have this long to answer (the clock pauses).
+    public static let consultationWorkingDays = 15
+
+    /// A letter number people can read out on the phone: year, then a
+    /// sequence, e.g. `2026-000123`.
+    public static func letterNumber(year: Int, sequence: Int) -> String {
+        String(format: "%04d-%06d", year, sequence)
+    }
+}
