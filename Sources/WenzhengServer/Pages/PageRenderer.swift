@@ -102,7 +102,7 @@ public struct PageRenderer: Sendable {
             ] as [String: Any]
             view["csrf"] = staff.csrfToken
         }
-        guard let html = library.render(view, withTemplate: template) else {
+        guard let html = library.render(Self.blankingEmptyStrings(view), withTemplate: template) else {
             throw PageRendererError.missingTemplate(template)
         }
         var headers = HTTPFields()
@@ -123,7 +123,7 @@ public struct PageRenderer: Sendable {
         view["lang"] = language.htmlTag
         view["t"] = translations[language]?.tree ?? [:]
         if let staff = context.staff { view["csrf"] = staff.csrfToken }
-        guard let html = library.render(view, withTemplate: template) else {
+        guard let html = library.render(Self.blankingEmptyStrings(view), withTemplate: template) else {
             throw PageRendererError.missingTemplate(template)
         }
         return Response(
@@ -131,11 +131,37 @@ public struct PageRenderer: Sendable {
             body: .init(byteBuffer: .init(string: html)))
     }
 
+    /// Mustache treats every string, even an empty one, as true in a
+    /// section (`{{#note}}…{{/note}}`). Pages use sections to leave out
+    /// absent values, so empty strings become a blank that is false in a
+    /// section and renders as nothing.
+    static func blankingEmptyStrings(_ value: Any) -> Any {
+        switch value {
+        case let string as String:
+            return string.isEmpty ? BlankText() : string
+        case let dictionary as [String: Any]:
+            return dictionary.mapValues(blankingEmptyStrings)
+        case let array as [[String: Any]]:
+            return array.map { $0.mapValues(blankingEmptyStrings) }
+        case let array as [Any]:
+            return array.map(blankingEmptyStrings)
+        default:
+            return value
+        }
+    }
+
     static func percentEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~/")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
     }
+}
+
+/// An absent value in a page: renders as nothing and is false in a section.
+struct BlankText: MustacheCustomRenderable, CustomStringConvertible {
+    var renderText: String { "" }
+    var isNull: Bool { true }
+    var description: String { "" }
 }
 
 public enum PageRendererError: Error, CustomStringConvertible {
