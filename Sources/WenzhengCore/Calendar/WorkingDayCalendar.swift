@@ -73,8 +73,38 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 }
 
-/// Which days are working days. The mailbox issue brings the statutory
-/// holiday calendar; until a year's notice is loaded, weekdays count.
+extension CivilDate {
+    /// The date `days` days after 1970-01-01 (days-from-civil, the inverse of
+    /// `daysSinceEpoch`), so tests and tools can step through dates by
+    /// arithmetic instead of looping over `nextDay`.
+    public init(daysSinceEpoch days: Int) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+    }
+
+    /// Saturday or Sunday.
+    public var isWeekend: Bool { isoWeekday >= 6 }
+
+    /// `Mon` … `Sun`, for command-line output.
+    public var weekdayAbbreviation: String {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][isoWeekday - 1]
+    }
+
+    /// `周一` … `周日`, as notices and pages write weekdays.
+    public var chineseWeekday: String {
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][isoWeekday - 1]
+    }
+}
+
+/// Which days are working days: `WeekdayCalendar` knows only weekends,
+/// `HolidayCalendar` adds the State Council's holidays and make-up days.
 public protocol WorkingDayCalendar: Sendable {
     func isWorkingDay(_ date: CivilDate) -> Bool
 }

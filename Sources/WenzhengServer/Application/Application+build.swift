@@ -16,14 +16,11 @@ public struct AppDependencies: Sendable {
     /// The word lists and rules from the Moderation/ folder.
     public var moderation: ModerationLibrary
     public var hub: LiveHub
-    /// Which days count for deadlines.
-    public var calendar: any WorkingDayCalendar
 
     public init(
         configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
-        hub: LiveHub = LiveHub(), calendar: any WorkingDayCalendar = WeekdayCalendar(), logger: Logger
+        hub: LiveHub = LiveHub(), logger: Logger
     ) {
-        self.calendar = calendar
         self.configuration = configuration
         self.database = database
         self.moderation = moderation
@@ -104,7 +101,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     AuditController(database: database, pages: pages).addRoutes(to: router)
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
-        calendar: dependencies.calendar, questionLimiter: QuestionRateLimiter())
+        questionLimiter: QuestionRateLimiter())
     InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)

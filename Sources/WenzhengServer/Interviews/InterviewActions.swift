@@ -14,11 +14,12 @@ struct InterviewActions: Sendable {
     let clock: any WallClock
     let hub: LiveHub
     let library: ModerationLibrary
-    let calendar: any WorkingDayCalendar
     let questionLimiter: QuestionRateLimiter
 
     func changeStatus(_ id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff) async throws -> Interview {
         let room = hub.room(id)
+        // Read per use: `wenzheng calendar import` may have changed it.
+        let calendar = try await database.workingDayCalendar()
         return try await room.sequencer.run {
             let (interview, events) = try await database.changeInterviewStatus(
                 id: id, to: status, actor: actor, calendar: calendar, at: clock.now())
