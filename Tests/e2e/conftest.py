@@ -246,8 +246,8 @@ def shot(driver: WebDriver, name: str) -> Path:
     return path
 
 
-def wait(driver: WebDriver, timeout: float = WAIT_TIMEOUT) -> WebDriverWait:
-    return WebDriverWait(driver, timeout)
+def wait(driver: WebDriver, timeout: float = WAIT_TIMEOUT, **options) -> WebDriverWait:
+    return WebDriverWait(driver, timeout, **options)
 
 
 def wait_for_page(driver: WebDriver) -> None:
@@ -259,3 +259,167 @@ def visit(driver: WebDriver, url: str, name: str) -> None:
     driver.get(url)
     wait_for_page(driver)
     shot(driver, name)
+
+
+# MARK: Extra accounts, browsers and the JSON API
+
+
+def add_user(server: Server, username: str, role: str, display_name: str | None = None,
+             password: str = ADMIN_PASSWORD) -> None:
+    """Creates a staff account with `wenzheng users add` on the running
+    server's database (the CLI and the server share the SQLite file)."""
+    arguments = [str(server.binary), "users", "add", username, "--role", role,
+                 "--db", str(server.database), "--password-stdin"]
+    if display_name:
+        arguments += ["--display-name", display_name]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            created = subprocess.run(arguments, input=password + "\n", capture_output=True, text=True,
+                                     cwd=server.database.parent, env=env, timeout=60)
+            break
+        except OSError as error:
+            # ETXTBSY: the binary is being rebuilt at this very moment.
+            if error.errno != 26 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    if created.returncode != 0:
+        pytest.fail(f"`wenzheng users add {username}` failed with code {created.returncode}:\n"
+                    f"{created.stdout}\n{created.stderr}", pytrace=False)
+
+
+@pytest.fixture()
+def new_chrome(server: Server):
+    """A factory of extra, independent desktop browsers (separate profiles,
+    so separate cookies), all quit when the test ends."""
+    drivers: list[WebDriver] = []
+
+    def make(*, phone: bool = False) -> WebDriver:
+        driver = start_chrome(phone=phone)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        try:
+            driver.quit()
+        except Exception:  # noqa: BLE001 - a dead browser is already gone
+            pass
+
+
+class ApiError(AssertionError):
+    def __init__(self, method: str, path: str, status: int, body: str) -> None:
+        super().__init__(f"{method} {path} → {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class Api:
+    """A signed-in client of /api/v1 (session cookie plus CSRF token)."""
+
+    def __init__(self, server: Server, username: str = ADMIN_USERNAME, password: str = ADMIN_PASSWORD) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        self.base = server.url.rstrip("/")
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.csrf: str | None = None
+        session = self.request("POST", "/api/v1/session", {"username": username, "password": password})
+        self.csrf = session["csrfToken"]
+
+    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+        import urllib.error
+        import urllib.request
+
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.csrf and method not in ("GET", "HEAD"):
+            request.add_header("X-CSRF-Token", self.csrf)
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                text = response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            raise ApiError(method, path, error.code, error.read().decode("utf-8", "replace")) from None
+        return json.loads(text) if text else {}
+
+    def get(self, path: str) -> dict:
+        return self.request("GET", path)
+
+    def post(self, path: str, body: dict | None = None) -> dict:
+        return self.request("POST", path, body if body is not None else {})
+
+    def create_interview(self, title: str, *, status: str | None = None,
+                         guests: list[dict] | None = None, host: str | None = None) -> int:
+        """Creates an interview and moves it through open (and live) as asked;
+        `host` is the username of the staff member who hosts it."""
+        body = {
+            "title": title,
+            "summary": "浏览器测试用的访谈。",
+            "scheduledStart": "2026-12-03T02:00:00Z",
+            "plannedMinutes": 90,
+            "guests": guests or [{"name": "张三", "title": "副厅长", "department": "司法厅"}],
+        }
+        if host:
+            body["host"] = host
+        created = self.post("/api/v1/interviews", body)
+        interview_id = created["id"]
+        path = {None: [], "open": ["open"], "live": ["open", "live"]}[status]
+        for step in path:
+            self.set_status(interview_id, step)
+        return interview_id
+
+    def set_status(self, interview_id: int, status: str) -> dict:
+        return self.post(f"/api/v1/interviews/{interview_id}/status", {"status": status})
+
+
+def wait_until_gone(driver: WebDriver, old_html) -> None:
+    """Waits until a page (its <html> element, taken before a click that
+    navigates) has been replaced, then until the new one has loaded.
+
+    Like EC.staleness_of, but chromedriver sometimes answers a question about
+    a node of the page being torn down with "Node with given id does not
+    belong to the document" instead of a stale-element error: that is gone
+    too."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(_) -> bool:
+        try:
+            old_html.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
+    wait(driver).until(gone, "the page never changed")
+    wait_for_page(driver)
+
+
+def by_testid(testid: str) -> tuple[str, str]:
+    from selenium.webdriver.common.by import By
+
+    return By.CSS_SELECTOR, f'[data-testid="{testid}"]'
+
+
+def sign_in_via_page(driver: WebDriver, server: Server, username: str, password: str = ADMIN_PASSWORD,
+                     name: str | None = None) -> None:
+    """Signs in through the /login form and waits for the staff workspace."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    visit(driver, server.url + "login", name or f"login-{username}")
+    form = wait(driver).until(EC.visibility_of_element_located(by_testid("login-form")))
+    form.find_element(By.NAME, "username").send_keys(username)
+    form.find_element(By.NAME, "password").send_keys(password)
+    old_html = driver.find_element(By.TAG_NAME, "html")
+    form.submit()
+    wait_until_gone(driver, old_html)
+    wait(driver).until(EC.visibility_of_element_located(by_testid("whoami")),
+                       f"{username} is not signed in after the login form")

@@ -97,6 +97,8 @@ enum ModerationViews {
         // one template serves both.
         let cards = items.map { ["item": card($0, filter: library.filter, language: language, pages: pages, staff: staff)] }
         return [
+            "showsPending": selectedState == "pending",
+            "stateHeading": pages.translate("moderation.states.\(selectedState.isEmpty ? "all" : selectedState)", language: language),
             "items": cards,
             "empty": cards.isEmpty,
             "states": states,

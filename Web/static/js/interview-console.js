@@ -12,10 +12,16 @@ const labels = zh
   : { open: "Live", reconnecting: "Reconnecting…", closed: "Live updates stopped", queueChanged: "The queue changed — ", reload: "reload" };
 const id = consoleElement.dataset.interviewId;
 let lastSeq = Number(consoleElement.dataset.lastSeq || "0");
+// A form on this page is being submitted: its redirect will show the new
+// state, so a live reload must not replace it.
+let submitting = false;
+document.addEventListener("submit", () => {
+  submitting = true;
+});
 
 function queueChanged() {
   const queue = document.getElementById("console-queue");
-  if (!queue || document.getElementById("queue-changed")) return;
+  if (!queue || submitting || document.getElementById("queue-changed")) return;
   // Reloading under a host who is typing would lose their text: offer it.
   const composing = document.activeElement?.tagName === "TEXTAREA" && document.activeElement.value.trim() !== "";
   if (!composing) {

@@ -6,9 +6,14 @@ const systemText = zh
   ? { started: "访谈开始", paused: "访谈暂停", resumed: "访谈继续", ended: "访谈结束", published: "文字实录已发布" }
   : { started: "The interview has started", paused: "Paused", resumed: "Resumed", ended: "The interview has ended", published: "Transcript published" };
 
+// The same "2026-11-29 12:40" (Beijing time) the server renders.
 function time(iso) {
-  const date = new Date(iso);
-  return date.toLocaleString(zh ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", hour12: false });
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
+    }).formatToParts(new Date(iso)).map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour === "24" ? "00" : parts.hour}:${parts.minute}`;
 }
 
 export function renderEntry(list, entry, { newestFirst = false } = {}) {
