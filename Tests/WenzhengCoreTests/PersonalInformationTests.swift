@@ -66,6 +66,16 @@ struct PersonalInformationTests {
         #expect(PersonalInformation.detect(in: once).isEmpty)
     }
 
+    @Test("overlapping candidates never crash masking", arguments: [
+        "我的卡号6222021234567890128@qq.com", "13912345678@qq.com", "4111111111111111@example.com 13812345678",
+    ])
+    func overlapping(_ text: String) {
+        let matches = PersonalInformation.detect(in: text)
+        for (first, second) in zip(matches, matches.dropFirst()) { #expect(first.end <= second.start) }
+        let masked = PersonalInformation.mask(text)
+        #expect(PersonalInformation.mask(masked) == masked)
+    }
+
     @Test func namesAndTheAuthorsOwnName() {
         #expect(PersonalInformation.maskName("张三") == "张*")
         #expect(PersonalInformation.maskName("张三丰") == "张**")

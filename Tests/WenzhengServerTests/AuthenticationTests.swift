@@ -92,6 +92,29 @@ struct AuthenticationTests {
         }
     }
 
+    @Test func parallelGuessesAreThrottledToo() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("chen", role: .moderator)
+        try await server.test { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<15 {
+                    group.addTask { try await client.postJSON("/api/v1/session", #"{"username":"chen","password":"wrong-wrong"}"#).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 5)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 10)
+        }
+    }
+
+    @Test func theLastAdminCannotBeDisabled() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("root", role: .admin)
+        await #expect(throws: StoreError.conflict("'root' is the last active admin")) {
+            try await server.database.disableStaffUser(username: "root", actor: .commandLine(osUser: "t"), at: testStart)
+        }
+    }
+
     @Test func repeatedFailuresAreThrottledPerAddress() async throws {
         let server = try await TestServer {
             $0.loginThrottle = LoginThrottlePolicy(window: 900, maxFailuresPerAccount: 100, maxFailuresPerAddress: 3)

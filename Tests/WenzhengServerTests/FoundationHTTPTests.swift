@@ -146,6 +146,10 @@ struct PagesTests {
             #expect(large.headers[.setCookie]?.contains("text=large") == true)
             let page = try await client.execute(uri: "/", method: .get, headers: [.cookie: "text=large"])
             #expect(page.text.contains(#"class="large-text""#))
+            for trick in ["/%09/evil.example", "/%5Cevil.example", "/%0D%0ASet-Cookie:x=1"] {
+                let response = try await client.execute(uri: "/preferences?text=large&next=\(trick)", method: .get)
+                #expect(response.headers[.location] == "/", "\(trick)")
+            }
             let bad = try await client.execute(uri: "/preferences?lang=fr", method: .get)
             #expect(bad.status == .badRequest)
         }

@@ -150,7 +150,8 @@ struct InterviewHTTPTests {
             let remarkAsGuest = try await client.execute(
                 uri: "/api/v1/interviews/\(id)/entries", method: .post, headers: guest.headers(csrf: true, json: true),
                 body: ByteBuffer(string: #"{"kind":"remark","body":"我来主持"}"#))
-            #expect(remarkAsGuest.status == .conflict)
+            // guest1 is not a guest of this interview at all.
+            #expect(remarkAsGuest.status == .forbidden)
             #expect(try await host.status(id, "ended").status == .ok)
             let tooLate = try await host.ask(id, "还能问吗")
             #expect(tooLate.status == .conflict)
@@ -216,6 +217,101 @@ struct InterviewHTTPTests {
             #expect(bad.text.contains("请填写问题内容"), "\(bad.text)")
             let home = try await client.execute(uri: "/", method: .get)
             #expect(home.text.contains("开放日"))
+        }
+    }
+}
+
+@Suite("Interview access and abuse")
+struct InterviewAccessTests {
+    @Test func staffActOnlyOnTheirOwnInterviewsAndContactsStayWithTheOrganisers() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("host", role: .host)
+        try await server.addStaff("other-host", role: .host)
+        try await server.addStaff("guest1", role: .guest)
+        try await server.addStaff("mod", role: .moderator)
+        try await server.test { client in
+            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
+            let mine = try await host.create(guests: #"[{"name":"张三","title":"副厅长","department":"司法厅","username":"guest1"}]"#)
+            let others = try await InterviewDriver(client: client, staff: try await client.logIn("other-host")).create(title: "别人的访谈")
+            _ = try await host.status(mine, "live")
+            // The public never sees login names.
+            let publicView = try await client.execute(uri: "/api/v1/interviews/\(mine)", method: .get)
+            #expect(!publicView.text.contains("guest1"))
+            #expect(!publicView.text.contains(#""hostUsername""#))
+            // A host cannot run someone else's interview.
+            #expect(try await host.status(others, "open").status == .forbidden)
+            // The linked guest answers in their own interview only.
+            let guest = InterviewDriver(client: client, staff: try await client.logIn("guest1"))
+            let answer = try await guest.post(mine, "嘉宾自己的答复", kind: "answer")
+            #expect(answer.status == .created)
+            let hostRemark = try await host.post(mine, "主持人的话")
+            let remarkID = try JSONDecoder.iso.decode(EntryEventBody.self, from: Data(buffer: hostRemark.body)).entry!.id
+            let rewrite = try await guest.json(.post, "/api/v1/interviews/\(mine)/entries/\(remarkID)/corrections", #"{"body":"改写"}"#)
+            #expect(rewrite.status == .forbidden)
+            #expect(try await guest.json(.get, "/api/v1/interviews/\(others)/queue").status == .forbidden)
+            // Contacts: the host sees them; guests and moderators do not.
+            _ = try await host.ask(mine, "请问")
+            let mod = try await client.logIn("mod")
+            let items = try JSONDecoder.iso.decode(
+                ItemsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items", method: .get, headers: mod.headers()).body)).items
+            _ = try await client.execute(
+                uri: "/api/v1/moderation/items/\(items[0].id)/decision", method: .post, headers: mod.headers(csrf: true, json: true),
+                body: ByteBuffer(string: #"{"action":"approve"}"#))
+            #expect(try await host.json(.get, "/api/v1/interviews/\(mine)/queue").text.contains("13900001111"))
+            #expect(!(try await guest.json(.get, "/api/v1/interviews/\(mine)/queue").text.contains("13900001111")))
+        }
+    }
+
+    @Test func parallelQuestionsAndCookielessVotesCannotBeatTheLimits() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("host", role: .host)
+        try await server.addStaff("mod", role: .moderator)
+        try await server.test { client in
+            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
+            let id = try await host.create()
+            _ = try await host.status(id, "open")
+            let browser: HTTPFields = [.cookie: "wz_browser=parallel-browser-0001"]
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<12 { group.addTask { try await host.ask(id, "并发问题\(index)", headers: browser).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 5)
+            // Approve one and vote without a cookie: it is not counted.
+            let mod = try await client.logIn("mod")
+            let items = try JSONDecoder.iso.decode(
+                ItemsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items", method: .get, headers: mod.headers()).body)).items
+            _ = try await client.execute(
+                uri: "/api/v1/moderation/items/\(items[0].id)/decision", method: .post, headers: mod.headers(csrf: true, json: true),
+                body: ByteBuffer(string: #"{"action":"approve"}"#))
+            let questions = try JSONDecoder.iso.decode(
+                QuestionsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/interviews/\(id)/questions", method: .get).body))
+            for _ in 0..<3 {
+                let vote = try await client.execute(uri: "/api/v1/interviews/\(id)/questions/\(questions.questions[0].id)/vote", method: .post)
+                #expect(vote.text.contains(#""counted":false"#))
+                #expect(vote.headers[.setCookie]?.contains("wz_browser=") == true)
+            }
+        }
+    }
+
+    @Test func aQuestionApprovedAfterTheEndIsDeferred() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("host", role: .host)
+        try await server.addStaff("mod", role: .moderator)
+        try await server.test { client in
+            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
+            let id = try await host.create()
+            _ = try await host.status(id, "live")
+            _ = try await host.ask(id, "结束前提交的问题")
+            _ = try await host.status(id, "ended")
+            let mod = try await client.logIn("mod")
+            let items = try JSONDecoder.iso.decode(
+                ItemsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items", method: .get, headers: mod.headers()).body)).items
+            _ = try await client.execute(
+                uri: "/api/v1/moderation/items/\(items[0].id)/decision", method: .post, headers: mod.headers(csrf: true, json: true),
+                body: ByteBuffer(string: #"{"action":"approve"}"#))
+            let deferred = try await host.json(.get, "/api/v1/deferred-questions")
+            #expect(deferred.text.contains("结束前提交的问题"))
+            #expect(deferred.text.contains(#""replyDueOn""#))
         }
     }
 }

@@ -47,7 +47,7 @@ public enum StaffAccountRules {
     public static func validateDisplayName(_ raw: String) throws(FieldError) -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty { throw FieldError.required("display_name") }
-        if name.count > displayNameMaxLength { throw FieldError.tooLong("display_name", max: displayNameMaxLength) }
+        if name.unicodeScalars.count > displayNameMaxLength { throw FieldError.tooLong("display_name", max: displayNameMaxLength) }
         if name.contains(where: { $0.isNewline }) {
             throw FieldError.invalid("display_name", "display name must be one line")
         }
@@ -57,7 +57,7 @@ public enum StaffAccountRules {
     public static func validateDepartmentName(_ raw: String) throws(FieldError) -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty { throw FieldError.required("department") }
-        if name.count > departmentNameMaxLength { throw FieldError.tooLong("department", max: departmentNameMaxLength) }
+        if name.unicodeScalars.count > departmentNameMaxLength { throw FieldError.tooLong("department", max: departmentNameMaxLength) }
         if name.contains(where: { $0.isNewline }) {
             throw FieldError.invalid("department", "department name must be one line")
         }

@@ -54,11 +54,16 @@ public enum PersonalInformation {
         offsets.append(offset)
 
         var found: [PersonalInformationMatch] = []
+        // Where the previous item ended: a later item never reaches back
+        // into it (an e-mail's local part after a card number), so items
+        // never overlap and masking can replace them independently.
+        var lastEnd = 0
         func add(_ kind: PersonalInformationMatch.Kind, _ range: Range<Int>, masked: String) {
             found.append(
                 PersonalInformationMatch(
                     kind: kind, start: offsets[range.lowerBound], end: offsets[range.upperBound],
                     text: String(characters[range]), masked: masked))
+            lastEnd = range.upperBound
         }
 
         var index = 0
@@ -78,7 +83,7 @@ public enum PersonalInformation {
                 index = run.range.upperBound
                 continue
             }
-            if character == "@", let range = emailRange(in: characters, at: index) {
+            if character == "@", let range = emailRange(in: characters, at: index, notBefore: lastEnd) {
                 let local = characters[range.lowerBound..<index]
                 let domain = String(characters[(index + 1)..<range.upperBound])
                 add(.email, range, masked: "\(local.first!)***@\(domain)")
@@ -103,8 +108,10 @@ public enum PersonalInformation {
     public static func mask(_ text: String, authorName: String? = nil) -> String {
         var result = ""
         var utf16 = Array(text.utf16)
-        for match in detect(in: text).reversed() {
+        var limit = utf16.count
+        for match in detect(in: text).reversed() where match.end <= limit && match.start <= match.end {
             utf16.replaceSubrange(match.start..<match.end, with: Array(match.masked.utf16))
+            limit = match.start
         }
         result = String(decoding: utf16, as: UTF16.self)
         if let authorName {
@@ -279,9 +286,12 @@ public enum PersonalInformation {
         c.isASCII && (c.isLetter || c.isNumber || ".-".contains(c))
     }
 
-    static func emailRange(in characters: [Character], at at: Int) -> Range<Int>? {
+    static func emailRange(in characters: [Character], at at: Int, notBefore floor: Int = 0) -> Range<Int>? {
         var start = at
-        while start > 0, isLocalPart(characters[start - 1]) { start -= 1 }
+        while start > floor, isLocalPart(characters[start - 1]) { start -= 1 }
+        // Glued to a masked item (139****5678@…): what is left of the
+        // number is not an e-mail address; re-masking must change nothing.
+        if start > 0, characters[start - 1] == "*" { return nil }
         var end = at + 1
         while end < characters.count, isDomainPart(characters[end]) { end += 1 }
         while end > at + 1, characters[end - 1] == "." || characters[end - 1] == "-" { end -= 1 }

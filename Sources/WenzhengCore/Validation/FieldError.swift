@@ -48,8 +48,9 @@ public struct ValidationFailure: Error, Sendable, Equatable {
     }
 }
 
-/// Text limits count user-perceived characters, which is what a citizen
-/// sees in the form's counter (a Chinese character counts as one).
+/// Text limits count Unicode scalars, as the database's own length checks
+/// do: a Chinese character counts as one, and a character built from
+/// combining marks cannot slip past the limit and fail later in storage.
 public enum TextRules {
     /// Trims surrounding white space and checks presence and length.
     public static func requiredText(
@@ -58,7 +59,7 @@ public enum TextRules {
         let trimmed = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty {
             errors.append(.required(field))
-        } else if trimmed.count > maxLength {
+        } else if trimmed.unicodeScalars.count > maxLength {
             errors.append(.tooLong(field, max: maxLength))
         }
         return trimmed
@@ -70,7 +71,7 @@ public enum TextRules {
     ) -> String? {
         let trimmed = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return nil }
-        if trimmed.count > maxLength { errors.append(.tooLong(field, max: maxLength)) }
+        if trimmed.unicodeScalars.count > maxLength { errors.append(.tooLong(field, max: maxLength)) }
         return trimmed
     }
 }

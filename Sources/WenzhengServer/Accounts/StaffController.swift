@@ -96,7 +96,7 @@ struct StaffController {
 
     @Sendable func disableUser(_ request: Request, context: Context) async throws -> StaffUserSummary {
         let username = try context.parameters.require("username")
-        if username == context.staff!.username {
+        if (try? StaffAccountRules.normalizedUsername(username)) == context.staff!.username {
             throw Problem(kind: .conflict, detail: "you cannot disable your own account")
         }
         return try await database.disableStaffUser(

@@ -32,8 +32,8 @@ struct StaffLogin: Sendable {
         if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
 
         let now = clock.now()
-        let failures = try await database.recentLoginFailures(
-            username: username, clientAddress: clientAddress, since: now.addingTimeInterval(-policy.window))
+        let failures = try await database.registerLoginAttempt(
+            username: username, clientAddress: clientAddress, since: now.addingTimeInterval(-policy.window), at: now)
         if case .throttled(let retryAfter) = policy.decide(
             accountFailures: failures.account, addressFailures: failures.address, now: now)
         {
@@ -45,7 +45,7 @@ struct StaffLogin: Sendable {
         let user = try await database.staffUserForLogin(username: username)
         let passwordMatches = try await hasher.verify(password, hash: user?.passwordHash ?? hasher.decoyHash)
         guard let user, passwordMatches, !user.isDisabled, let userID = user.id else {
-            try await database.recordLoginFailure(username: username, clientAddress: clientAddress, at: now)
+            // The attempt is already counted as a failure.
             throw Problem(kind: .invalidCredentials, detail: "wrong username or password")
         }
 

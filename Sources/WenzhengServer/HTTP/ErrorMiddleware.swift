@@ -49,6 +49,7 @@ struct ErrorMiddleware: RouterMiddleware {
             case .notFound: return Problem(kind: .notFound, detail: store.description)
             case .conflict: return Problem(kind: .conflict, detail: store.description)
             case .invalid(let failure): return .validation(failure)
+            case .forbidden(let message): return Problem(kind: .forbidden, detail: message)
             case .newerSchema, .cannotOpen:
                 context.logger.error("storage failure: \(store)")
                 return Problem(kind: .serviceUnavailable, detail: "storage is unavailable")
@@ -58,6 +59,10 @@ struct ErrorMiddleware: RouterMiddleware {
         case let http as any HTTPResponseError:
             return problem(forStatus: http.status, detail: (http as? HTTPError)?.body)
         default:
+            if let store = StoreError.from(error) {
+                context.logger.warning("input broke a storage constraint: \(error)")
+                return problem(for: store, context: context)
+            }
             context.logger.error("unhandled error: \(String(reflecting: error))")
             return Problem(kind: .internalError, detail: "request \(context.requestID) failed; the error was logged")
         }

@@ -66,8 +66,10 @@ extension Request {
 /// `//host` or a scheme, so a crafted `next=` cannot send a signed-in
 /// official to another site.
 func localRedirectTarget(_ candidate: String?, fallback: String = "/") -> String {
-    guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
-        !candidate.contains(where: { $0.isNewline || $0 == "\0" })
+    // Browsers drop tabs and newlines from URLs and treat `\` as `/`, so
+    // `/\t/evil.example` would become `//evil.example`: refuse them all.
+    guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"),
+        !candidate.contains(where: { $0.isWhitespace || $0 == "\\" || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
     else { return fallback }
     return candidate
 }

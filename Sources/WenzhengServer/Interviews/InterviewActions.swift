@@ -73,7 +73,8 @@ struct InterviewActions: Sendable {
         try ValidationFailure.check(errors)
 
         let now = clock.now()
-        if let wait = questionLimiter.check(browserKey: browserKey, address: clientAddress, now: now) {
+        // Checked and counted at once, so parallel requests cannot all pass.
+        if let wait = questionLimiter.admit(browserKey: browserKey, address: clientAddress, now: now) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many questions; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])
@@ -90,7 +91,6 @@ struct InterviewActions: Sendable {
             interviewID: id,
             NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
             check: check, at: now)
-        questionLimiter.record(browserKey: browserKey, address: clientAddress, now: now)
         hub.publishModeration(item, change: "created")
         return question
     }
@@ -114,17 +114,23 @@ final class QuestionRateLimiter: Sendable {
         self.perAddress = perAddress
     }
 
-    /// Seconds to wait, or nil when a question is allowed now.
-    func check(browserKey: String, address: String, now: Date) -> Int? {
+    /// Seconds to wait, or nil when a question is allowed now, in which
+    /// case the attempt is counted in the same step.
+    func admit(browserKey: String, address: String, now: Date) -> Int? {
         history.withLock { history in
             let browser = perBrowser.retryAfter(previous: history["b:" + browserKey] ?? [], now: now)
             let ip = perAddress.retryAfter(previous: history["a:" + address] ?? [], now: now)
-            return [browser, ip].compactMap { $0 }.max()
+            if let wait = [browser, ip].compactMap({ $0 }).max() { return wait }
+            Self.record(&history, browserKey: browserKey, address: address, now: now, perBrowser: perBrowser, perAddress: perAddress)
+            return nil
         }
     }
 
-    func record(browserKey: String, address: String, now: Date) {
-        history.withLock { history in
+    private static func record(
+        _ history: inout [String: [Date]], browserKey: String, address: String, now: Date, perBrowser: RateLimitPolicy,
+        perAddress: RateLimitPolicy
+    ) {
+        do {
             for key in ["b:" + browserKey, "a:" + address] {
                 let window = key.hasPrefix("b:") ? perBrowser.window : perAddress.window
                 var times = (history[key] ?? []).filter { now.timeIntervalSince($0) < window }

@@ -50,7 +50,10 @@ struct InterviewPagesController {
     }
 
     @Sendable func interviewPage(_ request: Request, context: Context) async throws -> Response {
-        try await renderInterview(request: request, context: context)
+        var response = try await renderInterview(request: request, context: context)
+        // The anonymous browser id that votes count against (see BrowserKey).
+        if let cookie = BrowserKey.resolve(request, secure: secureCookies).1 { response.setCookie(cookie) }
+        return response
     }
 
     struct AskForm: Decodable {
@@ -86,7 +89,10 @@ struct InterviewPagesController {
     @Sendable func voteForm(_ request: Request, context: Context) async throws -> Response {
         let id = try InterviewsController.id(context)
         let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
-        _ = try await actions.vote(id, questionID: try InterviewsController.id(context, "question"), browserKey: browserKey)
+        // No vote without the browser cookie the page sets (see the API).
+        if cookie == nil {
+            _ = try await actions.vote(id, questionID: try InterviewsController.id(context, "question"), browserKey: browserKey)
+        }
         var response = Response.seeOther("/interviews/\(id)#questions")
         if let cookie { response.setCookie(cookie) }
         return response
@@ -183,7 +189,7 @@ struct InterviewPagesController {
         let interview = try await database.interview(id: id)
         let language = pages.language(for: request)
         let byVotes = request.uri.queryParameters.get("order") != "time"
-        let queue = try await database.questionQueue(interviewID: id, byVotes: byVotes)
+        let queue = try await database.questionQueue(interviewID: id, byVotes: byVotes, actor: context.staff!)
         let entries = try await database.transcript(interviewID: id)
         let staff = context.staff!
         var data = InterviewViews.summary(interview, language: language, pages: pages)
@@ -213,7 +219,7 @@ struct InterviewPagesController {
     }
 
     @Sendable func deferredPage(_ request: Request, context: Context) async throws -> Response {
-        let questions = try await database.deferredQuestions()
+        let questions = try await database.deferredQuestions().map { InterviewsController.visible($0, to: context.staff!) }
         let rows = questions.map { question -> [String: Any] in
             [
                 "id": question.id, "interviewId": question.interviewId, "interview": question.interviewTitle, "text": question.text,

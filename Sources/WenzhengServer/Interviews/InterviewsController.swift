@@ -140,11 +140,24 @@ struct InterviewsController {
     // MARK: Public
 
     @Sendable func list(_ request: Request, context: Context) async throws -> InterviewList {
-        InterviewList(interviews: try await database.interviews(publicOnly: context.staff == nil))
+        InterviewList(interviews: try await database.interviews(publicOnly: context.staff == nil).map { Self.visible($0, to: context.staff) })
     }
 
     @Sendable func detail(_ request: Request, context: Context) async throws -> Interview {
-        try await visibleInterview(context)
+        Self.visible(try await visibleInterview(context), to: context.staff)
+    }
+
+    /// Staff login names are not public.
+    static func visible(_ interview: Interview, to staff: AuthenticatedStaff?) -> Interview {
+        guard staff == nil else { return interview }
+        var interview = interview
+        interview.hostUsername = nil
+        interview.guests = interview.guests.map { guest in
+            var guest = guest
+            guest.username = nil
+            return guest
+        }
+        return interview
     }
 
     /// The transcript as it reads now, or only what came after `since`.
@@ -152,7 +165,7 @@ struct InterviewsController {
         let interview = try await visibleInterview(context)
         var entries = try await database.transcript(interviewID: interview.id)
         if let since = try Self.since(request) { entries = entries.filter { $0.seq > since } }
-        return TranscriptBody(interview: interview, entries: entries)
+        return TranscriptBody(interview: Self.visible(interview, to: context.staff), entries: entries)
     }
 
     @Sendable func questions(_ request: Request, context: Context) async throws -> QuestionList {
@@ -176,7 +189,11 @@ struct InterviewsController {
         let interview = try await visibleInterview(context)
         let questionID = try Self.id(context, "question")
         let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
-        let result = try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey)
+        // A browser without our cookie yet gets one but no vote: otherwise
+        // a client that drops cookies could vote without end.
+        let result = cookie == nil
+            ? try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey)
+            : (votes: try await database.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0, counted: false)
         var response = try VoteResult(votes: result.votes, counted: result.counted).response(from: request, context: context)
         if let cookie { response.setCookie(cookie) }
         return response
@@ -211,7 +228,8 @@ struct InterviewsController {
         guard order == "votes" || order == "time" else {
             throw Problem.validation(.invalid("order", "order must be votes or time"))
         }
-        return QueueBody(questions: try await database.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes"))
+        let questions = try await database.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes", actor: context.staff!)
+        return QueueBody(questions: questions.map { Self.visible($0, to: context.staff!) })
     }
 
     @Sendable func putOnAir(_ request: Request, context: Context) async throws -> EventBody {
@@ -240,12 +258,22 @@ struct InterviewsController {
     }
 
     @Sendable func deferred(_ request: Request, context: Context) async throws -> QueueBody {
-        QueueBody(questions: try await database.deferredQuestions())
+        QueueBody(questions: try await database.deferredQuestions().map { Self.visible($0, to: context.staff!) })
+    }
+
+    /// A citizen's contact details are for the people who reply: admins and
+    /// hosts. Guests and moderators see the question without them.
+    static func visible(_ question: StaffQuestion, to staff: AuthenticatedStaff) -> StaffQuestion {
+        var question = question
+        if staff.role != .admin && staff.role != .host { question.contact = nil }
+        return question
     }
 
     // MARK: Live
 
     @Sendable func viewerShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
+        // A staff cookie reveals unannounced interviews: not to other sites.
+        try LiveSocket.checkOrigin(request)
         _ = try await visibleInterview(context)
         _ = try Self.since(request)
         return .upgrade([:])
@@ -257,7 +285,7 @@ struct InterviewsController {
         let id = try Self.id(context.requestContext)
         let since = try Self.since(context.request) ?? 0
         let room = hub.room(id)
-        try await stream(room.viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound)
+        try await stream(room.viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound, staffCheck: nil)
     }
 
     @Sendable func consoleShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
@@ -272,7 +300,9 @@ struct InterviewsController {
     ) async throws {
         let id = try Self.id(context.requestContext)
         let since = try Self.since(context.request) ?? 0
-        try await stream(hub.room(id).console, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound)
+        try await stream(
+            hub.room(id).console, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound,
+            staffCheck: LiveSocket.sessionCheck(context.request, database: database, clock: actions.clock))
     }
 
     /// Subscribes first, then replays from the database, then streams:
@@ -280,13 +310,11 @@ struct InterviewsController {
     /// duplicate-free sequence (docs/live-protocol.md).
     private func stream(
         _ broadcaster: Broadcaster, interviewID: Int64, since: Int64, channel: any Channel,
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, staffCheck: (@Sendable () async -> Bool)?
     ) async throws {
-        let subscription = broadcaster.subscribe(onOverflow: {
-            // The close frame cannot get through a full socket; if the
-            // client has not read it within 2 s, drop the connection.
-            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
-        })
+        // The close frame cannot get through a full socket; if the client
+        // has not read it within 2 s, the connection is dropped.
+        let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(channel))
         let interview = try await database.interview(id: interviewID)
         let events = try await database.transcriptEvents(interviewID: interviewID, since: since)
         let hello = InterviewFrames.Hello(
@@ -294,7 +322,8 @@ struct InterviewsController {
             lastSeq: max(interview.lastSeq, events.last?.seq ?? 0))
         var prefix = [Broadcaster.Frame(bytes: LiveHub.encode(hello))]
         prefix += events.map { Broadcaster.Frame(seq: $0.seq, bytes: LiveHub.encode(InterviewFrames.event($0))) }
-        try await LiveSocket.stream(subscription, from: broadcaster, to: outbound, inbound: inbound, prefix: prefix)
+        try await LiveSocket.stream(
+            subscription, from: broadcaster, to: outbound, inbound: inbound, prefix: prefix, since: since, stillAuthorized: staffCheck)
     }
 
     // MARK: Helpers

@@ -6,6 +6,8 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
+import WenzhengCore
+import WenzhengStore
 
 /// What every live WebSocket endpoint shares: the cross-site check at
 /// upgrade, draining a subscription onto the socket, and the close codes
@@ -49,27 +51,61 @@ enum LiveSocket {
     /// the subscription overflows, or the server shuts down. Inbound
     /// messages are read and discarded so pings and closes are processed;
     /// a client sending more than 10 frames a second is closed with 1008.
+    ///   - since: the client's last sequence number: live frames at or
+    ///     below it are never sent, even when the replay is empty.
+    ///   - stillAuthorized: for staff sockets, checked every few seconds;
+    ///     when the session has ended (logout, account disabled, expiry)
+    ///     the socket is closed.
     static func stream(
         _ subscription: Broadcaster.Subscription, from broadcaster: Broadcaster, to outbound: WebSocketOutboundWriter,
-        inbound: WebSocketInboundStream, prefix: [Broadcaster.Frame] = []
+        inbound: WebSocketInboundStream, prefix: [Broadcaster.Frame] = [], since: Int64 = 0,
+        stillAuthorized: (@Sendable () async -> Bool)? = nil
     ) async throws {
         defer { broadcaster.unsubscribe(subscription) }
         // On server shutdown the subscription ends, which closes the socket
         // with "going away" so clients reconnect to the next server.
         try await withGracefulShutdownHandler {
-            try await pump(subscription, to: outbound, inbound: inbound, prefix: prefix)
+            try await pump(subscription, to: outbound, inbound: inbound, prefix: prefix, since: since, stillAuthorized: stillAuthorized)
         } onGracefulShutdown: {
             broadcaster.unsubscribe(subscription)
         }
     }
 
+    /// Closes a connection that could not take the overflow close frame
+    /// within two seconds.
+    static func closeAfterGrace(_ channel: any Channel) -> @Sendable () -> Void {
+        {
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        }
+    }
+
+    /// Whether the session that opened a staff socket is still live.
+    static func sessionCheck(_ request: Request, database: AppDatabase, clock: any WallClock) -> @Sendable () async -> Bool {
+        let hash = SessionToken.hash(request.cookies[sessionCookieName]?.value ?? "")
+        return { (try? await database.activeSession(tokenHash: hash, at: clock.now())) != nil }
+    }
+
+    static let sessionCheckInterval: Duration = .seconds(5)
+
     private static func pump(
         _ subscription: Broadcaster.Subscription, to outbound: WebSocketOutboundWriter,
-        inbound: WebSocketInboundStream, prefix: [Broadcaster.Frame]
+        inbound: WebSocketInboundStream, prefix: [Broadcaster.Frame], since: Int64,
+        stillAuthorized: (@Sendable () async -> Bool)?
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if let stillAuthorized {
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: sessionCheckInterval)
+                        if await !stillAuthorized() {
+                            try await outbound.close(.policyViolation, reason: "session ended")
+                            return
+                        }
+                    }
+                }
+            }
             group.addTask {
-                var lastSeq: Int64 = 0
+                var lastSeq: Int64 = since
                 for frame in prefix {
                     try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame.bytes)))
                     lastSeq = max(lastSeq, frame.seq)

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOPosix
 import NIOWebSocket
 import WenzhengCore
 import WenzhengStore
@@ -54,8 +55,12 @@ struct ModerationController {
             .ws(shouldUpgrade: { request, _ in
                 try LiveSocket.checkOrigin(request)
                 return .upgrade([:])
-            }) { inbound, outbound, _ in
-                try await LiveSocket.stream(hub.moderation.subscribe(), from: hub.moderation, to: outbound, inbound: inbound)
+            }) { inbound, outbound, context in
+                let channel = context.requestContext.channel
+                let subscription = hub.moderation.subscribe(onOverflow: LiveSocket.closeAfterGrace(channel))
+                try await LiveSocket.stream(
+                    subscription, from: hub.moderation, to: outbound, inbound: inbound,
+                    stillAuthorized: LiveSocket.sessionCheck(context.request, database: database, clock: clock))
             }
     }
 
@@ -169,7 +174,7 @@ struct ModerationController {
     }
 
     @Sendable func reload(_ request: Request, context: Context) async throws -> ListsResponse {
-        let loaded = try reloadLists(context: context)
+        let loaded = try await reloadLists(context: context)
         return ListsResponse(loadedAt: loaded.loadedAt, lists: loaded.summary)
     }
 
@@ -244,7 +249,7 @@ struct ModerationController {
     @Sendable func bulkForm(_ request: Request, context: Context) async throws -> Response {
         let form = try await request.decodeForm(BulkForm.self, context: context)
         let ids = form.ids ?? []
-        guard !ids.isEmpty else {
+        guard !ids.isEmpty, ids.count <= 200 else {
             return try await renderConsole(request: request, context: context, errorKey: "moderation.bulkNone", status: .unprocessableContent)
         }
         let decision: ModerationDecision
@@ -285,7 +290,7 @@ struct ModerationController {
 
     @Sendable func reloadForm(_ request: Request, context: Context) async throws -> Response {
         do {
-            _ = try reloadLists(context: context)
+            _ = try await reloadLists(context: context)
             return .seeOther("/admin/moderation?notice=reloaded")
         } catch let problem as Problem {
             let language = pages.language(for: request)
@@ -323,9 +328,15 @@ struct ModerationController {
         return results
     }
 
-    private func reloadLists(context: Context) throws -> ModerationLibrary.Loaded {
+    private func reloadLists(context: Context) async throws -> ModerationLibrary.Loaded {
         do {
-            let loaded = try library.reload(now: clock.now())
+            // Reading files and building the automaton is blocking work.
+            let library = self.library
+            let now = clock.now()
+            let loaded = try await NIOThreadPool.singleton.runIfActive { try library.reload(now: now) }
+            try await database.recordStaffAction(
+                actor: .staff(context.staff!, clientAddress: context.clientAddress), action: "moderation.reload",
+                subjectType: "word_lists", subjectID: nil, after: loaded.summary.map { "\($0.category): \($0.terms)" }, at: now)
             let terms = loaded.summary.reduce(0) { $0 + $1.terms }
             context.logger.notice("moderation lists reloaded by \(context.staff?.username ?? "?")", metadata: ["terms": "\(terms)"])
             hub.moderation.publish(LiveHub.encode(ModerationReloadEvent(terms: terms)))

@@ -95,6 +95,12 @@ extension AppDatabase {
             let department = try Department.fetchOne(db, key: user.departmentId)!
             let before = Self.summary(user, department: department)
             guard !user.isDisabled else { return before }
+            if user.role == .admin {
+                let otherAdmins = try StaffUser
+                    .filter(Column("role") == Role.admin.rawValue && StaffUser.Columns.disabledAt == nil && Column("id") != user.id!)
+                    .fetchCount(db)
+                if otherAdmins == 0 { throw StoreError.conflict("'\(user.username)' is the last active admin") }
+            }
             user.disabledAt = now
             try user.update(db)
             try Self.revokeAllSessions(db, userID: user.id!, at: now)
@@ -218,6 +224,29 @@ extension AppDatabase {
             var failure = LoginFailureRecord(
                 id: nil, username: String(username.lowercased().prefix(64)), clientAddress: clientAddress, failedAt: now)
             try failure.insert(db)
+        }
+    }
+
+    /// Counts a login attempt as a failure before the password is checked,
+    /// and returns the failures that came before it, in one transaction: so
+    /// parallel guesses cannot all pass the throttle. A successful login
+    /// clears the account's failures (`startSession`).
+    public func registerLoginAttempt(
+        username: String, clientAddress: String, since: Date, at now: Date
+    ) async throws -> (account: [Date], address: [Date]) {
+        let name = String(username.lowercased().prefix(64))
+        return try await writer.write { db in
+            let account = try LoginFailureRecord
+                .select(LoginFailureRecord.Columns.failedAt, as: Date.self)
+                .filter(LoginFailureRecord.Columns.username == name && LoginFailureRecord.Columns.failedAt > since)
+                .fetchAll(db)
+            let address = try LoginFailureRecord
+                .select(LoginFailureRecord.Columns.failedAt, as: Date.self)
+                .filter(LoginFailureRecord.Columns.clientAddress == clientAddress && LoginFailureRecord.Columns.failedAt > since)
+                .fetchAll(db)
+            var attempt = LoginFailureRecord(id: nil, username: name, clientAddress: clientAddress, failedAt: now)
+            try attempt.insert(db)
+            return (account, address)
         }
     }
 

@@ -12,3 +12,16 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Records a staff action that changes no table of its own (a word-list
+    /// reload), so the audit log still shows who did it and when.
+    public func recordStaffAction(
+        actor: AuditActor, action: String, subjectType: String, subjectID: String?, after: (any Encodable & Sendable)? = nil,
+        at now: Date
+    ) async throws {
+        try await writer.write { db in
+            try AuditEntry.record(db, actor: actor, action: action, subjectType: subjectType, subjectID: subjectID, after: after, at: now)
+        }
+    }
+}

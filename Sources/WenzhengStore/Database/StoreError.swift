@@ -1,3 +1,4 @@
+import GRDB
 import WenzhengCore
 
 /// Failures the storage layer reports in the domain's terms, so the HTTP
@@ -15,6 +16,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(String)
     /// The input broke a rule.
     case invalid(ValidationFailure)
+    /// The staff member's role allows the action, but not on this thing
+    /// (a guest of another interview).
+    case forbidden(String)
 
     public var description: String {
         switch self {
@@ -28,6 +32,18 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return message
         case .invalid(let failure):
             return failure.errors.map(\.message).joined(separator: "; ")
+        case .forbidden(let message):
+            return message
         }
+    }
+}
+
+extension StoreError {
+    /// A database error that is the caller's fault (a CHECK, UNIQUE or
+    /// foreign-key constraint the input broke), as a store error; nil for
+    /// anything else, which is the server's fault.
+    public static func from(_ error: any Error) -> StoreError? {
+        guard let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT else { return nil }
+        return .invalid(ValidationFailure([FieldError(field: "input", code: "constraint", message: "the input breaks a storage rule")]))
     }
 }

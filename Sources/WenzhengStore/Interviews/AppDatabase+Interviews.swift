@@ -47,6 +47,7 @@ extension AppDatabase {
         let draft = try Self.validated(draft)
         return try await writer.write { db in
             var record = try Self.existingInterview(db, id: id)
+            try Self.ensureRuns(db, record, actor)
             let before = try Self.interview(db, id: id)
             guard record.status == .scheduled || record.status == .open else {
                 throw StoreError.conflict("interview \(id) is \(record.status.rawValue); only scheduled or open interviews can be changed")
@@ -84,11 +85,16 @@ extension AppDatabase {
     /// Moves an interview along its life. Going live writes a `started`
     /// system entry; ending writes `ended` and defers every question not
     /// answered, with a reply deadline in working days.
+    ///
+    /// - Parameter calendar: the working-day calendar; by default the one
+    ///   stored, read in the same transaction so an import cannot slip in.
     public func changeInterviewStatus(
-        id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, calendar: any WorkingDayCalendar, at now: Date
+        id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, calendar: (any WorkingDayCalendar)? = nil, at now: Date
     ) async throws -> (Interview, [TranscriptEvent]) {
         try await writer.write { db in
             var record = try Self.existingInterview(db, id: id)
+            try Self.ensureRuns(db, record, actor)
+            let calendar: any WorkingDayCalendar = try calendar ?? Self.holidayCalendar(db)
             guard record.status.next.contains(status) else {
                 throw StoreError.conflict("interview \(id) cannot go from \(record.status.rawValue) to \(status.rawValue)")
             }
@@ -169,9 +175,10 @@ extension AppDatabase {
     }
 
     /// The host's queue: approved and on-air questions, by votes or by time.
-    public func questionQueue(interviewID: Int64, byVotes: Bool) async throws -> [StaffQuestion] {
+    public func questionQueue(interviewID: Int64, byVotes: Bool, actor: AuthenticatedStaff) async throws -> [StaffQuestion] {
         try await reader.read { db in
             let interview = try Self.existingInterview(db, id: interviewID)
+            if actor.role != .moderator { try Self.ensureRuns(db, interview, actor) }
             var request = InterviewQuestionRecord
                 .filter(Column("interview_id") == interviewID)
                 .filter(["approved", "on_air"].contains(Column("state")))
@@ -188,9 +195,10 @@ extension AppDatabase {
     /// One vote per browser per question; voting twice changes nothing.
     public func voteForQuestion(interviewID: Int64, questionID: Int64, browserKey: String, at now: Date) async throws -> (votes: Int, counted: Bool) {
         try await writer.write { db in
+            let interview = try Self.existingInterview(db, id: interviewID)
             var question = try Self.existingQuestion(db, interviewID: interviewID, id: questionID)
-            guard question.state == .approved || question.state == .onAir else {
-                throw StoreError.conflict("only approved questions can be voted for")
+            guard interview.status.acceptsQuestions, question.state == .approved || question.state == .onAir else {
+                throw StoreError.conflict("only approved questions of a running interview can be supported")
             }
             try db.execute(
                 sql: "INSERT INTO question_vote (question_id, browser_key, voted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -207,6 +215,7 @@ extension AppDatabase {
     public func putQuestionOnAir(interviewID: Int64, questionID: Int64, actor: AuthenticatedStaff, at now: Date) async throws -> TranscriptEvent {
         try await writer.write { db in
             let interview = try Self.existingInterview(db, id: interviewID)
+            try Self.ensureRuns(db, interview, actor)
             guard interview.status == .live else {
                 throw StoreError.conflict("questions go on air only while the interview is live")
             }
@@ -244,6 +253,7 @@ extension AppDatabase {
         if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
         return try await writer.write { db in
             let interview = try Self.existingInterview(db, id: interviewID)
+            try Self.ensureRuns(db, interview, actor)
             var late = false
             var question: InterviewQuestionRecord?
             if let questionID {
@@ -288,11 +298,15 @@ extension AppDatabase {
         let text = TextRules.requiredText(body, field: "body", maxLength: InterviewRules.entryMaxLength, into: &errors)
         if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
         return try await writer.write { db in
-            _ = try Self.existingInterview(db, id: interviewID)
+            let interview = try Self.existingInterview(db, id: interviewID)
+            try Self.ensureRuns(db, interview, actor)
             guard var entry = try TranscriptEntryRecord.filter(Column("interview_id") == interviewID && Column("id") == entryID).fetchOne(db) else {
                 throw StoreError.notFound(kind: "transcript entry", key: String(entryID))
             }
             guard entry.kind != .system else { throw StoreError.conflict("system entries cannot be corrected") }
+            if actor.role == .guest && entry.postedBy != actor.userID {
+                throw StoreError.forbidden("a guest corrects only their own answers")
+            }
             let previous = entry.body
             entry.body = text
             entry.version += 1
@@ -383,8 +397,18 @@ extension AppDatabase {
         guard let id = Int64(item.sourceId), var question = try InterviewQuestionRecord.fetchOne(db, key: id) else { return }
         switch item.state {
         case .approved, .edited:
-            question.state = .approved
             question.publishedText = item.maskedText
+            let interview = try existingInterview(db, id: question.interviewId)
+            if interview.status == .ended || interview.status == .published {
+                // Approved after the interview: straight to the deferred
+                // list, with its reply deadline counted from today.
+                question.state = .deferred
+                question.deferredAt = now
+                question.replyDueOn = try holidayCalendar(db)
+                    .adding(workingDays: InterviewRules.deferredReplyWorkingDays, to: CivilDate(now)).description
+            } else {
+                question.state = .approved
+            }
         case .rejected:
             if let mergedIntoItemID,
                 let target = try InterviewQuestionRecord.filter(Column("moderation_item_id") == mergedIntoItemID).fetchOne(db),
@@ -402,6 +426,26 @@ extension AppDatabase {
     }
 
     // MARK: Helpers
+
+    /// Who may run an interview: admins any; a host the interviews they
+    /// host (or that have no host yet); a guest only those they are a guest
+    /// of.
+    static func ensureRuns(_ db: Database, _ interview: InterviewRecord, _ actor: AuthenticatedStaff) throws {
+        switch actor.role {
+        case .admin:
+            return
+        case .host:
+            if let host = interview.hostUserId, host != actor.userID {
+                throw StoreError.forbidden("you are not the host of interview \(interview.id!)")
+            }
+        case .guest:
+            let linked = try InterviewGuestRecord.filter(Column("interview_id") == interview.id! && Column("user_id") == actor.userID)
+                .fetchCount(db)
+            if linked == 0 { throw StoreError.forbidden("you are not a guest of interview \(interview.id!)") }
+        default:
+            throw StoreError.forbidden("your role does not run interviews")
+        }
+    }
 
     static func validated(_ draft: InterviewDraft) throws -> InterviewDraft {
         var errors: [FieldError] = []
