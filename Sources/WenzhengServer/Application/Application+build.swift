@@ -54,6 +54,7 @@ public func buildApplication(
             DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
             ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
             LiveTickerService(hub: dependencies.hub),
+            SessionPruneService(database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: dependencies.logger
