@@ -10,6 +10,8 @@ the real REST API a host uses, that:
   handing frames over in many small fragments);
 - a viewer resuming with `since=K` receives exactly K+1..last, also while
   new entries are being committed during its replay;
+- a viewer that stops reading is cut off without disturbing the others,
+  and resumes from its last seq;
 - after `kill -9` and a restart on the same database, a viewer starting
   from 0 and the public transcript both have every acknowledged entry
   exactly once.
@@ -24,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -468,6 +471,44 @@ def test_resume_from_mid_stream_gets_exactly_the_rest(viewer, live, tmp_path):
     assert sorted(done) == list(range(last + 1, last + racing_posts + 1))
     seam.expect_success(middle + 1, last + racing_posts)
     assert_frames_match(seam.sequenced(), middle + 1, last + racing_posts, {**posted, **done})
+
+
+def test_stalled_viewer_is_cut_off_and_resumes(viewer, live, tmp_path):
+    """A viewer that stops reading is cut off, and a new connection with
+    since = its last seq gets the rest, in order. (The server queues close
+    4000 behind what the socket already holds and drops the connection if
+    the client has not read it within 2 s, as happens to a stopped process;
+    either way the client resumes with since.)"""
+    server, api, interview_id = live
+    before = probe_last_seq(viewer, server.port, interview_id)
+    # 1200 entries of 15 KB: far more than the socket buffers plus the
+    # server's per-viewer queue (512 frames) can hold for a stalled reader.
+    count = 1200
+    stalled = ViewerRun(viewer, server.port, interview_id, before, count=count, timeout=60,
+                        log=tmp_path / "stalled.jsonl")
+    stalled.wait_for_hello()
+    os.kill(stalled.process.pid, signal.SIGSTOP)
+    try:
+        bodies = [f"停{index} " + "慢" * 4990 for index in range(count)]
+        posted = api.post_many(interview_id, bodies, 4)
+    finally:
+        os.kill(stalled.process.pid, signal.SIGCONT)
+    last = before + count
+    assert sorted(posted) == list(range(before + 1, last + 1))
+
+    code = stalled.finish(60)
+    # 5: the server closed the connection; 3 would be a gap or duplicate.
+    assert code == 5, f"the stalled viewer was not cut off\n{stalled.describe()}"
+    got = stalled.sequenced()
+    assert got, stalled.describe()
+    reached = got[-1]["seq"]
+    assert_frames_match(got, before + 1, reached, posted)
+    assert reached < last
+
+    resumed = ViewerRun(viewer, server.port, interview_id, reached, until_seq=last, timeout=30, linger=0.5,
+                        log=tmp_path / "resumed.jsonl")
+    resumed.expect_success(reached + 1, last)
+    assert_frames_match(resumed.sequenced(), reached + 1, last, posted)
 
 
 def test_entries_survive_kill_9(viewer, binary, tmp_path):
