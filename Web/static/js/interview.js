@@ -16,22 +16,57 @@ const labels = zh
 let lastSeq = Number(article.dataset.lastSeq || "0");
 const id = article.dataset.interviewId;
 
+const stateNames = zh
+  ? { approved: "已采纳", on_air: "正在回答", answered: "已答复", deferred: "待答复" }
+  : { approved: "Accepted", on_air: "Being answered", answered: "Answered", deferred: "To be answered" };
+const supportLabel = zh ? "支持" : "Support";
+
+// Rebuilds the public question list from the JSON API (text only, via
+// textContent), so newly approved questions and answered ones show live.
 async function refreshQuestions() {
   const response = await fetch(`/api/v1/interviews/${id}/questions`);
   if (!response.ok) return;
   const { questions } = await response.json();
   const target = document.getElementById("question-list");
   if (!target) return;
-  const votes = new Map(questions.map((question) => [String(question.id), question.votes]));
-  // Update counts in place; new questions appear on the next page load.
-  target.querySelectorAll("form[action*='/questions/']").forEach((form) => {
-    const match = form.action.match(/questions\/(\d+)\/vote/);
-    const count = match && votes.get(match[1]);
-    if (count !== undefined && count !== null) {
-      const span = form.querySelector("button span");
-      if (span) span.textContent = String(count);
-    }
-  });
+  const csrf = target.querySelector("input[name=_csrf]")?.value;
+  const items = questions
+    .filter((question) => question.state !== "deferred")
+    .map((question) => {
+      const item = document.createElement("li");
+      item.className = "question";
+      const text = document.createElement("p");
+      text.textContent = question.text;
+      const meta = document.createElement("p");
+      meta.className = "meta";
+      meta.textContent = `${question.nickname} · ${stateNames[question.state] ?? question.state}`;
+      item.append(text, meta);
+      if (question.state === "approved" || question.state === "on_air") {
+        const form = document.createElement("form");
+        form.method = "post";
+        form.action = `/interviews/${id}/questions/${question.id}/vote`;
+        form.className = "inline-form";
+        if (csrf) {
+          const token = document.createElement("input");
+          token.type = "hidden";
+          token.name = "_csrf";
+          token.value = csrf;
+          form.append(token);
+        }
+        const button = document.createElement("button");
+        button.type = "submit";
+        button.className = "button small";
+        button.textContent = `${supportLabel} `;
+        const count = document.createElement("span");
+        count.textContent = String(question.votes);
+        button.append(count);
+        form.append(button);
+        item.append(form);
+      }
+      return item;
+    });
+  target.replaceChildren(...items);
+  document.getElementById("no-questions")?.remove();
 }
 
 connectLive(`/live/interviews/${id}`, {
