@@ -107,10 +107,10 @@ extension AppDatabase {
     /// the import's transaction, so a deadline never disagrees with the
     /// calendar committed with it.
     ///
-    /// Today the open working-day deadlines are those of deferred interview
-    /// questions (5 working days from the interview's end); a question
-    /// whose due date moves gets the new date. Letters (the mailbox) add
-    /// theirs here when they land.
+    /// The open working-day deadlines are those of deferred interview
+    /// questions (5 working days from the interview's end), whose due date
+    /// moves to the new one, and those of open letters, recomputed from
+    /// their clock events (`recomputeOpenDeadlines`).
     static func calendarChanged(_ db: Database, change: CalendarImportResult, calendar: HolidayCalendar, at now: Date) throws {
         let rows = try Row.fetchAll(
             db, sql: "SELECT id, deferred_at, reply_due_on FROM interview_question WHERE state = 'deferred' AND deferred_at IS NOT NULL")
@@ -122,6 +122,9 @@ extension AppDatabase {
                     sql: "UPDATE interview_question SET reply_due_on = ? WHERE id = ?", arguments: [due, row["id"] as Int64])
             }
         }
+        // Open letters: due date, provisional flag and overdue flag from
+        // their stored clock events (`LetterClock`).
+        try recomputeOpenDeadlines(db, calendar: calendar, at: now)
     }
 
     // MARK: Helpers

@@ -10,6 +10,8 @@ extension AppDatabase {
         migrator.registerMigration("v2-moderation-queue", migrate: Self.createModerationQueue)
         migrator.registerMigration("v3-interviews", migrate: Self.createInterviews)
         migrator.registerMigration("v4-working-day-calendar", migrate: Self.createWorkingDayCalendar)
+        migrator.registerMigration("v5-mailbox", migrate: Self.createMailbox)
+        migrator.registerMigration("v6-letter-search", migrate: Self.createLetterSearch)
         return migrator
     }
 

@@ -251,6 +251,8 @@ extension AppDatabase {
         switch record.sourceType {
         case questionSourceType:
             try applyQuestionModeration(db, record, mergedIntoItemID: mergedIntoItemID, at: now)
+        case letterSourceType:
+            try applyLetterModeration(db, record, at: now)
         default:
             break
         }

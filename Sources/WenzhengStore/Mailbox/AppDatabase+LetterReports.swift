@@ -1,0 +1,236 @@
+import Foundation
+import GRDB
+import WenzhengCore
+
+extension AppDatabase {
+    // MARK: Statistics
+
+    /// Per lead (reply) department, the letters replied from `from` to `to`
+    /// (office dates, inclusive): how many, how many on time (replied on or
+    /// before the due date; a reply while the clock was stopped counts as on
+    /// time), the median working days from receipt to reply, and the
+    /// citizens' ratings. By department name.
+    public func departmentStatistics(from: CivilDate, to: CivilDate) async throws -> [DepartmentLetterStatistics] {
+        guard from <= to else {
+            throw StoreError.invalid(ValidationFailure([.invalid("to", "the period ends before it starts")]))
+        }
+        return try await reader.read { db in
+            let calendar = try Self.holidayCalendar(db)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT letter.reply_department_id, department.name, letter.received_on, letter.replied_on,
+                           letter.due_on, letter.rating
+                    FROM letter JOIN department ON department.id = letter.reply_department_id
+                    WHERE letter.state = 'replied' AND letter.replied_on BETWEEN ? AND ?
+                    ORDER BY department.name, letter.id
+                    """,
+                arguments: [from.description, to.description])
+            var order: [Int64] = []
+            var byDepartment: [Int64: (name: String, rows: [Row])] = [:]
+            for row in rows {
+                let id: Int64 = row["reply_department_id"]
+                if byDepartment[id] == nil {
+                    order.append(id)
+                    byDepartment[id] = (row["name"], [])
+                }
+                byDepartment[id]!.rows.append(row)
+            }
+            return order.map { id in
+                let (name, rows) = byDepartment[id]!
+                var onTime = 0
+                var days: [Int] = []
+                var ratings: [ReplyRating?: Int] = [:]
+                for row in rows {
+                    let replied: String = row["replied_on"]
+                    let due: String? = row["due_on"]
+                    if due.map({ replied <= $0 }) ?? true { onTime += 1 }
+                    if let received = CivilDate(row["received_on"] as String), let repliedOn = CivilDate(replied) {
+                        days.append(LetterRules.workingDays(from: received, to: repliedOn, calendar: calendar))
+                    }
+                    let rating = (row["rating"] as String?).flatMap(ReplyRating.init(rawValue:))
+                    ratings[rating, default: 0] += 1
+                }
+                return DepartmentLetterStatistics(
+                    departmentId: id, department: name, replied: rows.count, repliedOnTime: onTime,
+                    onTimeRate: rows.isEmpty ? 0 : Double(onTime) / Double(rows.count),
+                    medianWorkingDaysToReply: LetterRules.median(days), satisfied: ratings[.satisfied] ?? 0,
+                    basicallySatisfied: ratings[.basicallySatisfied] ?? 0, unsatisfied: ratings[.unsatisfied] ?? 0,
+                    unrated: ratings[nil] ?? 0)
+            }
+        }
+    }
+
+    /// For each month of `year`: letters received, replied, and replied on
+    /// time (as in `departmentStatistics`). Twelve rows, January first.
+    public func monthlyStatistics(year: Int) async throws -> [MonthlyLetterStatistics] {
+        try await reader.read { db in
+            let prefix = String(format: "%04d-", year)
+            var months = (1...12).map { MonthlyLetterStatistics(month: $0, received: 0, replied: 0, repliedOnTime: 0) }
+            let received = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT CAST(substr(received_on, 6, 2) AS INTEGER) AS month, COUNT(*) AS n
+                    FROM letter WHERE substr(received_on, 1, 5) = ? GROUP BY month
+                    """,
+                arguments: [prefix])
+            for row in received {
+                let month: Int = row["month"]
+                if (1...12).contains(month) { months[month - 1].received = row["n"] }
+            }
+            let replied = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT CAST(substr(replied_on, 6, 2) AS INTEGER) AS month, COUNT(*) AS n,
+                           SUM(CASE WHEN due_on IS NULL OR replied_on <= due_on THEN 1 ELSE 0 END) AS on_time
+                    FROM letter WHERE state = 'replied' AND substr(replied_on, 1, 5) = ? GROUP BY month
+                    """,
+                arguments: [prefix])
+            for row in replied {
+                let month: Int = row["month"]
+                if (1...12).contains(month) {
+                    months[month - 1].replied = row["n"]
+                    months[month - 1].repliedOnTime = row["on_time"]
+                }
+            }
+            return months
+        }
+    }
+
+    // MARK: Published letters
+
+    /// Letters the citizen agreed to publish and moderation approved, newest
+    /// first: the masked subject and body, the reply (the author's name and
+    /// personal information masked), 受理日期, 答复日期 and 答复部门.
+    public func publishedLetters(limit: Int = 20, offset: Int = 0) async throws -> [PublishedLetter] {
+        try await reader.read { db in
+            try Self.publishedLetterRows(
+                db, condition: "", arguments: [max(1, min(limit, 200)), max(0, offset)], paging: true)
+        }
+    }
+
+    /// One published letter; nil when there is none with this id.
+    public func publishedLetter(id: Int64) async throws -> PublishedLetter? {
+        try await reader.read { db in try Self.publishedLetter(db, id: id) }
+    }
+
+    /// A published letter's public texts inside the caller's transaction
+    /// (for the search index, which must hold what the public page shows).
+    static func publishedLetter(_ db: Database, id: Int64) throws -> PublishedLetter? {
+        try publishedLetterRows(db, condition: "AND letter.id = ?", arguments: [id], paging: false).first
+    }
+
+    private static func publishedLetterRows(
+        _ db: Database, condition: String, arguments: StatementArguments, paging: Bool
+    ) throws -> [PublishedLetter] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT letter.id, letter.type, letter.subject, letter.author_name, letter.reply_body, letter.received_on,
+                       letter.replied_on, letter.published_at, moderation_item.masked_text, department.name AS department_name
+                FROM letter
+                JOIN moderation_item ON moderation_item.id = letter.moderation_item_id
+                JOIN department ON department.id = letter.reply_department_id
+                WHERE letter.published_at IS NOT NULL AND letter.reply_body IS NOT NULL
+                  AND moderation_item.state IN ('approved', 'edited') \(condition)
+                ORDER BY letter.published_at DESC, letter.id DESC
+                \(paging ? "LIMIT ? OFFSET ?" : "")
+                """,
+            arguments: arguments)
+        return rows.map { row in
+            let author: String = row["author_name"]
+            let masked: String = row["masked_text"]
+            let subject: String
+            let body: String
+            // The queue held "subject\nbody"; a moderator's edit may have
+            // dropped the line break.
+            if let newline = masked.firstIndex(of: "\n") {
+                subject = String(masked[..<newline]).trimmingCharacters(in: .whitespaces)
+                body = String(masked[masked.index(after: newline)...]).trimmingCharacters(in: .whitespacesAndNewlines)
+            } else {
+                subject = PersonalInformation.mask(row["subject"], authorName: author)
+                body = masked
+            }
+            return PublishedLetter(
+                id: row["id"], type: LetterType(rawValue: row["type"]) ?? .consultation, subject: subject, body: body,
+                reply: PersonalInformation.mask(row["reply_body"], authorName: author), receivedOn: row["received_on"],
+                repliedOn: row["replied_on"], replyDepartment: row["department_name"], publishedAt: row["published_at"])
+        }
+    }
+
+    // MARK: Deadline policies
+
+    /// The reply periods: the defaults, then departments' own by name;
+    /// types in `LetterType.allCases` order.
+    public func deadlinePolicies() async throws -> [DeadlinePolicy] {
+        let typeOrder = Dictionary(uniqueKeysWithValues: LetterType.allCases.enumerated().map { ($1, $0) })
+        return try await reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT deadline_policy.letter_type, deadline_policy.department_id, deadline_policy.working_days,
+                           department.name AS department_name
+                    FROM deadline_policy LEFT JOIN department ON department.id = deadline_policy.department_id
+                    ORDER BY deadline_policy.department_id IS NOT NULL, department.name
+                    """
+            ).compactMap { row -> DeadlinePolicy? in
+                guard let type = LetterType(rawValue: row["letter_type"]) else { return nil }
+                return DeadlinePolicy(
+                    letterType: type, departmentId: row["department_id"], department: row["department_name"],
+                    workingDays: row["working_days"])
+            }
+            .sorted { ($0.department ?? "", typeOrder[$0.letterType]!) < ($1.department ?? "", typeOrder[$1.letterType]!) }
+        }
+    }
+
+    /// Sets a type's period, by default or for one lead department; nil
+    /// working days removes a department's own period (the default cannot
+    /// be removed). Letters already received keep their period; a
+    /// department's own applies from the next assignment to it.
+    public func setDeadlinePolicy(
+        type: LetterType, departmentID: Int64?, workingDays: Int?, actor: AuditActor, at now: Date
+    ) async throws {
+        var errors: [FieldError] = []
+        if let workingDays, !LetterRules.policyWorkingDaysRange.contains(workingDays) {
+            errors.append(.invalid("workingDays", "a period is 1 to \(LetterRules.policyWorkingDaysRange.upperBound) working days"))
+        }
+        if workingDays == nil && departmentID == nil {
+            errors.append(.required("workingDays"))
+        }
+        try Self.throwIfInvalid(errors)
+        try await writer.write { db in
+            if let departmentID, try Self.departmentName(db, id: departmentID) == nil {
+                throw StoreError.invalid(ValidationFailure([.invalid("departmentId", "no department \(departmentID)")]))
+            }
+            var existing = try DeadlinePolicyRecord.filter(DeadlinePolicyRecord.Columns.letterType == type.rawValue)
+                .filter(
+                    departmentID.map { DeadlinePolicyRecord.Columns.departmentId == $0 }
+                        ?? (DeadlinePolicyRecord.Columns.departmentId == nil)
+                )
+                .fetchOne(db)
+            let before = existing?.workingDays
+            switch (existing, workingDays) {
+            case (var record?, let days?):
+                record.workingDays = days
+                try record.update(db)
+            case (nil, let days?):
+                existing = DeadlinePolicyRecord(id: nil, letterType: type, departmentId: departmentID, workingDays: days)
+                try existing!.insert(db)
+            case (let record?, nil):
+                try record.delete(db)
+            case (nil, nil):
+                return
+            }
+            struct AuditedPolicy: Encodable {
+                var letterType: String
+                var departmentId: Int64?
+                var workingDays: Int?
+            }
+            try AuditEntry.record(
+                db, actor: actor, action: "letter.deadline_policy", subjectType: "deadline_policy",
+                subjectID: "\(type.rawValue):\(departmentID.map(String.init) ?? "default")",
+                before: AuditedPolicy(letterType: type.rawValue, departmentId: departmentID, workingDays: before),
+                after: AuditedPolicy(letterType: type.rawValue, departmentId: departmentID, workingDays: workingDays), at: now)
+        }
+    }
+}

@@ -1,0 +1,370 @@
+import Foundation
+import GRDB
+import WenzhengCore
+
+// MARK: Records (one per table)
+
+struct LetterRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var number: String
+    var type: LetterType
+    var subject: String
+    var body: String
+    var authorName: String
+    var phone: String?
+    var email: String?
+    var mayPublish: Bool
+    var passwordHash: String
+    var idempotencyKey: String?
+    var state: LetterState
+    var receivedAt: Date
+    /// `2026-09-18`.
+    var receivedOn: String
+    var policyDays: Int
+    var dueOn: String?
+    var dueProvisional: Bool
+    var clockPaused: Bool
+    var overdue: Bool
+    var leadDepartmentId: Int64?
+    var triageReason: TriageRejection?
+    var transferredTo: String?
+    var replyBody: String?
+    var repliedAt: Date?
+    var repliedOn: String?
+    var replyDepartmentId: Int64?
+    var rating: ReplyRating?
+    var ratedAt: Date?
+    var followUpUsed: Bool
+    var followUpText: String?
+    var moderationItemId: Int64?
+    var publishedAt: Date?
+    var clientAddress: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    static let databaseTableName = "letter"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum Columns {
+        static let id = Column("id")
+        static let number = Column("number")
+        static let state = Column("state")
+        static let idempotencyKey = Column("idempotency_key")
+        static let dueOn = Column("due_on")
+        static let clockPaused = Column("clock_paused")
+        static let overdue = Column("overdue")
+        static let leadDepartmentId = Column("lead_department_id")
+        static let receivedAt = Column("received_at")
+        static let publishedAt = Column("published_at")
+    }
+
+    var received: CivilDate {
+        get throws {
+            guard let date = CivilDate(receivedOn) else {
+                throw StoreError.invalid(
+                    ValidationFailure([.invalid("received_on", "letter \(number) holds '\(receivedOn)', which is not a date")]))
+            }
+            return date
+        }
+    }
+}
+
+struct LetterAssignmentRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var letterId: Int64
+    var departmentId: Int64
+    var isLead: Bool
+    /// NULL: the letter's own due date.
+    var dueOn: String?
+    var assignedAt: Date
+
+    static let databaseTableName = "letter_assignment"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum Columns {
+        static let letterId = Column("letter_id")
+        static let departmentId = Column("department_id")
+        static let isLead = Column("is_lead")
+    }
+}
+
+struct LetterDraftRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var letterId: Int64
+    var body: String
+    var draftedBy: Int64
+    var draftedAt: Date
+    var reviewState: DraftReviewState
+    var reviewedBy: Int64?
+    var reviewedAt: Date?
+    var reviewComment: String?
+
+    static let databaseTableName = "letter_draft"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum Columns {
+        static let letterId = Column("letter_id")
+        static let reviewState = Column("review_state")
+    }
+}
+
+struct LetterEventRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var letterId: Int64
+    var kind: LetterEventKind
+    var actorId: Int64?
+    var actorName: String
+    var note: String?
+    var clockKind: ClockEvent.Kind?
+    var clockOn: String?
+    var clockDays: Int?
+    var recordedAt: Date
+
+    static let databaseTableName = "letter_event"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum Columns {
+        static let id = Column("id")
+        static let letterId = Column("letter_id")
+        static let kind = Column("kind")
+        static let clockKind = Column("clock_kind")
+    }
+}
+
+struct DeadlinePolicyRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var letterType: LetterType
+    var departmentId: Int64?
+    var workingDays: Int
+
+    static let databaseTableName = "deadline_policy"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum Columns {
+        static let letterType = Column("letter_type")
+        static let departmentId = Column("department_id")
+    }
+}
+
+// MARK: Inputs
+
+/// A citizen's letter as the form sent it. The store trims and validates it.
+public struct NewLetter: Sendable {
+    public var type: LetterType
+    public var subject: String
+    public var body: String
+    public var authorName: String
+    public var phone: String?
+    public var email: String?
+    public var mayPublish: Bool
+    /// The form's hidden key; the same key again returns the same letter.
+    public var idempotencyKey: String?
+    public var clientAddress: String?
+
+    public init(
+        type: LetterType, subject: String, body: String, authorName: String, phone: String?, email: String?,
+        mayPublish: Bool, idempotencyKey: String?, clientAddress: String?
+    ) {
+        self.type = type
+        self.subject = subject
+        self.body = body
+        self.authorName = authorName
+        self.phone = phone
+        self.email = email
+        self.mayPublish = mayPublish
+        self.idempotencyKey = idempotencyKey
+        self.clientAddress = clientAddress
+    }
+}
+
+/// A co-handling department and its own due date (nil: the letter's).
+public struct CoHandler: Sendable, Equatable {
+    public var departmentID: Int64
+    public var dueOn: CivilDate?
+
+    public init(departmentID: Int64, dueOn: CivilDate? = nil) {
+        self.departmentID = departmentID
+        self.dueOn = dueOn
+    }
+}
+
+/// Which open letters a deadline list shows.
+public enum LetterDeadlineFilter: Sendable, Equatable {
+    /// Due before today.
+    case overdueOnly
+    /// Due within this many working days from today, overdue included.
+    case dueWithin(workingDays: Int)
+    case all
+}
+
+// MARK: Views
+
+/// A department as letters name it.
+public struct LetterDepartment: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+}
+
+public struct LetterCoHandlerView: Codable, Sendable, Equatable {
+    public var departmentId: Int64
+    public var department: String
+    /// Its own date, or the letter's when none was given.
+    public var dueOn: String?
+    /// True when the date was given at assignment rather than following
+    /// the letter's.
+    public var ownDueDate: Bool
+}
+
+/// A letter as staff see it. Dates without a time are `yyyy-MM-dd` in
+/// the office's calendar (Beijing).
+///
+/// The citizen's query page should show a subset: not `clientAddress`
+/// (not even here), the contact details only back to their owner, and not
+/// the internal drafts (a separate call).
+public struct LetterView: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var number: String
+    public var type: LetterType
+    public var subject: String
+    public var body: String
+    public var authorName: String
+    public var phone: String?
+    public var email: String?
+    public var mayPublish: Bool
+    public var state: LetterState
+    public var receivedAt: Date
+    public var receivedOn: String
+    public var policyDays: Int
+    /// nil while the clock is paused.
+    public var dueOn: String?
+    public var dueProvisional: Bool
+    public var clockPaused: Bool
+    public var overdue: Bool
+    public var leadDepartment: LetterDepartment?
+    public var coHandlers: [LetterCoHandlerView]
+    public var triageReason: TriageRejection?
+    public var transferredTo: String?
+    public var replyBody: String?
+    public var repliedAt: Date?
+    public var repliedOn: String?
+    public var replyDepartment: LetterDepartment?
+    public var rating: ReplyRating?
+    public var ratedAt: Date?
+    public var followUpUsed: Bool
+    public var followUpText: String?
+    /// Working days granted by the extension, if there was one.
+    public var extensionWorkingDays: Int?
+    /// A correction notice went out and the corrected request has not come.
+    public var awaitingCorrection: Bool
+    public var moderationItemId: Int64?
+    public var publishedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// The citizen may rate the reply now.
+    public var canRate: Bool { state == .replied && rating == nil }
+    /// The citizen may send the one follow-up now.
+    public var canFollowUp: Bool { state == .replied && rating == .unsatisfied && !followUpUsed }
+}
+
+/// One step of a letter's timeline.
+public struct LetterEventView: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var kind: LetterEventKind
+    /// The staff account, when a staff member acted.
+    public var actorId: Int64?
+    /// The staff member's display name, or `citizen` / `system`.
+    public var actorName: String
+    public var note: String?
+    public var clockKind: ClockEvent.Kind?
+    public var clockOn: String?
+    public var clockDays: Int?
+    public var recordedAt: Date
+}
+
+public struct LetterDraftView: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var body: String
+    public var draftedById: Int64
+    public var draftedBy: String
+    public var draftedAt: Date
+    public var reviewState: DraftReviewState
+    public var reviewedBy: String?
+    public var reviewedAt: Date?
+    public var reviewComment: String?
+}
+
+/// One line of a deadline list.
+public struct LetterDeadlineRow: Codable, Sendable, Equatable {
+    public var letterId: Int64
+    public var number: String
+    public var subject: String
+    public var type: LetterType
+    public var state: LetterState
+    /// The lead department, or the co-handling department the list was
+    /// asked for; nil before assignment.
+    public var departmentId: Int64?
+    public var department: String?
+    /// The row is the asked department's co-handling share, with its own
+    /// due date.
+    public var coHandling: Bool
+    public var receivedOn: String
+    public var dueOn: String?
+    public var provisional: Bool
+    public var paused: Bool
+    /// Due before today.
+    public var overdue: Bool
+    /// Working days from today to the due date, negative when overdue;
+    /// while paused, the working days left on the stopped clock.
+    public var workingDaysLeft: Int?
+}
+
+/// How a lead department answered the letters it replied to in a period.
+public struct DepartmentLetterStatistics: Codable, Sendable, Equatable {
+    public var departmentId: Int64
+    public var department: String
+    public var replied: Int
+    public var repliedOnTime: Int
+    /// `repliedOnTime / replied`, 0…1.
+    public var onTimeRate: Double
+    /// Working days from receipt to reply.
+    public var medianWorkingDaysToReply: Double?
+    public var satisfied: Int
+    public var basicallySatisfied: Int
+    public var unsatisfied: Int
+    public var unrated: Int
+}
+
+public struct MonthlyLetterStatistics: Codable, Sendable, Equatable {
+    public var month: Int
+    public var received: Int
+    public var replied: Int
+    public var repliedOnTime: Int
+}
+
+/// A letter on the public page: the masked text only.
+public struct PublishedLetter: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var type: LetterType
+    public var subject: String
+    /// The moderated text with personal information and the author's name
+    /// masked.
+    public var body: String
+    /// The reply, with the author's name masked.
+    public var reply: String
+    /// 受理日期.
+    public var receivedOn: String
+    /// 答复日期.
+    public var repliedOn: String
+    /// 答复部门.
+    public var replyDepartment: String
+    public var publishedAt: Date
+}
+
+public struct DeadlinePolicy: Codable, Sendable, Equatable {
+    public var letterType: LetterType
+    /// nil: the default for the type.
+    public var departmentId: Int64?
+    public var department: String?
+    public var workingDays: Int
+}
