@@ -157,7 +157,9 @@ struct PagesTests {
 
     @Test func translationFilesHaveTheSameKeys() throws {
         func keys(_ language: String) throws -> Set<String> {
-            let data = try Data(contentsOf: URL(fileURLWithPath: "\(webRoot)/i18n/\(language).json"))
+            let folder = "\(webRoot)/i18n"
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+                .filter { $0 == "\(language).json" || ($0.hasPrefix("\(language).") && $0.hasSuffix(".json")) }
             var result = Set<String>()
             func walk(_ node: Any, _ prefix: String) {
                 if let object = node as? [String: Any] {
@@ -166,7 +168,10 @@ struct PagesTests {
                     result.insert(prefix)
                 }
             }
-            walk(try JSONSerialization.jsonObject(with: data), "")
+            for file in files {
+                let data = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)"))
+                walk(try JSONSerialization.jsonObject(with: data), "")
+            }
             return result
         }
         let chinese = try keys("zh-CN")

@@ -38,13 +38,21 @@ public struct PageRenderer: Sendable {
         }
         self.library = try await MustacheLibrary(directory: templates)
         var translations: [Language: TranslationTable] = [:]
+        let folder = URL(fileURLWithPath: webRoot).appendingPathComponent("i18n")
         for language in Language.allCases {
-            let path = URL(fileURLWithPath: webRoot).appendingPathComponent("i18n/\(language.rawValue).json").path
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw PageRendererError.missingFile(path)
-            }
-            guard let tree = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw PageRendererError.invalidTranslations(path)
+            // `zh-CN.json`, then feature files `zh-CN.<feature>.json` merged
+            // at the top level, so each feature keeps its own strings.
+            let main = folder.appendingPathComponent("\(language.rawValue).json").path
+            guard FileManager.default.fileExists(atPath: main) else { throw PageRendererError.missingFile(main) }
+            let features = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            let files = [main] + features.filter { $0.hasPrefix(language.rawValue + ".") && $0.hasSuffix(".json") }.sorted()
+                .map { folder.appendingPathComponent($0).path }
+            var tree: [String: Any] = [:]
+            for path in files {
+                guard let data = FileManager.default.contents(atPath: path),
+                    let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+                else { throw PageRendererError.invalidTranslations(path) }
+                tree.merge(object) { _, new in new }
             }
             translations[language] = TranslationTable(tree: tree)
         }
