@@ -13,6 +13,7 @@
  *   --drain-timeout S   after DONE, wait at most S s for stragglers (default 20)
  *   --resume            on close 4000/1001 reconnect with since = last seq
  *                       (counted); default: a closed viewer stays closed
+ *   --poll              use lws' built-in poll() loop instead of libev/epoll
  *
  * Protocol with the runner (stdout / stdin, one line each):
  *   -> "READY connections=N failed=F seconds=T"   every viewer got hello
@@ -20,16 +21,23 @@
  *                              posted, POSTED the number of timed entries
  *   -> "RESULT {json}"         figures, then the process exits
  *   <- "QUIT"                  exit now (report what there is)
+ *   <- "CLOSE"                 close every viewer with 1000, print
+ *                              "CLOSED ...", report and exit
  *
  * Every entry whose body is "t=<CLOCK_MONOTONIC ns>" (stamped by the poster
  * on the same machine just before it sends the REST request) yields one
  * latency sample per viewer: receive time - stamp. Samples go into a
  * histogram of 10 us buckets (exact max kept separately).
  *
- * Build: cc -O2 -Wall -o lws_load lws_load.c -lwebsockets
+ * Event loop: libev on epoll (LWS_SERVER_OPTION_LIBEV with a foreign loop;
+ * Debian's libwebsockets loads its libev plugin), since lws' default poll()
+ * loop rescans every socket per wakeup; --poll selects the default loop.
+ *
+ * Build: cc -O2 -Wall -o lws_load lws_load.c -lwebsockets -lev
  */
 
 #include <libwebsockets.h>
+#include <ev.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +84,8 @@ static long long since0;
 static int max_inflight = 100;
 static double connect_timeout = 180, drain_timeout = 20;
 static int resume_enabled;
+static int use_poll; /* --poll: lws' built-in poll() loop instead of libev */
+static struct ev_loop *ev_loop_;
 
 static struct lws_context *context;
 static struct conn *conns;
@@ -86,6 +96,10 @@ static int inflight, ready_count, failed_count;
 static int ready_announced;
 static double t_start, t_ready, t_done;
 static int done_received;
+static int closing_all;      /* CLOSE: every viewer sends close 1000 */
+static double t_closing;
+static int closed_by_us;
+static double cpu_at_ready;
 static long long done_last_seq = -1, done_posted;
 static int closed_count, resumes, connect_retries;
 static int close_codes[MAX_CODES], close_code_counts[MAX_CODES], n_close_codes;
@@ -100,6 +114,14 @@ static long long viewers_frames, ping_frames, total_seq_errors;
 
 static char stdin_line[256];
 static size_t stdin_len;
+
+static double cpu_seconds(void) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) != 0)
+        return 0;
+    return (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec / 1e6 + (double)usage.ru_stime.tv_sec +
+           (double)usage.ru_stime.tv_usec / 1e6;
+}
 
 static double now_sec(void) {
     struct timespec ts;
@@ -407,12 +429,23 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             c->closing_code = len >= 2 ? (b[0] << 8) | b[1] : 1005;
         }
         break;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        if (closing_all) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye", 3);
+            return -1;
+        }
+        break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (!c)
             break;
         c->wsi = NULL;
         if (finished)
             break;
+        if (closing_all) {
+            closed_by_us++;
+            c->state = C_CLOSED;
+            break;
+        }
         closed_count++;
         if (c->closing_code)
             record_close(c->closing_code);
@@ -464,6 +497,7 @@ static void report(void) {
     long long complete = 0, incomplete = 0, expected;
     int k;
     double window = t_last_delivery - t_first_delivery;
+    double cpu = cpu_seconds() - cpu_at_ready; /* after all viewers connected */
     for (k = 0; k < n_conns; k++) {
         if (done_last_seq >= 0 && conns[k].last_seq >= done_last_seq && conns[k].seq_errors == 0)
             complete++;
@@ -478,13 +512,13 @@ static void report(void) {
            "\"p50ms\":%.2f,\"p90ms\":%.2f,\"p99ms\":%.2f,\"p999ms\":%.2f,\"maxms\":%.2f,\"meanms\":%.2f,"
            "\"drainSeconds\":%.3f,\"frames\":%lld,\"fragmentedFrames\":%lld,\"malformedFrames\":%lld,"
            "\"viewersFrames\":%lld,\"pingFrames\":%lld,\"closed\":%d,\"closedWithoutFrame\":%d,\"resumes\":%d,"
-           "\"closeCodes\":{",
+           "\"loadCpuSeconds\":%.2f,\"closeCodes\":{",
            n_conns, ready_count, failed_count, connect_retries, t_ready > 0 ? t_ready - t_start : -1.0, done_posted,
            done_last_seq, expected, entry_frames, untimed_entry_frames, complete, incomplete, total_seq_errors,
            window, window > 0 ? (double)entry_frames / window : 0.0, percentile_ms(0.50), percentile_ms(0.90),
            percentile_ms(0.99), percentile_ms(0.999), max_latency_ms, samples ? sum_latency_ms / (double)samples : 0,
            t_done > 0 ? now_sec() - t_done : -1.0, frames_total, fragmented_frames, malformed_frames, viewers_frames,
-           ping_frames, closed_count, closed_without_frame, resumes);
+           ping_frames, closed_count, closed_without_frame, resumes, cpu);
     for (k = 0; k < n_close_codes; k++)
         printf("%s\"%d\":%d", k ? "," : "", close_codes[k], close_code_counts[k]);
     printf("}}\n");
@@ -495,6 +529,7 @@ static void announce_ready_if_complete(void) {
     if (!ready_announced && ready_count + failed_count >= n_conns) {
         ready_announced = 1;
         t_ready = now_sec();
+        cpu_at_ready = cpu_seconds();
         printf("READY connections=%d failed=%d seconds=%.3f\n", ready_count, failed_count, t_ready - t_start);
         fflush(stdout);
     }
@@ -526,6 +561,13 @@ static void read_stdin(void) {
                     }
                 } else if (!strncmp(stdin_line, "QUIT", 4)) {
                     finished = 1;
+                } else if (!strncmp(stdin_line, "CLOSE", 5) && !closing_all) {
+                    int k;
+                    closing_all = 1;
+                    t_closing = now_sec();
+                    for (k = 0; k < n_conns; k++)
+                        if (conns[k].wsi)
+                            lws_callback_on_writable(conns[k].wsi);
                 }
                 stdin_len = 0;
             } else if (stdin_len + 1 < sizeof(stdin_line)) {
@@ -550,14 +592,27 @@ static void tick(lws_sorted_usec_list_t *sul) {
                 connect_timeout);
         ready_announced = 1;
         t_ready = t;
+        cpu_at_ready = cpu_seconds();
         printf("READY connections=%d failed=%d seconds=%.3f timeout\n", ready_count, n_conns - ready_count,
                t - t_start);
         fflush(stdout);
     }
     if (done_received && (all_caught_up() || t - t_done > drain_timeout))
         finished = 1;
+    if (closing_all) {
+        int open = 0;
+        for (k = 0; k < n_conns; k++)
+            open += conns[k].wsi != NULL;
+        if (open == 0 || t - t_closing > 10) {
+            printf("CLOSED %d viewers with 1000, %d still open\n", closed_by_us, open);
+            fflush(stdout);
+            finished = 1;
+        }
+    }
     if (!finished)
         lws_sul_schedule(context, 0, sul, tick, 5 * LWS_US_PER_MS);
+    else if (ev_loop_)
+        ev_break(ev_loop_, EVBREAK_ALL);
     else
         lws_cancel_service(context);
 }
@@ -585,7 +640,7 @@ static void raise_fd_limit(int wanted) {
 
 static void usage(void) {
     fprintf(stderr, "usage: lws_load --port P --interview ID --connections N [--host H] [--since S]\n"
-                    "                [--inflight K] [--connect-timeout S] [--drain-timeout S] [--resume]\n");
+                    "                [--inflight K] [--connect-timeout S] [--drain-timeout S] [--resume] [--poll]\n");
     exit(1);
 }
 
@@ -596,6 +651,10 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--resume")) {
             resume_enabled = 1;
+            continue;
+        }
+        if (!strcmp(a, "--poll")) {
+            use_poll = 1;
             continue;
         }
         if (!v)
@@ -650,6 +709,19 @@ int main(int argc, char **argv) {
     info.max_http_header_pool = (unsigned short)(max_inflight + 16);
     info.timeout_secs = 60;
     info.connect_timeout_secs = 30;
+    if (!use_poll) {
+        /* poll() over 10,000 sockets costs more than the frames themselves;
+         * libev (epoll) wakes up only for the ready ones. */
+        static void *foreign_loops[1];
+        ev_loop_ = ev_loop_new(EVBACKEND_EPOLL);
+        if (!ev_loop_) {
+            fprintf(stderr, "ev_loop_new(EVBACKEND_EPOLL) failed\n");
+            return 1;
+        }
+        foreign_loops[0] = ev_loop_;
+        info.options |= LWS_SERVER_OPTION_LIBEV;
+        info.foreign_loops = foreign_loops;
+    }
     context = lws_create_context(&info);
     if (!context) {
         fprintf(stderr, "lws_create_context failed\n");
@@ -658,9 +730,13 @@ int main(int argc, char **argv) {
 
     t_start = now_sec();
     lws_sul_schedule(context, 0, &tick_sul, tick, 1 * LWS_US_PER_MS);
-    while (!finished) {
-        if (lws_service(context, 0) < 0)
-            break;
+    if (ev_loop_) {
+        ev_run(ev_loop_, 0); /* until the tick calls ev_break */
+    } else {
+        while (!finished) {
+            if (lws_service(context, 0) < 0)
+                break;
+        }
     }
     if (!ready_announced) {
         printf("READY connections=%d failed=%d seconds=%.3f aborted\n", ready_count, failed_count,
@@ -669,6 +745,8 @@ int main(int argc, char **argv) {
     report();
     finished = 1;
     lws_sul_cancel(&tick_sul);
-    lws_context_destroy(context);
+    if (!ev_loop_)
+        lws_context_destroy(context);
+    /* with libev the sockets simply close at exit */
     return 0;
 }

@@ -45,7 +45,9 @@ public func buildApplication(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(
             ws: .init(
-                maxFrameSize: LiveSocket.maxInboundFrame, autoPing: .enabled(timePeriod: .seconds(30)), closeTimeout: .seconds(5),
+                // No WebSocket-level auto-ping: every room already sends a JSON
+                // ping each 20 s, and the ping task cost memory per connection.
+                maxFrameSize: LiveSocket.maxInboundFrame, autoPing: .disabled, closeTimeout: .seconds(5),
                 validateUTF8: true))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
@@ -55,6 +57,7 @@ public func buildApplication(
             ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
             LiveTickerService(hub: dependencies.hub),
             SessionPruneService(database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger),
+            OverdueLetterService(database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: dependencies.logger
@@ -107,5 +110,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         .addRoutes(to: router)
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
+    MailboxPublicController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
+    MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages).addRoutes(to: router)
     return router
 }

@@ -309,7 +309,7 @@ struct InterviewsController {
     /// together with per-room ordering this gives a gap-free,
     /// duplicate-free sequence (docs/live-protocol.md).
     private func stream(
-        _ broadcaster: Broadcaster, interviewID: Int64, since: Int64, channel: any Channel,
+        _ broadcaster: Broadcaster, interviewID: Int64, since: Int64, channel: (any Channel)?,
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, staffCheck: (@Sendable () async -> Bool)?
     ) async throws {
         // The close frame cannot get through a full socket; if the client

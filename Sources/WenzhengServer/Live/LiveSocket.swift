@@ -17,9 +17,6 @@ enum LiveSocket {
     static let overflowCloseCode = WebSocketErrorCode(codeNumber: 4000)
     /// The server is shutting down; reconnect later with `since=`.
     static let goingAwayCloseCode = WebSocketErrorCode.goingAway
-    /// The resource (an interview) does not exist.
-    static let notFoundCloseCode = WebSocketErrorCode(codeNumber: 4404)
-
     /// Largest frame a client may send.
     static let maxInboundFrame = 4096
 
@@ -73,9 +70,10 @@ enum LiveSocket {
 
     /// Closes a connection that could not take the overflow close frame
     /// within two seconds.
-    static func closeAfterGrace(_ channel: any Channel) -> @Sendable () -> Void {
-        {
-            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    static func closeAfterGrace(_ channel: (any Channel)?) -> @Sendable () -> Void {
+        { [weak channel] in
+            guard let channel else { return }
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { [weak channel] in channel?.close(promise: nil) }
         }
     }
 

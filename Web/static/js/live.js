@@ -11,6 +11,7 @@ export function connectLive(path, handlers) {
   let delay = 500;
   let socket;
   let stopped = false;
+  let failures = 0;
   const status = handlers.onStatus ?? (() => {});
 
   function open() {
@@ -31,10 +32,15 @@ export function connectLive(path, handlers) {
       if (event.v !== 1) return;
       handlers.onMessage(event);
     });
+    socket.addEventListener("open", () => {
+      failures = 0;
+    });
     socket.addEventListener("close", (close) => {
       if (stopped) return;
-      // 4404: the thing we watch does not exist; do not retry.
-      if (close.code === 4404 || close.code === 1008) {
+      // 1008: refused by policy. Repeated failures to connect at all: the
+      // interview may not exist (any more); stop after a few.
+      failures += 1;
+      if (close.code === 1008 || failures > 8) {
         status("closed");
         return;
       }
