@@ -79,6 +79,7 @@ let package = Package(
             dependencies: [
                 "WenzhengCore",
                 "WenzhengStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/wenzheng-benchmarks",

@@ -5,6 +5,6 @@ struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wenzheng-benchmarks",
         abstract: "Wenzheng's benchmarks. Build in release mode; each prints its figures.",
-        subcommands: [MatcherBenchmark.self]
+        subcommands: [MatcherBenchmark.self, LetterSearchBenchmark.self, SQLiteInsertBenchmark.self]
     )
 }

@@ -17,6 +17,10 @@
 ///   end there in the letter too); the last segment of a word may continue
 ///   in the letter. A last CJK segment of one character (`A4纸`) becomes a
 ///   prefix token (`纸*`, any token starting with 纸).
+///   One imprecision: punctuation between a Latin and a Chinese segment is
+///   not recorded, so `微信abc` also finds `微信，abc` (between two Chinese or
+///   two Latin segments it is, by the final unigram or by the whole-word
+///   tokens).
 /// - A word that is one CJK character alone is refused: it would match
 ///   almost every letter, and as a prefix over the whole index it is the
 ///   one query whose cost grows with the index without bound.

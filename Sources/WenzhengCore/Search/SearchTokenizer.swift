@@ -26,8 +26,7 @@
 ///   be found (`A4纸` inside `白纸A4`), and it separates segments, so the last
 ///   bigram of one segment is never next to the first bigram of the next:
 ///   `法律，律师` (`法律 律 律师 师`) does not contain the phrase `法律 律师`
-///   that the query `法律师` asks for. It costs one token per segment,
-///   about 7 % more postings on typical letters.
+///   that the query `法律师` asks for. It costs one token per segment.
 ///
 /// `SearchQuery` turns a user's query into phrases over the same tokens;
 /// the two must change together (and the index must then be rebuilt).

@@ -442,6 +442,12 @@ extension AppDatabase {
                     .system
                 }
             try appendLetterEvent(db, letterID: id, kind: .published, actor: actor, at: now)
+            // Searchable from the moment it is public, with the same masked
+            // text the public page shows.
+            if let published = try publishedLetter(db, id: id) {
+                try indexLetterForSearch(
+                    db, letterID: id, subject: published.subject, body: published.body, reply: published.reply)
+            }
         case .rejected, .pending:
             return
         }

@@ -25,7 +25,8 @@ import WenzhengCore
 //   index in step, so removal and re-indexing need only the letter id, and
 //   `INSERT INTO letter_search(letter_search) VALUES('rebuild')` and
 //   `'integrity-check'` work. The cost is the stored token string (about
-//   7 bytes per Chinese character); docs/benchmarks.md has the sizes.
+//   6 bytes per character of letter text, 3.1 GB of the 5.3 GB file at a
+//   million letters); docs/benchmarks.md has the figures.
 // - No foreign key to `letter`: letters are never deleted, and the letters
 //   code decides when a letter enters (published) and leaves (unpublished)
 //   the index, inside its own transactions.
@@ -138,7 +139,7 @@ extension AppDatabase {
         var scored: [(id: Int64, score: Double)]
         do {
             scored = try scoredWindow(db, query: query, window: window)
-        } catch where LetterRankFunction.isMissing(error) {
+        } catch  where LetterRankFunction.isMissing(error) {
             try LetterRankFunction.register(db)
             scored = try scoredWindow(db, query: query, window: window)
         }
