@@ -107,6 +107,7 @@ public struct PageRenderer: Sendable {
                 "isAdmin": staff.role == .admin,
                 "isModerator": staff.role == .moderator || staff.role == .admin,
                 "onAirRole": [.admin, .host, .guest, .moderator].contains(staff.role),
+                "officeRole": [.admin, .handler, .reviewer].contains(staff.role),
             ] as [String: Any]
             view["csrf"] = staff.csrfToken
         }

@@ -1,0 +1,559 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WenzhengCore
+import WenzhengStore
+
+/// The office's side of the leader's mailbox (docs/mailbox-design.md):
+/// triage, assignment, drafting and sign-off, the information-disclosure
+/// clock, deadlines, statistics and reply periods. The JSON API and the
+/// pages share this value; it validates input, checks that the letter is
+/// one the staff member may see, and calls the store, which enforces the
+/// workflow's own rules (state, role, department).
+struct MailboxOffice: Sendable {
+    typealias Context = AppRequestContext
+    let database: AppDatabase
+    let clock: any WallClock
+    let library: ModerationLibrary
+    let pages: PageRenderer
+
+    /// Who works letters.
+    static let roles: Set<Role> = [.admin, .handler, .reviewer]
+    /// Who sets reply periods.
+    static let policyRoles: Set<Role> = [.admin]
+
+    /// Mounts the API and the pages.
+    func addRoutes(to router: Router<Context>) {
+        MailboxOfficeAPI(office: self).addRoutes(to: router)
+        MailboxOfficePages(office: self).addRoutes(to: router)
+    }
+
+    var today: CivilDate { CivilDate(clock.now()) }
+
+    // MARK: Who sees which letter
+
+    /// Admins, reviewers and the office's own handlers (who triage) see
+    /// every letter; other handlers see the letters their department leads
+    /// or co-handles.
+    static func seesEveryLetter(_ staff: AuthenticatedStaff) -> Bool {
+        staff.role == .admin || staff.role == .reviewer || staff.department == defaultDepartmentName
+    }
+
+    static func ensureVisible(_ letter: LetterView, to staff: AuthenticatedStaff) throws {
+        guard
+            seesEveryLetter(staff) || letter.leadDepartment?.id == staff.departmentID
+                || letter.coHandlers.contains(where: { $0.departmentId == staff.departmentID })
+        else {
+            throw Problem(kind: .forbidden, detail: "letter \(letter.number) is not assigned to your department (\(staff.department))")
+        }
+    }
+
+    /// The department a list is limited to: the one asked for, or for a
+    /// handler outside the office always their own.
+    static func scopedDepartment(_ asked: Int64?, for staff: AuthenticatedStaff) -> Int64? {
+        seesEveryLetter(staff) ? asked : staff.departmentID
+    }
+
+    /// The letter, if this staff member may see it.
+    func visibleLetter(_ id: Int64, staff: AuthenticatedStaff) async throws -> LetterView {
+        let letter = try await database.letter(id: id)
+        try Self.ensureVisible(letter, to: staff)
+        return letter
+    }
+
+    static func letterID(_ context: Context) throws -> Int64 {
+        guard let id = context.parameters.get("id", as: Int64.self), id > 0 else {
+            throw Problem(kind: .notFound, detail: "no such letter")
+        }
+        return id
+    }
+
+    // MARK: Actions
+
+    /// Validates the action's input, checks the letter is visible, and
+    /// performs it; the store checks the state and the actor's rights.
+    func perform(_ action: OfficeAction, input: OfficeActionInput, letterID: Int64, actor: AuthenticatedStaff) async throws -> LetterView {
+        let command = try OfficeCommand(action, input)
+        _ = try await visibleLetter(letterID, staff: actor)
+        let now = clock.now()
+        let filter = library.filter
+        switch command {
+        case .accept:
+            return try await database.acceptLetter(id: letterID, actor: actor, at: now)
+        case .transfer(let to):
+            return try await database.transferLetter(id: letterID, to: to, actor: actor, at: now)
+        case .reject(let reason, let note):
+            return try await database.rejectLetter(id: letterID, reason: reason, note: note, actor: actor, at: now)
+        case .assign(let lead, let coHandlers):
+            return try await database.assignLetter(id: letterID, lead: lead, coHandlers: coHandlers, actor: actor, at: now)
+        case .draft(let body):
+            return try await database.draftReply(id: letterID, body: body, actor: actor, at: now)
+        case .signOff(let comment):
+            return try await database.signOff(id: letterID, approve: true, comment: comment, filter: filter, actor: actor, at: now)
+        case .sendBack(let comment):
+            return try await database.signOff(id: letterID, approve: false, comment: comment, filter: filter, actor: actor, at: now)
+        case .replyOnTheSpot(let body):
+            return try await database.replyOnTheSpot(id: letterID, body: body, filter: filter, actor: actor, at: now)
+        case .extend(let workingDays, let notice):
+            return try await database.extendLetter(id: letterID, workingDays: workingDays, notice: notice, actor: actor, at: now)
+        case .pause(let reason):
+            return try await database.pauseLetter(id: letterID, reason: reason, actor: actor, at: now)
+        case .resume:
+            return try await database.resumeLetter(id: letterID, actor: actor, at: now)
+        case .correctionNotice(let text):
+            return try await database.sendCorrectionNotice(id: letterID, text: text, actor: actor, at: now)
+        case .correctedRequest(let note):
+            return try await database.correctedRequestReceived(id: letterID, note: note, actor: actor, at: now)
+        }
+    }
+
+    /// The actions that fit the letter's state and type and the viewer's
+    /// role and department. The store decides in the end; this only keeps
+    /// forms that would certainly fail off the page.
+    static func availableActions(
+        _ letter: LetterView, staff: AuthenticatedStaff, timeline: [LetterEventView], correctionNoticeDeadline: CivilDate?,
+        today: CivilDate
+    ) -> [OfficeAction] {
+        let triages = staff.role == .admin || (staff.role == .handler && staff.department == defaultDepartmentName)
+        let reviews = staff.role == .admin || staff.role == .reviewer
+        let leads = letter.leadDepartment?.id == staff.departmentID
+        let drafts = reviews || (staff.role == .handler && leads)
+        let worksOn = reviews || (staff.role == .handler && (staff.department == defaultDepartmentName || leads))
+        let disclosure = letter.type == .informationDisclosure && letter.state.isOpen
+        let pastDue = letter.dueOn.map { $0 < today.description } ?? false
+        let correctionSent = timeline.contains { $0.kind == .correctionNotice }
+        return OfficeAction.allCases.filter { action in
+            switch action {
+            case .accept: triages && letter.state == .received
+            case .transfer, .reject: triages && [.received, .accepted].contains(letter.state)
+            case .assign: triages && [.accepted, .assigned].contains(letter.state)
+            case .draft: drafts && letter.state == .assigned
+            case .signOff, .sendBack: reviews && letter.state == .awaitingSignOff
+            case .replyOnTheSpot:
+                (triages || staff.role == .reviewer) && letter.type == .informationDisclosure
+                    && [.received, .accepted].contains(letter.state)
+            case .extend: reviews && disclosure && letter.extensionWorkingDays == nil && !pastDue
+            case .pause: worksOn && disclosure && !letter.clockPaused
+            case .resume: worksOn && disclosure && letter.clockPaused && !letter.awaitingCorrection
+            case .correctionNotice:
+                worksOn && disclosure && !letter.clockPaused && !correctionSent
+                    && correctionNoticeDeadline.map { today <= $0 } ?? false
+            case .correctedRequest: worksOn && disclosure && letter.awaitingCorrection
+            }
+        }
+    }
+
+    /// Everything the detail views need, read once.
+    struct LetterDetail: Sendable {
+        var letter: LetterView
+        var timeline: [LetterEventView]
+        var drafts: [LetterDraftView]
+        var actions: [OfficeAction]
+        var correctionNoticeDeadline: CivilDate?
+    }
+
+    func detail(_ id: Int64, staff: AuthenticatedStaff) async throws -> LetterDetail {
+        let letter = try await visibleLetter(id, staff: staff)
+        let timeline = try await database.timeline(letterID: id)
+        let drafts = try await database.letterDrafts(letterID: id)
+        var correctionDeadline: CivilDate?
+        if letter.type == .informationDisclosure, let received = CivilDate(letter.receivedOn) {
+            correctionDeadline = LetterRules.correctionNoticeDeadline(
+                receivedOn: received, calendar: try await database.workingDayCalendar())
+        }
+        let actions = Self.availableActions(
+            letter, staff: staff, timeline: timeline, correctionNoticeDeadline: correctionDeadline, today: today)
+        return LetterDetail(
+            letter: letter, timeline: timeline, drafts: drafts, actions: actions, correctionNoticeDeadline: correctionDeadline)
+    }
+
+    // MARK: Lists
+
+    /// A letter in a work list.
+    struct LetterRow: Codable, Sendable, Equatable {
+        var id: Int64
+        var number: String
+        var type: LetterType
+        var subject: String
+        var state: LetterState
+        /// The lead department, or the co-handling department the list was
+        /// asked for.
+        var departmentId: Int64?
+        var department: String?
+        var coHandling: Bool
+        var receivedOn: String
+        var dueOn: String?
+        var provisional: Bool
+        var paused: Bool
+        var overdue: Bool
+        /// Working days from today to the due date (negative when overdue);
+        /// for open letters only.
+        var workingDaysLeft: Int?
+    }
+
+    /// The letters a list query asks for, one page of them, and whether
+    /// there are more.
+    func letterRows(_ query: LetterListQuery, staff: AuthenticatedStaff) async throws -> (rows: [LetterRow], more: Bool) {
+        let department = Self.scopedDepartment(query.departmentID, for: staff)
+        let today = self.today
+        if query.overdue || query.dueWithin != nil {
+            let filter: LetterDeadlineFilter = query.overdue ? .overdueOnly : .dueWithin(workingDays: query.dueWithin!)
+            var rows = try await database.openLetterDeadlines(filter: filter, departmentID: department, at: clock.now())
+            if !query.states.isEmpty { rows = rows.filter { query.states.contains($0.state) } }
+            let page = rows.dropFirst(query.offset).prefix(query.limit)
+            return (page.map(Self.row), rows.count > query.offset + query.limit)
+        }
+        let letters = try await database.letters(
+            states: query.states, departmentID: department, limit: query.limit + 1, offset: query.offset)
+        let calendar = try await database.workingDayCalendar()
+        let rows = letters.prefix(query.limit).map { letter -> LetterRow in
+            let co = department.flatMap { id in letter.coHandlers.first { $0.departmentId == id } }
+            let due = co?.dueOn ?? letter.dueOn
+            let open = letter.state.isOpen
+            return LetterRow(
+                id: letter.id, number: letter.number, type: letter.type, subject: letter.subject, state: letter.state,
+                departmentId: co?.departmentId ?? letter.leadDepartment?.id, department: co?.department ?? letter.leadDepartment?.name,
+                coHandling: co != nil, receivedOn: letter.receivedOn, dueOn: due, provisional: open && letter.dueProvisional,
+                paused: open && letter.clockPaused && co?.ownDueDate != true,
+                overdue: open && (letter.overdue || due.map { $0 < today.description } ?? false),
+                workingDaysLeft: open
+                    ? due.flatMap(CivilDate.init).map { LetterRules.workingDays(from: today, to: $0, calendar: calendar) } : nil)
+        }
+        return (rows, letters.count > query.limit)
+    }
+
+    static func row(_ deadline: LetterDeadlineRow) -> LetterRow {
+        LetterRow(
+            id: deadline.letterId, number: deadline.number, type: deadline.type, subject: deadline.subject, state: deadline.state,
+            departmentId: deadline.departmentId, department: deadline.department, coHandling: deadline.coHandling,
+            receivedOn: deadline.receivedOn, dueOn: deadline.dueOn, provisional: deadline.provisional, paused: deadline.paused,
+            overdue: deadline.overdue, workingDaysLeft: deadline.workingDaysLeft)
+    }
+
+    /// Checks that a department id names a department.
+    func ensureDepartment(_ id: Int64?, field: String) async throws {
+        guard let id else { return }
+        guard try await database.departments().contains(where: { $0.id == id }) else {
+            throw Problem.validation(.invalid(field, "no department \(id)"))
+        }
+    }
+
+    // MARK: Statistics
+
+    /// Years whose holiday notice is missing although deadlines need them:
+    /// this year, next year, and the years open letters fall due in.
+    func yearsMissingFromCalendar() async throws -> [Int] {
+        let calendar = try await database.workingDayCalendar()
+        let today = self.today
+        var years: Set<Int> = [today.year, today.year + 1]
+        for row in try await database.openLetterDeadlines(filter: .all, at: clock.now()) {
+            if let due = row.dueOn.flatMap(CivilDate.init) { years.insert(due.year) }
+        }
+        return years.filter { !calendar.hasData(forYear: $0) }.sorted()
+    }
+}
+
+// MARK: Actions and their input
+
+/// What staff do to a letter; the raw value is the last path segment of
+/// `POST /office/letters/{id}/<action>` and its API twin.
+enum OfficeAction: String, CaseIterable, Sendable {
+    case accept
+    case transfer
+    case reject
+    case assign
+    case draft
+    case signOff = "sign-off"
+    case sendBack = "send-back"
+    case replyOnTheSpot = "reply-on-the-spot"
+    case extend
+    case pause
+    case resume
+    case correctionNotice = "correction-notice"
+    case correctedRequest = "corrected-request"
+
+    /// The key of its strings under `office.actions` and `office.notices`.
+    var key: String {
+        switch self {
+        case .signOff: "signOff"
+        case .sendBack: "sendBack"
+        case .replyOnTheSpot: "replyOnTheSpot"
+        case .correctionNotice: "correctionNotice"
+        case .correctedRequest: "correctedRequest"
+        default: rawValue
+        }
+    }
+}
+
+/// An action's fields as a form or a JSON body sent them, before checking.
+struct OfficeActionInput: Sendable {
+    struct CoHandlerInput: Sendable {
+        var department: String
+        var dueOn: String?
+    }
+
+    var to: String?
+    var reason: String?
+    var note: String?
+    var lead: String?
+    var coHandlers: [CoHandlerInput] = []
+    var body: String?
+    var comment: String?
+    var workingDays: String?
+    var notice: String?
+    var text: String?
+}
+
+/// An action with checked ids, codes, numbers and dates. Texts are checked
+/// by the store (presence and length), which knows their limits.
+enum OfficeCommand: Sendable {
+    case accept
+    case transfer(to: String)
+    case reject(TriageRejection, note: String?)
+    case assign(lead: Int64, coHandlers: [CoHandler])
+    case draft(body: String)
+    case signOff(comment: String?)
+    case sendBack(comment: String)
+    case replyOnTheSpot(body: String)
+    case extend(workingDays: Int, notice: String)
+    case pause(reason: String)
+    case resume
+    case correctionNotice(text: String)
+    case correctedRequest(note: String?)
+
+    init(_ action: OfficeAction, _ input: OfficeActionInput) throws {
+        var errors: [FieldError] = []
+        func present(_ value: String?) -> String? {
+            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        switch action {
+        case .accept:
+            self = .accept
+        case .transfer:
+            self = .transfer(to: input.to ?? "")
+        case .reject:
+            var reason = TriageRejection.abusive
+            if let raw = present(input.reason) {
+                if let parsed = TriageRejection(rawValue: raw) {
+                    reason = parsed
+                } else {
+                    errors.append(
+                        .invalid("reason", "reason must be one of \(TriageRejection.allCases.map(\.rawValue).joined(separator: ", "))"))
+                }
+            } else {
+                errors.append(.required("reason"))
+            }
+            self = .reject(reason, note: input.note)
+        case .assign:
+            var lead: Int64 = 0
+            if let raw = present(input.lead) {
+                if let id = Int64(raw), id > 0 { lead = id } else { errors.append(.invalid("lead", "lead must be a department id")) }
+            } else {
+                errors.append(.required("lead"))
+            }
+            var coHandlers: [CoHandler] = []
+            for (index, co) in input.coHandlers.enumerated() {
+                let field = "coHandlers[\(index)]"
+                guard let id = Int64(co.department.trimmingCharacters(in: .whitespaces)), id > 0 else {
+                    errors.append(.invalid(field, "\(field) must be a department id"))
+                    continue
+                }
+                var due: CivilDate?
+                if let raw = present(co.dueOn) {
+                    due = CivilDate(raw)
+                    if due == nil { errors.append(.invalid("\(field).dueOn", "\(field).dueOn must be a date like 2026-12-01")) }
+                }
+                coHandlers.append(CoHandler(departmentID: id, dueOn: due))
+            }
+            self = .assign(lead: lead, coHandlers: coHandlers)
+        case .draft:
+            self = .draft(body: input.body ?? "")
+        case .signOff:
+            self = .signOff(comment: input.comment)
+        case .sendBack:
+            self = .sendBack(comment: input.comment ?? "")
+        case .replyOnTheSpot:
+            self = .replyOnTheSpot(body: input.body ?? "")
+        case .extend:
+            var days = 0
+            if let raw = present(input.workingDays) {
+                if let value = Int(raw), (1...LetterRules.maxExtensionWorkingDays).contains(value) {
+                    days = value
+                } else {
+                    errors.append(
+                        .invalid("workingDays", "an extension is 1 to \(LetterRules.maxExtensionWorkingDays) working days"))
+                }
+            } else {
+                errors.append(.required("workingDays"))
+            }
+            var notice = ""
+            if present(input.notice) == nil { errors.append(.required("notice")) } else { notice = input.notice! }
+            self = .extend(workingDays: days, notice: notice)
+        case .pause:
+            self = .pause(reason: input.reason ?? "")
+        case .resume:
+            self = .resume
+        case .correctionNotice:
+            self = .correctionNotice(text: input.text ?? "")
+        case .correctedRequest:
+            self = .correctedRequest(note: input.note)
+        }
+        try ValidationFailure.check(errors)
+    }
+}
+
+// MARK: List queries
+
+/// The filters of a letter list: `state` (a state, or `open`),
+/// `department` (an id), `overdue`, `dueWithin` (working days), and the
+/// page (`page` on pages, `limit`/`offset` in the API).
+struct LetterListQuery: Sendable {
+    var state: String = ""
+    var states: [LetterState] = []
+    var departmentID: Int64?
+    var overdue = false
+    var dueWithin: Int?
+    var limit = 50
+    var offset = 0
+
+    static let maxDueWithin = 365
+    static let pageSize = 50
+
+    /// Reads the filters; every bad one is reported at once (422).
+    static func parse(_ request: Request, paging: Paging) throws -> LetterListQuery {
+        let parameters = request.uri.queryParameters
+        func value(_ name: String) -> String? {
+            guard let raw = parameters.get(name)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        var query = LetterListQuery()
+        var errors: [FieldError] = []
+        if let state = value("state") {
+            query.state = state
+            if state == "open" {
+                query.states = LetterState.allCases.filter(\.isOpen)
+            } else if let parsed = LetterState(rawValue: state) {
+                query.states = [parsed]
+            } else {
+                errors.append(
+                    .invalid("state", "state must be open or one of \(LetterState.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+        }
+        if let department = value("department") {
+            if let id = Int64(department), id > 0 {
+                query.departmentID = id
+            } else {
+                errors.append(.invalid("department", "department must be a department id"))
+            }
+        }
+        if let overdue = value("overdue") {
+            switch overdue {
+            case "1", "true", "on": query.overdue = true
+            case "0", "false", "off": query.overdue = false
+            default: errors.append(.invalid("overdue", "overdue must be true or false"))
+            }
+        }
+        if let raw = value("dueWithin") {
+            if let days = Int(raw), (1...maxDueWithin).contains(days) {
+                query.dueWithin = days
+            } else {
+                errors.append(.invalid("dueWithin", "dueWithin must be 1 to \(maxDueWithin) working days"))
+            }
+        }
+        if query.overdue && query.dueWithin != nil {
+            errors.append(.invalid("dueWithin", "choose either overdue or due within N working days, not both"))
+        }
+        if (query.overdue || query.dueWithin != nil), query.states.contains(where: { !$0.isOpen }) {
+            errors.append(.invalid("state", "deadlines are for open letters; \(query.state) letters have none"))
+        }
+        switch paging {
+        case .page:
+            if let raw = value("page") {
+                if let page = Int(raw), (1...10_000).contains(page) {
+                    query.offset = (page - 1) * pageSize
+                } else {
+                    errors.append(.invalid("page", "page must be a number from 1"))
+                }
+            }
+            query.limit = pageSize
+        case .limitOffset:
+            if let raw = value("limit") {
+                if let limit = Int(raw), (1...200).contains(limit) {
+                    query.limit = limit
+                } else {
+                    errors.append(.invalid("limit", "limit must be 1 to 200"))
+                }
+            }
+            if let raw = value("offset") {
+                if let offset = Int(raw), (0...1_000_000).contains(offset) {
+                    query.offset = offset
+                } else {
+                    errors.append(.invalid("offset", "offset must be 0 or more"))
+                }
+            }
+        }
+        try ValidationFailure.check(errors)
+        return query
+    }
+
+    enum Paging {
+        case page
+        case limitOffset
+    }
+
+    var page: Int { offset / Self.pageSize + 1 }
+}
+
+/// A statistics period: `from` and `to` (dates, inclusive), by default
+/// this year up to today; `year` for the monthly figures, by default the
+/// year of `to`.
+struct StatisticsQuery: Sendable {
+    var from: CivilDate
+    var to: CivilDate
+    var year: Int
+
+    static func parse(_ request: Request, today: CivilDate) throws -> StatisticsQuery {
+        let parameters = request.uri.queryParameters
+        var errors: [FieldError] = []
+        func date(_ name: String, _ fallback: CivilDate) -> CivilDate {
+            guard let raw = parameters.get(name)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return fallback }
+            guard let date = CivilDate(raw), HolidayNotice.supportedYears.contains(date.year) else {
+                errors.append(.invalid(name, "\(name) must be a date like 2026-01-01"))
+                return fallback
+            }
+            return date
+        }
+        let from = date("from", CivilDate(year: today.year, month: 1, day: 1))
+        let to = date("to", today)
+        var year = to.year
+        if let raw = parameters.get("year")?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+            if let value = Int(raw), HolidayNotice.supportedYears.contains(value) {
+                year = value
+            } else {
+                errors.append(.invalid("year", "year must be a year like 2026"))
+            }
+        }
+        if errors.isEmpty && to < from { errors.append(.invalid("to", "the period ends before it starts")) }
+        try ValidationFailure.check(errors)
+        return StatisticsQuery(from: from, to: to, year: year)
+    }
+}
+
+/// A JSON answer for a store value that is not itself `ResponseEncodable`,
+/// encoded the way every API answer is.
+struct OfficeJSON<Value: Encodable & Sendable>: ResponseGenerator {
+    var value: Value
+    var status: HTTPResponse.Status = .ok
+
+    init(_ value: Value, status: HTTPResponse.Status = .ok) {
+        self.value = value
+        self.status = status
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(value, from: request, context: context)
+        response.status = status
+        return response
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import WenzhengCore
+import WenzhengStore
+
+/// What the office templates show. All text stays plain here; the
+/// templates escape it.
+enum MailboxOfficeViews {
+    static func row(_ row: MailboxOffice.LetterRow, language: Language, pages: PageRenderer) -> [String: Any] {
+        [
+            "id": row.id,
+            "number": row.number,
+            "type": row.type.rawValue,
+            "typeName": pages.translate("office.types.\(row.type.rawValue)", language: language),
+            "subject": row.subject,
+            "state": row.state.rawValue,
+            "stateName": pages.translate("office.states.\(row.state.rawValue)", language: language),
+            "department": row.department ?? "",
+            "coHandling": row.coHandling,
+            "receivedOn": row.receivedOn,
+            "dueOn": row.dueOn ?? "",
+            "provisional": row.provisional,
+            "paused": row.paused,
+            "overdue": row.overdue,
+            "left": row.workingDaysLeft.map(String.init) ?? "",
+        ]
+    }
+
+    static func letter(
+        _ detail: MailboxOffice.LetterDetail, departments: [LetterDepartment], today: CivilDate, language: Language, pages: PageRenderer
+    ) -> [String: Any] {
+        let letter = detail.letter
+        func t(_ key: String) -> String { pages.translate(key, language: language) }
+        let open = letter.state.isOpen
+        var data: [String: Any] = [
+            "id": letter.id,
+            "number": letter.number,
+            "type": letter.type.rawValue,
+            "typeName": t("office.types.\(letter.type.rawValue)"),
+            "isDisclosure": letter.type == .informationDisclosure,
+            "subject": letter.subject,
+            "body": letter.body,
+            "authorName": letter.authorName,
+            "phone": letter.phone ?? "",
+            "email": letter.email ?? "",
+            "mayPublish": letter.mayPublish,
+            "state": letter.state.rawValue,
+            "stateName": t("office.states.\(letter.state.rawValue)"),
+            "receivedAt": ModerationViews.timestamp(letter.receivedAt),
+            "receivedOn": letter.receivedOn,
+            "policyDays": letter.policyDays,
+            "isOpen": open,
+            "dueOn": letter.dueOn ?? "",
+            "provisional": open && letter.dueProvisional,
+            "paused": open && letter.clockPaused,
+            "overdue": open && (letter.overdue || letter.dueOn.map { $0 < today.description } ?? false),
+            "lead": letter.leadDepartment?.name ?? "",
+            "triageReason": letter.triageReason.map { t("office.reasons.\($0.rawValue)") } ?? "",
+            "transferredTo": letter.transferredTo ?? "",
+            "replyBody": letter.replyBody ?? "",
+            "repliedAt": letter.repliedAt.map(ModerationViews.timestamp) ?? "",
+            "replyDepartment": letter.replyDepartment?.name ?? "",
+            "ratingName": letter.rating.map { t("office.ratings.\($0.rawValue)") } ?? "",
+            "followUpText": letter.followUpText ?? "",
+            "extensionDays": letter.extensionWorkingDays.map(String.init) ?? "",
+            "awaitingCorrection": letter.awaitingCorrection,
+            "published": letter.publishedAt.map(ModerationViews.timestamp) ?? "",
+            "correctionDeadline": detail.correctionNoticeDeadline?.description ?? "",
+            "maxExtension": LetterRules.maxExtensionWorkingDays,
+        ]
+        var assignments: [[String: Any]] = []
+        if let lead = letter.leadDepartment {
+            assignments.append(["department": lead.name, "isLead": true, "dueOn": letter.dueOn ?? "", "own": false])
+        }
+        for co in letter.coHandlers {
+            assignments.append(["department": co.department, "isLead": false, "dueOn": co.dueOn ?? "", "own": co.ownDueDate])
+        }
+        data["assignments"] = assignments
+        data["hasAssignments"] = !assignments.isEmpty
+        data["timeline"] = detail.timeline.map { event -> [String: Any] in
+            var note = event.note ?? ""
+            if event.kind == .rejected, let code = note.split(separator: ":", maxSplits: 1).first,
+                let reason = TriageRejection(rawValue: String(code))
+            {
+                let rest = note.dropFirst(code.count + 1).trimmingCharacters(in: .whitespaces)
+                note = t("office.reasons.\(reason.rawValue)") + (rest.isEmpty ? "" : (language == .zh ? "：" : ": ") + rest)
+            }
+            let actor: String =
+                switch event.actorName {
+                case "citizen" where event.actorId == nil: t("office.actors.citizen")
+                case "system" where event.actorId == nil: t("office.actors.system")
+                default: event.actorName
+                }
+            return [
+                "kind": event.kind.rawValue,
+                "kindName": t("office.events.\(event.kind.rawValue)"),
+                "actor": actor,
+                "time": ModerationViews.timestamp(event.recordedAt),
+                "note": note,
+                "clockOn": event.clockOn ?? "",
+                "clockDays": event.clockDays.map(String.init) ?? "",
+            ]
+        }
+        data["drafts"] = detail.drafts.map { draft -> [String: Any] in
+            [
+                "id": draft.id,
+                "body": draft.body,
+                "draftedBy": draft.draftedBy,
+                "draftedAt": ModerationViews.timestamp(draft.draftedAt),
+                "state": draft.reviewState.rawValue,
+                "stateName": t("office.reviewStates.\(draft.reviewState.rawValue)"),
+                "reviewedBy": draft.reviewedBy ?? "",
+                "reviewedAt": draft.reviewedAt.map(ModerationViews.timestamp) ?? "",
+                "comment": draft.reviewComment ?? "",
+            ]
+        }
+        data["noDrafts"] = detail.drafts.isEmpty
+        var can: [String: Any] = [:]
+        for action in detail.actions { can[action.key] = true }
+        data["can"] = can
+        data["hasActions"] = !detail.actions.isEmpty
+        data["reasons"] = TriageRejection.allCases.map { ["code": $0.rawValue, "name": t("office.reasons.\($0.rawValue)")] }
+        data["departments"] = departments.map { department -> [String: Any] in
+            [
+                "id": department.id, "name": department.name,
+                "isLead": department.id == letter.leadDepartment?.id,
+                "isCo": letter.coHandlers.contains { $0.departmentId == department.id },
+                "coDue": letter.coHandlers.first { $0.departmentId == department.id && $0.ownDueDate }?.dueOn ?? "",
+            ]
+        }
+        return data
+    }
+
+    /// A failed action's problem in the reader's language: field errors
+    /// one by one, or the kind of refusal with the store's reason.
+    ///
+    /// - Parameter fields: where the field labels are (`office.fields`, or
+    ///   `office.periodFields` for a statistics period).
+    static func problemMessage(_ problem: Problem, fields: String = "office.fields", language: Language, pages: PageRenderer) -> String {
+        if problem.statusCode == 422, let errors = problem.errors, !errors.isEmpty {
+            return errors.map { fieldMessage($0, fields: fields, language: language, pages: pages) }
+                .joined(separator: language == .zh ? "；" : "; ")
+        }
+        let key = "office.errors.\(problem.statusCode)"
+        var heading = pages.translate(key, language: language)
+        if heading == key { heading = pages.translate("errors.\(problem.statusCode)", language: language) }
+        guard let detail = problem.detail, !detail.isEmpty else { return heading }
+        return heading + aside(detail, language: language)
+    }
+
+    /// `（…）` in Chinese, ` (…)` in English.
+    static func aside(_ text: String, language: Language) -> String {
+        language == .zh ? "（\(text)）" : " (\(text))"
+    }
+
+    /// `office.fields.<field>` and `office.errorCodes.<code>` when both are
+    /// known (`coHandlers[1].dueOn` reads as `coHandlersDueOn`), else the
+    /// English message.
+    static func fieldMessage(_ error: FieldError, fields: String = "office.fields", language: Language, pages: PageRenderer) -> String {
+        let field = error.field.replacing(/\[\d+\]/, with: "").replacing(".dueOn", with: "DueOn")
+        let fieldKey = "\(fields).\(field)"
+        let codeKey = "office.errorCodes.\(error.code)"
+        let label = pages.translate(fieldKey, language: language)
+        let code = pages.translate(codeKey, language: language)
+        guard label != fieldKey, code != codeKey else { return error.message }
+        let colon = language == .zh ? "：" : ": "
+        if error.code == "invalid" || error.code == "too_long" {
+            return label + colon + code + aside(error.message, language: language)
+        }
+        return label + colon + code
+    }
+
+    /// `0.933` as `93.3%`.
+    static func percent(_ rate: Double) -> String {
+        String(format: "%.1f%%", rate * 100)
+    }
+
+    /// A query string from the non-empty values, in order.
+    static func query(_ items: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let parts = items.filter { !$0.1.isEmpty }.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }
+        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+    }
+}
