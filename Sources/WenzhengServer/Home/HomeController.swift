@@ -28,10 +28,13 @@ struct HomeController {
                         + pages.translate("interviews.statuses.\(interview.status.rawValue)", language: language),
                 ]
             }
+        let replies = try await database.publishedLetters(limit: 5).map { letter -> [String: Any] in
+            ["url": "/letters/\(letter.id)", "subject": letter.subject, "department": letter.replyDepartment, "repliedOn": letter.repliedOn]
+        }
         let sections: [String: Any] = [
             "interviews": Array(interviews),
             "surveys": [[String: Any]](),
-            "replies": [[String: Any]](),
+            "replies": replies,
         ]
         return try pages.render("home", titleKey: "home.title", data: sections, request: request, context: context)
     }

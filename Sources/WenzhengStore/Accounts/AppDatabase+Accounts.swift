@@ -250,6 +250,15 @@ extension AppDatabase {
         }
     }
 
+    /// Forgets the failures recorded under a name after a successful check
+    /// that starts no staff session (a citizen's letter password).
+    public func forgetLoginFailures(username: String) async throws {
+        let name = String(username.lowercased().prefix(64))
+        try await writer.write { db in
+            _ = try LoginFailureRecord.filter(LoginFailureRecord.Columns.username == name).deleteAll(db)
+        }
+    }
+
     /// Failure times in the window, for the throttling rule in
     /// `LoginThrottlePolicy`.
     public func recentLoginFailures(

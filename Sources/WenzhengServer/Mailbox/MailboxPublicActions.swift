@@ -1,0 +1,329 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Synchronization
+import WenzhengCore
+import WenzhengStore
+
+/// What the citizens' mailbox pages and API share: submitting a letter with
+/// a fresh query password, opening a letter with its number and password
+/// (throttled like staff sign-in), and the public lists.
+struct MailboxPublicActions: Sendable {
+    let database: AppDatabase
+    let clock: any WallClock
+    let hasher: PasswordHasher
+    let policy: LoginThrottlePolicy
+    let submissions: MailboxPublicSubmissionLimiter
+
+    /// Letters per page of the public list and of search results.
+    static let pageSize = 20
+    /// The largest page number accepted for the plain list.
+    static let maxPage = 10_000
+
+    // MARK: Submitting
+
+    struct Receipt {
+        var letter: LetterView
+        /// False for a repeat of the same idempotency key.
+        var created: Bool
+        /// The query password, in clear, only when the letter was created
+        /// by this request: it is shown once and stored only as a hash.
+        var password: String?
+    }
+
+    struct Submission {
+        var type: String?
+        var subject: String?
+        var body: String?
+        var authorName: String?
+        var phone: String?
+        var email: String?
+        var mayPublish: Bool
+        var idempotencyKey: String?
+    }
+
+    /// - Throws: `Problem` 422 for a missing or unknown type, 429 when the
+    ///   address submits too often; `StoreError.invalid` (422) with every
+    ///   bad field otherwise. Nothing is stored when it throws.
+    func submit(_ submission: Submission, clientAddress: String) async throws -> Receipt {
+        let rawType = (submission.type ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !rawType.isEmpty else { throw Problem.validation(.required("type")) }
+        guard let type = LetterType(rawValue: rawType) else {
+            throw Problem.validation(
+                .invalid("type", "type must be one of \(LetterType.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        let now = clock.now()
+        if let wait = submissions.admit(address: clientAddress, now: now) {
+            throw Problem(
+                kind: .tooManyRequests, detail: "too many letters from this address; try again in \(wait) seconds",
+                headers: [.retryAfter: String(wait)])
+        }
+        let password = Self.generatePassword()
+        // Hashed before the store checks the fields: the store takes the
+        // hash, and a repeat ignores it.
+        let hash = try await hasher.hash(password)
+        let (letter, created) = try await database.submitLetter(
+            NewLetter(
+                type: type, subject: submission.subject ?? "", body: submission.body ?? "",
+                authorName: submission.authorName ?? "", phone: submission.phone, email: submission.email,
+                mayPublish: submission.mayPublish, idempotencyKey: submission.idempotencyKey, clientAddress: clientAddress),
+            passwordHash: hash, at: now)
+        return Receipt(letter: letter, created: created, password: created ? password : nil)
+    }
+
+    /// Unambiguous when read aloud or copied by hand: no I, L, O, 0 or 1.
+    static let passwordAlphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+    static let passwordLength = 8
+
+    /// 8 characters from 31: about 40 bits, enough behind the throttle.
+    static func generatePassword() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<passwordLength).map { _ in passwordAlphabet.randomElement(using: &generator)! })
+    }
+
+    // MARK: Opening a letter
+
+    /// The letter for its number and query password.
+    ///
+    /// - Throws: `Problem` 422 for a missing or malformed number or a
+    ///   missing password; 429 when the letter number or the address has
+    ///   failed too often; and the same 401 for an unknown number and a
+    ///   wrong password, after the same bcrypt work, so that neither the
+    ///   answer nor its timing tells which letters exist.
+    ///
+    /// - Parameter otherErrors: problems with the request's other fields,
+    ///   reported together with these (and before any attempt is counted).
+    func open(
+        number rawNumber: String?, password rawPassword: String?, clientAddress: String, otherErrors: [FieldError] = []
+    ) async throws -> LetterView {
+        var errors: [FieldError] = []
+        let number = Self.normalizedNumber(rawNumber)
+        let password = Self.normalizedPassword(rawPassword)
+        if number.isEmpty {
+            errors.append(.required("number"))
+        } else if !Self.isLetterNumber(number) {
+            errors.append(.invalid("number", "a letter number looks like 2026-000123"))
+        }
+        if password.isEmpty {
+            errors.append(.required("password"))
+        } else if password.unicodeScalars.count > 64 {
+            errors.append(.tooLong("password", max: 64))
+        }
+        errors += otherErrors
+        if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
+
+        let now = clock.now()
+        let failures = try await database.registerLoginAttempt(
+            username: "letter:" + number, clientAddress: clientAddress, since: now.addingTimeInterval(-policy.window), at: now)
+        if case .throttled(let retryAfter) = policy.decide(
+            accountFailures: failures.account, addressFailures: failures.address, now: now)
+        {
+            throw Problem(
+                kind: .tooManyRequests, detail: "too many failed attempts; try again in \(retryAfter) seconds",
+                headers: [.retryAfter: String(retryAfter)])
+        }
+        let found = try await database.letterForQuery(number: number)
+        let matches = try await hasher.verify(password, hash: found?.passwordHash ?? hasher.decoyHash)
+        guard let found, matches else { throw Self.wrongCredentials }
+        // A right password is not a failure: forget this letter's attempts
+        // so a citizen who reads, rates and follows up is never throttled.
+        try await database.forgetLoginFailures(username: "letter:" + number)
+        return found.0
+    }
+
+    static var wrongCredentials: Problem {
+        var problem = Problem(kind: .invalidCredentials, detail: "wrong letter number or query password")
+        problem.title = "Wrong letter number or query password"
+        return problem
+    }
+
+    /// Trims, and turns full-width digits and dashes (typed with a Chinese
+    /// input method) into ASCII.
+    static func normalizedNumber(_ raw: String?) -> String {
+        let trimmed = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(
+            String.UnicodeScalarView(
+                trimmed.unicodeScalars.map { scalar -> Unicode.Scalar in
+                    switch scalar.value {
+                    case 0xFF10...0xFF19: Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!
+                    case 0xFF0D, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212: "-"
+                    default: scalar
+                    }
+                }))
+    }
+
+    /// `2026-000123`: a four-digit year, a dash, six to nine digits.
+    static func isLetterNumber(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, (6...9).contains(parts[1].count) else { return false }
+        return parts.allSatisfy { $0.unicodeScalars.allSatisfy { ("0"..."9").contains($0) } }
+    }
+
+    /// Passwords are issued in capitals; spaces and dashes a citizen adds
+    /// while copying are dropped.
+    static func normalizedPassword(_ raw: String?) -> String {
+        String((raw ?? "").filter { !$0.isWhitespace && $0 != "-" }).uppercased()
+    }
+
+    // MARK: Rating and follow-up
+
+    func rate(number: String?, password: String?, rating rawRating: String?, clientAddress: String) async throws -> LetterView {
+        let raw = (rawRating ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let rating = ReplyRating(rawValue: raw)
+        var errors: [FieldError] = []
+        if raw.isEmpty {
+            errors.append(.required("rating"))
+        } else if rating == nil {
+            errors.append(.invalid("rating", "rating must be one of \(ReplyRating.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
+        return try await database.rateLetter(number: letter.number, rating: rating!, at: clock.now())
+    }
+
+    func followUp(number: String?, password: String?, text rawText: String?, clientAddress: String) async throws -> LetterView {
+        var errors: [FieldError] = []
+        let text = TextRules.requiredText(rawText, field: "text", maxLength: LetterRules.bodyMaxLength, into: &errors)
+        let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
+        return try await database.followUp(number: letter.number, text: text, at: clock.now())
+    }
+
+    /// The steps the citizen sees, oldest first.
+    func citizenTimeline(_ letter: LetterView) async throws -> [LetterEventView] {
+        try await database.timeline(letterID: letter.id).filter(\.kind.isVisibleToCitizen)
+    }
+
+    // MARK: Published letters
+
+    struct PublishedPage {
+        var letters: [PublishedLetter]
+        var page: Int
+        var hasMore: Bool
+        /// The search text, trimmed; nil for the plain list.
+        var query: String?
+        /// Matches counted (search only), up to the store's window.
+        var total: Int?
+        var moreThanTotal: Bool
+    }
+
+    /// The published letters, newest first, or those matching `query`
+    /// (most relevant first).
+    ///
+    /// - Throws: 422 (`page`) for a page that is not a number from 1, or
+    ///   beyond what search can page to; 422 (`q`) for an unusable query.
+    func published(query rawQuery: String?, page rawPage: String?) async throws -> PublishedPage {
+        let page = try Self.page(rawPage)
+        let query = rawQuery?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let size = Self.pageSize
+        guard let query, !query.isEmpty else {
+            guard page <= Self.maxPage else {
+                throw Problem.validation(.invalid("page", "page must be between 1 and \(Self.maxPage)"))
+            }
+            var letters = try await database.publishedLetters(limit: size + 1, offset: (page - 1) * size)
+            let more = letters.count > size
+            if more { letters.removeLast() }
+            return PublishedPage(letters: letters, page: page, hasMore: more, query: nil, total: nil, moreThanTotal: false)
+        }
+        let lastPage = AppDatabase.letterSearchWindow / size
+        guard page <= lastPage else {
+            throw Problem.validation(.invalid("page", "search results go up to page \(lastPage)"))
+        }
+        let found = try await database.searchLetters(query, limit: size, offset: (page - 1) * size)
+        var letters: [PublishedLetter] = []
+        for id in found.ids {
+            // A letter unpublished between the search and now is left out.
+            if let letter = try await database.publishedLetter(id: id) { letters.append(letter) }
+        }
+        return PublishedPage(
+            letters: letters, page: page, hasMore: page * size < found.total, query: query, total: found.total,
+            moreThanTotal: found.moreThanTotal)
+    }
+
+    /// `?page=`: absent means 1.
+    static func page(_ raw: String?) throws -> Int {
+        guard let raw, !raw.isEmpty else { return 1 }
+        guard let page = Int(raw), page >= 1 else {
+            throw Problem.validation(.invalid("page", "page must be a whole number from 1"))
+        }
+        return page
+    }
+
+    /// A published letter and the working days its period was counted
+    /// with; 404 for an id that is not a published letter.
+    func publishedLetter(id rawID: String?) async throws -> (letter: PublishedLetter, workingDays: Int) {
+        guard let rawID, let id = Int64(rawID), id > 0, let letter = try await database.publishedLetter(id: id) else {
+            throw Problem(kind: .notFound, detail: "no such published letter")
+        }
+        return (letter, try await database.letter(id: id).policyDays)
+    }
+
+    // MARK: Deadlines
+
+    /// How a period of `workingDays` from `receivedOn` is counted on the
+    /// office's calendar.
+    func explain(from receivedOn: CivilDate, workingDays: Int) async throws -> DeadlineExplanation {
+        try await database.workingDayCalendar().explain(from: receivedOn, workingDays: workingDays)
+    }
+
+    /// `?from=2026-09-18&days=15`, checked.
+    static func deadlineParameters(from rawFrom: String?, days rawDays: String?) throws -> (CivilDate, Int) {
+        var errors: [FieldError] = []
+        let from = rawFrom.flatMap { CivilDate($0.trimmingCharacters(in: .whitespaces)) }
+        if rawFrom?.isEmpty ?? true {
+            errors.append(.required("from"))
+        } else if from == nil {
+            errors.append(.invalid("from", "from must be a date like 2026-09-18"))
+        } else if let year = from?.year, !yearRange.contains(year) {
+            errors.append(.invalid("from", "from must be in the years \(yearRange.lowerBound) to \(yearRange.upperBound)"))
+        }
+        let range = LetterRules.policyWorkingDaysRange
+        let days = rawDays.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if rawDays?.isEmpty ?? true {
+            errors.append(.required("days"))
+        } else if days == nil || !range.contains(days!) {
+            errors.append(.invalid("days", "days must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
+        }
+        if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
+        return (from!, days!)
+    }
+
+    // MARK: Statistics
+
+    static let yearRange = 2000...2100
+
+    /// `?year=`: absent means this year (the office's calendar).
+    func statisticsYear(_ raw: String?) throws -> Int {
+        guard let raw, !raw.isEmpty else { return CivilDate(clock.now()).year }
+        guard let year = Int(raw), Self.yearRange.contains(year) else {
+            throw Problem.validation(
+                .invalid("year", "year must be a year from \(Self.yearRange.lowerBound) to \(Self.yearRange.upperBound)"))
+        }
+        return year
+    }
+}
+
+/// Letters per address over a sliding window, kept in memory: each
+/// submission costs a bcrypt hash and a row, so one address cannot send
+/// them without end. A restart forgets, which errs on the citizen's side.
+final class MailboxPublicSubmissionLimiter: Sendable {
+    let policy: RateLimitPolicy
+    private let history = Mutex<[String: [Date]]>([:])
+
+    init(policy: RateLimitPolicy = .init(limit: 20, window: 600)) {
+        self.policy = policy
+    }
+
+    /// Seconds to wait, or nil when a submission is allowed now, in which
+    /// case it is counted in the same step.
+    func admit(address: String, now: Date) -> Int? {
+        history.withLock { history in
+            let previous = (history[address] ?? []).filter { now.timeIntervalSince($0) < policy.window }
+            if let wait = policy.retryAfter(previous: previous, now: now) { return wait }
+            history[address] = previous + [now]
+            // Forget idle addresses so the table cannot grow without bound.
+            if history.count > 50_000 {
+                history = history.filter { _, times in times.contains { now.timeIntervalSince($0) < policy.window } }
+            }
+            return nil
+        }
+    }
+}

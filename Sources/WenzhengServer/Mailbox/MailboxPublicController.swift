@@ -1,0 +1,325 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WenzhengCore
+import WenzhengStore
+
+/// The citizens' side of the leader's mailbox (领导信箱) over JSON, and the
+/// mount point of its pages (`MailboxPublicPages`): writing a letter,
+/// looking it up with its number and query password, rating the reply and
+/// the one follow-up, the published replies with search, how a deadline is
+/// counted, and the monthly figures. No account is needed for any of it.
+struct MailboxPublicController {
+    typealias Context = AppRequestContext
+    let actions: MailboxPublicActions
+    let pages: PageRenderer
+
+    init(
+        database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, pages: PageRenderer,
+        policy: LoginThrottlePolicy = .standard, submissions: MailboxPublicSubmissionLimiter = MailboxPublicSubmissionLimiter()
+    ) {
+        self.actions = MailboxPublicActions(database: database, clock: clock, hasher: hasher, policy: policy, submissions: submissions)
+        self.pages = pages
+    }
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("/api/v1/letters", use: submit)
+        router.post("/api/v1/letters/query", use: query)
+        router.post("/api/v1/letters/rate", use: rate)
+        router.post("/api/v1/letters/follow-up", use: followUp)
+        router.get("/api/v1/letters/published", use: published)
+        router.get("/api/v1/letters/published/{id}", use: publishedLetter)
+        router.get("/api/v1/letters/deadline", use: deadline)
+        router.get("/api/v1/letters/statistics", use: statistics)
+        MailboxPublicPages(actions: actions, pages: pages).addRoutes(to: router)
+    }
+
+    // MARK: Request and response bodies
+
+    struct SubmitBody: Decodable {
+        var type: String?
+        var subject: String?
+        var body: String?
+        var authorName: String?
+        var phone: String?
+        var email: String?
+        var mayPublish: Bool?
+        var idempotencyKey: String?
+    }
+
+    struct ReceiptBody: ResponseEncodable {
+        /// False when the idempotency key was seen before: the letter
+        /// already received, without its password.
+        var created: Bool
+        var number: String
+        /// Only when `created`: shown once, never stored in clear.
+        var password: String?
+        var type: LetterType
+        var state: LetterState
+        var receivedOn: String
+        var workingDays: Int
+        var dueOn: String?
+        var provisional: Bool
+
+        init(_ receipt: MailboxPublicActions.Receipt) {
+            let letter = receipt.letter
+            created = receipt.created
+            number = letter.number
+            password = receipt.password
+            type = letter.type
+            state = letter.state
+            receivedOn = letter.receivedOn
+            workingDays = letter.policyDays
+            dueOn = letter.dueOn
+            provisional = letter.dueProvisional
+        }
+    }
+
+    struct CredentialsBody: Decodable {
+        var number: String?
+        var password: String?
+    }
+
+    struct RateBody: Decodable {
+        var number: String?
+        var password: String?
+        var rating: String?
+    }
+
+    struct FollowUpBody: Decodable {
+        var number: String?
+        var password: String?
+        var text: String?
+    }
+
+    /// A letter as its author sees it: no internal drafts, no staff names,
+    /// no client address.
+    struct CitizenLetterBody: ResponseEncodable {
+        struct Event: Encodable {
+            var kind: LetterEventKind
+            var recordedAt: Date
+            /// What the citizen should know about this step (the
+            /// authority a letter went to, an extension's notice…).
+            var note: String?
+        }
+
+        var number: String
+        var type: LetterType
+        var subject: String
+        var body: String
+        var state: LetterState
+        var receivedOn: String
+        var workingDays: Int
+        /// nil while the clock is stopped.
+        var dueOn: String?
+        var provisional: Bool
+        var clockPaused: Bool
+        var overdue: Bool
+        var transferredTo: String?
+        var rejectionReason: TriageRejection?
+        var reply: String?
+        var repliedOn: String?
+        var replyDepartment: String?
+        var rating: ReplyRating?
+        var canRate: Bool
+        var canFollowUp: Bool
+        var followUpText: String?
+        var timeline: [Event]
+
+        init(_ letter: LetterView, timeline: [LetterEventView]) {
+            number = letter.number
+            type = letter.type
+            subject = letter.subject
+            body = letter.body
+            state = letter.state
+            receivedOn = letter.receivedOn
+            workingDays = letter.policyDays
+            dueOn = letter.dueOn
+            provisional = letter.dueProvisional
+            clockPaused = letter.clockPaused
+            overdue = letter.overdue && letter.state.isOpen
+            transferredTo = letter.transferredTo
+            rejectionReason = letter.triageReason
+            reply = letter.state == .replied ? letter.replyBody : nil
+            repliedOn = letter.state == .replied ? letter.repliedOn : nil
+            replyDepartment = letter.state == .replied ? letter.replyDepartment?.name : nil
+            rating = letter.rating
+            canRate = letter.canRate
+            canFollowUp = letter.canFollowUp
+            followUpText = letter.followUpText
+            self.timeline = timeline.map {
+                Event(kind: $0.kind, recordedAt: $0.recordedAt, note: MailboxPublicViews.citizenNote($0))
+            }
+        }
+    }
+
+    struct PublishedLetterBody: ResponseEncodable {
+        var id: Int64
+        var type: LetterType
+        var subject: String
+        /// Personal information and the author's name masked.
+        var body: String
+        var reply: String
+        /// 受理日期.
+        var receivedOn: String
+        /// 答复日期.
+        var repliedOn: String
+        /// 答复部门.
+        var replyDepartment: String
+        var publishedAt: Date
+        /// The period counted from `receivedOn` (only on a single letter).
+        var workingDays: Int?
+
+        init(_ letter: PublishedLetter, workingDays: Int? = nil) {
+            id = letter.id
+            type = letter.type
+            subject = letter.subject
+            body = letter.body
+            reply = letter.reply
+            receivedOn = letter.receivedOn
+            repliedOn = letter.repliedOn
+            replyDepartment = letter.replyDepartment
+            publishedAt = letter.publishedAt
+            self.workingDays = workingDays
+        }
+    }
+
+    struct PublishedPageBody: ResponseEncodable {
+        var letters: [PublishedLetterBody]
+        var page: Int
+        var pageSize: Int
+        var hasMore: Bool
+        /// The search, when there was one.
+        var query: String?
+        /// Letters matching the search, counted up to a bound.
+        var total: Int?
+        /// More letters match than `total`.
+        var moreThanTotal: Bool?
+    }
+
+    struct DeadlineBody: ResponseEncodable {
+        struct Day: Encodable {
+            var date: String
+            /// 1 Monday … 7 Sunday.
+            var weekday: Int
+            var counted: Bool
+            var workingDayNumber: Int?
+            /// weekday, weekend, statutory_holiday, make_up_working_day,
+            /// weekday_without_holiday_data, weekend_without_holiday_data.
+            var reason: String
+            var holiday: String?
+        }
+
+        var receivedOn: String
+        var workingDays: Int
+        var deadline: String
+        var provisional: Bool
+        var yearsWithoutData: [Int]
+        var days: [Day]
+
+        init(_ explanation: DeadlineExplanation) {
+            let deadline = explanation.deadline
+            receivedOn = deadline.received.description
+            workingDays = deadline.workingDays
+            self.deadline = deadline.date.description
+            provisional = deadline.isProvisional
+            yearsWithoutData = deadline.yearsWithoutData
+            days = explanation.days.map {
+                Day(
+                    date: $0.date.description, weekday: $0.date.isoWeekday, counted: $0.counts, workingDayNumber: $0.workingDayNumber,
+                    reason: $0.reason.code, holiday: $0.reason.holidayName)
+            }
+        }
+    }
+
+    struct StatisticsBody: ResponseEncodable {
+        struct Month: Encodable {
+            var month: Int
+            var received: Int
+            var replied: Int
+            var repliedOnTime: Int
+        }
+
+        var year: Int
+        var months: [Month]
+        var totals: Month
+
+        init(year: Int, months: [MonthlyLetterStatistics]) {
+            self.year = year
+            self.months = months.map { Month(month: $0.month, received: $0.received, replied: $0.replied, repliedOnTime: $0.repliedOnTime) }
+            totals = Month(
+                month: 0, received: months.map(\.received).reduce(0, +), replied: months.map(\.replied).reduce(0, +),
+                repliedOnTime: months.map(\.repliedOnTime).reduce(0, +))
+        }
+    }
+
+    // MARK: Handlers
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+
+    /// 201 with the number and the password for a new letter; 200 with
+    /// `created: false` for a repeat of the same idempotency key.
+    @Sendable func submit(_ request: Request, context: Context) async throws -> EditedResponse<ReceiptBody> {
+        let body = try await request.decodeJSON(SubmitBody.self, context: context)
+        let header = request.headers[Self.idempotencyKeyHeader]
+        if let header, let field = body.idempotencyKey, header != field {
+            throw Problem.validation(.invalid("idempotencyKey", "the Idempotency-Key header and the idempotencyKey field differ"))
+        }
+        let receipt = try await actions.submit(
+            .init(
+                type: body.type, subject: body.subject, body: body.body, authorName: body.authorName, phone: body.phone,
+                email: body.email, mayPublish: body.mayPublish ?? false, idempotencyKey: header ?? body.idempotencyKey),
+            clientAddress: context.clientAddress)
+        return EditedResponse(
+            status: receipt.created ? .created : .ok, headers: [.cacheControl: "no-store"], response: ReceiptBody(receipt))
+    }
+
+    @Sendable func query(_ request: Request, context: Context) async throws -> EditedResponse<CitizenLetterBody> {
+        let body = try await request.decodeJSON(CredentialsBody.self, context: context)
+        let letter = try await actions.open(number: body.number, password: body.password, clientAddress: context.clientAddress)
+        return try await citizenLetter(letter)
+    }
+
+    @Sendable func rate(_ request: Request, context: Context) async throws -> EditedResponse<CitizenLetterBody> {
+        let body = try await request.decodeJSON(RateBody.self, context: context)
+        let letter = try await actions.rate(
+            number: body.number, password: body.password, rating: body.rating, clientAddress: context.clientAddress)
+        return try await citizenLetter(letter)
+    }
+
+    @Sendable func followUp(_ request: Request, context: Context) async throws -> EditedResponse<CitizenLetterBody> {
+        let body = try await request.decodeJSON(FollowUpBody.self, context: context)
+        let letter = try await actions.followUp(
+            number: body.number, password: body.password, text: body.text, clientAddress: context.clientAddress)
+        return try await citizenLetter(letter)
+    }
+
+    private func citizenLetter(_ letter: LetterView) async throws -> EditedResponse<CitizenLetterBody> {
+        let body = CitizenLetterBody(letter, timeline: try await actions.citizenTimeline(letter))
+        return EditedResponse(headers: [.cacheControl: "no-store"], response: body)
+    }
+
+    @Sendable func published(_ request: Request, context: Context) async throws -> PublishedPageBody {
+        let parameters = request.uri.queryParameters
+        let page = try await actions.published(query: parameters.get("q"), page: parameters.get("page"))
+        return PublishedPageBody(
+            letters: page.letters.map { PublishedLetterBody($0) }, page: page.page, pageSize: MailboxPublicActions.pageSize,
+            hasMore: page.hasMore, query: page.query, total: page.total, moreThanTotal: page.query == nil ? nil : page.moreThanTotal)
+    }
+
+    @Sendable func publishedLetter(_ request: Request, context: Context) async throws -> PublishedLetterBody {
+        let (letter, workingDays) = try await actions.publishedLetter(id: context.parameters.get("id"))
+        return PublishedLetterBody(letter, workingDays: workingDays)
+    }
+
+    @Sendable func deadline(_ request: Request, context: Context) async throws -> DeadlineBody {
+        let parameters = request.uri.queryParameters
+        let (from, days) = try MailboxPublicActions.deadlineParameters(from: parameters.get("from"), days: parameters.get("days"))
+        return DeadlineBody(try await actions.explain(from: from, workingDays: days))
+    }
+
+    @Sendable func statistics(_ request: Request, context: Context) async throws -> StatisticsBody {
+        let year = try actions.statisticsYear(request.uri.queryParameters.get("year"))
+        return StatisticsBody(year: year, months: try await actions.database.monthlyStatistics(year: year))
+    }
+}

@@ -1,0 +1,424 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WenzhengCore
+import WenzhengStore
+
+/// The citizens' mailbox pages. Every form is a plain HTML form that works
+/// without JavaScript; a rejected form comes back with the reader's values
+/// and the reason by each field.
+struct MailboxPublicPages {
+    typealias Context = AppRequestContext
+    let actions: MailboxPublicActions
+    let pages: PageRenderer
+
+    var database: AppDatabase { actions.database }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("/letters", use: listPage)
+        router.get("/letters/new", use: newPage)
+        router.post("/letters", use: submitForm)
+        router.get("/letters/query", use: queryPage)
+        router.post("/letters/query", use: queryForm)
+        router.post("/letters/rate", use: rateForm)
+        router.post("/letters/follow-up", use: followUpForm)
+        router.get("/letters/deadline", use: deadlinePage)
+        router.get("/letters/statistics", use: statisticsPage)
+        router.get("/letters/{id}", use: publishedPage)
+        router.get("/letters/{id}/deadline", use: publishedDeadlinePage)
+    }
+
+    // MARK: Writing a letter
+
+    struct SubmitForm: Decodable {
+        var type: String?
+        var subject: String?
+        var body: String?
+        var authorName: String?
+        var phone: String?
+        var email: String?
+        var mayPublish: String?
+        var idempotencyKey: String?
+    }
+
+    @Sendable func newPage(_ request: Request, context: Context) async throws -> Response {
+        let type = request.uri.queryParameters.get("type").flatMap { LetterType(rawValue: String($0)) }
+        return try await renderForm(request: request, context: context, form: SubmitForm(type: type?.rawValue))
+    }
+
+    @Sendable func submitForm(_ request: Request, context: Context) async throws -> Response {
+        let form = try await request.decodeForm(SubmitForm.self, context: context)
+        let language = pages.language(for: request)
+        let receipt: MailboxPublicActions.Receipt
+        do {
+            receipt = try await actions.submit(
+                .init(
+                    type: form.type, subject: form.subject, body: form.body, authorName: form.authorName, phone: form.phone,
+                    email: form.email, mayPublish: Self.isChecked(form.mayPublish), idempotencyKey: form.idempotencyKey),
+                clientAddress: context.clientAddress)
+        } catch let problem as Problem where problem.statusCode == 422 || problem.statusCode == 429 {
+            return try await renderForm(request: request, context: context, form: form, problem: problem)
+        } catch let error as StoreError {
+            guard case .invalid(let failure) = error else { throw error }
+            return try await renderForm(request: request, context: context, form: form, problem: .validation(failure))
+        }
+        let letter = receipt.letter
+        let data: [String: Any] = [
+            "created": receipt.created,
+            "number": letter.number,
+            "password": receipt.password ?? "",
+            "typeName": MailboxPublicViews.typeName(letter.type, language: language, pages: pages),
+            "receivedOn": letter.receivedOn,
+            "workingDays": letter.policyDays,
+            "periodText": MailboxPublicViews.period(letter.policyDays, language: language, pages: pages),
+            "dueOn": letter.dueOn ?? "",
+            "provisional": letter.dueProvisional,
+            "deadlineURL": "/letters/deadline?from=\(letter.receivedOn)&days=\(letter.policyDays)",
+        ]
+        return try pages.render(
+            "letters-receipt", titleKey: receipt.created ? "letters.receipt.title" : "letters.receipt.repeatTitle", data: data,
+            status: receipt.created ? .created : .ok, request: request, context: context)
+    }
+
+    /// An HTML checkbox sends its value (`on` unless set) only when ticked.
+    static func isChecked(_ value: String?) -> Bool {
+        guard let value = value?.lowercased() else { return false }
+        return ["on", "1", "true", "yes"].contains(value)
+    }
+
+    private func renderForm(request: Request, context: Context, form: SubmitForm, problem: Problem? = nil) async throws -> Response {
+        let language = pages.language(for: request)
+        let selected = form.type.flatMap(LetterType.init(rawValue:))
+        // A fresh key for each new form; a form sent back with errors keeps
+        // its key (nothing was stored under it), so a double click on the
+        // corrected form is still one letter.
+        let key =
+            form.idempotencyKey.flatMap { key -> String? in
+                let trimmed = key.trimmingCharacters(in: .whitespaces)
+                return trimmed.isEmpty || trimmed.count > LetterRules.idempotencyKeyMaxLength ? nil : trimmed
+            } ?? SessionToken.generate()
+        // The office's default periods (a department's own applies once
+        // the letter is assigned to it).
+        var periods: [LetterType: Int] = [:]
+        for policy in try await database.deadlinePolicies() where policy.departmentId == nil {
+            periods[policy.letterType] = policy.workingDays
+        }
+        var data: [String: Any] = [
+            "types": LetterType.allCases.map { type -> [String: Any] in
+                [
+                    "value": type.rawValue, "selected": type == selected,
+                    "label": MailboxPublicViews.format(
+                        "letters.form.typeOption",
+                        [
+                            "name": MailboxPublicViews.typeName(type, language: language, pages: pages),
+                            "n": String(periods[type] ?? type.defaultWorkingDays),
+                        ],
+                        language: language, pages: pages),
+                ]
+            },
+            "form": [
+                "subject": form.subject ?? "", "body": form.body ?? "", "authorName": form.authorName ?? "",
+                "phone": form.phone ?? "", "email": form.email ?? "", "mayPublish": Self.isChecked(form.mayPublish),
+                "idempotencyKey": key,
+            ] as [String: Any],
+            "subjectMax": LetterRules.subjectMaxLength,
+            "bodyMax": LetterRules.bodyMaxLength,
+            "nameMax": LetterRules.nameMaxLength,
+            "contactMax": LetterRules.contactMaxLength,
+        ]
+        if let problem {
+            if problem.statusCode == 429 {
+                data["error"] = pages.translate("letters.form.tooMany", language: language)
+            } else {
+                let messages = MailboxPublicViews.fieldMessages(problem.errors ?? [], language: language, pages: pages)
+                data["fieldErrors"] = messages.byField
+                data["errors"] = messages.all
+                data["hasErrors"] = !messages.all.isEmpty
+                data["error"] = pages.translate("letters.form.fix", language: language)
+            }
+        }
+        var response = try pages.render(
+            "letters-new", titleKey: "letters.form.title", data: data, status: problem?.status ?? .ok, request: request, context: context)
+        if let problem { response.headers.append(contentsOf: problem.headers) }
+        return response
+    }
+
+    // MARK: Looking a letter up
+
+    struct QueryForm: Decodable {
+        var number: String?
+        var password: String?
+        var rating: String?
+        var text: String?
+    }
+
+    @Sendable func queryPage(_ request: Request, context: Context) async throws -> Response {
+        let number = request.uri.queryParameters.get("number").map { MailboxPublicActions.normalizedNumber(String($0)) } ?? ""
+        return try pages.render(
+            "letters-query", titleKey: "letters.query.title", data: ["number": number], request: request, context: context)
+    }
+
+    @Sendable func queryForm(_ request: Request, context: Context) async throws -> Response {
+        let form = try await request.decodeForm(QueryForm.self, context: context)
+        let letter: LetterView
+        switch try await open(form, request: request, context: context) {
+        case .letter(let opened): letter = opened
+        case .refused(let response): return response
+        }
+        return try await renderLetter(letter, password: form.password ?? "", request: request, context: context)
+    }
+
+    @Sendable func rateForm(_ request: Request, context: Context) async throws -> Response {
+        let form = try await request.decodeForm(QueryForm.self, context: context)
+        let letter: LetterView
+        switch try await open(form, request: request, context: context) {
+        case .letter(let opened): letter = opened
+        case .refused(let response): return response
+        }
+        let language = pages.language(for: request)
+        guard let rating = form.rating.flatMap(ReplyRating.init(rawValue:)) else {
+            return try await renderLetter(
+                letter, password: form.password ?? "", request: request, context: context,
+                error: pages.translate("letters.errors.rating.required", language: language), status: .unprocessableContent)
+        }
+        do {
+            let rated = try await database.rateLetter(number: letter.number, rating: rating, at: actions.clock.now())
+            let notice = rated.canFollowUp ? "letters.letter.ratedUnsatisfied" : "letters.letter.rated"
+            return try await renderLetter(
+                rated, password: form.password ?? "", request: request, context: context,
+                notice: pages.translate(notice, language: language))
+        } catch let error as StoreError {
+            guard case .conflict = error else { throw error }
+            return try await renderLetter(
+                letter, password: form.password ?? "", request: request, context: context,
+                error: pages.translate("letters.letter.cannotRate", language: language), status: .conflict)
+        }
+    }
+
+    @Sendable func followUpForm(_ request: Request, context: Context) async throws -> Response {
+        let form = try await request.decodeForm(QueryForm.self, context: context)
+        let letter: LetterView
+        switch try await open(form, request: request, context: context) {
+        case .letter(let opened): letter = opened
+        case .refused(let response): return response
+        }
+        let language = pages.language(for: request)
+        do {
+            let reopened = try await database.followUp(number: letter.number, text: form.text ?? "", at: actions.clock.now())
+            return try await renderLetter(
+                reopened, password: form.password ?? "", request: request, context: context,
+                notice: pages.translate("letters.letter.followedUp", language: language))
+        } catch let error as StoreError {
+            switch error {
+            case .invalid(let failure):
+                let messages = MailboxPublicViews.fieldMessages(failure.errors, language: language, pages: pages).all
+                return try await renderLetter(
+                    letter, password: form.password ?? "", request: request, context: context,
+                    error: messages.joined(separator: "；"), status: .unprocessableContent, followUpText: form.text ?? "")
+            case .conflict:
+                return try await renderLetter(
+                    letter, password: form.password ?? "", request: request, context: context,
+                    error: pages.translate("letters.letter.cannotFollowUp", language: language), status: .conflict)
+            default:
+                throw error
+            }
+        }
+    }
+
+    enum Opened {
+        case letter(LetterView)
+        /// The query form again, with why the letter was not shown.
+        case refused(Response)
+    }
+
+    /// Checks the number and password (throttled). A refusal is the query
+    /// form with the reason: the same one for an unknown number and a wrong
+    /// password.
+    private func open(_ form: QueryForm, request: Request, context: Context) async throws -> Opened {
+        do {
+            return .letter(try await actions.open(number: form.number, password: form.password, clientAddress: context.clientAddress))
+        } catch let problem as Problem where [401, 422, 429].contains(problem.statusCode) {
+            let language = pages.language(for: request)
+            let message =
+                switch problem.statusCode {
+                case 401: pages.translate("letters.query.wrong", language: language)
+                case 429: pages.translate("letters.query.tooMany", language: language)
+                default:
+                    (problem.errors ?? []).map { MailboxPublicViews.fieldMessage($0, language: language, pages: pages) }
+                        .joined(separator: "；")
+                }
+            var response = try pages.render(
+                "letters-query", titleKey: "letters.query.title",
+                data: ["number": MailboxPublicActions.normalizedNumber(form.number), "error": message], status: problem.status,
+                request: request, context: context)
+            response.headers.append(contentsOf: problem.headers)
+            return .refused(response)
+        }
+    }
+
+    /// The citizen's letter page: state, dates, the steps they may see,
+    /// the reply, and the rating and follow-up forms when they apply. The
+    /// forms carry the number and password as hidden fields (the page is
+    /// never cached), and each post checks them again.
+    private func renderLetter(
+        _ letter: LetterView, password: String, request: Request, context: Context, notice: String? = nil, error: String? = nil,
+        status: HTTPResponse.Status = .ok, followUpText: String = ""
+    ) async throws -> Response {
+        let language = pages.language(for: request)
+        let timeline = try await actions.citizenTimeline(letter)
+        // A follow-up restarts the period on its day.
+        let start = timeline.last { $0.clockKind == .reopened }?.clockOn.flatMap(CivilDate.init) ?? CivilDate(letter.receivedOn)
+        let explanation: DeadlineExplanation? =
+            if let start { try await actions.explain(from: start, workingDays: letter.policyDays) } else { nil }
+        var data = MailboxPublicViews.citizenLetter(
+            letter, password: MailboxPublicActions.normalizedPassword(password), timeline: timeline, explanation: explanation,
+            periodStart: start ?? CivilDate(actions.clock.now()), language: language, pages: pages)
+        data["notice"] = notice ?? ""
+        data["error"] = error ?? ""
+        data["draftFollowUp"] = followUpText
+        return try pages.render(
+            "letters-letter", titleKey: "letters.letter.title", data: data, status: status, request: request, context: context)
+    }
+
+    // MARK: Published letters
+
+    @Sendable func listPage(_ request: Request, context: Context) async throws -> Response {
+        let language = pages.language(for: request)
+        let parameters = request.uri.queryParameters
+        let rawQuery = parameters.get("q") ?? ""
+        var data: [String: Any] = ["query": rawQuery]
+        do {
+            let page = try await actions.published(query: rawQuery, page: parameters.get("page"))
+            let letters = page.letters.map { MailboxPublicViews.summary($0, language: language, pages: pages) }
+            data["letters"] = letters
+            data["empty"] = letters.isEmpty
+            data["isSearch"] = page.query != nil
+            data["page"] = page.page
+            let queryPart = page.query.map { "q=" + PageRenderer.percentEncode($0) + "&" } ?? ""
+            data["previousURL"] = page.page > 1 ? "/letters?\(queryPart)page=\(page.page - 1)" : ""
+            data["nextURL"] = page.hasMore ? "/letters?\(queryPart)page=\(page.page + 1)" : ""
+            if let total = page.total {
+                let template = pages.translate(page.moreThanTotal ? "letters.list.foundMore" : "letters.list.found", language: language)
+                data["found"] = template.replacingOccurrences(of: "{n}", with: String(total))
+            }
+            return try pages.render("letters-list", titleKey: "letters.list.title", data: data, request: request, context: context)
+        } catch let problem as Problem where problem.statusCode == 422 {
+            data["error"] = (problem.errors ?? []).map { MailboxPublicViews.fieldMessage($0, language: language, pages: pages) }
+                .joined(separator: "；")
+            return try pages.render(
+                "letters-list", titleKey: "letters.list.title", data: data, status: .unprocessableContent, request: request,
+                context: context)
+        } catch let error as StoreError {
+            guard case .invalid(let failure) = error else { throw error }
+            data["error"] = failure.errors.map { MailboxPublicViews.fieldMessage($0, language: language, pages: pages) }
+                .joined(separator: "；")
+            return try pages.render(
+                "letters-list", titleKey: "letters.list.title", data: data, status: .unprocessableContent, request: request,
+                context: context)
+        }
+    }
+
+    @Sendable func publishedPage(_ request: Request, context: Context) async throws -> Response {
+        let language = pages.language(for: request)
+        let (letter, workingDays) = try await actions.publishedLetter(id: context.parameters.get("id"))
+        var data = MailboxPublicViews.summary(letter, language: language, pages: pages)
+        data["id"] = letter.id
+        data["body"] = letter.body
+        data["reply"] = letter.reply
+        data["workingDays"] = workingDays
+        data["deadlineURL"] = "/letters/\(letter.id)/deadline"
+        return try pages.render("letters-published", titleKey: "letters.published.title", data: data, request: request, context: context)
+    }
+
+    // MARK: Deadlines
+
+    @Sendable func publishedDeadlinePage(_ request: Request, context: Context) async throws -> Response {
+        let language = pages.language(for: request)
+        let (letter, workingDays) = try await actions.publishedLetter(id: context.parameters.get("id"))
+        guard let received = CivilDate(letter.receivedOn) else {
+            throw Problem(kind: .internalError, detail: "letter \(letter.id) has no readable date of receipt")
+        }
+        var data = MailboxPublicViews.deadline(
+            try await actions.explain(from: received, workingDays: workingDays), language: language, pages: pages)
+        data["letterURL"] = "/letters/\(letter.id)"
+        data["letterSubject"] = letter.subject
+        data["typeName"] = MailboxPublicViews.typeName(letter.type, language: language, pages: pages)
+        data["showTable"] = true
+        return try pages.render("letters-deadline", titleKey: "letters.deadline.title", data: data, request: request, context: context)
+    }
+
+    /// `/letters/deadline?from=&days=`: any period, for the receipt and
+    /// query pages (the letter itself is not public there). Without
+    /// parameters, the form alone.
+    @Sendable func deadlinePage(_ request: Request, context: Context) async throws -> Response {
+        let language = pages.language(for: request)
+        let parameters = request.uri.queryParameters
+        let rawFrom = parameters.get("from")
+        let rawDays = parameters.get("days")
+        var form: [String: Any] = ["from": rawFrom ?? CivilDate(actions.clock.now()).description, "days": rawDays ?? ""]
+        if rawFrom == nil && rawDays == nil {
+            return try pages.render(
+                "letters-deadline", titleKey: "letters.deadline.title", data: ["form": form, "showForm": true], request: request,
+                context: context)
+        }
+        do {
+            let (from, days) = try MailboxPublicActions.deadlineParameters(from: rawFrom, days: rawDays)
+            var data = MailboxPublicViews.deadline(
+                try await actions.explain(from: from, workingDays: days), language: language, pages: pages)
+            data["form"] = form
+            data["showForm"] = true
+            data["showTable"] = true
+            return try pages.render("letters-deadline", titleKey: "letters.deadline.title", data: data, request: request, context: context)
+        } catch let problem as Problem where problem.statusCode == 422 {
+            form["from"] = rawFrom ?? ""
+            let messages = MailboxPublicViews.fieldMessages(problem.errors ?? [], language: language, pages: pages)
+            return try pages.render(
+                "letters-deadline", titleKey: "letters.deadline.title",
+                data: ["form": form, "showForm": true, "error": messages.all.joined(separator: "；")], status: .unprocessableContent,
+                request: request, context: context)
+        }
+    }
+
+    // MARK: Statistics
+
+    @Sendable func statisticsPage(_ request: Request, context: Context) async throws -> Response {
+        let language = pages.language(for: request)
+        let rawYear = request.uri.queryParameters.get("year")
+        let year: Int
+        do {
+            year = try actions.statisticsYear(rawYear)
+        } catch let problem as Problem {
+            let message = (problem.errors ?? []).map { MailboxPublicViews.fieldMessage($0, language: language, pages: pages) }
+                .joined(separator: "；")
+            return try pages.render(
+                "letters-statistics", titleKey: "letters.statistics.title",
+                data: ["error": message, "year": rawYear ?? "", "thisYear": CivilDate(actions.clock.now()).year], status: problem.status,
+                request: request, context: context)
+        }
+        let months = try await database.monthlyStatistics(year: year)
+        func rate(_ onTime: Int, _ replied: Int) -> String {
+            replied == 0 ? "—" : String(format: "%.0f%%", Double(onTime) * 100 / Double(replied))
+        }
+        let rows = months.map { month -> [String: Any] in
+            [
+                "month": pages.translate("letters.months.\(month.month)", language: language),
+                "received": month.received, "replied": month.replied, "repliedOnTime": month.repliedOnTime,
+                "onTimeRate": rate(month.repliedOnTime, month.replied),
+            ]
+        }
+        let received = months.map(\.received).reduce(0, +)
+        let replied = months.map(\.replied).reduce(0, +)
+        let onTime = months.map(\.repliedOnTime).reduce(0, +)
+        let data: [String: Any] = [
+            "year": year,
+            "months": rows,
+            "totals": ["received": received, "replied": replied, "repliedOnTime": onTime, "onTimeRate": rate(onTime, replied)],
+            "showTable": true,
+            "previousURL": year > MailboxPublicActions.yearRange.lowerBound ? "/letters/statistics?year=\(year - 1)" : "",
+            "nextURL": year < MailboxPublicActions.yearRange.upperBound ? "/letters/statistics?year=\(year + 1)" : "",
+            "previousYear": year - 1,
+            "nextYear": year + 1,
+        ]
+        return try pages.render("letters-statistics", titleKey: "letters.statistics.title", data: data, request: request, context: context)
+    }
+}
