@@ -455,6 +455,12 @@ extension AppDatabase {
 
     // MARK: Helpers
 
+    /// Checks a letter's fields without storing anything, so the server can
+    /// refuse bad input before it spends a password hash on it.
+    public static func validateLetter(_ new: NewLetter) throws {
+        _ = try validated(new)
+    }
+
     static func validated(_ new: NewLetter) throws -> NewLetter {
         var errors: [FieldError] = []
         var result = new
