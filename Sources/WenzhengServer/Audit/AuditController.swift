@@ -33,7 +33,7 @@ struct AuditController {
         let entries = try await database.auditEntries(since: query.since, actorName: query.actor, limit: query.limit)
         let rows = entries.map { entry -> [String: Any] in
             [
-                "at": ModerationViews.timestamp(entry.recordedAt),
+                "at": OfficeTime.minute(entry.recordedAt),
                 "actor": entry.actorName,
                 "action": entry.action,
                 "subject": "\(entry.subjectType) \(entry.subjectId ?? "")",

@@ -69,26 +69,41 @@ struct BodyLimitMiddleware: RouterMiddleware {
     }
 }
 
-/// Refuses unsafe requests sent from another site's pages. Browsers send
-/// `Origin` on every cross-origin POST; when it is present it must name
-/// this host. This is what protects the login form and the citizens'
-/// anonymous forms, which have no session to hang a token on.
+/// Refuses unsafe requests sent from another site's pages. This is what
+/// protects the login form and the citizens' anonymous forms, which have no
+/// session to hang a token on.
 struct SameOriginMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if ![.get, .head, .options].contains(request.method),
-            let origin = request.headers[.origin]
-        {
-            let host = request.head.authority ?? ""
-            let originHost = URL(string: origin)?.host.map { host in
-                URL(string: origin)?.port.map { "\(host):\($0)" } ?? host
-            }
-            if originHost == nil || originHost != host {
-                throw Problem(kind: .csrfFailed, detail: "cross-site request refused (Origin \(origin) does not match \(host))")
-            }
+        if ![.get, .head, .options].contains(request.method) {
+            try OriginCheck.refuseCrossSite(request)
         }
         return try await next(request, context)
+    }
+}
+
+/// The one rule for where a browser request may come from. A browser
+/// always sends its page's http(s) origin: that must be this host. Other
+/// clients (libwebsockets, scripts) send none, or a ws: origin, and carry
+/// no victim's cookies. A sandboxed page's "null" origin is refused.
+enum OriginCheck {
+    static func refuseCrossSite(_ request: Request) throws {
+        let host = request.head.authority ?? ""
+        for origin in request.headers[values: .origin] {
+            let url = URL(string: origin)
+            switch url?.scheme?.lowercased() {
+            case "http", "https":
+                let originHost = url?.host.map { name in url?.port.map { "\(name):\($0)" } ?? name }
+                if originHost != host {
+                    throw Problem(kind: .csrfFailed, detail: "cross-site request refused (Origin \(origin) does not match \(host))")
+                }
+            case "ws", "wss":
+                continue
+            default:
+                throw Problem(kind: .csrfFailed, detail: "request from origin \(origin) refused")
+            }
+        }
     }
 }
 

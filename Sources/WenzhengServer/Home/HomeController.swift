@@ -24,7 +24,7 @@ struct HomeController {
             .map { interview -> [String: Any] in
                 [
                     "url": "/interviews/\(interview.id)", "title": interview.title,
-                    "when": ModerationViews.timestamp(interview.scheduledStart) + " · "
+                    "when": OfficeTime.minute(interview.scheduledStart) + " · "
                         + pages.translate("interviews.statuses.\(interview.status.rawValue)", language: language),
                 ]
             }

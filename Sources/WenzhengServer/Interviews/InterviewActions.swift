@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Logging
-import Synchronization
 import WenzhengCore
 import WenzhengStore
 
@@ -102,45 +101,19 @@ struct InterviewActions: Sendable {
     }
 }
 
-/// Questions per browser and per address over a sliding window, kept in
-/// memory: a restart forgets them, which errs on the citizen's side.
-final class QuestionRateLimiter: Sendable {
+/// Questions per browser and per address.
+struct QuestionRateLimiter: Sendable {
     let perBrowser: RateLimitPolicy
     let perAddress: RateLimitPolicy
-    private let history = Mutex<[String: [Date]]>([:])
+    private let limiter = SlidingWindowLimiter()
 
     init(perBrowser: RateLimitPolicy = .init(limit: 5, window: 600), perAddress: RateLimitPolicy = .init(limit: 30, window: 600)) {
         self.perBrowser = perBrowser
         self.perAddress = perAddress
     }
 
-    /// Seconds to wait, or nil when a question is allowed now, in which
-    /// case the attempt is counted in the same step.
+    /// Seconds to wait, or nil when a question is allowed now (and counted).
     func admit(browserKey: String, address: String, now: Date) -> Int? {
-        history.withLock { history in
-            let browser = perBrowser.retryAfter(previous: history["b:" + browserKey] ?? [], now: now)
-            let ip = perAddress.retryAfter(previous: history["a:" + address] ?? [], now: now)
-            if let wait = [browser, ip].compactMap({ $0 }).max() { return wait }
-            Self.record(&history, browserKey: browserKey, address: address, now: now, perBrowser: perBrowser, perAddress: perAddress)
-            return nil
-        }
-    }
-
-    private static func record(
-        _ history: inout [String: [Date]], browserKey: String, address: String, now: Date, perBrowser: RateLimitPolicy,
-        perAddress: RateLimitPolicy
-    ) {
-        do {
-            for key in ["b:" + browserKey, "a:" + address] {
-                let window = key.hasPrefix("b:") ? perBrowser.window : perAddress.window
-                var times = (history[key] ?? []).filter { now.timeIntervalSince($0) < window }
-                times.append(now)
-                history[key] = times
-            }
-            // Forget idle clients so the table cannot grow without bound.
-            if history.count > 50_000 {
-                history = history.filter { _, times in times.contains { now.timeIntervalSince($0) < 600 } }
-            }
-        }
+        limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
     }
 }

@@ -294,7 +294,7 @@ enum InterviewViews {
             "title": interview.title,
             "status": interview.status.rawValue,
             "statusName": pages.translate("interviews.statuses.\(interview.status.rawValue)", language: language),
-            "start": ModerationViews.timestamp(interview.scheduledStart),
+            "start": OfficeTime.minute(interview.scheduledStart),
             "minutes": interview.plannedMinutes,
             "guestNames": interview.guests.map { $0.title.isEmpty ? $0.name : "\($0.title) \($0.name)" }.joined(separator: "、"),
         ]
@@ -310,7 +310,7 @@ enum InterviewViews {
             "authorTitle": entry.authorTitle ?? "",
             "body": system ? pages.translate("interviews.system.\(entry.body)", language: language) : entry.body,
             "isSystem": system,
-            "time": ModerationViews.timestamp(entry.createdAt),
+            "time": OfficeTime.minute(entry.createdAt),
             "late": entry.late,
             "corrected": entry.version > 1,
         ]

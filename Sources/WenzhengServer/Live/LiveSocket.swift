@@ -21,26 +21,10 @@ enum LiveSocket {
     static let maxInboundFrame = 4096
 
     /// Browsers attach cookies to cross-site WebSocket handshakes, so a
-    /// socket must refuse a page from another site (CSWSH). A browser
-    /// always sends its page's http(s) origin; that must be this host.
-    /// Other clients (libwebsockets, scripts) send none or a ws: origin and
-    /// are not at risk. A sandboxed page's "null" origin is refused.
+    /// socket refuses pages from other sites (CSWSH), by the same rule as
+    /// unsafe HTTP requests.
     static func checkOrigin(_ request: Request) throws {
-        let host = request.head.authority ?? ""
-        for origin in request.headers[values: .origin] {
-            let url = URL(string: origin)
-            switch url?.scheme?.lowercased() {
-            case "http", "https":
-                let originHost = url?.host.map { name in url?.port.map { "\(name):\($0)" } ?? name }
-                if originHost != host {
-                    throw Problem(kind: .forbidden, detail: "WebSocket from another origin (\(origin)) refused")
-                }
-            case "ws", "wss":
-                continue
-            default:
-                throw Problem(kind: .forbidden, detail: "WebSocket from origin \(origin) refused")
-            }
-        }
+        try OriginCheck.refuseCrossSite(request)
     }
 
     /// Sends `prefix` (a replay), then every frame of `subscription` whose

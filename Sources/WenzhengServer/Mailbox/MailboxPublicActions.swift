@@ -300,29 +300,18 @@ struct MailboxPublicActions: Sendable {
     }
 }
 
-/// Letters per address over a sliding window, kept in memory: each
-/// submission costs a bcrypt hash and a row, so one address cannot send
-/// them without end. A restart forgets, which errs on the citizen's side.
-final class MailboxPublicSubmissionLimiter: Sendable {
+/// Letters per address: each submission costs a bcrypt hash and a row, so
+/// one address cannot send them without end.
+struct MailboxPublicSubmissionLimiter: Sendable {
     let policy: RateLimitPolicy
-    private let history = Mutex<[String: [Date]]>([:])
+    private let limiter = SlidingWindowLimiter()
 
     init(policy: RateLimitPolicy = .init(limit: 20, window: 600)) {
         self.policy = policy
     }
 
-    /// Seconds to wait, or nil when a submission is allowed now, in which
-    /// case it is counted in the same step.
+    /// Seconds to wait, or nil when a submission is allowed now (and counted).
     func admit(address: String, now: Date) -> Int? {
-        history.withLock { history in
-            let previous = (history[address] ?? []).filter { now.timeIntervalSince($0) < policy.window }
-            if let wait = policy.retryAfter(previous: previous, now: now) { return wait }
-            history[address] = previous + [now]
-            // Forget idle addresses so the table cannot grow without bound.
-            if history.count > 50_000 {
-                history = history.filter { _, times in times.contains { now.timeIntervalSince($0) < policy.window } }
-            }
-            return nil
-        }
+        limiter.admit([(address, policy)], now: now)
     }
 }

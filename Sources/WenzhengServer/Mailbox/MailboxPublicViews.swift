@@ -138,7 +138,7 @@ enum MailboxPublicViews {
             return [
                 "kind": event.kind.rawValue,
                 "label": pages.translate("letters.events.\(event.kind.rawValue)", language: language),
-                "time": ModerationViews.timestamp(event.recordedAt),
+                "time": OfficeTime.minute(event.recordedAt),
                 "note": note,
             ]
         }

@@ -279,7 +279,7 @@ struct ModerationController {
         }
         var data: [String: Any] = [
             "lists": lists,
-            "loadedAt": ModerationViews.timestamp(loaded.loadedAt),
+            "loadedAt": OfficeTime.minute(loaded.loadedAt),
             "directory": library.directory,
         ]
         if let notice = request.uri.queryParameters.get("notice"), notice == "reloaded" {
@@ -300,7 +300,7 @@ struct ModerationController {
                 data: [
                     "error": pages.translate("moderation.reloadFailed", language: language) + " " + (problem.detail ?? ""),
                     "lists": loaded.summary.map { ["category": $0.category, "terms": $0.terms, "source": $0.source, "licence": $0.licence] },
-                    "loadedAt": ModerationViews.timestamp(loaded.loadedAt),
+                    "loadedAt": OfficeTime.minute(loaded.loadedAt),
                     "directory": library.directory,
                 ],
                 status: .unprocessableContent, request: request, context: context)

@@ -5,14 +5,6 @@ import WenzhengStore
 /// Turns queue items into what the console templates show. All text stays
 /// plain here; the templates escape it.
 enum ModerationViews {
-    static func timestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date)
-    }
-
     static func card(
         _ item: ModerationItem, filter: ContentFilter, language: Language, pages: PageRenderer, staff: AuthenticatedStaff?
     ) -> [String: Any] {
@@ -47,7 +39,7 @@ enum ModerationViews {
             "kind": item.kind.rawValue,
             "isQuestion": item.kind == .question,
             "sourceURL": item.sourceURL ?? "",
-            "createdAt": timestamp(item.createdAt),
+            "createdAt": OfficeTime.minute(item.createdAt),
             "segments": segments,
             "hasFlags": !flags.isEmpty,
             "flags": flags,
@@ -63,7 +55,7 @@ enum ModerationViews {
             "claimedBy": item.claimedBy ?? "",
             "claimedByOther": claimedByOther,
             "decidedBy": item.decidedBy ?? "",
-            "decidedAt": item.decidedAt.map(timestamp) ?? "",
+            "decidedAt": item.decidedAt.map(OfficeTime.minute) ?? "",
             "reason": item.reasonCode.flatMap { filter.rules.reason(code: $0)?.text(for: language) } ?? "",
             "reasonNote": item.reasonNote ?? "",
             "editedText": item.editedText ?? "",

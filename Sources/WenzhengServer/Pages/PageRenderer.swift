@@ -95,7 +95,9 @@ public struct PageRenderer: Sendable {
             "otherLanguageURL": "/preferences?lang=\(other == .en ? "en" : "zh")&next=\(next)",
             "largeText": largeText,
             "textToggleURL": "/preferences?text=\(largeText ? "normal" : "large")&next=\(next)",
-            "page": data,
+            // Only the page's own values can be empty: the translation tree
+            // is fixed text and is not walked on every render.
+            "page": Self.blankingEmptyStrings(data),
         ]
         if let staff = context.staff {
             view["staff"] = [
@@ -111,7 +113,7 @@ public struct PageRenderer: Sendable {
             ] as [String: Any]
             view["csrf"] = staff.csrfToken
         }
-        guard let html = library.render(Self.blankingEmptyStrings(view), withTemplate: template) else {
+        guard let html = library.render(view, withTemplate: template) else {
             throw PageRendererError.missingTemplate(template)
         }
         var headers = HTTPFields()
@@ -128,11 +130,11 @@ public struct PageRenderer: Sendable {
     /// script swaps in (a moderation card after a live update).
     public func renderFragment(_ template: String, data: [String: Any], request: Request, context: AppRequestContext) throws -> Response {
         let language = language(for: request)
-        var view = data
+        var view = Self.blankingEmptyStrings(data) as? [String: Any] ?? [:]
         view["lang"] = language.htmlTag
         view["t"] = translations[language]?.tree ?? [:]
         if let staff = context.staff { view["csrf"] = staff.csrfToken }
-        guard let html = library.render(Self.blankingEmptyStrings(view), withTemplate: template) else {
+        guard let html = library.render(view, withTemplate: template) else {
             throw PageRendererError.missingTemplate(template)
         }
         return Response(

@@ -336,17 +336,18 @@ extension AppDatabase {
                 .order(Column("seq")).limit(limit).fetchAll(db)
             var events: [TranscriptEvent] = []
             // An entry replayed together with its later corrections must show
-            // the body as it was at its own seq; the corrections follow.
-            var originalBody: [Int64: String] = [:]
-            for correction in corrections.sorted(by: { $0.seq < $1.seq }) where originalBody[correction.entryId] == nil {
-                originalBody[correction.entryId] = correction.previousBody
+            // the body and version it had at its own seq; the corrections
+            // follow. Both come from its first correction in the replay.
+            var firstCorrection: [Int64: TranscriptCorrectionRecord] = [:]
+            for correction in corrections where firstCorrection[correction.entryId] == nil {
+                firstCorrection[correction.entryId] = correction
             }
             var entrySeqs: [Int64: Int64] = [:]
-            for entry in entries { entrySeqs[entry.id!] = entry.seq }
             for var entry in entries {
-                if let body = originalBody[entry.id!] {
-                    entry.body = body
-                    entry.version = corrections.filter { $0.entryId == entry.id! }.map(\.version).min().map { $0 - 1 } ?? entry.version
+                entrySeqs[entry.id!] = entry.seq
+                if let first = firstCorrection[entry.id!] {
+                    entry.body = first.previousBody
+                    entry.version = first.version - 1
                 }
                 events.append(.entry(Self.entryView(entry)))
             }
