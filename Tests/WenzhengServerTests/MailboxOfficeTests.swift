@@ -598,7 +598,8 @@ struct MailboxOfficeTests {
         let records = OfficeLogRecords()
         var logger = Logger(label: "overdue-test") { _ in OfficeCapturingLogHandler(records: records) }
         logger.logLevel = .info
-        let service = OverdueLetterService(database: server.database, clock: server.clock, logger: logger, interval: .milliseconds(20))
+        let overdue = OverdueLetterService(database: server.database, clock: server.clock, logger: logger)
+        let service = overdue.service(interval: .milliseconds(20))
         let task = Task { try await service.run() }
         var marked = false
         for _ in 0..<200 where !marked {
@@ -614,7 +615,7 @@ struct MailboxOfficeTests {
         #expect(lines.first?.contains(letter.number) == true)
         #expect(lines.first?.contains("2026-11-25") == true)
         // Another pass marks nothing new.
-        #expect(await service.sweep().isEmpty)
+        #expect(await overdue.sweep().isEmpty)
     }
 
     @Test("the office's translations have the same keys in Chinese and English")

@@ -11,11 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
-import signal
-import subprocess
-import threading
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,13 +23,17 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent.parent
+sys.path.insert(0, str(REPO_ROOT / "Tests" / "support"))
+
+from wenzheng_process import ADMIN_PASSWORD, ADMIN_USERNAME, HarnessError, create_user, server_binary  # noqa: E402
+from wenzheng_process import Api as BaseApi  # noqa: E402
+from wenzheng_process import Server as BaseServer  # noqa: E402
+
 SCREENSHOT_DIR = E2E_DIR / "screenshots"
 
 CHROMIUM = os.environ.get("WENZHENG_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("WENZHENG_E2E_CHROMEDRIVER", "/usr/bin/chromedriver")
 
-ADMIN_USERNAME = "admin"
-ADMIN_PASSWORD = "password-12345"
 ADMIN_DISPLAY_NAME = "管理员"
 
 DESKTOP_SIZE = (1280, 900)
@@ -43,12 +43,6 @@ SERVER_START_TIMEOUT = 30
 SERVER_STOP_TIMEOUT = 10
 WAIT_TIMEOUT = 10
 
-URL_PATTERN = re.compile(r"Open (http://[^\s/]+/) in a browser")
-
-
-def server_binary() -> Path:
-    configured = os.environ.get("WENZHENG_BIN")
-    return Path(configured) if configured else REPO_ROOT / ".build" / "debug" / "wenzheng"
 
 
 def load_strings(language: str) -> dict:
@@ -57,84 +51,25 @@ def load_strings(language: str) -> dict:
         return json.load(handle)
 
 
-# MARK: Server
+# MARK: Server (Tests/support/wenzheng_process.py)
 
 
-class Server:
-    """A running `wenzheng serve` whose stdout and stderr are collected."""
+class Server(BaseServer):
+    """The shared server harness, failing the test when it does not start."""
 
-    def __init__(self, binary: Path, database: Path) -> None:
-        self.binary = binary
-        self.database = database
-        self.url: str | None = None
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
-        self._url_found = threading.Event()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
-        self.process = subprocess.Popen(
-            [str(binary), "serve", "--db", str(database), "--port", "0", "--web", str(REPO_ROOT / "Web")],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=database.parent,
-            env=env,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-        # Both pipes are drained for the whole session so the server never
-        # blocks on a full pipe.
-        self._readers = [
-            threading.Thread(target=self._read, args=(self.process.stdout, "out"), daemon=True),
-            threading.Thread(target=self._read, args=(self.process.stderr, "err"), daemon=True),
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    def _read(self, stream, label: str) -> None:
-        for line in stream:
-            line = line.rstrip("\n")
-            with self._lock:
-                self._lines.append(f"[{label}] {line}")
-            if label == "out" and self.url is None:
-                match = URL_PATTERN.search(line)
-                if match:
-                    self.url = match.group(1)
-                    self._url_found.set()
-
-    def output(self) -> str:
-        with self._lock:
-            return "\n".join(self._lines)
-
-    def wait_until_listening(self, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._url_found.wait(0.1):
-                return self.url  # type: ignore[return-value]
-            if self.process.poll() is not None:
-                break
-        code = self.process.poll()
-        self.kill()
-        state = f"exited with code {code}" if code is not None else f"printed no URL within {timeout:.0f} s"
-        pytest.fail(f"wenzheng serve {state}. Output:\n{self.output()}", pytrace=False)
-
-    def stop(self) -> int | None:
-        """SIGTERM, then wait; returns the exit code or None after a timeout."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+    def __init__(self, binary: Path, database: Path, **options) -> None:
         try:
-            code = self.process.wait(timeout=SERVER_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-        for reader in self._readers:
-            reader.join(timeout=2)
-        return code
+            super().__init__(binary, database, log_level="info", **options)
+        except HarnessError as error:
+            pytest.fail(str(error), pytrace=False)
 
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=5)
+
+def create_staff(binary: Path, database: Path, username: str, role: str, display_name: str | None = None,
+                 department: str | None = None, password: str = ADMIN_PASSWORD) -> None:
+    try:
+        create_user(binary, database, username, password, role, display_name, department)
+    except HarnessError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -148,29 +83,12 @@ def server(tmp_path_factory) -> Server:
         )
     workdir = tmp_path_factory.mktemp("wenzheng")
     database = workdir / "db.sqlite"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
-    created = subprocess.run(
-        [str(binary), "users", "add", ADMIN_USERNAME, "--role", "admin",
-         "--display-name", ADMIN_DISPLAY_NAME, "--db", str(database), "--password-stdin"],
-        input=ADMIN_PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=env,
-        timeout=60,
-    )
-    if created.returncode != 0:
-        pytest.fail(
-            f"`wenzheng users add` failed with code {created.returncode}:\n"
-            f"{created.stdout}\n{created.stderr}",
-            pytrace=False,
-        )
+    create_staff(binary, database, ADMIN_USERNAME, "admin", ADMIN_DISPLAY_NAME)
 
-    running = Server(binary, database)
-    running.wait_until_listening(SERVER_START_TIMEOUT)
+    running = Server(binary, database, start_timeout=SERVER_START_TIMEOUT)
     yield running
 
-    code = running.stop()
+    code = running.stop(timeout=SERVER_STOP_TIMEOUT)
     output = running.output()
     assert code is not None, f"wenzheng serve did not stop within {SERVER_STOP_TIMEOUT} s of SIGTERM. Output:\n{output}"
     assert code == 0, f"wenzheng serve exited with code {code} after SIGTERM. Output:\n{output}"
@@ -265,28 +183,10 @@ def visit(driver: WebDriver, url: str, name: str) -> None:
 
 
 def add_user(server: Server, username: str, role: str, display_name: str | None = None,
-             password: str = ADMIN_PASSWORD) -> None:
+             password: str = ADMIN_PASSWORD, department: str | None = None) -> None:
     """Creates a staff account with `wenzheng users add` on the running
     server's database (the CLI and the server share the SQLite file)."""
-    arguments = [str(server.binary), "users", "add", username, "--role", role,
-                 "--db", str(server.database), "--password-stdin"]
-    if display_name:
-        arguments += ["--display-name", display_name]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            created = subprocess.run(arguments, input=password + "\n", capture_output=True, text=True,
-                                     cwd=server.database.parent, env=env, timeout=60)
-            break
-        except OSError as error:
-            # ETXTBSY: the binary is being rebuilt at this very moment.
-            if error.errno != 26 or time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-    if created.returncode != 0:
-        pytest.fail(f"`wenzheng users add {username}` failed with code {created.returncode}:\n"
-                    f"{created.stdout}\n{created.stderr}", pytrace=False)
+    create_staff(server.binary, server.database, username, role, display_name, department, password)
 
 
 @pytest.fixture()
@@ -315,36 +215,17 @@ class ApiError(AssertionError):
         self.body = body
 
 
-class Api:
+class Api(BaseApi):
     """A signed-in client of /api/v1 (session cookie plus CSRF token)."""
 
     def __init__(self, server: Server, username: str = ADMIN_USERNAME, password: str = ADMIN_PASSWORD) -> None:
-        import http.cookiejar
-        import urllib.request
+        super().__init__(server.url.rstrip("/"))
+        self.login(username, password)
 
-        self.base = server.url.rstrip("/")
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        self.csrf: str | None = None
-        session = self.request("POST", "/api/v1/session", {"username": username, "password": password})
-        self.csrf = session["csrfToken"]
-
-    def request(self, method: str, path: str, body: dict | None = None) -> dict:
-        import urllib.error
-        import urllib.request
-
-        data = json.dumps(body).encode("utf-8") if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if self.csrf and method not in ("GET", "HEAD"):
-            request.add_header("X-CSRF-Token", self.csrf)
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                text = response.read().decode("utf-8")
-        except urllib.error.HTTPError as error:
-            raise ApiError(method, path, error.code, error.read().decode("utf-8", "replace")) from None
+    def request(self, method: str, path: str, body: dict | None = None) -> dict:  # type: ignore[override]
+        status, text = self.call(method, path, body)
+        if status >= 400:
+            raise ApiError(method, path, status, text)
         return json.loads(text) if text else {}
 
     def get(self, path: str) -> dict:

@@ -8,13 +8,9 @@ the letter with the personal data masked, and search finds it."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import subprocess
-import time
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -22,9 +18,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from conftest import (
-    ADMIN_PASSWORD,
     REPO_ROOT,
     Server,
+    add_user,
     by_testid,
     load_strings,
     shot,
@@ -73,25 +69,7 @@ def marker() -> str:
 
 def add_staff(server: Server, username: str, role: str, display_name: str, department: str | None = None) -> None:
     """`wenzheng users add`, with a department (created if new)."""
-    arguments = [str(server.binary), "users", "add", username, "--role", role, "--display-name", display_name,
-                 "--db", str(server.database), "--password-stdin"]
-    if department:
-        arguments += ["--department", department]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            created = subprocess.run(arguments, input=ADMIN_PASSWORD + "\n", capture_output=True, text=True,
-                                     cwd=server.database.parent, env=env, timeout=60)
-            break
-        except OSError as error:
-            # ETXTBSY: the binary is being rebuilt at this very moment.
-            if error.errno != 26 or time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-    if created.returncode != 0:
-        pytest.fail(f"`wenzheng users add {username}` failed with code {created.returncode}:\n"
-                    f"{created.stdout}\n{created.stderr}", pytrace=False)
+    add_user(server, username, role, display_name, department=department)
 
 
 def submit_and_wait(driver: WebDriver, button: WebElement) -> None:

@@ -193,6 +193,19 @@ struct CommandLineTests {
         #expect(result.error.contains("port must be a number from 0 to 65535"))
     }
 
+    @Test func serveRejectsBadIntervals() throws {
+        let unit = try CLI.run(["serve", "--heartbeat-interval", "20"])
+        #expect(unit.status != 0)
+        #expect(unit.error.contains("--heartbeat-interval: '20' is not a duration"))
+        #expect(unit.error.contains("for example 90m"))
+        let tooShort = try CLI.run(["serve", "--viewer-count-interval", "1ms"])
+        #expect(tooShort.status != 0)
+        #expect(tooShort.error.contains("--viewer-count-interval must be at least 10ms"))
+        let fromEnvironment = try CLI.run(["serve"], environment: ["WENZHENG_OVERDUE_SWEEP_INTERVAL": "soon"])
+        #expect(fromEnvironment.status != 0)
+        #expect(fromEnvironment.error.contains("'soon' is not a duration"))
+    }
+
     @Test("serve prints its URL, answers, and stops cleanly on SIGTERM with the WAL checkpointed")
     func serveRunsAndStopsGracefully() async throws {
         let temp = try TemporaryDirectory()

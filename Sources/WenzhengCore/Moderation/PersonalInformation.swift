@@ -286,7 +286,7 @@ public enum PersonalInformation {
         c.isASCII && (c.isLetter || c.isNumber || ".-".contains(c))
     }
 
-    static func emailRange(in characters: [Character], at at: Int, notBefore floor: Int = 0) -> Range<Int>? {
+    static func emailRange(in characters: [Character], at: Int, notBefore floor: Int = 0) -> Range<Int>? {
         var start = at
         while start > floor, isLocalPart(characters[start - 1]) { start -= 1 }
         // Glued to a masked item (139****5678@…): what is left of the

@@ -25,6 +25,15 @@ public struct AppConfiguration: Sendable {
     /// Failed-login throttling.
     public var loginThrottle: LoginThrottlePolicy
     public var logLevel: Logger.Level
+    /// How often interview rooms send their viewer count (when it changed).
+    public var viewerCountInterval: Duration
+    /// How often interview rooms send a `ping` frame, so clients can tell a
+    /// dead connection.
+    public var heartbeatInterval: Duration
+    /// How often open letters are checked for passed deadlines.
+    public var overdueSweepInterval: Duration
+    /// How often expired sessions and old login failures are deleted.
+    public var sessionPruneInterval: Duration
     /// The server's name in logs and the `Server` header.
     public var serverName: String
 
@@ -38,7 +47,11 @@ public struct AppConfiguration: Sendable {
         passwordHashCost: UInt8 = PasswordHasher.productionCost,
         loginThrottle: LoginThrottlePolicy = .standard,
         logLevel: Logger.Level = .info,
-        serverName: String = "wenzheng"
+        serverName: String = "wenzheng",
+        viewerCountInterval: Duration = .seconds(2),
+        heartbeatInterval: Duration = .seconds(20),
+        overdueSweepInterval: Duration = .seconds(600),
+        sessionPruneInterval: Duration = .seconds(3600)
     ) {
         self.host = host
         self.port = port
@@ -50,5 +63,9 @@ public struct AppConfiguration: Sendable {
         self.loginThrottle = loginThrottle
         self.logLevel = logLevel
         self.serverName = serverName
+        self.viewerCountInterval = viewerCountInterval
+        self.heartbeatInterval = heartbeatInterval
+        self.overdueSweepInterval = overdueSweepInterval
+        self.sessionPruneInterval = sessionPruneInterval
     }
 }

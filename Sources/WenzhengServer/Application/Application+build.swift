@@ -41,6 +41,19 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(dependencies)
     let configuration = dependencies.configuration
+    let services: [any Service] =
+        [
+            DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
+            ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
+            SessionPruning.service(
+                database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger,
+                interval: configuration.sessionPruneInterval),
+            OverdueLetterService(database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger)
+                .service(interval: configuration.overdueSweepInterval),
+        ]
+        + LiveTicker.services(
+            hub: dependencies.hub, viewerCountInterval: configuration.viewerCountInterval,
+            heartbeatInterval: configuration.heartbeatInterval)
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(
@@ -52,13 +65,7 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: configuration.serverName),
-        services: [
-            DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
-            ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
-            LiveTickerService(hub: dependencies.hub),
-            SessionPruneService(database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger),
-            OverdueLetterService(database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger),
-        ],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: dependencies.logger
     )

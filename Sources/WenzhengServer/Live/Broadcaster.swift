@@ -12,6 +12,10 @@ import Synchronization
 /// stream ends with `Overflow`, and the connection closes with a close
 /// code telling the client to reconnect and resume from its last sequence
 /// number, which the database can replay.
+///
+/// Lock rule: `state` is only ever held to read or change the subscriber
+/// table. No continuation is yielded to, finished or resumed, and no
+/// callback runs, while it is held.
 public final class Broadcaster: Sendable {
     /// Thrown at the end of a subscriber's stream when its queue overflowed.
     public struct Overflow: Error {}
@@ -75,33 +79,48 @@ public final class Broadcaster: Sendable {
         subscriber?.continuation.finish()
     }
 
+    /// Runs in a stream's termination handler, possibly under the
+    /// runtime's task status lock: it must only take our lock, which is
+    /// never held while calling out.
     private func remove(_ id: Int) {
         _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
     }
 
     /// Hands `frame` to every subscriber. Returns how many took it; the
     /// ones whose queues were full are cut off.
+    ///
+    /// The subscriber list is copied out of the lock (a retain: the
+    /// dictionary is copy-on-write) and every `yield` runs outside it. A
+    /// `yield` can resume a waiting task, which takes that task's status
+    /// lock inside the runtime; the runtime holds the same lock while it
+    /// runs a cancelled stream's termination handler, which takes our lock
+    /// in `remove`. Yielding under our lock deadlocked whole rooms when
+    /// viewers left during a publish (docs/live-protocol.md, "Locks and
+    /// continuations").
     @discardableResult
     public func publish(_ frame: Frame) -> Int {
+        let subscribers = state.withLock { $0.subscribers }
+        var delivered = 0
+        var gone: [Int] = []
         var overflowed: [Subscriber] = []
-        let delivered = state.withLock { state -> Int in
-            var count = 0
-            for (id, subscriber) in state.subscribers {
-                switch subscriber.continuation.yield(frame) {
-                case .enqueued:
-                    count += 1
-                case .dropped:
-                    state.subscribers.removeValue(forKey: id)
-                    overflowed.append(subscriber)
-                case .terminated:
-                    state.subscribers.removeValue(forKey: id)
-                @unknown default:
-                    break
-                }
+        for (id, subscriber) in subscribers {
+            switch subscriber.continuation.yield(frame) {
+            case .enqueued:
+                delivered += 1
+            case .dropped:
+                gone.append(id)
+                overflowed.append(subscriber)
+            case .terminated:
+                gone.append(id)
+            @unknown default:
+                break
             }
-            return count
         }
-        // Outside the lock: termination handlers take it again.
+        if !gone.isEmpty {
+            state.withLock { state in
+                for id in gone { state.subscribers.removeValue(forKey: id) }
+            }
+        }
         for subscriber in overflowed {
             subscriber.continuation.finish(throwing: Overflow())
             subscriber.onOverflow?()

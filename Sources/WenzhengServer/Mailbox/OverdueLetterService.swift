@@ -1,27 +1,18 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import WenzhengCore
 import WenzhengStore
 
 /// Marks open letters whose deadline has passed as overdue: once at start
-/// and then every ten minutes, logging each letter newly marked (number,
+/// and then at the configured interval (ten minutes by default), logging each letter newly marked (number,
 /// department, due date) at notice level. Stops at graceful shutdown.
-struct OverdueLetterService: Service {
+struct OverdueLetterService: Sendable {
     let database: AppDatabase
     let clock: any WallClock
     let logger: Logger
-    var interval: Duration = .seconds(600)
 
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await sweep()
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-        }
+    func service(interval: Duration) -> PeriodicService {
+        PeriodicService(interval: interval, runsAtStart: true) { await sweep() }
     }
 
     /// One pass; returns the letters marked now.

@@ -32,8 +32,41 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: WENZHENG_LOG_LEVEL, default: info]")
     var logLevel: String?
 
+    @Option(name: .customLong("viewer-count-interval"), help: "How often interview rooms send their viewer count, e.g. 2s or 500ms. [env: WENZHENG_VIEWER_COUNT_INTERVAL, default: 2s]")
+    var viewerCountInterval: String?
+
+    @Option(name: .customLong("heartbeat-interval"), help: "How often interview rooms send a ping frame. [env: WENZHENG_HEARTBEAT_INTERVAL, default: 20s]")
+    var heartbeatInterval: String?
+
+    @Option(name: .customLong("overdue-sweep-interval"), help: "How often open letters are checked for passed deadlines. [env: WENZHENG_OVERDUE_SWEEP_INTERVAL, default: 10m]")
+    var overdueSweepInterval: String?
+
+    /// A duration option: the option, else its environment variable, else
+    /// the default; at least 10 ms.
+    static func duration(_ option: String?, variable: String, name: String, default value: Duration) throws -> Duration {
+        guard let text = option ?? ProcessInfo.processInfo.environment[variable] else { return value }
+        let duration: Duration
+        do {
+            duration = try DurationText.parse(text)
+        } catch {
+            throw ValidationError("--\(name): \(error.description)")
+        }
+        guard duration >= .milliseconds(10) else { throw ValidationError("--\(name) must be at least 10ms, not '\(text)'") }
+        return duration
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        let defaults = AppConfiguration(webRoot: "")
+        let viewerCountInterval = try Self.duration(
+            self.viewerCountInterval, variable: "WENZHENG_VIEWER_COUNT_INTERVAL", name: "viewer-count-interval",
+            default: defaults.viewerCountInterval)
+        let heartbeatInterval = try Self.duration(
+            self.heartbeatInterval, variable: "WENZHENG_HEARTBEAT_INTERVAL", name: "heartbeat-interval",
+            default: defaults.heartbeatInterval)
+        let overdueSweepInterval = try Self.duration(
+            self.overdueSweepInterval, variable: "WENZHENG_OVERDUE_SWEEP_INTERVAL", name: "overdue-sweep-interval",
+            default: defaults.overdueSweepInterval)
         let host = self.host ?? environment["WENZHENG_HOST"] ?? "127.0.0.1"
         let portText = self.port.map(String.init) ?? environment["WENZHENG_PORT"] ?? "8080"
         guard let port = Int(portText), (0...65535).contains(port) else {
@@ -55,8 +88,11 @@ struct ServeCommand: AsyncParsableCommand {
         let dbPath = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.path
         let hasAdmin = try await db.staffUsers().contains { $0.role == .admin && !$0.disabled }
 
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             host: host, port: port, webRoot: webRoot, secureCookies: secure, logLevel: level)
+        configuration.viewerCountInterval = viewerCountInterval
+        configuration.heartbeatInterval = heartbeatInterval
+        configuration.overdueSweepInterval = overdueSweepInterval
         let app = try await buildApplication(
             AppDependencies(configuration: configuration, database: db, moderation: library, logger: logger),
             onServerRunning: { address in
