@@ -21,6 +21,16 @@ struct FoundationHTTPTests {
         }
     }
 
+    @Test("a GET form's + is a space in the query, and %2B a plus")
+    func formQueryPlusIsASpace() async throws {
+        try await TestServer().test { client in
+            let spaced = try await client.execute(uri: "/letters?q=%E6%B3%95%E5%BE%8B+%E6%8F%B4%E5%8A%A9", method: .get)
+            #expect(spaced.text.contains(#"value="法律 援助""#))
+            let plus = try await client.execute(uri: "/letters?q=C%2B%2B", method: .get)
+            #expect(plus.text.contains(#"value="C++""#))
+        }
+    }
+
     @Test func unknownAPIRouteIsA404Problem() async throws {
         try await TestServer().test { client in
             let response = try await client.execute(uri: "/api/v1/no-such-thing", method: .get)

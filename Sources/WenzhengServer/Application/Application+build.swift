@@ -72,8 +72,9 @@ public func buildApplication(
 }
 
 /// The router with every feature mounted. Middleware order, outermost
-/// first: access log, security headers, errors to problems/pages, static
-/// files, body limit, same-origin check, session and CSRF.
+/// first: access log, security headers, `+` in query strings read as
+/// spaces, errors to problems/pages, static files, body limit, same-origin
+/// check, session and CSRF.
 public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<AppRequestContext> {
     let configuration = dependencies.configuration
     let database = dependencies.database
@@ -84,6 +85,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: FormQueryMiddleware())
     router.add(middleware: ErrorMiddleware(pages: pages))
     router.add(
         middleware: FileMiddleware(

@@ -24,9 +24,10 @@ struct TranslationTable: @unchecked Sendable {
 
 /// Renders server-side pages: Mustache templates from Web/templates inside
 /// the shared layout, with the request's language, the signed-in staff
-/// member and the CSRF token in every page's context. Mustache's `{{…}}`
-/// escapes HTML, so every user-written text is escaped where it is shown;
-/// templates never use the unescaped `{{{…}}}` form for user text.
+/// member and the CSRF token in every page's context. Every `{{…}}` value
+/// is escaped by `HTMLEscaping` (per Unicode scalar, not per character as
+/// the library's own escaping does), so every user-written text is escaped
+/// where it is shown; templates never use the unescaped `{{{…}}}` form.
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let translations: [Language: TranslationTable]
@@ -36,7 +37,7 @@ public struct PageRenderer: Sendable {
         guard FileManager.default.fileExists(atPath: templates) else {
             throw PageRendererError.missingFolder(templates)
         }
-        self.library = try await MustacheLibrary(directory: templates)
+        self.library = try HTMLEscaping.loadTemplates(from: templates)
         var translations: [Language: TranslationTable] = [:]
         let folder = URL(fileURLWithPath: webRoot).appendingPathComponent("i18n")
         for language in Language.allCases {
@@ -180,6 +181,7 @@ public enum PageRendererError: Error, CustomStringConvertible {
     case missingFile(String)
     case invalidTranslations(String)
     case missingTemplate(String)
+    case invalidTemplate(String, String)
 
     public var description: String {
         switch self {
@@ -187,6 +189,7 @@ public enum PageRendererError: Error, CustomStringConvertible {
         case .missingFile(let path): "missing file: \(path)"
         case .invalidTranslations(let path): "translations file is not a JSON object: \(path)"
         case .missingTemplate(let name): "no template named '\(name)'"
+        case .invalidTemplate(let path, let reason): "template \(path) does not parse: \(reason)"
         }
     }
 }
