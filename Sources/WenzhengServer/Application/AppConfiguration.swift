@@ -17,6 +17,15 @@ public struct AppConfiguration: Sendable {
     public var secureCookies: Bool
     /// Largest request body accepted, in bytes.
     public var maxBodyBytes: Int
+    /// Largest multipart form (a letter with its attachments), in bytes.
+    public var maxUploadBytes: Int
+    /// Where attachments are kept (`AttachmentFiles`): outside the web
+    /// root, readable only by the server's user, and part of every backup.
+    public var attachmentsDirectory: String
+    /// Whether an information-disclosure request must carry a proof of
+    /// identity (art. 29 of the 2019 Regulations on Open Government
+    /// Information).
+    public var requireIdentityProof: Bool
     /// How long a staff session lasts from login.
     public var sessionLifetime: TimeInterval
     /// bcrypt cost for new password hashes. 12 in production; tests may
@@ -43,6 +52,9 @@ public struct AppConfiguration: Sendable {
         webRoot: String,
         secureCookies: Bool = false,
         maxBodyBytes: Int = 256 * 1024,
+        maxUploadBytes: Int = AttachmentRules.maxCitizenBytes + 1024 * 1024,
+        attachmentsDirectory: String? = nil,
+        requireIdentityProof: Bool = false,
         sessionLifetime: TimeInterval = 12 * 3600,
         passwordHashCost: UInt8 = PasswordHasher.productionCost,
         loginThrottle: LoginThrottlePolicy = .standard,
@@ -58,6 +70,10 @@ public struct AppConfiguration: Sendable {
         self.webRoot = webRoot
         self.secureCookies = secureCookies
         self.maxBodyBytes = maxBodyBytes
+        self.maxUploadBytes = maxUploadBytes
+        // Beside the default database when not given.
+        self.attachmentsDirectory = attachmentsDirectory ?? "var/attachments"
+        self.requireIdentityProof = requireIdentityProof
         self.sessionLifetime = sessionLifetime
         self.passwordHashCost = passwordHashCost
         self.loginThrottle = loginThrottle

@@ -95,7 +95,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
             // assets in place, without fingerprinted names.
             cacheControl: .init([(MediaType(type: .any), [.public, .maxAge(3600)])]),
             logger: dependencies.logger))
-    router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+    router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes, maxMultipartBytes: configuration.maxUploadBytes))
     router.add(middleware: SameOriginMiddleware())
     router.add(middleware: SessionMiddleware(database: database, clock: clock))
 

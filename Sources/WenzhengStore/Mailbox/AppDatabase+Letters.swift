@@ -44,6 +44,7 @@ extension AppDatabase {
                 clientAddress: new.clientAddress, createdAt: now, updatedAt: now)
             try Self.recomputeDeadline(db, &record, calendar: try Self.holidayCalendar(db), today: today)
             try record.insert(db)
+            _ = try Self.linkAttachments(db, letterID: record.id!, new.attachments, addedBy: nil, at: now)
             try Self.appendLetterEvent(db, letterID: record.id!, kind: .submitted, actor: .citizen, at: now)
             return (try Self.letterView(db, record), true)
         }

@@ -160,11 +160,15 @@ public struct NewLetter: Sendable {
     /// The form's hidden key; the same key again returns the same letter.
     public var idempotencyKey: String?
     public var clientAddress: String?
+    /// Files already kept in `AttachmentFiles`, linked in the letter's
+    /// transaction (checked with `validateCitizenAttachments` first).
+    public var attachments: [NewAttachment]
 
     public init(
         type: LetterType, subject: String, body: String, authorName: String, phone: String?, email: String?,
-        mayPublish: Bool, idempotencyKey: String?, clientAddress: String?
+        mayPublish: Bool, idempotencyKey: String?, clientAddress: String?, attachments: [NewAttachment] = []
     ) {
+        self.attachments = attachments
         self.type = type
         self.subject = subject
         self.body = body
