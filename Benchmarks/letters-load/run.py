@@ -29,9 +29,7 @@ import http.client
 import json
 import os
 import re
-import resource
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -43,119 +41,26 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
-SCRATCH = REPO_ROOT / ".build-release"
-URL_PATTERN = re.compile(r"Open http://([^\s/:]+):(\d+)/ in a browser")
+sys.path.insert(0, str(HERE.parent))
+
+from benchmark_support import (  # noqa: E402
+    Server,
+    build_release,
+    log,
+    machine_cpu,
+    percentile,
+    process_cpu,
+    self_cpu,
+    top_others,
+    wait_for_quiet,
+)
+
 LIMIT = 20  # MailboxPublicSubmissionLimiter: 20 letters per address per 600 s
 
 SUBJECTS = ["咨询法律援助申请条件", "关于拖欠工资如何申请劳动仲裁", "建议简化公证办理流程", "社区矫正人员报到问题咨询"]
 BODY = ("您好！我是本市居民，去年在一家建筑公司打工，公司至今拖欠我和工友三个月的工资共计四万二千元。"
         "我们多次找包工头和公司协商都没有结果。请问我们这种情况能否申请法律援助？需要准备哪些材料，"
         "到哪里办理？另外劳动争议仲裁的时效是多久，超过一年还能不能申请？恳请答复，谢谢！")
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-# MARK: Build
-
-
-def build(product: str, args) -> Path:
-    binary = SCRATCH / "release" / product
-    if args.skip_build:
-        if not binary.exists():
-            sys.exit(f"error: {binary} is missing; run without --skip-build")
-        return binary
-    command = ["swift", "build", "-c", "release", "--product", product, "--scratch-path", str(SCRATCH)]
-    log("building: " + " ".join(command))
-    for attempt in range(1, 4):
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600)
-        if result.returncode == 0:
-            return binary
-        output = result.stdout + result.stderr
-        if "lock" in output.lower() and attempt < 3:
-            log("the scratch path is locked by another build; retrying in 30 s")
-            time.sleep(30)
-            continue
-        sys.exit(f"error: the release build of {product} failed:\n{output[-4000:]}")
-    sys.exit(f"error: the release build of {product} failed")
-
-
-# MARK: Machine load (the benchmark shares the machine; others must be quiet)
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    with open("/proc/stat") as stat:
-        fields = [int(x) for x in stat.readline().split()[1:9]]
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = sum(fields)
-    idle = fields[3] + fields[4]
-    return (total - idle) / ticks, total / ticks
-
-
-def wait_for_quiet(max_wait: float, threshold: float = 0.15) -> float:
-    """Waits (bounded) until the machine is mostly idle; returns busy cores seen last."""
-    deadline = time.monotonic() + max_wait
-    while True:
-        busy0, total0 = machine_cpu()
-        time.sleep(2)
-        busy1, total1 = machine_cpu()
-        cores = os.cpu_count() or 1
-        busy_cores = (busy1 - busy0) / ((total1 - total0) / cores)
-        if busy_cores < threshold * cores or time.monotonic() > deadline:
-            if busy_cores >= threshold * cores:
-                log(f"warning: the machine is still busy ({busy_cores:.2f} cores in use by others); measuring anyway")
-            return busy_cores
-        log(f"the machine is busy ({busy_cores:.2f} cores in use by other processes); waiting")
-        time.sleep(10)
-
-
-def process_cpu() -> dict[int, tuple[str, float]]:
-    """pid -> (name, user + system CPU seconds, children waited for included) of every process."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        table[int(entry)] = (name, sum(int(x) for x in fields[11:15]) / ticks)
-    return table
-
-
-def top_others(before: dict, after: dict, exclude: set[int], count: int = 4) -> list[str]:
-    deltas = []
-    for pid, (name, seconds) in after.items():
-        if pid in exclude:
-            continue
-        spent = seconds - before.get(pid, (name, 0.0))[1]
-        if spent >= 0.2:
-            deltas.append((spent, f"{name}:{spent:.1f}s"))
-    return [text for _, text in sorted(deltas, reverse=True)[:count]]
-
-
-def self_cpu() -> float:
-    """CPU of this runner plus its children reaped so far (perf; not the server, reaped after the window)."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (the smallest value with at least q of the samples at or below it)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, -(-int(q * 1000) * len(ordered) // 1000))  # ceil(q * n) without float error
-    return ordered[min(len(ordered), rank) - 1]
 
 
 # MARK: Anchor
@@ -191,58 +96,6 @@ def run_anchor(benchmarks: Path, seconds: float, directory: Path, label: str) ->
     log(f"anchor ({label}): {figures['perSecond']} commits/s, transaction p50/p99/max "
         + " / ".join(f"{v:.3f}" for v in figures["transaction"]) + " ms")
     return figures
-
-
-# MARK: Server
-
-
-class Server:
-    def __init__(self, binary: Path, workdir: Path) -> None:
-        self.database = workdir / "letters.sqlite"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
-        self.process = subprocess.Popen(
-            [str(binary), "serve", "--db", str(self.database), "--port", "0", "--web", str(REPO_ROOT / "Web"),
-             "--moderation", str(REPO_ROOT / "Moderation"), "--log-level", "warning"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=workdir,
-            text=True, errors="replace")
-        self.port = None
-        self.lines: list[str] = []
-        found = threading.Event()
-
-        def read() -> None:
-            for line in self.process.stdout:
-                self.lines.append(line.rstrip("\n"))
-                match = URL_PATTERN.search(line)
-                if match and self.port is None:
-                    self.port = int(match.group(2))
-                    found.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not found.wait(30):
-            self.stop()
-            sys.exit("error: the server did not start:\n" + "\n".join(self.lines))
-
-    def cpu_seconds(self) -> float:
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def threads(self) -> int:
-        return len(os.listdir(f"/proc/{self.process.pid}/task"))
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> int | None:
-        """SIGTERM (graceful: in-flight requests finish, the WAL is checkpointed)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        return self.process.returncode
 
 
 # MARK: Clients
@@ -435,7 +288,7 @@ def verify_database(path: Path, prefix: str, keys: list[str]) -> dict:
 def run_scenario(binary: Path, clients: int, args, limit_check: bool) -> dict:
     log(f"scenario: {clients} client(s), {args.seconds:g} s")
     workdir = Path(tempfile.mkdtemp(prefix="wz-letters-"))
-    server = Server(binary, workdir)
+    server = Server(binary, workdir / "letters.sqlite")
     prefix = f"lb{clients}-{uuid.uuid4().hex[:8]}"
     perf = None
     try:
@@ -573,10 +426,10 @@ def main() -> None:
     args.client_counts = [int(c) for c in args.clients.split(",") if c]
     args_global = args
 
-    binary = Path(args.bin) if args.bin else build("wenzheng", args)
+    binary = Path(args.bin) if args.bin else build_release("wenzheng", args.skip_build)
     benchmarks = None
     if args.anchor_seconds > 0:
-        benchmarks = Path(args.benchmarks_bin) if args.benchmarks_bin else build("wenzheng-benchmarks", args)
+        benchmarks = Path(args.benchmarks_bin) if args.benchmarks_bin else build_release("wenzheng-benchmarks", args.skip_build)
     anchor_dir = Path(tempfile.mkdtemp(prefix="wz-anchor-"))
     anchors, results = [], []
     started = time.monotonic()

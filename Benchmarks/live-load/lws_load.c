@@ -33,11 +33,13 @@
  * Debian's libwebsockets loads its libev plugin), since lws' default poll()
  * loop rescans every socket per wakeup; --poll selects the default loop.
  *
- * Build: cc -O2 -Wall -o lws_load lws_load.c -lwebsockets -lev
+ * Build: cc -O2 -Wall -I Tests/support -o lws_load Benchmarks/live-load/lws_load.c -lwebsockets -lev
  */
 
 #include <libwebsockets.h>
 #include <ev.h>
+
+#include "live_frames.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,7 +137,8 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* MARK: minimal JSON scanning (top level; "body" of the nested entry) */
+/* MARK: minimal JSON scanning (Tests/support/live_frames.h): the top
+ * level, and "body" of the nested entry */
 
 struct frame_info {
     char type[16];
@@ -145,127 +148,37 @@ struct frame_info {
     int64_t stamp_ns;
 };
 
-static size_t skip_ws(const char *p, size_t n, size_t i) {
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
-        i++;
-    return i;
-}
-
-static size_t skip_string(const char *p, size_t n, size_t i) {
-    for (i++; i < n; i++) {
-        if (p[i] == '\\')
-            i++;
-        else if (p[i] == '"')
-            return i + 1;
-    }
-    return 0;
-}
-
-static size_t read_string(const char *p, size_t n, size_t i, char *out, size_t size) {
-    size_t end = skip_string(p, n, i), len;
-    if (!end)
-        return 0;
-    len = end - i - 2;
-    if (len >= size)
-        len = size - 1;
-    memcpy(out, p + i + 1, len);
-    out[len] = '\0';
-    return end;
-}
-
-static size_t skip_value(const char *p, size_t n, size_t i) {
-    int depth = 0;
-    if (i >= n)
-        return 0;
-    if (p[i] == '"')
-        return skip_string(p, n, i);
-    if (p[i] != '{' && p[i] != '[') {
-        while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' && p[i] != ' ')
-            i++;
-        return i;
-    }
-    for (; i < n; i++) {
-        if (p[i] == '"') {
-            i = skip_string(p, n, i);
-            if (!i)
-                return 0;
-            i--;
-        } else if (p[i] == '{' || p[i] == '[') {
-            depth++;
-        } else if (p[i] == '}' || p[i] == ']') {
-            if (--depth == 0)
-                return i + 1;
+static size_t visit_entry(const char *key, const char *p, size_t n, size_t i, void *context) {
+    struct frame_info *info = context;
+    if (!strcmp(key, "body") && i + 3 < n && p[i] == '"' && p[i + 1] == 't' && p[i + 2] == '=') {
+        long long stamp;
+        size_t end = lf_read_integer(p, n, i + 3, &stamp);
+        if (end && end < n && p[end] == '"') {
+            info->has_stamp = 1;
+            info->stamp_ns = stamp;
         }
     }
     return 0;
 }
 
-static size_t read_integer(const char *p, size_t n, size_t i, long long *out) {
-    long long v = 0;
-    int digits = 0;
-    while (i < n && p[i] >= '0' && p[i] <= '9') {
-        v = v * 10 + (p[i] - '0');
-        i++;
-        digits++;
-    }
-    if (!digits)
-        return 0;
-    *out = v;
-    return i;
-}
-
-/* nested = 1 while inside "entry": only "body" matters there */
-static int scan_object(const char *p, size_t n, struct frame_info *info, int nested) {
-    size_t i = skip_ws(p, n, 0);
-    if (i >= n || p[i] != '{')
-        return -1;
-    i = skip_ws(p, n, i + 1);
-    if (i < n && p[i] == '}')
-        return 0;
-    for (;;) {
-        char key[16];
-        size_t next;
-        if (i >= n || p[i] != '"')
-            return -1;
-        next = read_string(p, n, i, key, sizeof(key));
-        if (!next)
-            return -1;
-        i = skip_ws(p, n, next);
-        if (i >= n || p[i] != ':')
-            return -1;
-        i = skip_ws(p, n, i + 1);
-        if (!nested && !strcmp(key, "type") && i < n && p[i] == '"') {
-            next = read_string(p, n, i, info->type, sizeof(info->type));
-        } else if (!nested && !strcmp(key, "seq")) {
-            next = read_integer(p, n, i, &info->seq);
-            info->has_seq = next != 0;
-        } else if (!nested && !strcmp(key, "entry") && i < n && p[i] == '{') {
-            next = skip_value(p, n, i);
-            if (next && scan_object(p + i, next - i, info, 1) != 0)
-                return -1;
-        } else if (nested && !strcmp(key, "body") && i + 3 < n && p[i] == '"' && p[i + 1] == 't' &&
-                   p[i + 2] == '=') {
-            long long stamp;
-            size_t end = read_integer(p, n, i + 3, &stamp);
-            if (end && end < n && p[end] == '"') {
-                info->has_stamp = 1;
-                info->stamp_ns = stamp;
-            }
-            next = skip_value(p, n, i);
-        } else {
-            next = skip_value(p, n, i);
-        }
-        if (!next)
-            return -1;
-        i = skip_ws(p, n, next);
-        if (i < n && p[i] == ',') {
-            i = skip_ws(p, n, i + 1);
-            continue;
-        }
-        if (i < n && p[i] == '}')
+static size_t visit_frame(const char *key, const char *p, size_t n, size_t i, void *context) {
+    struct frame_info *info = context;
+    size_t next = 0;
+    if (!strcmp(key, "type") && i < n && p[i] == '"') {
+        next = lf_read_string(p, n, i, info->type, sizeof(info->type));
+    } else if (!strcmp(key, "seq")) {
+        next = lf_read_integer(p, n, i, &info->seq);
+        info->has_seq = next != 0;
+    } else if (!strcmp(key, "entry") && i < n && p[i] == '{') {
+        next = lf_skip_value(p, n, i);
+        if (next && lf_walk_object(p + i, next - i, visit_entry, info) != 0)
             return 0;
-        return -1;
     }
+    return next;
+}
+
+static int scan_object(const char *p, size_t n, struct frame_info *info) {
+    return lf_walk_object(p, n, visit_frame, info);
 }
 
 /* MARK: connections */
@@ -317,7 +230,7 @@ static void handle_frame(struct conn *c, const char *p, size_t n) {
     struct frame_info info;
     frames_total++;
     memset(&info, 0, sizeof(info));
-    if (scan_object(p, n, &info, 0) != 0) {
+    if (scan_object(p, n, &info) != 0) {
         malformed_frames++;
         return;
     }

@@ -21,8 +21,6 @@ import argparse
 import http.client
 import json
 import os
-import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -33,45 +31,36 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
-SCRATCH = REPO_ROOT / ".build-release"
+sys.path.insert(0, str(HERE.parent))
+
+from benchmark_support import (  # noqa: E402
+    Server,
+    build_release,
+    create_user,
+    log,
+    machine_cpu,
+    percentile,
+    process_cpu,
+    raise_fd_limit,
+    self_cpu,
+    top_others,
+    wait_for_quiet,
+)
+
 ADMIN = ("admin", "password-12345")
-URL_PATTERN = re.compile(r"Open http://([^\s/:]+):(\d+)/ in a browser")
-FD_LIMIT = 65536
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 # MARK: Build
 
 
 def build_server(args) -> Path:
-    if args.bin:
-        return Path(args.bin)
-    binary = SCRATCH / "release" / "wenzheng"
-    if args.skip_build:
-        if not binary.exists():
-            sys.exit(f"error: {binary} is missing; run without --skip-build")
-        return binary
-    command = ["swift", "build", "-c", "release", "--product", "wenzheng", "--scratch-path", str(SCRATCH)]
-    log("building: " + " ".join(command))
-    for attempt in range(1, 4):
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600)
-        if result.returncode == 0:
-            return binary
-        output = result.stdout + result.stderr
-        if "lock" in output.lower() and attempt < 3:
-            log("the scratch path is locked by another build; retrying in 30 s")
-            time.sleep(30)
-            continue
-        sys.exit(f"error: the release build failed:\n{output[-4000:]}")
-    sys.exit("error: the release build failed")
+    return Path(args.bin) if args.bin else build_release("wenzheng", args.skip_build)
 
 
 def build_load(workdir: Path) -> Path:
     output = workdir / "lws_load"
-    command = ["cc", "-O2", "-Wall", "-o", str(output), str(HERE / "lws_load.c"), "-lwebsockets", "-lev"]
+    command = ["cc", "-O2", "-Wall", "-I", str(REPO_ROOT / "Tests" / "support"), "-o", str(output),
+               str(HERE / "lws_load.c"), "-lwebsockets", "-lev"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         sys.exit(f"error: compiling lws_load failed (apt-get install libwebsockets-dev libev-dev?):\n{result.stderr}")
@@ -79,70 +68,6 @@ def build_load(workdir: Path) -> Path:
 
 
 # MARK: Server and API
-
-
-def raise_fd_limit() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(FD_LIMIT, soft), max(FD_LIMIT, hard)))
-    except (ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-class Server:
-    def __init__(self, binary: Path, workdir: Path) -> None:
-        self.database = workdir / "db.sqlite"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WENZHENG_")}
-        result = subprocess.run(
-            [str(binary), "users", "add", ADMIN[0], "--role", "admin", "--db", str(self.database), "--password-stdin"],
-            input=ADMIN[1] + "\n", capture_output=True, text=True, env=env, timeout=60)
-        if result.returncode != 0:
-            sys.exit(f"error: users add failed: {result.stdout}{result.stderr}")
-        self.process = subprocess.Popen(
-            [str(binary), "serve", "--db", str(self.database), "--port", "0", "--web", str(REPO_ROOT / "Web"),
-             "--moderation", str(REPO_ROOT / "Moderation"), "--log-level", "warning"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=workdir,
-            text=True, errors="replace", preexec_fn=raise_fd_limit)
-        self.port = None
-        self.lines: list[str] = []
-        found = threading.Event()
-
-        def read() -> None:
-            for line in self.process.stdout:
-                self.lines.append(line.rstrip("\n"))
-                match = URL_PATTERN.search(line)
-                if match and self.port is None:
-                    self.port = int(match.group(2))
-                    found.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not found.wait(30):
-            self.stop()
-            sys.exit("error: the server did not start:\n" + "\n".join(self.lines))
-
-    def rss_kib(self) -> int:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return -1
-
-    def cpu_seconds(self) -> float:
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 class Client:
@@ -264,86 +189,14 @@ def post_saturated(port: int, cookie: str, csrf: str, interview_id: int, threads
             "restTimes": [took for _, took in flat], "errors": len(errors)}
 
 
-# MARK: Machine load (the benchmark shares the machine; others must be quiet)
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    with open("/proc/stat") as stat:
-        fields = [int(x) for x in stat.readline().split()[1:9]]
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = sum(fields)
-    idle = fields[3] + fields[4]
-    return (total - idle) / ticks, total / ticks
-
-
-def wait_for_quiet(max_wait: float, threshold: float = 0.15) -> float:
-    """Waits (bounded) until the machine is mostly idle; returns busy cores seen last."""
-    deadline = time.monotonic() + max_wait
-    busy_cores = 0.0
-    while True:
-        busy0, total0 = machine_cpu()
-        time.sleep(2)
-        busy1, total1 = machine_cpu()
-        cores = os.cpu_count() or 1
-        busy_cores = (busy1 - busy0) / ((total1 - total0) / cores)
-        if busy_cores < threshold * cores or time.monotonic() > deadline:
-            if busy_cores >= threshold * cores:
-                log(f"warning: the machine is still busy ({busy_cores:.2f} cores in use by others); measuring anyway")
-            return busy_cores
-        log(f"the machine is busy ({busy_cores:.2f} cores in use by other processes); waiting")
-        time.sleep(10)
-
-
-def process_cpu() -> dict[int, tuple[str, float]]:
-    """pid -> (name, user + system CPU seconds) of every process now."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        # own time plus that of waited-for children (compilers of a build)
-        table[int(entry)] = (name, sum(int(x) for x in fields[11:13]) / ticks)
-    return table
-
-
-def top_others(before: dict, after: dict, exclude: set[int], count: int = 4) -> list[str]:
-    deltas = []
-    for pid, (name, seconds) in after.items():
-        if pid in exclude:
-            continue
-        spent = seconds - before.get(pid, (name, 0.0))[1]
-        if spent >= 0.2:
-            deltas.append((spent, f"{name}:{spent:.1f}s"))
-    return [text for _, text in sorted(deltas, reverse=True)[:count]]
-
-
-def self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 # MARK: Scenario
 
 
 def run_scenario(name: str, binary: Path, load_binary: Path, viewers: int, mode: str, args) -> dict:
     log(f"scenario {name}: {viewers} viewers, {mode}")
     workdir = Path(tempfile.mkdtemp(prefix="wz-load-"))
-    server = Server(binary, workdir)
+    create_user(binary, workdir / "db.sqlite", *ADMIN)
+    server = Server(binary, workdir / "db.sqlite")
     load = None
     try:
         client, interview_id, seq0 = setup_interview(server.port)
@@ -432,7 +285,8 @@ def run_churn(binary: Path, load_binary: Path, viewers: int, cycles: int, args) 
     left out of the per-connection figure)."""
     log(f"churn: {cycles} cycles of {viewers} viewers connecting and closing")
     workdir = Path(tempfile.mkdtemp(prefix="wz-churn-"))
-    server = Server(binary, workdir)
+    create_user(binary, workdir / "db.sqlite", *ADMIN)
+    server = Server(binary, workdir / "db.sqlite")
     rows = []
     try:
         client, interview_id, seq0 = setup_interview(server.port)

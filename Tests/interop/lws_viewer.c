@@ -35,10 +35,12 @@
  *   4 timeout, 5 the server closed the connection (its close code is
  *   printed), 6 malformed frame.
  *
- * Build: cc -O2 -Wall -o lws_viewer lws_viewer.c -lwebsockets
+ * Build: cc -O2 -Wall -I Tests/support -o lws_viewer Tests/interop/lws_viewer.c -lwebsockets
  */
 
 #include <libwebsockets.h>
+
+#include "live_frames.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -138,12 +140,12 @@ static void fail(int status, const char *format, ...) {
     close_politely();
 }
 
-/* MARK: Minimal JSON scanning
+/* MARK: Minimal JSON scanning (Tests/support/live_frames.h)
  *
  * Only the top level of the object is interpreted: "type" (a string),
- * "seq" and "lastSeq" (integers). Everything else, including the nested
- * "entry" object (which repeats "seq"), is skipped with string and nesting
- * awareness, so text inside bodies can never be mistaken for a key. */
+ * "seq" and "lastSeq" (integers), and the status inside hello's
+ * "interview". Everything else, including the nested "entry" object (which
+ * repeats "seq"), is skipped. */
 
 struct frame_info {
     char type[32];
@@ -154,133 +156,39 @@ struct frame_info {
     char status[32];
 };
 
-static size_t skip_ws(const char *p, size_t n, size_t i) {
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* p[i] == '"'; returns the index just past the closing quote, or 0. */
-static size_t skip_string(const char *p, size_t n, size_t i) {
-    for (i++; i < n; i++) {
-        if (p[i] == '\\')
-            i++;
-        else if (p[i] == '"')
-            return i + 1;
-    }
+static size_t visit_interview(const char *key, const char *p, size_t n, size_t i, void *context) {
+    struct frame_info *info = context;
+    if (!strcmp(key, "status") && i < n && p[i] == '"')
+        return lf_read_string(p, n, i, info->status, sizeof(info->status));
     return 0;
 }
 
-/* Copies a string without escapes into out (truncated); index past it or 0. */
-static size_t read_string(const char *p, size_t n, size_t i, char *out, size_t size) {
-    size_t end = skip_string(p, n, i), len;
-    if (!end)
-        return 0;
-    len = end - i - 2;
-    if (len >= size)
-        len = size - 1;
-    memcpy(out, p + i + 1, len);
-    out[len] = '\0';
-    return end;
-}
-
-static size_t skip_value(const char *p, size_t n, size_t i) {
-    int depth = 0;
-    if (i >= n)
-        return 0;
-    if (p[i] == '"')
-        return skip_string(p, n, i);
-    if (p[i] != '{' && p[i] != '[') {
-        while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' && p[i] != ' ' && p[i] != '\n' &&
-               p[i] != '\r' && p[i] != '\t')
-            i++;
-        return i;
+static size_t visit_frame(const char *key, const char *p, size_t n, size_t i, void *context) {
+    struct frame_info *info = context;
+    size_t next = 0;
+    if (!strcmp(key, "type") && i < n && p[i] == '"') {
+        next = lf_read_string(p, n, i, info->type, sizeof(info->type));
+    } else if (!strcmp(key, "status") && i < n && p[i] == '"') {
+        next = lf_read_string(p, n, i, info->status, sizeof(info->status));
+    } else if (!strcmp(key, "seq")) {
+        next = lf_read_integer(p, n, i, &info->seq);
+        info->has_seq = next != 0;
+    } else if (!strcmp(key, "lastSeq")) {
+        next = lf_read_integer(p, n, i, &info->last_seq);
+        info->has_last_seq = next != 0;
+    } else if (!strcmp(key, "interview") && i < n && p[i] == '{') {
+        /* hello: pick the interview's status out of the nested object */
+        next = lf_skip_value(p, n, i);
+        if (next && lf_walk_object(p + i, next - i, visit_interview, info) != 0)
+            return 0;
     }
-    for (; i < n; i++) {
-        if (p[i] == '"') {
-            i = skip_string(p, n, i);
-            if (!i)
-                return 0;
-            i--;
-        } else if (p[i] == '{' || p[i] == '[') {
-            depth++;
-        } else if (p[i] == '}' || p[i] == ']') {
-            if (--depth == 0)
-                return i + 1;
-        }
-    }
-    return 0;
-}
-
-static size_t read_integer(const char *p, size_t n, size_t i, long long *out) {
-    long long value = 0;
-    int negative = 0, digits = 0;
-    if (i < n && p[i] == '-') {
-        negative = 1;
-        i++;
-    }
-    while (i < n && p[i] >= '0' && p[i] <= '9') {
-        value = value * 10 + (p[i] - '0');
-        i++;
-        digits++;
-    }
-    if (!digits || (i < n && (p[i] == '.' || p[i] == 'e' || p[i] == 'E')))
-        return 0;
-    *out = negative ? -value : value;
-    return i;
+    return next;
 }
 
 /* 0 on success, -1 if the frame is not a JSON object we can walk. */
 static int scan_frame(const char *p, size_t n, struct frame_info *info) {
-    size_t i = skip_ws(p, n, 0);
     memset(info, 0, sizeof(*info));
-    if (i >= n || p[i] != '{')
-        return -1;
-    i = skip_ws(p, n, i + 1);
-    if (i < n && p[i] == '}')
-        return 0;
-    for (;;) {
-        char key[32];
-        size_t next;
-        if (i >= n || p[i] != '"')
-            return -1;
-        next = read_string(p, n, i, key, sizeof(key));
-        if (!next)
-            return -1;
-        i = skip_ws(p, n, next);
-        if (i >= n || p[i] != ':')
-            return -1;
-        i = skip_ws(p, n, i + 1);
-        if (!strcmp(key, "type") && i < n && p[i] == '"') {
-            next = read_string(p, n, i, info->type, sizeof(info->type));
-        } else if (!strcmp(key, "status") && i < n && p[i] == '"') {
-            next = read_string(p, n, i, info->status, sizeof(info->status));
-        } else if (!strcmp(key, "seq")) {
-            next = read_integer(p, n, i, &info->seq);
-            info->has_seq = next != 0;
-        } else if (!strcmp(key, "lastSeq")) {
-            next = read_integer(p, n, i, &info->last_seq);
-            info->has_last_seq = next != 0;
-        } else if (!strcmp(key, "interview") && i < n && p[i] == '{') {
-            /* hello: pick the interview's status out of the nested object */
-            struct frame_info nested;
-            next = skip_value(p, n, i);
-            if (next && scan_frame(p + i, next - i, &nested) == 0)
-                memcpy(info->status, nested.status, sizeof(info->status));
-        } else {
-            next = skip_value(p, n, i);
-        }
-        if (!next)
-            return -1;
-        i = skip_ws(p, n, next);
-        if (i < n && p[i] == ',') {
-            i = skip_ws(p, n, i + 1);
-            continue;
-        }
-        if (i < n && p[i] == '}')
-            return 0;
-        return -1;
-    }
+    return lf_walk_object(p, n, visit_frame, info);
 }
 
 /* MARK: Frame handling */

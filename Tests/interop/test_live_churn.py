@@ -65,7 +65,13 @@ class Wave:
         self.ready = threading.Event()
         self.ready_line = ""
         self.lines: list[str] = []
+        self.errors: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_errors, daemon=True).start()
+
+    def _read_errors(self) -> None:
+        for line in self.process.stderr:  # type: ignore[union-attr]
+            self.errors.append(line.rstrip("\n"))
 
     def _read(self) -> None:
         for line in self.process.stdout:  # type: ignore[union-attr]
@@ -138,6 +144,7 @@ def test_mass_join_and_leave_while_publishing(binary, viewer, load_generator, tm
                                 f"({wave.ready_line or 'no READY'}); /healthz answered {status}; "
                                 f"{sockets_in_state(server.port)} server sockets in CLOSE-WAIT; "
                                 f"{len(posted)} entries posted so far.\n"
+                                f"load generator errors: {wave.errors[:5]}\n"
                                 f"server output:\n{server.output()[-4000:]}", pytrace=False)
             viewers_joined += VIEWERS_PER_WAVE
             if waves % 2 == 0:

@@ -1,0 +1,158 @@
+"""What the benchmark runners share (Benchmarks/*/run.py): the release
+build, the server process (Tests/support/wenzheng_process.py), and the
+machine-load bookkeeping that tells a reader whether anything else was
+using the CPU while a figure was measured. Standard library only."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent
+REPO_ROOT = BENCHMARKS.parent
+SCRATCH = REPO_ROOT / ".build-release"
+sys.path.insert(0, str(REPO_ROOT / "Tests" / "support"))
+
+import wenzheng_process  # noqa: E402
+from wenzheng_process import HarnessError  # noqa: E402
+from wenzheng_process import create_user  # noqa: E402, F401 - for the runners
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# MARK: Build
+
+
+def build_release(product: str, skip_build: bool = False) -> Path:
+    """`swift build -c release --product PRODUCT` in its own scratch path
+    (.build-release), so it never touches .build; waits for another build
+    holding the lock, at most twice."""
+    binary = SCRATCH / "release" / product
+    if skip_build:
+        if not binary.exists():
+            sys.exit(f"error: {binary} is missing; run without --skip-build")
+        return binary
+    command = ["swift", "build", "-c", "release", "--product", product, "--scratch-path", str(SCRATCH)]
+    log("building: " + " ".join(command))
+    for attempt in range(1, 4):
+        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600)
+        if result.returncode == 0:
+            return binary
+        output = result.stdout + result.stderr
+        if "lock" in output.lower() and attempt < 3:
+            log("the scratch path is locked by another build; retrying in 30 s")
+            time.sleep(30)
+            continue
+        sys.exit(f"error: the release build of {product} failed:\n{output[-4000:]}")
+    sys.exit(f"error: the release build of {product} failed")
+
+
+def raise_fd_limit(wanted: int = 65536) -> None:
+    """For the server and load generators: many sockets at once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(wanted, soft), max(wanted, hard)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# MARK: The server
+
+
+class Server(wenzheng_process.Server):
+    """`wenzheng serve` for a benchmark: exits the runner with the server's
+    output when it does not start; many open files allowed."""
+
+    def __init__(self, binary: Path, database: Path, **options) -> None:
+        try:
+            super().__init__(binary, database, preexec_fn=raise_fd_limit, **options)
+        except HarnessError as error:
+            sys.exit(f"error: {error}")
+
+    def threads(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/task"))
+
+
+# MARK: Machine load (the benchmark shares the machine; others must be quiet)
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:9]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = sum(fields)
+    idle = fields[3] + fields[4]
+    return (total - idle) / ticks, total / ticks
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.15) -> float:
+    """Waits (bounded) until the machine is mostly idle; returns busy cores seen last."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        busy0, total0 = machine_cpu()
+        time.sleep(2)
+        busy1, total1 = machine_cpu()
+        cores = os.cpu_count() or 1
+        busy_cores = (busy1 - busy0) / ((total1 - total0) / cores)
+        if busy_cores < threshold * cores or time.monotonic() > deadline:
+            if busy_cores >= threshold * cores:
+                log(f"warning: the machine is still busy ({busy_cores:.2f} cores in use by others); measuring anyway")
+            return busy_cores
+        log(f"the machine is busy ({busy_cores:.2f} cores in use by other processes); waiting")
+        time.sleep(10)
+
+
+def process_cpu() -> dict[int, tuple[str, float]]:
+    """pid -> (name, user + system CPU seconds, children waited for
+    included, so a build's compilers count) of every process now."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        table[int(entry)] = (name, sum(int(x) for x in fields[11:15]) / ticks)
+    return table
+
+
+def top_others(before: dict, after: dict, exclude: set[int], count: int = 4) -> list[str]:
+    """The processes outside `exclude` that used the most CPU in between."""
+    deltas = []
+    for pid, (name, seconds) in after.items():
+        if pid in exclude:
+            continue
+        spent = seconds - before.get(pid, (name, 0.0))[1]
+        if spent >= 0.2:
+            deltas.append((spent, f"{name}:{spent:.1f}s"))
+    return [text for _, text in sorted(deltas, reverse=True)[:count]]
+
+
+def self_cpu() -> float:
+    """CPU of this runner plus its children reaped so far."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (the smallest value with at least q of the samples at or below it)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-int(q * 1000) * len(ordered) // 1000))  # ceil(q * n) without float error
+    return ordered[min(len(ordered), rank) - 1]
