@@ -11,6 +11,8 @@ enum SessionPruning {
         PeriodicService(interval: interval, runsAtStart: true) {
             do {
                 try await database.pruneExpiredAuthenticationState(before: clock.now().addingTimeInterval(-24 * 3600))
+            } catch is CancellationError {
+                return  // shutting down
             } catch {
                 logger.error("pruning sessions failed: \(error)")
             }

@@ -18,6 +18,7 @@ struct PeriodicService: Service {
             } catch {
                 return
             }
+            if Task.isCancelled { return }
             await work()
         }
     }

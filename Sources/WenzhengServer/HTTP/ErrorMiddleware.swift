@@ -91,31 +91,19 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     private func page(for problem: Problem, request: Request, context: Context) throws -> Response {
-        let language = pages.language(for: request)
+        let text = pages.text(for: request)
+        var response: Response
         if problem.statusCode == 401 {
             // A browser reaching a staff page without a session gets the
             // login form right there, with the status that says why.
-            var response = try pages.render(
-                "login", titleKey: "login.title",
-                data: ["next": request.uri.description, "notice": pages.translate("login.required", language: language)],
+            response = try pages.render(
+                LoginView(next: request.uri.description, notice: text("login.required")), title: text("login.title"),
                 status: .unauthorized, request: request, context: context)
-            response.headers.append(contentsOf: problem.headers)
-            return response
+        } else {
+            response = try pages.render(
+                ErrorPageView(problem, text: text, requestID: context.requestID), title: text("errors.title"),
+                status: problem.status, request: request, context: context)
         }
-        let key = "errors.\(problem.statusCode)"
-        var message = pages.translate(key, language: language)
-        if message == key { message = problem.title }
-        var response = try pages.render(
-            "error", titleKey: "errors.title",
-            data: [
-                "status": problem.statusCode,
-                "message": message,
-                "detail": problem.statusCode >= 500 ? "" : (problem.detail ?? ""),
-                "hasFieldErrors": !(problem.errors ?? []).isEmpty,
-                "fieldErrors": (problem.errors ?? []).map { ["field": $0.field, "message": $0.message] },
-                "requestID": context.requestID,
-            ],
-            status: problem.status, request: request, context: context)
         response.headers.append(contentsOf: problem.headers)
         return response
     }

@@ -30,6 +30,8 @@ struct OverdueLetterService: Sendable {
                     ])
             }
             return marked
+        } catch is CancellationError {
+            return []  // shutting down: the transaction was rolled back
         } catch {
             logger.error("marking overdue letters failed: \(error)")
             return []

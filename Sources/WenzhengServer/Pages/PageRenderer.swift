@@ -117,6 +117,48 @@ public struct PageRenderer: Sendable {
         guard let html = library.render(view, withTemplate: template) else {
             throw PageRendererError.missingTemplate(template)
         }
+        return Self.htmlResponse(html, status: status, language: language)
+    }
+
+    /// Renders a typed page inside the layout.
+    ///
+    /// - Parameters:
+    ///   - title: the page's title, already in the reader's language (pages
+    ///     name what they show: a letter's number, an interview's title).
+    func render<View: PageView>(
+        _ view: View, title: String, status: HTTPResponse.Status = .ok, request: Request, context: AppRequestContext
+    ) throws -> Response {
+        let language = language(for: request)
+        let path = request.uri.path
+        let next = Self.percentEncode(request.uri.description)
+        let other: Language = language == .zh ? .en : .zh
+        let largeText = request.cookies["text"]?.value == "large"
+        let page = Page(
+            lang: language.htmlTag, t: translations[language]?.tree ?? [:], title: title, path: path, isHome: path == "/",
+            otherLanguageName: other == .en ? "English" : "中文",
+            otherLanguageURL: "/preferences?lang=\(other == .en ? "en" : "zh")&next=\(next)", largeText: largeText,
+            textToggleURL: "/preferences?text=\(largeText ? "normal" : "large")&next=\(next)",
+            staff: context.staff.map { staff in
+                StaffFrame(
+                    displayName: staff.displayName, username: staff.username, role: staff.role.rawValue,
+                    roleName: translate("roles.\(staff.role.rawValue)", language: language), department: staff.department,
+                    isAdmin: staff.role == .admin, isModerator: staff.role == .moderator || staff.role == .admin,
+                    onAirRole: [.admin, .host, .guest, .moderator].contains(staff.role),
+                    officeRole: [.admin, .handler, .reviewer].contains(staff.role))
+            },
+            csrf: context.staff?.csrfToken, page: view)
+        guard let html = library.render(page, withTemplate: View.template) else {
+            throw PageRendererError.missingTemplate(View.template)
+        }
+        return Self.htmlResponse(html, status: status, language: language)
+    }
+
+    /// The strings of the request's language, for building its views.
+    func text(for request: Request) -> PageText {
+        PageText(language: language(for: request), renderer: self)
+    }
+
+    static func htmlResponse(_ html: String, status: HTTPResponse.Status, language: Language) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         // Pages can show a signed-in name or a CSRF token: never cache them
