@@ -105,4 +105,130 @@ struct InterviewPrivacyTests {
             #expect(decided.contains(#""redacted":true"#))
         }
     }
+
+    @Test("deferred questions: contacts and the original text for admins and the interview's own host only")
+    func deferredListsKeepContactsWithTheHost() async throws {
+        try await PrivacyFixture.run { client, fixture in
+            // Guests and moderators get the on-air queue masked too.
+            for username in ["guest1"] {
+                let queue = try await fixture.get("/api/v1/interviews/\(fixture.id)/queue", as: username)
+                #expect(queue.status == .ok)
+                #expect(!queue.text.contains(PrivacyFixture.phone) && !queue.text.contains(PrivacyFixture.contact))
+                #expect(!queue.text.contains("张三丰"))
+            }
+            let console = try await fixture.get("/staff/interviews/\(fixture.id)", as: "guest1")
+            #expect(!console.text.contains(PrivacyFixture.phone))
+            #expect(console.text.contains("[手机号]"))
+            #expect(try await fixture.host.status(fixture.id, "ended").status == .ok)
+
+            for username in ["host", "root"] {
+                let list = try await fixture.get("/api/v1/deferred-questions", as: username)
+                #expect(list.text.contains(PrivacyFixture.contact), "\(username) should see the contact")
+                #expect(list.text.contains(#""originalText":"请回电\#(PrivacyFixture.phone)，谢谢""#))
+                let page = try await fixture.get("/staff/interviews/deferred", as: username)
+                #expect(page.text.contains(PrivacyFixture.contact))
+            }
+            for username in ["other-host", "guest1", "guest2", "mod"] {
+                for uri in ["/api/v1/deferred-questions", "/staff/interviews/deferred"] {
+                    let response = try await fixture.get(uri, as: username)
+                    #expect(response.status == .ok)
+                    #expect(!response.text.contains(PrivacyFixture.contact), "\(username) sees the contact at \(uri)")
+                    #expect(!response.text.contains(PrivacyFixture.phone), "\(username) sees the number at \(uri)")
+                    #expect(!response.text.contains("张三丰"), "\(username) sees the asker's name at \(uri)")
+                }
+            }
+            // The guest and the moderator still see the question, masked and marked.
+            for username in ["guest1", "mod"] {
+                let list = try await fixture.get("/api/v1/deferred-questions", as: username)
+                #expect(list.text.contains(#""text":"请回电138****5678，谢谢""#))
+                #expect(list.text.contains(#""kind":"mobile""#) && list.text.contains(#""masked":"138****5678""#))
+                #expect(list.text.contains(#""redacted":true"#))
+                let page = try await fixture.get("/staff/interviews/deferred", as: username)
+                #expect(page.text.contains("[手机号]"))
+            }
+            // Hosts of other interviews and unlinked guests do not get the question at all.
+            for username in ["other-host", "guest2"] {
+                #expect(!(try await fixture.get("/api/v1/deferred-questions", as: username).text.contains("138****5678")))
+            }
+        }
+    }
+
+    @Test("a correction is masked before it is published, and the host is told what was masked")
+    func correctionsAreMasked() async throws {
+        try await PrivacyFixture.run { client, fixture in
+            let host = fixture.host
+            let onAir = try await host.json(.post, "/api/v1/interviews/\(fixture.id)/questions/\(fixture.questionID)/on-air")
+            let entryID = try JSONDecoder.iso.decode(EntryEventBody.self, from: Data(buffer: onAir.body)).entry!.id
+            let corrected = try await host.json(
+                .post, "/api/v1/interviews/\(fixture.id)/entries/\(entryID)/corrections",
+                #"{"body":"请回电\#(PrivacyFixture.phone)，或写信到 zhang@example.com"}"#)
+            #expect(corrected.status == .ok)
+            #expect(!corrected.text.contains(PrivacyFixture.phone))
+            #expect(corrected.text.contains(#""body":"请回电138****5678，或写信到 z***@example.com""#))
+            let masked = try JSONDecoder.iso.decode(CorrectionResponse.self, from: Data(buffer: corrected.body)).masked
+            #expect(masked.map(\.kind) == ["mobile", "email"])
+            #expect(masked.map(\.masked) == ["138****5678", "z***@example.com"])
+            let transcript = try await client.execute(uri: "/api/v1/interviews/\(fixture.id)/transcript", method: .get)
+            #expect(!transcript.text.contains(PrivacyFixture.phone))
+            #expect(!transcript.text.contains("zhang@"))
+
+            // The console form: the redirect names the kinds, the console says them.
+            let form = try await client.postForm(
+                "/staff/interviews/\(fixture.id)/entries/\(entryID)/correct",
+                "body=%E8%AF%B7%E5%9B%9E%E7%94%B5\(PrivacyFixture.phone)&_csrf=\(host.staff.csrfToken)", headers: [.cookie: host.staff.cookie])
+            #expect(form.status == .seeOther)
+            let location = try #require(form.headers[.location])
+            #expect(location == "/staff/interviews/\(fixture.id)?notice=corrected&masked=mobile#entry-\(entryID)")
+            let console = try await client.execute(
+                uri: String(location.prefix { $0 != "#" }), method: .get, headers: host.staff.headers())
+            #expect(console.text.contains("更正中的个人信息已遮盖后发布：手机号"))
+            #expect(!console.text.contains(PrivacyFixture.phone))
+            // Unknown kinds in the address are never echoed.
+            let forged = try await client.execute(
+                uri: "/staff/interviews/\(fixture.id)?notice=corrected&masked=%3Cb%3E", method: .get, headers: host.staff.headers())
+            #expect(!forged.text.contains("遮盖后发布"))
+        }
+    }
+
+    @Test("the console socket lets in only those the REST rules let run or watch the interview")
+    func consoleSocketChecksOwnership() async throws {
+        try await PrivacyFixture.run { client, fixture in
+            let expected: [(String, HTTPResponse.Status)] = [
+                ("host", .ok), ("guest1", .ok), ("mod", .ok), ("root", .ok), ("other-host", .forbidden), ("guest2", .forbidden),
+            ]
+            for (username, status) in expected {
+                let response = try await fixture.get("/live/interviews/\(fixture.id)/console", as: username)
+                #expect(response.status == status, "\(username) got \(response.status)")
+                // The same as the console page.
+                let page = try await fixture.get("/staff/interviews/\(fixture.id)", as: username)
+                #expect(page.status == status, "\(username) got \(page.status) for the page")
+            }
+        }
+    }
+
+    @Test("over a real socket: another interview's host is refused at the handshake; the host gets the stream")
+    func consoleSocketRefusesOtherHosts() async throws {
+        let server = try await TestServer()
+        try await PrivacyFixture.addStaff(server)
+        try await server.testLive { client in
+            let fixture = try await PrivacyFixture.start(client)
+            let other = try await client.logIn("other-host")
+            var foreign = WebSocketClientConfiguration()
+            foreign.additionalHeaders = [.cookie: other.cookie]
+            await #expect(throws: (any Error).self) {
+                try await client.ws("/live/interviews/\(fixture.id)/console", configuration: foreign) { _, _, _ in }
+            }
+            let frames = try await liveFrames(
+                client, "/live/interviews/\(fixture.id)/console", cookie: fixture.host.staff.cookie, until: #""type":"hello""#)
+            #expect(frames.contains { $0.contains(#""type":"hello""#) })
+        }
+    }
+}
+
+struct CorrectionResponse: Decodable {
+    struct Span: Decodable {
+        var kind: String
+        var masked: String
+    }
+    var masked: [Span]
 }
