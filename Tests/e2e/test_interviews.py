@@ -205,6 +205,18 @@ def deferred_question(driver: WebDriver, text: str) -> WebElement | None:
     return None
 
 
+def deferred_row_for(new_chrome, server, username: str, tag: str, name: str) -> tuple[WebDriver, WebElement]:
+    """Signs `username` in, in a browser of their own, and finds the deferred
+    question tagged `tag` on their deferred list."""
+    driver = new_chrome()
+    sign_in_via_page(driver, server, username, name=f"{name}-login")
+    visit(driver, server.url + "staff/interviews/deferred", name)
+    row = deferred_question(driver, tag)
+    assert row is not None, f"the deferred question is not on {username}'s list"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+    return driver, row
+
+
 def test_deferred_question_is_masked_for_the_moderator_and_answered_later_by_the_host(new_chrome, server) -> None:
     """Issue 9, items 6 and 20: after the interview, a moderator sees the
     deferred question masked, the kind of each masked item marked, and no
@@ -234,23 +246,14 @@ def test_deferred_question_is_masked_for_the_moderator_and_answered_later_by_the
     Api(server).set_status(interview_id, "ended")
 
     # The moderator: masked text, the kind marked, no contact.
-    moderator = new_chrome()
-    sign_in_via_page(moderator, server, moderator_user, name="deferred-moderator-login")
-    visit(moderator, server.url + "staff/interviews/deferred", "deferred-moderator")
-    row = deferred_question(moderator, tag)
-    assert row is not None, "the deferred question is not on the moderator's list"
-    moderator.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+    moderator, row = deferred_row_for(new_chrome, server, moderator_user, tag, "deferred-moderator")
     shot(moderator, "deferred-moderator-masked")
     assert "138****5678" in row.text
     assert row.find_element(*by_testid("pii-kind")).text == "[手机号]"
     assert mobile not in moderator.page_source and contact not in moderator.page_source
 
     # The host: the contact, then the answer.
-    host = new_chrome()
-    sign_in_via_page(host, server, host_user, name="deferred-host-login")
-    visit(host, server.url + "staff/interviews/deferred", "deferred-host")
-    row = deferred_question(host, tag)
-    assert row is not None, "the deferred question is not on its host's list"
+    host, row = deferred_row_for(new_chrome, server, host_user, tag, "deferred-host")
     assert row.find_element(*by_testid("contact")).text == contact
     row.find_element(By.TAG_NAME, "summary").click()
     answer = f"物业费实行政府指导价，具体标准见市发改委公告。（{tag}）"
