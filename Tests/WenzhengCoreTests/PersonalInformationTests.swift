@@ -90,4 +90,44 @@ struct PersonalInformationTests {
         let utf16 = Array(text.utf16)
         #expect(match.map { String(decoding: utf16[$0.start..<$0.end], as: UTF16.self) } == "13812345678")
     }
+
+    @Test("masking says what it masked, by kind, without the original")
+    func maskedSpans() {
+        let text = "我是张三，电话13812345678，邮箱zhang@example.com"
+        let masked = PersonalInformation.maskWithSpans(text, authorName: "张三")
+        #expect(masked.text == PersonalInformation.mask(text, authorName: "张三"))
+        #expect(masked.text == "我是张*，电话138****5678，邮箱z***@example.com")
+        #expect(masked.spans.map(\.kind) == [.name, .mobile, .email])
+        let utf16 = Array(masked.text.utf16)
+        for span in masked.spans {
+            #expect(String(decoding: utf16[span.start..<span.end], as: UTF16.self) == span.masked)
+            #expect(!span.masked.contains("13812345678") && !span.masked.contains("zhang"))
+        }
+        // Nothing detected: the text is unchanged and no span is reported.
+        #expect(PersonalInformation.maskWithSpans("没有个人信息").spans.isEmpty)
+    }
+
+    @Test("offsets of the original land on the masked text, never inside a masked item")
+    func offsetsMoveOntoTheMaskedText() {
+        // "电话" 0..<2, the e-mail 2..<19 → "z***@example.com" 2..<18, then "傻逼" 19..<21 → 18..<20.
+        let masked = PersonalInformation.maskWithSpans("电话zhang@example.com傻逼")
+        #expect(masked.text == "电话z***@example.com傻逼")
+        #expect(masked.maskedOffset(ofOriginal: 0) == 0)
+        #expect(masked.maskedOffset(ofOriginal: 2) == 2)
+        #expect(masked.maskedOffset(ofOriginal: 19) == 18)
+        #expect(masked.maskedOffset(ofOriginal: 21) == 20)
+        // Inside the e-mail: to its start, or (rounding up) its end.
+        #expect(masked.maskedOffset(ofOriginal: 5) == 2)
+        #expect(masked.maskedOffset(ofOriginal: 5, roundingUp: true) == 18)
+    }
+
+    @Test("unmasked text and contacts: admins, and the host of the interview only")
+    func whoMayReadUnmaskedText() {
+        #expect(PersonalInformationAccess.mayReadUnmasked(.admin))
+        #expect(PersonalInformationAccess.mayReadUnmasked(.host, hostsTheInterview: true))
+        #expect(!PersonalInformationAccess.mayReadUnmasked(.host, hostsTheInterview: false))
+        for role in [Role.moderator, .guest, .handler, .reviewer] {
+            #expect(!PersonalInformationAccess.mayReadUnmasked(role, hostsTheInterview: true))
+        }
+    }
 }

@@ -124,6 +124,7 @@ struct ModerationQueueTests {
     @Test func editingKeepsTheOriginalAndMasksTheEdit() async throws {
         let server = try await TestServer()
         try await server.addStaff("li", role: .moderator)
+        try await server.addStaff("root", role: .admin)
         let item = try await server.submit("请回电13812345678，谢谢", author: "李四")
         try await server.test { client in
             let li = try await client.logIn("li")
@@ -132,11 +133,19 @@ struct ModerationQueueTests {
             let edited = try await decision(
                 client, item.id, #"{"action":"edit","text":"请回电 139 1234 5678，谢谢","version":\#(item.version)}"#, as: li)
             #expect(edited.status == .ok)
+            // The moderator sees the text masked, even the edit they typed.
             let body = try JSONDecoder.iso.decode(ItemBody.self, from: Data(buffer: edited.body))
             #expect(body.state == "edited")
-            #expect(body.text == "请回电13812345678，谢谢")
-            #expect(body.editedText == "请回电 139 1234 5678，谢谢")
+            #expect(body.text == "请回电138****5678，谢谢")
+            #expect(body.editedText == "请回电 139****5678，谢谢")
             #expect(body.maskedText == "请回电 139****5678，谢谢")
+            // An admin reads both as written.
+            let root = try await client.logIn("root")
+            let full = try JSONDecoder.iso.decode(
+                ItemBody.self,
+                from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items/\(item.id)", method: .get, headers: root.headers()).body))
+            #expect(full.text == "请回电13812345678，谢谢")
+            #expect(full.editedText == "请回电 139 1234 5678，谢谢")
         }
         let entry = try #require(try await server.database.auditEntries().first { $0.action == "moderation.edit_approve" })
         #expect(entry.beforeJson?.contains("请回电13812345678") == true)
@@ -271,24 +280,7 @@ struct ModerationLiveTests {
             let li = try await client.logIn("li")
             var configuration = WebSocketClientConfiguration()
             configuration.additionalHeaders = [.cookie: li.cookie]
-            let received = ReceivedFrames()
-            try await client.ws("/live/moderation", configuration: configuration) { inbound, outbound, _ in
-                // Act once connected: a decision through the API.
-                Task {
-                    try await Task.sleep(for: .milliseconds(100))
-                    _ = try await client.execute(
-                        uri: "/api/v1/moderation/items/\(item.id)/decision", method: .post,
-                        headers: li.headers(csrf: true, json: true), body: ByteBuffer(string: #"{"action":"approve"}"#))
-                }
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    if case .text(let text) = message {
-                        await received.append(text)
-                        if text.contains(#""change":"decided""#) { break }
-                    }
-                }
-                try await outbound.close(.normalClosure, reason: nil)
-            }
-            let frames = await received.frames
+            let frames = try await Self.framesUntilDecided(client, approving: item.id, as: li)
             #expect(frames.contains { $0.contains(#""type":"moderation.item""#) && $0.contains(#""state":"approved""#) })
 
             // Without a session: refused at the handshake.
@@ -303,6 +295,45 @@ struct ModerationLiveTests {
             }
         }
     }
+}
+
+extension ModerationLiveTests {
+    /// Opens the moderation socket as `credentials`, approves `itemID`
+    /// through the API once connected, and returns the frames received up
+    /// to the decision.
+    static func framesUntilDecided(_ client: some TestClientProtocol, approving itemID: Int64, as credentials: StaffCredentials) async throws
+        -> [String]
+    {
+        try await liveFrames(client, "/live/moderation", cookie: credentials.cookie, until: #""change":"decided""#) {
+            // Act once connected: a decision through the API.
+            try await Task.sleep(for: .milliseconds(100))
+            _ = try await client.execute(
+                uri: "/api/v1/moderation/items/\(itemID)/decision", method: .post,
+                headers: credentials.headers(csrf: true, json: true), body: ByteBuffer(string: #"{"action":"approve"}"#))
+        }
+    }
+}
+
+/// The text frames a staff socket at `path` sends until one contains
+/// `marker`; `whileOpen` runs once the socket is open.
+func liveFrames(
+    _ client: some TestClientProtocol, _ path: String, cookie: String, until marker: String,
+    whileOpen: @escaping @Sendable () async throws -> Void = {}
+) async throws -> [String] {
+    var configuration = WebSocketClientConfiguration()
+    configuration.additionalHeaders = [.cookie: cookie]
+    let received = ReceivedFrames()
+    _ = try await client.ws(path, configuration: configuration) { inbound, outbound, _ in
+        Task { try await whileOpen() }
+        for try await message in inbound.messages(maxSize: 1 << 20) {
+            if case .text(let text) = message {
+                await received.append(text)
+                if text.contains(marker) { break }
+            }
+        }
+        try await outbound.close(.normalClosure, reason: nil)
+    }
+    return await received.frames
 }
 
 actor ReceivedFrames {

@@ -126,6 +126,20 @@ extension TestClientProtocol {
     }
 }
 
+extension TestClientProtocol {
+    /// Signs in as `moderator` and approves every pending queue item.
+    func approvePending(as moderator: String) async throws {
+        let credentials = try await logIn(moderator)
+        let listed = try await execute(uri: "/api/v1/moderation/items", method: .get, headers: credentials.headers())
+        for item in try JSONDecoder.iso.decode(ItemsBody.self, from: Data(buffer: listed.body)).items {
+            let decided = try await execute(
+                uri: "/api/v1/moderation/items/\(item.id)/decision", method: .post, headers: credentials.headers(csrf: true, json: true),
+                body: ByteBuffer(string: #"{"action":"approve"}"#))
+            #expect(decided.status == .ok)
+        }
+    }
+}
+
 struct SessionBody: Decodable {
     var username: String
     var role: String

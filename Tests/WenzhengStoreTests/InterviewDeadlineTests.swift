@@ -9,32 +9,17 @@ struct InterviewDeadlineTests {
     @Test("a deferred question's deadline follows a newly imported holiday notice")
     func deadlinesMoveWithTheCalendar() async throws {
         let db = try AppDatabase.inMemory()
-        let host = try await db.addUser("host", role: .host)
-        let staff = AuthenticatedStaff(
-            userID: host.id, username: "host", displayName: "Host", role: .host, departmentID: 1, department: "办公室",
-            csrfToken: "c", sessionExpiresAt: .distantFuture)
         // Given an interview that ends on Monday 2027-02-01 (Beijing time)
         // with one unanswered question…
-        let interview = try await db.createInterview(
-            InterviewDraft(
-                title: "访谈", summary: "", scheduledStart: testStart, plannedMinutes: 60, hostUsername: nil,
-                guests: [InterviewGuest(name: "张三", title: "", department: "")]),
-            actor: staff, at: testStart)
-        _ = try await db.changeInterviewStatus(id: interview.id, to: .open, actor: staff, calendar: WeekdayCalendar(), at: testStart)
-        let (_, item) = try await db.submitQuestion(
-            interviewID: interview.id,
-            NewQuestion(text: "请问", nickname: nil, contact: nil, browserKey: "b", clientAddress: "127.0.0.1"),
-            check: ContentFilter.Result(flags: [], personalInformation: [], action: nil), at: testStart)
-        let moderator = AuthenticatedStaff(
-            userID: host.id, username: "host", displayName: "Host", role: .moderator, departmentID: 1, department: "办公室",
-            csrfToken: "c", sessionExpiresAt: .distantFuture)
-        _ = try await db.decideModeration(id: item.id, .approve(override: false), by: moderator, allowedReasons: [], at: testStart)
-        _ = try await db.changeInterviewStatus(id: interview.id, to: .live, actor: staff, calendar: WeekdayCalendar(), at: testStart)
+        let interview = try await StoreInterview.create(db)
+        _ = try await interview.askApproved("请问")
+        _ = try await db.changeInterviewStatus(id: interview.id, to: .live, actor: interview.host, calendar: WeekdayCalendar(), at: testStart)
+        let staff = interview.host
         let ended = ISO8601DateFormatter().date(from: "2027-02-01T04:00:00Z")!
         // …counted on the shipped calendar, which has no 2027 data yet:
         let calendar = try await db.workingDayCalendar()
         _ = try await db.changeInterviewStatus(id: interview.id, to: .ended, actor: staff, calendar: calendar, at: ended)
-        #expect(try await db.deferredQuestions().map(\.replyDueOn) == ["2027-02-08"])
+        #expect(try await db.deferredQuestions(for: staff, at: ended).questions.map(\.replyDueOn) == ["2027-02-08"])
 
         // When the 2027 notice declares 02-03 and 02-04 days off,
         let notice = try HolidayNotice(
@@ -45,6 +30,6 @@ struct InterviewDeadlineTests {
             ])
         _ = try await db.importHolidayNotice(notice, source: "test", actor: cliActor, at: ended)
         // then the deadline moves two working days later.
-        #expect(try await db.deferredQuestions().map(\.replyDueOn) == ["2027-02-10"])
+        #expect(try await db.deferredQuestions(for: staff, at: ended).questions.map(\.replyDueOn) == ["2027-02-10"])
     }
 }

@@ -6,6 +6,7 @@ reload."""
 
 from __future__ import annotations
 
+import json
 import random
 
 from selenium.common.exceptions import StaleElementReferenceException
@@ -195,3 +196,77 @@ def test_question_goes_live_and_answer_reaches_viewer(browser: WebDriver, new_ch
     visit(viewer, page, "interview-viewer-reloaded")
     assert transcript_entry(viewer, "question", tag) is not None
     assert transcript_entry(viewer, "answer", answer) is not None
+
+
+def deferred_question(driver: WebDriver, text: str) -> WebElement | None:
+    for item in driver.find_elements(*by_testid("deferred-question")):
+        if text in item.text:
+            return item
+    return None
+
+
+def deferred_row_for(new_chrome, server, username: str, tag: str, name: str) -> tuple[WebDriver, WebElement]:
+    """Signs `username` in, in a browser of their own, and finds the deferred
+    question tagged `tag` on their deferred list."""
+    driver = new_chrome()
+    sign_in_via_page(driver, server, username, name=f"{name}-login")
+    visit(driver, server.url + "staff/interviews/deferred", name)
+    row = deferred_question(driver, tag)
+    assert row is not None, f"the deferred question is not on {username}'s list"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+    return driver, row
+
+
+def test_deferred_question_is_masked_for_the_moderator_and_answered_later_by_the_host(new_chrome, server) -> None:
+    """Issue 9, items 6 and 20: after the interview, a moderator sees the
+    deferred question masked, the kind of each masked item marked, and no
+    contact; its host sees the contact, answers it (补录) on the deferred
+    list, and the public transcript shows 受理日期, 答复日期 and 答复部门."""
+    host_user, moderator_user = "host-deferred", "moderator-deferred"
+    add_user(server, host_user, "host", "主持人周敏")
+    add_user(server, moderator_user, "moderator", "审核员吴越")
+    tag = marker()
+    mobile, contact = "13812345678", "13900001111"
+    interview_id = Api(server).create_interview(f"访谈后答复 {tag}", status="live", guests=[GUEST], host=host_user)
+
+    # A citizen asks, leaving a mobile number in the text and a contact.
+    citizen = new_chrome()
+    visit(citizen, f"{server.url}interviews/{interview_id}", "deferred-citizen")
+    form = wait(citizen).until(EC.visibility_of_element_located(by_testid("ask-form")))
+    form.find_element(By.NAME, "text").send_keys(f"物业费标准怎么定？请回电{mobile}（{tag}）")
+    form.find_element(By.NAME, "contact").send_keys(contact)
+    submit_and_wait(citizen, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    wait(citizen).until(EC.visibility_of_element_located(by_testid("asked")))
+
+    moderator_api = Api(server, moderator_user)
+    items = moderator_api.get("/api/v1/moderation/items?kind=question")["items"]
+    item = next(item for item in items if tag in item["text"])
+    assert mobile not in json.dumps(item, ensure_ascii=False), "the queue API gave a moderator the number"
+    moderator_api.post(f"/api/v1/moderation/items/{item['id']}/decision", {"action": "approve"})
+    Api(server).set_status(interview_id, "ended")
+
+    # The moderator: masked text, the kind marked, no contact.
+    moderator, row = deferred_row_for(new_chrome, server, moderator_user, tag, "deferred-moderator")
+    shot(moderator, "deferred-moderator-masked")
+    assert "138****5678" in row.text
+    assert row.find_element(*by_testid("pii-kind")).text == "[手机号]"
+    assert mobile not in moderator.page_source and contact not in moderator.page_source
+
+    # The host: the contact, then the answer.
+    host, row = deferred_row_for(new_chrome, server, host_user, tag, "deferred-host")
+    assert row.find_element(*by_testid("contact")).text == contact
+    row.find_element(By.TAG_NAME, "summary").click()
+    answer = f"物业费实行政府指导价，具体标准见市发改委公告。（{tag}）"
+    row.find_element(By.NAME, "body").send_keys(answer)
+    submit_and_wait(host, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    row = wait(host).until(lambda d: deferred_question(d, tag), "the answered question left the host's list")
+    host.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+    shot(host, "deferred-host-answered")
+    assert row.find_elements(*by_testid("marker-on-time")), "an answer within the deadline is not marked on time"
+    assert GUEST["department"] in row.find_element(*by_testid("answered")).text
+
+    # The public transcript: the late answer with its dates and department.
+    visit(citizen, f"{server.url}interviews/{interview_id}", "deferred-public-answered")
+    late = wait(citizen).until(EC.visibility_of_element_located(by_testid("late-answer")))
+    assert ZH["interviews"]["receivedOn"] in late.text and ZH["interviews"]["answeredOn"] in late.text
+    assert GUEST["department"] in late.text

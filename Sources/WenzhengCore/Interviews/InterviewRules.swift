@@ -65,6 +65,21 @@ public enum InterviewRules {
     public static let plannedMinutesRange = 10...480
     /// Deferred questions are answered within this many working days.
     public static let deferredReplyWorkingDays = 5
+    /// Transcript entries per page, and the most one API request may ask for.
+    /// (The live socket's replay is not paged: see docs/live-protocol.md.)
+    public static let transcriptPageSize = 200
+    public static let transcriptMaxPageSize = 1000
+    /// Deferred questions per page, and the most one API request may ask for.
+    public static let deferredPageSize = 50
+    public static let deferredMaxPageSize = 200
+
+    /// A deferred question's reply deadline: `deferredReplyWorkingDays`
+    /// working days after the day it was deferred, provisional while a
+    /// holiday notice it depends on is not loaded.
+    public static func replyDeadline(deferredOn day: CivilDate, calendar: HolidayCalendar) -> (date: CivilDate, provisional: Bool) {
+        let deadline = calendar.deadline(from: day, workingDays: deferredReplyWorkingDays)
+        return (deadline.date, calendar.deadlineAwaitsNotice(deadline))
+    }
 
     /// The name shown with a question on air: the asker's nickname masked
     /// (张三 → 张*), or a neutral 网友 when they gave none.
@@ -73,6 +88,29 @@ public enum InterviewRules {
             return "网友"
         }
         return PersonalInformation.maskName(nickname)
+    }
+}
+
+/// Where a deferred question stands against its reply deadline, as letters
+/// do: answered on time or late, and overdue once the deadline has passed
+/// without an answer. A question answered late stays overdue.
+public struct DeferredReplyStatus: Sendable, Equatable {
+    public var dueOn: CivilDate
+    /// The day of the first answer after the interview (补录).
+    public var answeredOn: CivilDate?
+
+    public init(dueOn: CivilDate, answeredOn: CivilDate?) {
+        self.dueOn = dueOn
+        self.answeredOn = answeredOn
+    }
+
+    /// nil while unanswered.
+    public var answeredOnTime: Bool? { answeredOn.map { $0 <= dueOn } }
+
+    /// Unanswered after the deadline day, or answered after it.
+    public func isOverdue(today: CivilDate) -> Bool {
+        if let answeredOn { return answeredOn > dueOn }
+        return today > dueOn
     }
 }
 

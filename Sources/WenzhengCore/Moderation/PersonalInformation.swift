@@ -9,6 +9,9 @@ public struct PersonalInformationMatch: Sendable, Codable, Equatable {
         case email
         case landline
         case licencePlate = "licence_plate"
+        /// The author's own name in their text. `detect` never reports it;
+        /// masking with an author name does.
+        case name
     }
 
     public var kind: Kind
@@ -19,6 +22,54 @@ public struct PersonalInformationMatch: Sendable, Codable, Equatable {
     public var text: String
     /// What publication shows instead.
     public var masked: String
+}
+
+/// Where a masked text was masked, and what kind of item was there: what
+/// staff who may not read the original are shown instead of it.
+public struct MaskedSpan: Sendable, Codable, Equatable {
+    public var kind: PersonalInformationMatch.Kind
+    /// UTF-16 offsets into the masked text: `[start, end)`.
+    public var start: Int
+    public var end: Int
+    /// The masked characters (`138****5678`), never the original.
+    public var masked: String
+
+    /// The span as a match whose `text` is its masked form, for lists of
+    /// personal information shown to staff who may not read the original.
+    public var asMaskedMatch: PersonalInformationMatch {
+        PersonalInformationMatch(kind: kind, start: start, end: end, text: masked, masked: masked)
+    }
+}
+
+/// A text with its personal information masked, with the spans that were
+/// masked, and how offsets into the original map into it.
+public struct MaskedText: Sendable, Equatable {
+    /// One replacement: UTF-16 ranges in the original and in the masked text.
+    struct Replacement: Sendable, Equatable {
+        var original: Range<Int>
+        var masked: Range<Int>
+    }
+
+    public var text: String
+    public var spans: [MaskedSpan]
+    var replacements: [Replacement]
+
+    /// Where a UTF-16 offset of the original text lands in the masked text.
+    /// An offset inside a masked item lands on the item's start, or on its
+    /// end with `roundingUp`, so a highlighted range that touched personal
+    /// information covers the whole masked item and never reveals part of it.
+    public func maskedOffset(ofOriginal offset: Int, roundingUp: Bool = false) -> Int {
+        var delta = 0
+        for replacement in replacements {
+            if offset <= replacement.original.lowerBound { break }
+            if offset >= replacement.original.upperBound {
+                delta += replacement.masked.count - replacement.original.count
+                continue
+            }
+            return roundingUp ? replacement.masked.upperBound : replacement.masked.lowerBound
+        }
+        return offset + delta
+    }
 }
 
 /// Finds and masks personal information in citizens' text before it is
@@ -106,21 +157,60 @@ public enum PersonalInformation {
     /// The text with every detected item replaced by its masked form, and
     /// the author's name (if given) replaced by its masked form too.
     public static func mask(_ text: String, authorName: String? = nil) -> String {
-        var result = ""
-        var utf16 = Array(text.utf16)
-        var limit = utf16.count
-        for match in detect(in: text).reversed() where match.end <= limit && match.start <= match.end {
-            utf16.replaceSubrange(match.start..<match.end, with: Array(match.masked.utf16))
-            limit = match.start
+        maskWithSpans(text, authorName: authorName).text
+    }
+
+    /// Masks like `mask`, and says where and what was masked. The author's
+    /// name is masked wherever it appears outside a detected item.
+    public static func maskWithSpans(_ text: String, authorName: String? = nil) -> MaskedText {
+        var items: [(kind: PersonalInformationMatch.Kind, range: Range<Int>, masked: String)] = detect(in: text)
+            .filter { $0.start < $0.end }
+            .map { ($0.kind, $0.start..<$0.end, $0.masked) }
+        if let name = authorName?.trimmingCharacters(in: .whitespaces), name.count >= 2 {
+            let replacement = maskName(name)
+            for range in occurrences(of: name, in: text) where !items.contains(where: { $0.range.overlaps(range) }) {
+                items.append((.name, range, replacement))
+            }
+            items.sort { $0.range.lowerBound < $1.range.lowerBound }
         }
-        result = String(decoding: utf16, as: UTF16.self)
-        if let authorName {
-            let name = authorName.trimmingCharacters(in: .whitespaces)
-            if name.count >= 2 {
-                result = result.replacing(name, with: maskName(name))
+        let utf16 = Array(text.utf16)
+        var output: [UInt16] = []
+        output.reserveCapacity(utf16.count)
+        var spans: [MaskedSpan] = []
+        var replacements: [MaskedText.Replacement] = []
+        var position = 0
+        for item in items where item.range.lowerBound >= position && item.range.upperBound <= utf16.count {
+            output += utf16[position..<item.range.lowerBound]
+            let start = output.count
+            output += Array(item.masked.utf16)
+            spans.append(MaskedSpan(kind: item.kind, start: start, end: output.count, masked: item.masked))
+            replacements.append(.init(original: item.range, masked: start..<output.count))
+            position = item.range.upperBound
+        }
+        output += utf16[position...]
+        return MaskedText(text: String(decoding: output, as: UTF16.self), spans: spans, replacements: replacements)
+    }
+
+    /// Non-overlapping occurrences of `needle`, compared by Character as
+    /// `String.replacing` does, as UTF-16 ranges.
+    static func occurrences(of needle: String, in text: String) -> [Range<Int>] {
+        let characters = Array(text)
+        let pattern = Array(needle)
+        guard !pattern.isEmpty, characters.count >= pattern.count else { return [] }
+        var offsets: [Int] = [0]
+        offsets.reserveCapacity(characters.count + 1)
+        for character in characters { offsets.append(offsets.last! + character.utf16.count) }
+        var found: [Range<Int>] = []
+        var index = 0
+        while index + pattern.count <= characters.count {
+            if characters[index..<(index + pattern.count)].elementsEqual(pattern) {
+                found.append(offsets[index]..<offsets[index + pattern.count])
+                index += pattern.count
+            } else {
+                index += 1
             }
         }
-        return result
+        return found
     }
 
     /// `张三` → `张*`, `欧阳娜娜` → `欧阳**`, `Li Ming` → `L*******`.
@@ -221,7 +311,7 @@ public enum PersonalInformation {
         case .landline:
             let areaLength = (digits[1] == 1 || digits[1] == 2) ? 3 : 4
             return "\(text.prefix(areaLength))-****\(text.suffix(4))"
-        case .email, .licencePlate:
+        case .email, .licencePlate, .name:
             return text
         }
     }

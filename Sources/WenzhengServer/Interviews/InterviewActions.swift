@@ -51,12 +51,14 @@ struct InterviewActions: Sendable {
         }
     }
 
-    func correct(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
+    /// Publishes a correction, masked as citizens' text is; the result says
+    /// what was masked.
+    func correct(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> PublishedCorrection {
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let event = try await database.correctEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
-            room.publish([event])
-            return event
+            let correction = try await database.correctEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+            room.publish([correction.event])
+            return correction
         }
     }
 

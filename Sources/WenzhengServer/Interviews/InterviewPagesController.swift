@@ -105,7 +105,11 @@ struct InterviewPagesController {
             throw Problem(kind: .notFound, detail: "no such interview")
         }
         let language = pages.language(for: request)
-        let entries = try await database.transcript(interviewID: id)
+        // A live interview opens on its newest entries, which the live
+        // stream continues; a finished one reads from the start.
+        let window = try InterviewViews.window(request, default: interview.status == .live ? .latest : .after(0))
+        let transcript = try await database.transcriptPage(interviewID: id, window, limit: InterviewRules.transcriptPageSize)
+        let entries = transcript.entries
         let questions = try await database.publicQuestions(interviewID: id)
         var data = InterviewViews.summary(interview, language: language, pages: pages)
         data["summaryText"] = interview.summary
@@ -114,8 +118,16 @@ struct InterviewPagesController {
         data["acceptsQuestions"] = interview.status.acceptsQuestions
         data["showTranscript"] = interview.status != .open && interview.status != .scheduled
         data["isLive"] = interview.status == .live
-        data["entries"] = entries.map { InterviewViews.entry($0, language: language, pages: pages) }
+        // Only the newest page follows the live stream.
+        data["followsLive"] = interview.status == .live && !transcript.hasLater
+        let askedOn = Dictionary(questions.map { ($0.id, CivilDate($0.createdAt).description) }, uniquingKeysWith: { first, _ in first })
+        data["entries"] = entries.map { entry in
+            var view = InterviewViews.entry(entry, language: language, pages: pages)
+            if entry.late { view["receivedOn"] = entry.questionId.flatMap { askedOn[$0] } ?? "" }
+            return view
+        }
         data["noEntries"] = entries.isEmpty
+        InterviewViews.addTranscriptLinks(transcript, base: "/interviews/\(id)", anchor: "#transcript", to: &data)
         data["lastSeq"] = interview.lastSeq
         data["questions"] = questions.filter { $0.state != .deferred }.map { question -> [String: Any] in
             [
@@ -190,19 +202,27 @@ struct InterviewPagesController {
         let language = pages.language(for: request)
         let byVotes = request.uri.queryParameters.get("order") != "time"
         let queue = try await database.questionQueue(interviewID: id, byVotes: byVotes, actor: context.staff!)
-        let entries = try await database.transcript(interviewID: id)
+        let transcript = try await database.transcriptPage(
+            interviewID: id, try InterviewViews.window(request, default: .latest), limit: InterviewRules.transcriptPageSize)
+        let entries = transcript.entries
         let staff = context.staff!
         var data = InterviewViews.summary(interview, language: language, pages: pages)
         data["guests"] = interview.guests.map { ["id": $0.id ?? 0, "name": $0.name, "title": $0.title] }
         data["queue"] = queue.map { question -> [String: Any] in
             [
-                "id": question.id, "text": question.text, "nickname": InterviewRules.publicNickname(question.nickname),
+                "id": question.id, "text": question.text,
+                "segments": InterviewViews.segments(question, language: language, pages: pages),
+                "nickname": InterviewRules.publicNickname(question.nickname),
                 "votes": question.votes, "onAir": question.state == .onAir,
             ]
         }
         data["queueEmpty"] = queue.isEmpty
         data["byVotes"] = byVotes
         data["entries"] = entries.reversed().map { InterviewViews.entry($0, language: language, pages: pages) }
+        // Newest first: "earlier" pages down the list; a page that is not
+        // the newest does not take live entries.
+        data["followsLive"] = !transcript.hasLater
+        InterviewViews.addTranscriptLinks(transcript, base: "/staff/interviews/\(id)", anchor: "#console-transcript", to: &data)
         data["lastSeq"] = interview.lastSeq
         data["isLive"] = interview.status == .live
         data["canOrganise"] = InterviewsController.organisers.contains(staff.role)
@@ -214,23 +234,48 @@ struct InterviewPagesController {
         }
         if let notice = request.uri.queryParameters.get("notice") {
             data["notice"] = pages.translate("interviews.notices.\(notice)", language: language)
+            // What masking changed in a correction, by kind (fixed words only).
+            let kinds = (request.uri.queryParameters.get("masked") ?? "").split(separator: ",")
+                .compactMap { PersonalInformationMatch.Kind(rawValue: String($0)) }
+            if notice == "corrected", !kinds.isEmpty {
+                data["maskedNotice"] = pages.translate("interviews.notices.correctedMasked", language: language)
+                    + kinds.map { pages.translate("moderation.pii.\($0.rawValue)", language: language) }.joined(separator: "、")
+            }
         }
         return try pages.render("interview-console", titleKey: "interviews.console.title", data: data, request: request, context: context)
     }
 
     @Sendable func deferredPage(_ request: Request, context: Context) async throws -> Response {
-        let questions = try await database.deferredQuestions().map { InterviewsController.visible($0, to: context.staff!) }
-        let rows = questions.map { question -> [String: Any] in
-            [
-                "id": question.id, "interviewId": question.interviewId, "interview": question.interviewTitle, "text": question.text,
-                "nickname": question.nickname ?? "", "contact": question.contact ?? "", "due": question.replyDueOn ?? "",
-                "overdue": (question.replyDueOn ?? "9999") < CivilDate(actions.clock.now()).description,
-            ]
+        let language = pages.language(for: request)
+        var errors: [FieldError] = []
+        var filter = InterviewsController.deferredFilter(request, into: &errors)
+        var page = 1
+        if let raw = InterviewsController.parameter(request, "page") {
+            if let number = Int(raw), (1...10_000).contains(number) {
+                page = number
+            } else {
+                errors.append(.invalid("page", "page must be a number from 1"))
+            }
         }
-        return try pages.render(
-            "deferred-questions", titleKey: "interviews.deferred.title",
-            data: ["questions": rows, "empty": rows.isEmpty, "canAnswer": InterviewsController.onAir.contains(context.staff!.role)],
-            request: request, context: context)
+        try ValidationFailure.check(errors)
+        filter.offset = (page - 1) * InterviewRules.deferredPageSize
+        let result = try await database.deferredQuestions(filter, for: context.staff!, at: actions.clock.now())
+        let rows = result.questions.map { InterviewViews.deferredRow($0, language: language, pages: pages) }
+        var data: [String: Any] = [
+            "questions": rows, "empty": rows.isEmpty, "canAnswer": InterviewsController.onAir.contains(context.staff!.role),
+            "states": DeferredQuestionFilter.State.allCases.map { state -> [String: Any] in
+                [
+                    "value": state.rawValue, "name": pages.translate("interviews.deferred.states.\(state.rawValue)", language: language),
+                    "selected": state == filter.state,
+                ]
+            },
+        ]
+        let base: [(String, String)] = [
+            ("state", filter.state == .all ? "" : filter.state.rawValue), ("interview", filter.interviewID.map(String.init) ?? ""),
+        ]
+        if page > 1 { data["prevURL"] = "/staff/interviews/deferred" + MailboxOfficeViews.query(base + [("page", String(page - 1))]) }
+        if result.more { data["nextURL"] = "/staff/interviews/deferred" + MailboxOfficeViews.query(base + [("page", String(page + 1))]) }
+        return try pages.render("deferred-questions", titleKey: "interviews.deferred.title", data: data, request: request, context: context)
     }
 
     struct StatusForm: Decodable {
@@ -281,8 +326,11 @@ struct InterviewPagesController {
     @Sendable func correctForm(_ request: Request, context: Context) async throws -> Response {
         let id = try InterviewsController.id(context)
         let form = try await request.decodeForm(CorrectForm.self, context: context)
-        _ = try await actions.correct(id, entryID: try InterviewsController.id(context, "entry"), body: form.body ?? "", actor: context.staff!)
-        return .seeOther("/staff/interviews/\(id)?notice=corrected")
+        let entryID = try InterviewsController.id(context, "entry")
+        let correction = try await actions.correct(id, entryID: entryID, body: form.body ?? "", actor: context.staff!)
+        // The console then says what masking changed (kinds only).
+        let masked = Array(Set(correction.masked.map(\.kind.rawValue))).sorted().joined(separator: ",")
+        return .seeOther("/staff/interviews/\(id)?notice=corrected\(masked.isEmpty ? "" : "&masked=\(masked)")#entry-\(entryID)")
     }
 }
 
@@ -313,7 +361,58 @@ enum InterviewViews {
             "time": OfficeTime.minute(entry.createdAt),
             "late": entry.late,
             "corrected": entry.version > 1,
+            // 补录: 答复日期 and 答复部门 (受理日期 is the question's, added by the page).
+            "answeredOn": CivilDate(entry.createdAt).description,
+            "department": entry.department ?? "",
         ]
+    }
+
+    /// A question's published text as runs, the masked spans marked with
+    /// their kind (`ModerationViews.markedSegments`).
+    static func segments(_ question: StaffQuestion, language: Language, pages: PageRenderer) -> [[String: Any]] {
+        ModerationViews.markedSegments(
+            question.text, flags: [], personal: question.maskedSpans.map { ($0.start, $0.end, $0.kind) }, language: language, pages: pages)
+    }
+
+    /// One row of the deferred list.
+    static func deferredRow(_ question: StaffQuestion, language: Language, pages: PageRenderer) -> [String: Any] {
+        [
+            "id": question.id, "interviewId": question.interviewId, "interview": question.interviewTitle,
+            "segments": segments(question, language: language, pages: pages),
+            "originalText": question.originalText.flatMap { $0 == question.text ? nil : $0 } ?? "",
+            "nickname": question.nickname ?? "", "contact": question.contact ?? "",
+            "receivedOn": question.receivedOn, "due": question.replyDueOn ?? "",
+            "provisional": question.replyDueProvisional ?? false,
+            "open": question.state == .deferred,
+            "answeredOn": question.answeredOn ?? "", "department": question.answerDepartment ?? "",
+            "onTime": question.answeredOnTime == true, "late": question.answeredOnTime == false,
+            "overdue": question.overdue ?? false,
+        ]
+    }
+
+    /// `?after=SEQ` or `?before=SEQ` (one of them), else `fallback`.
+    static func window(_ request: Request, default fallback: TranscriptWindow) throws -> TranscriptWindow {
+        var errors: [FieldError] = []
+        var window = fallback
+        for name in ["after", "before"] {
+            guard let raw = InterviewsController.parameter(request, name) else { continue }
+            if let seq = Int64(raw), seq >= 0 {
+                window = name == "after" ? .after(seq) : .before(seq)
+            } else {
+                errors.append(.invalid(name, "\(name) must be a sequence number (0 or more)"))
+            }
+        }
+        if InterviewsController.parameter(request, "after") != nil && InterviewsController.parameter(request, "before") != nil {
+            errors.append(.invalid("before", "give after or before, not both"))
+        }
+        try ValidationFailure.check(errors)
+        return window
+    }
+
+    /// Links to the entries before and after a transcript page.
+    static func addTranscriptLinks(_ page: TranscriptPage, base: String, anchor: String, to data: inout [String: Any]) {
+        if page.hasEarlier, let first = page.entries.first { data["earlierURL"] = "\(base)?before=\(first.seq)\(anchor)" }
+        if page.hasLater, let last = page.entries.last { data["laterURL"] = "\(base)?after=\(last.seq)\(anchor)" }
     }
 
     static func fieldMessage(_ error: FieldError, language: Language, pages: PageRenderer) -> String {

@@ -91,6 +91,8 @@ struct InterviewsController {
     struct TranscriptBody: ResponseEncodable {
         var interview: Interview
         var entries: [TranscriptEntry]
+        /// More entries follow: ask again with `since` = the last `seq`.
+        var more: Bool
     }
 
     struct QuestionList: ResponseEncodable {
@@ -99,6 +101,12 @@ struct InterviewsController {
 
     struct QueueBody: ResponseEncodable {
         var questions: [StaffQuestion]
+    }
+
+    struct DeferredBody: ResponseEncodable {
+        var questions: [StaffQuestion]
+        /// More questions match than this page holds.
+        var more: Bool
     }
 
     struct AskBody: Decodable {
@@ -127,9 +135,12 @@ struct InterviewsController {
         var seq: Int64
         var entry: TranscriptEntry?
         var correction: TranscriptCorrection?
+        /// For a correction: the personal information masked in it, by kind.
+        var masked: [MaskedSpan]?
 
-        init(_ event: TranscriptEvent) {
+        init(_ event: TranscriptEvent, masked: [MaskedSpan]? = nil) {
             seq = event.seq
+            self.masked = masked
             switch event {
             case .entry(let entry): self.entry = entry
             case .correction(let correction): self.correction = correction
@@ -160,12 +171,17 @@ struct InterviewsController {
         return interview
     }
 
-    /// The transcript as it reads now, or only what came after `since`.
+    /// The transcript as it reads now, a page at a time: the entries after
+    /// `since` (default 0), at most `limit` (default 200, at most 1000).
     @Sendable func transcript(_ request: Request, context: Context) async throws -> TranscriptBody {
+        var errors: [FieldError] = []
+        let since = Self.since(request, into: &errors)
+        let limit = Self.pageLimit(
+            request, default: InterviewRules.transcriptPageSize, max: InterviewRules.transcriptMaxPageSize, into: &errors)
+        try ValidationFailure.check(errors)
         let interview = try await visibleInterview(context)
-        var entries = try await database.transcript(interviewID: interview.id)
-        if let since = try Self.since(request) { entries = entries.filter { $0.seq > since } }
-        return TranscriptBody(interview: Self.visible(interview, to: context.staff), entries: entries)
+        let page = try await database.transcriptPage(interviewID: interview.id, .after(since ?? 0), limit: limit)
+        return TranscriptBody(interview: Self.visible(interview, to: context.staff), entries: page.entries, more: page.hasLater)
     }
 
     @Sendable func questions(_ request: Request, context: Context) async throws -> QuestionList {
@@ -228,8 +244,8 @@ struct InterviewsController {
         guard order == "votes" || order == "time" else {
             throw Problem.validation(.invalid("order", "order must be votes or time"))
         }
-        let questions = try await database.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes", actor: context.staff!)
-        return QueueBody(questions: questions.map { Self.visible($0, to: context.staff!) })
+        return QueueBody(
+            questions: try await database.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes", actor: context.staff!))
     }
 
     @Sendable func putOnAir(_ request: Request, context: Context) async throws -> EventBody {
@@ -253,20 +269,49 @@ struct InterviewsController {
 
     @Sendable func correct(_ request: Request, context: Context) async throws -> EventBody {
         let body = try await request.decodeJSON(CorrectionBody.self, context: context)
-        return EventBody(
-            try await actions.correct(try Self.id(context), entryID: try Self.id(context, "entry"), body: body.body ?? "", actor: context.staff!))
+        let correction = try await actions.correct(
+            try Self.id(context), entryID: try Self.id(context, "entry"), body: body.body ?? "", actor: context.staff!)
+        return EventBody(correction.event, masked: correction.masked)
     }
 
-    @Sendable func deferred(_ request: Request, context: Context) async throws -> QueueBody {
-        QueueBody(questions: try await database.deferredQuestions().map { Self.visible($0, to: context.staff!) })
+    /// `state=open|answered|all` (default all), `interview=<id>`,
+    /// `limit` (default 50, at most 200), `offset`.
+    @Sendable func deferred(_ request: Request, context: Context) async throws -> DeferredBody {
+        var errors: [FieldError] = []
+        var filter = Self.deferredFilter(request, into: &errors)
+        filter.limit = Self.pageLimit(
+            request, default: InterviewRules.deferredPageSize, max: InterviewRules.deferredMaxPageSize, into: &errors)
+        if let raw = Self.parameter(request, "offset") {
+            if let offset = Int(raw), (0...1_000_000).contains(offset) {
+                filter.offset = offset
+            } else {
+                errors.append(.invalid("offset", "offset must be 0 to 1000000"))
+            }
+        }
+        try ValidationFailure.check(errors)
+        let page = try await database.deferredQuestions(filter, for: context.staff!, at: actions.clock.now())
+        return DeferredBody(questions: page.questions, more: page.more)
     }
 
-    /// A citizen's contact details are for the people who reply: admins and
-    /// hosts. Guests and moderators see the question without them.
-    static func visible(_ question: StaffQuestion, to staff: AuthenticatedStaff) -> StaffQuestion {
-        var question = question
-        if staff.role != .admin && staff.role != .host { question.contact = nil }
-        return question
+    /// The deferred list's filters (`state`, `interview`); bad ones are added
+    /// to `errors`.
+    static func deferredFilter(_ request: Request, into errors: inout [FieldError]) -> DeferredQuestionFilter {
+        var filter = DeferredQuestionFilter()
+        if let raw = parameter(request, "state") {
+            if let state = DeferredQuestionFilter.State(rawValue: raw) {
+                filter.state = state
+            } else {
+                errors.append(.invalid("state", "state must be open, answered or all"))
+            }
+        }
+        if let raw = parameter(request, "interview") {
+            if let id = Int64(raw), id > 0 {
+                filter.interviewID = id
+            } else {
+                errors.append(.invalid("interview", "interview must be an interview id"))
+            }
+        }
+        return filter
     }
 
     // MARK: Live
@@ -288,9 +333,11 @@ struct InterviewsController {
         try await stream(room.viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound, staffCheck: nil)
     }
 
+    /// The console socket follows the console page's rule: hosts and guests
+    /// only for the interviews they run (403 at the handshake otherwise).
     @Sendable func consoleShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
         try LiveSocket.checkOrigin(request)
-        _ = try await database.interview(id: try Self.id(context))
+        try await database.checkConsoleAccess(interviewID: try Self.id(context), actor: context.staff!)
         _ = try Self.since(request)
         return .upgrade([:])
     }
@@ -300,9 +347,17 @@ struct InterviewsController {
     ) async throws {
         let id = try Self.id(context.requestContext)
         let since = try Self.since(context.request) ?? 0
+        // Checked again every few seconds: a session that ends, or a host or
+        // guest taken off the interview, closes the socket.
+        let session = LiveSocket.sessionStaff(context.request, database: database, clock: actions.clock)
+        let database = self.database
+        let staffCheck: @Sendable () async -> Bool = {
+            guard let staff = await session() else { return false }
+            return (try? await database.checkConsoleAccess(interviewID: id, actor: staff)) != nil
+        }
         try await stream(
             hub.room(id).console, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound,
-            staffCheck: LiveSocket.sessionCheck(context.request, database: database, clock: actions.clock))
+            staffCheck: staffCheck)
     }
 
     /// Subscribes first, then replays from the database, then streams:
@@ -346,11 +401,35 @@ struct InterviewsController {
     }
 
     static func since(_ request: Request) throws -> Int64? {
-        guard let raw = request.uri.queryParameters.get("since"), !raw.isEmpty else { return nil }
+        var errors: [FieldError] = []
+        let since = since(request, into: &errors)
+        try ValidationFailure.check(errors)
+        return since
+    }
+
+    static func since(_ request: Request, into errors: inout [FieldError]) -> Int64? {
+        guard let raw = parameter(request, "since") else { return nil }
         guard let since = Int64(raw), since >= 0 else {
-            throw Problem.validation(.invalid("since", "since must be a sequence number (0 or more)"))
+            errors.append(.invalid("since", "since must be a sequence number (0 or more)"))
+            return nil
         }
         return since
+    }
+
+    /// `limit`, from 1 to `max`.
+    static func pageLimit(_ request: Request, default value: Int, max: Int, into errors: inout [FieldError]) -> Int {
+        guard let raw = parameter(request, "limit") else { return value }
+        guard let limit = Int(raw), (1...max).contains(limit) else {
+            errors.append(.invalid("limit", "limit must be 1 to \(max)"))
+            return value
+        }
+        return limit
+    }
+
+    /// A query parameter, trimmed; nil when absent or blank.
+    static func parameter(_ request: Request, _ name: String) -> String? {
+        guard let raw = request.uri.queryParameters.get(name)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        return raw
     }
 }
 

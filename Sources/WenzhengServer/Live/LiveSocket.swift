@@ -63,8 +63,15 @@ enum LiveSocket {
 
     /// Whether the session that opened a staff socket is still live.
     static func sessionCheck(_ request: Request, database: AppDatabase, clock: any WallClock) -> @Sendable () async -> Bool {
+        let staff = sessionStaff(request, database: database, clock: clock)
+        return { await staff() != nil }
+    }
+
+    /// Who the session that opened a staff socket belongs to now (their
+    /// current role), or nil once it has ended.
+    static func sessionStaff(_ request: Request, database: AppDatabase, clock: any WallClock) -> @Sendable () async -> AuthenticatedStaff? {
         let hash = SessionToken.hash(request.cookies[sessionCookieName]?.value ?? "")
-        return { (try? await database.activeSession(tokenHash: hash, at: clock.now())) != nil }
+        return { (try? await database.activeSession(tokenHash: hash, at: clock.now())) ?? nil }
     }
 
     static let sessionCheckInterval: Duration = .seconds(5)

@@ -116,22 +116,31 @@ struct ModerationController {
     }
 
     @Sendable func listItems(_ request: Request, context: Context) async throws -> ItemList {
-        ItemList(items: try await database.moderationQueue(try Self.filter(from: request.uri.queryParameters), at: clock.now()))
+        ItemList(
+            items: try await database.moderationQueue(try Self.filter(from: request.uri.queryParameters), at: clock.now())
+                .map { Self.visible($0, to: context.staff) })
     }
 
     @Sendable func getItem(_ request: Request, context: Context) async throws -> ModerationItem {
-        try await database.moderationItem(id: try Self.itemID(context))
+        Self.visible(try await database.moderationItem(id: try Self.itemID(context)), to: context.staff)
     }
 
     @Sendable func claimItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let item = try await database.claimModerationItem(id: try Self.itemID(context), by: context.staff!, at: clock.now())
         hub.publishModeration(item, change: "claimed")
-        return item
+        return Self.visible(item, to: context.staff)
     }
 
     @Sendable func releaseItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let item = try await database.releaseModerationClaim(id: try Self.itemID(context), by: context.staff!)
         hub.publishModeration(item, change: "released")
+        return Self.visible(item, to: context.staff)
+    }
+
+    /// Unmasked text is for admins; moderators see it masked, with each
+    /// masked span marked by kind (`ModerationItem.redacted()`).
+    static func visible(_ item: ModerationItem, to staff: AuthenticatedStaff?) -> ModerationItem {
+        guard let staff, PersonalInformationAccess.mayReadUnmasked(staff.role) else { return item.redacted() }
         return item
     }
 
@@ -139,7 +148,7 @@ struct ModerationController {
         let body = try await request.decodeJSON(DecisionRequest.self, context: context)
         let decision = try Self.decision(
             action: body.action, override: body.override, text: body.text, reason: body.reason, note: body.note, into: body.into)
-        return try await decide(try Self.itemID(context), decision, version: body.version, context: context)
+        return Self.visible(try await decide(try Self.itemID(context), decision, version: body.version, context: context), to: context.staff)
     }
 
     @Sendable func bulkDecide(_ request: Request, context: Context) async throws -> BulkResponse {
@@ -150,7 +159,12 @@ struct ModerationController {
             throw Problem.validation(.invalid("action", "bulk action must be approve or reject"))
         }
         let decision = try Self.decision(action: body.action, override: body.override, text: nil, reason: body.reason, note: body.note)
-        return BulkResponse(results: try await bulk(ids, decision, context: context))
+        let results = try await bulk(ids, decision, context: context).map { result in
+            var result = result
+            result.item = result.item.map { Self.visible($0, to: context.staff) }
+            return result
+        }
+        return BulkResponse(results: results)
     }
 
     @Sendable func reasons(_ request: Request, context: Context) async throws -> ReasonList {
@@ -185,7 +199,7 @@ struct ModerationController {
     }
 
     @Sendable func itemCard(_ request: Request, context: Context) async throws -> Response {
-        let item = try await database.moderationItem(id: try Self.itemID(context))
+        let item = Self.visible(try await database.moderationItem(id: try Self.itemID(context)), to: context.staff)
         let language = pages.language(for: request)
         return try pages.renderFragment(
             "moderation-card", data: ["item": ModerationViews.card(item, filter: library.filter, language: language, pages: pages, staff: context.staff)],
@@ -370,7 +384,7 @@ struct ModerationController {
         let language = pages.language(for: request)
         let query = request.uri.queryParameters
         let filter = try Self.filter(from: query)
-        let items = try await database.moderationQueue(filter, at: clock.now())
+        let items = try await database.moderationQueue(filter, at: clock.now()).map { Self.visible($0, to: context.staff) }
         let counts = try await database.pendingModerationCounts()
         var data = ModerationViews.console(
             items: items, filter: filter, counts: counts, library: library, language: language, pages: pages, staff: context.staff)

@@ -20,8 +20,12 @@ struct ModerationReloadEvent: Encodable {
 }
 
 extension LiveHub {
+    /// Tells every moderation console about a change. One frame goes to
+    /// admins and moderators alike, so it carries the redacted item
+    /// (masked text, masked spans by kind); an admin's console fetches the
+    /// card, which shows them the unmasked text.
     func publishModeration(_ item: ModerationItem, change: String) {
-        moderation.publish(Self.encode(ModerationItemEvent(change: change, item: item)))
+        moderation.publish(Self.encode(ModerationItemEvent(change: change, item: item.redacted())))
         // A decided question changes its interview's public list and queue.
         if change == "decided", item.kind == .question, let url = item.sourceURL, url.hasPrefix("/interviews/"),
             let interviewID = Int64(url.dropFirst("/interviews/".count))

@@ -8,17 +8,9 @@ enum ModerationViews {
     static func card(
         _ item: ModerationItem, filter: ContentFilter, language: Language, pages: PageRenderer, staff: AuthenticatedStaff?
     ) -> [String: Any] {
-        var spans = item.flags.map { (start: $0.start, end: $0.end, category: $0.category) }
-        spans += item.personalInformation.map { (start: $0.start, end: $0.end, category: "personal_information") }
-        let segments = HighlightSegments.split(item.text, spans: spans).map { segment -> [String: Any] in
-            [
-                "text": segment.text,
-                "marked": segment.isMarked,
-                "categories": segment.categories.joined(separator: " "),
-                "title": segment.categories.map { pages.translate("moderation.categories.\($0)", language: language) }
-                    .joined(separator: "、"),
-            ]
-        }
+        let segments = markedSegments(
+            item.text, flags: item.flags, personal: item.personalInformation.map { ($0.start, $0.end, $0.kind) },
+            language: language, pages: pages)
         let flags = item.flags.map { flag -> [String: Any] in
             [
                 "category": flag.category,
@@ -47,6 +39,7 @@ enum ModerationViews {
             "personal": personal,
             "maskedText": item.editedText.map { _ in item.maskedText } ?? item.maskedText,
             "maskDiffers": item.maskedText != item.text,
+            "redacted": item.isRedacted,
             "held": item.highestAction == "hold",
             "flagged": item.highestAction != "none",
             "pending": item.state == .pending,
@@ -100,5 +93,36 @@ enum ModerationViews {
             "pendingTotal": counts.values.reduce(0, +),
             "reasons": library.filter.rules.rejectionReasons.map { ["code": $0.code, "text": $0.text(for: language)] },
         ]
+    }
+
+    /// A citizen's text as runs for a template: word-list matches and
+    /// personal information highlighted, and each piece of personal
+    /// information labelled with its kind (`kindName`), so staff who see
+    /// the masked text still see what was masked there.
+    static func markedSegments(
+        _ text: String, flags: [FilterFlag], personal: [(start: Int, end: Int, kind: PersonalInformationMatch.Kind)],
+        language: Language, pages: PageRenderer
+    ) -> [[String: Any]] {
+        var spans = flags.map { (start: $0.start, end: $0.end, category: $0.category) }
+        spans += personal.map { (start: $0.start, end: $0.end, category: "personal_information") }
+        var offset = 0
+        return HighlightSegments.split(text, spans: spans).map { segment in
+            let range = offset..<(offset + segment.text.utf16.count)
+            offset = range.upperBound
+            // The piece of personal information this run belongs to, if any;
+            // its kind is labelled after its last run (a flag overlapping it
+            // may split it into several).
+            let item = personal.first { $0.start <= range.lowerBound && range.upperBound <= $0.end }
+            var categories = segment.categories
+            if let item { categories.append("pii-\(item.kind.rawValue)") }
+            return [
+                "text": segment.text,
+                "marked": segment.isMarked,
+                "categories": categories.joined(separator: " "),
+                "title": segment.categories.map { pages.translate("moderation.categories.\($0)", language: language) }
+                    .joined(separator: "、"),
+                "kindName": item.flatMap { $0.end == range.upperBound ? pages.translate("moderation.pii.\($0.kind.rawValue)", language: language) : nil } ?? "",
+            ]
+        }
     }
 }

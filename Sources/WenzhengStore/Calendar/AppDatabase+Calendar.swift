@@ -107,13 +107,14 @@ extension AppDatabase {
     /// the import's transaction, so a deadline never disagrees with the
     /// calendar committed with it.
     ///
-    /// The open working-day deadlines are those of deferred interview
-    /// questions (5 working days from the interview's end), whose due date
-    /// moves to the new one, and those of open letters, recomputed from
-    /// their clock events (`recomputeOpenDeadlines`).
+    /// The working-day deadlines are those of deferred interview questions
+    /// (5 working days from the interview's end), whose due date moves to
+    /// the new one (answered ones too, so whether they were answered on
+    /// time rests on the real date), and those of open letters, recomputed
+    /// from their clock events (`recomputeOpenDeadlines`).
     static func calendarChanged(_ db: Database, change: CalendarImportResult, calendar: HolidayCalendar, at now: Date) throws {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT id, deferred_at, reply_due_on FROM interview_question WHERE state = 'deferred' AND deferred_at IS NOT NULL")
+            db, sql: "SELECT id, deferred_at, reply_due_on FROM interview_question WHERE deferred_at IS NOT NULL")
         for row in rows {
             let deferredAt: Date = row["deferred_at"]
             let due = calendar.adding(workingDays: InterviewRules.deferredReplyWorkingDays, to: CivilDate(deferredAt)).description

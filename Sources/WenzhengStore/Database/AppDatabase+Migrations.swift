@@ -13,6 +13,7 @@ extension AppDatabase {
         migrator.registerMigration("v5-mailbox", migrate: Self.createMailbox)
         migrator.registerMigration("v6-letter-search", migrate: Self.createLetterSearch)
         migrator.registerMigration("v7-letter-attachments", migrate: Self.createLetterAttachments)
+        migrator.registerMigration("v8-interview-answer-departments", migrate: Self.addInterviewAnswerDepartments)
         return migrator
     }
 

@@ -187,8 +187,17 @@ extension AppDatabase {
             } else {
                 request = request.order(Column("created_at"))
             }
-            let records: [InterviewQuestionRecord] = try request.fetchAll(db)
-            return records.map { Self.staffQuestion($0, interviewTitle: interview.title) }
+            return try Self.staffQuestions(db, try request.fetchAll(db), for: actor, today: nil)
+        }
+    }
+
+    /// Refuses an actor who may not follow an interview's staff console:
+    /// the rule of the console page and the REST actions. Admins and
+    /// moderators follow any interview; hosts and guests only those they run.
+    public func checkConsoleAccess(interviewID: Int64, actor: AuthenticatedStaff) async throws {
+        try await reader.read { db in
+            let interview = try Self.existingInterview(db, id: interviewID)
+            if actor.role != .moderator { try Self.ensureRuns(db, interview, actor) }
         }
     }
 
@@ -273,13 +282,15 @@ extension AppDatabase {
             case .scheduled, .open:
                 throw StoreError.conflict("the interview is not live yet")
             }
-            let (name, title) = try Self.author(db, interview: interview, kind: kind, author: author, actor: actor)
+            let (name, title, department) = try Self.author(db, interview: interview, kind: kind, author: author, actor: actor)
             let event = try Self.appendEntry(
                 db, interviewID: interviewID, kind: kind, author: name, authorTitle: title, questionID: questionID, body: text,
-                late: late, postedBy: actor.userID, at: now)
+                late: late, postedBy: actor.userID, department: department, at: now)
             if kind == .answer, var question {
                 question.state = .answered
-                question.answeredAt = now
+                // 答复日期 is the first answer's: a later addition does not
+                // move it (or make a late answer look timely).
+                question.answeredAt = question.answeredAt ?? now
                 try question.update(db)
             }
             if late {
@@ -291,9 +302,14 @@ extension AppDatabase {
         }
     }
 
-    /// Corrects an entry's text. The previous text is kept, the entry's
-    /// version goes up, and the correction is a numbered event of its own.
-    public func correctEntry(interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> TranscriptEvent {
+    /// Corrects an entry's text. The corrected text is masked as citizens'
+    /// text is before publication (a question's asker's nickname too), and
+    /// what was masked is returned for the corrector to see. The previous
+    /// text is kept, the entry's version goes up, and the correction is a
+    /// numbered event of its own.
+    public func correctEntry(
+        interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date
+    ) async throws -> PublishedCorrection {
         var errors: [FieldError] = []
         let text = TextRules.requiredText(body, field: "body", maxLength: InterviewRules.entryMaxLength, into: &errors)
         if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
@@ -307,20 +323,35 @@ extension AppDatabase {
             if actor.role == .guest && entry.postedBy != actor.userID {
                 throw StoreError.forbidden("a guest corrects only their own answers")
             }
+            let asker = entry.kind == .question
+                ? try entry.questionId.flatMap { try InterviewQuestionRecord.fetchOne(db, key: $0)?.nickname } : nil
+            let masked = PersonalInformation.maskWithSpans(text, authorName: asker)
+            if masked.text.unicodeScalars.count > InterviewRules.entryMaxLength {
+                throw StoreError.invalid(
+                    ValidationFailure([
+                        FieldError(
+                            field: "body", code: "too_long",
+                            message: "body must be at most \(InterviewRules.entryMaxLength) characters once personal information is masked")
+                    ]))
+            }
             let previous = entry.body
-            entry.body = text
+            entry.body = masked.text
             entry.version += 1
             try entry.update(db)
             let seq = try Self.nextSeq(db, interviewID: interviewID)
             var correction = TranscriptCorrectionRecord(
                 id: nil, interviewId: interviewID, seq: seq, entryId: entryID, version: entry.version, previousBody: previous,
-                body: text, correctedBy: actor.userID, correctedAt: now)
+                body: masked.text, correctedBy: actor.userID, correctedAt: now)
             try correction.insert(db)
             try AuditEntry.record(
                 db, actor: .staff(actor, clientAddress: nil), action: "interview.correct_entry", subjectType: "transcript_entry",
-                subjectID: String(entryID), before: ["body": previous], after: ["body": text], at: now)
-            return .correction(
-                TranscriptCorrection(seq: seq, entryId: entryID, entrySeq: entry.seq, version: entry.version, body: text, correctedAt: now))
+                subjectID: String(entryID), before: ["body": previous],
+                after: ["body": masked.text, "masked": masked.spans.map(\.kind.rawValue).joined(separator: ",")], at: now)
+            return PublishedCorrection(
+                event: .correction(
+                    TranscriptCorrection(
+                        seq: seq, entryId: entryID, entrySeq: entry.seq, version: entry.version, body: masked.text, correctedAt: now)),
+                masked: masked.spans)
         }
     }
 
@@ -364,28 +395,87 @@ extension AppDatabase {
         }
     }
 
-    /// The transcript as it reads now (corrections applied), for pages and
-    /// export.
-    public func transcript(interviewID: Int64) async throws -> [TranscriptEntry] {
-        try await reader.read { db in
+    /// Part of the transcript as it reads now (corrections applied), for
+    /// pages and the API: at most `limit` entries, oldest first.
+    public func transcriptPage(interviewID: Int64, _ window: TranscriptWindow, limit: Int) async throws -> TranscriptPage {
+        let limit = max(1, limit)
+        return try await reader.read { db in
             _ = try Self.existingInterview(db, id: interviewID)
-            return try TranscriptEntryRecord.filter(Column("interview_id") == interviewID).order(Column("seq")).fetchAll(db)
-                .map(Self.entryView)
+            let entries = TranscriptEntryRecord.filter(Column("interview_id") == interviewID)
+            func exists(_ condition: SQLExpression) throws -> Bool {
+                try !entries.filter(condition).isEmpty(db)
+            }
+            switch window {
+            case .after(let seq):
+                let found = try entries.filter(Column("seq") > seq).order(Column("seq")).limit(limit + 1).fetchAll(db)
+                return TranscriptPage(
+                    entries: found.prefix(limit).map(Self.entryView), hasEarlier: try exists(Column("seq") <= seq),
+                    hasLater: found.count > limit)
+            case .before(let seq):
+                let found = try entries.filter(Column("seq") < seq).order(Column("seq").desc).limit(limit + 1).fetchAll(db)
+                return TranscriptPage(
+                    entries: found.prefix(limit).reversed().map(Self.entryView), hasEarlier: found.count > limit,
+                    hasLater: try exists(Column("seq") >= seq))
+            case .latest:
+                let found = try entries.order(Column("seq").desc).limit(limit + 1).fetchAll(db)
+                return TranscriptPage(
+                    entries: found.prefix(limit).reversed().map(Self.entryView), hasEarlier: found.count > limit, hasLater: false)
+            }
         }
     }
 
-    /// Questions deferred to after their interview, soonest deadline first.
-    public func deferredQuestions() async throws -> [StaffQuestion] {
-        try await reader.read { db in
-            let rows = try Row.fetchAll(
+    /// Questions deferred to after their interview, a page at a time: the
+    /// open ones soonest deadline first, then those answered afterwards
+    /// (补录), latest first. Hosts and guests see the questions of the
+    /// interviews they run; admins and moderators all. Contacts as
+    /// `PersonalInformationAccess` says.
+    public func deferredQuestions(
+        _ filter: DeferredQuestionFilter = DeferredQuestionFilter(), for actor: AuthenticatedStaff, at now: Date
+    ) async throws -> DeferredQuestionPage {
+        let states: [QuestionState] =
+            switch filter.state {
+            case .open: [.deferred]
+            case .answered: [.answered]
+            case .all: [.deferred, .answered]
+            }
+        var conditions = ["interview_question.deferred_at IS NOT NULL", "interview_question.state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ", ")))"]
+        var arguments: StatementArguments = []
+        if let interviewID = filter.interviewID {
+            conditions.append("interview_question.interview_id = ?")
+            arguments += [interviewID]
+        }
+        switch actor.role {
+        case .admin, .moderator:
+            break
+        case .host:
+            conditions.append("(interview.host_user_id = ? OR interview.host_user_id IS NULL)")
+            arguments += [actor.userID]
+        case .guest:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM interview_guest WHERE interview_guest.interview_id = interview.id AND interview_guest.user_id = ?)")
+            arguments += [actor.userID]
+        case .handler, .reviewer:
+            throw StoreError.forbidden("your role does not follow up interviews")
+        }
+        let limit = max(1, filter.limit)
+        arguments += [limit + 1, max(0, filter.offset)]
+        let whereClause = conditions.joined(separator: " AND ")
+        let boundArguments = arguments
+        return try await reader.read { db in
+            let records = try InterviewQuestionRecord.fetchAll(
                 db,
                 sql: """
-                    SELECT interview_question.*, interview.title AS interview_title
-                    FROM interview_question JOIN interview ON interview.id = interview_question.interview_id
-                    WHERE interview_question.state = 'deferred'
-                    ORDER BY interview_question.reply_due_on, interview_question.id
-                    """)
-            return try rows.map { row in Self.staffQuestion(try InterviewQuestionRecord(row: row), interviewTitle: row["interview_title"]) }
+                    SELECT interview_question.* FROM interview_question
+                    JOIN interview ON interview.id = interview_question.interview_id
+                    WHERE \(whereClause)
+                    ORDER BY interview_question.state = 'answered',
+                        CASE WHEN interview_question.state = 'deferred' THEN interview_question.reply_due_on END,
+                        interview_question.answered_at DESC, interview_question.id
+                    LIMIT ? OFFSET ?
+                    """,
+                arguments: boundArguments)
+            let questions = try Self.staffQuestions(db, Array(records.prefix(limit)), for: actor, today: CivilDate(now))
+            return DeferredQuestionPage(questions: questions, more: records.count > limit)
         }
     }
 
@@ -548,25 +638,26 @@ extension AppDatabase {
 
     static func appendEntry(
         _ db: Database, interviewID: Int64, kind: TranscriptEntryKind, author: String, authorTitle: String?, questionID: Int64?,
-        body: String, late: Bool, postedBy: Int64?, at now: Date
+        body: String, late: Bool, postedBy: Int64?, department: String? = nil, at now: Date
     ) throws -> TranscriptEvent {
         let seq = try nextSeq(db, interviewID: interviewID)
         var record = TranscriptEntryRecord(
             id: nil, interviewId: interviewID, seq: seq, kind: kind, author: author, authorTitle: authorTitle,
-            questionId: questionID, body: body, version: 1, late: late, postedBy: postedBy, createdAt: now)
+            questionId: questionID, body: body, version: 1, late: late, postedBy: postedBy, createdAt: now, department: department)
         try record.insert(db)
         return .entry(entryView(record))
     }
 
+    /// Who an entry is from: name, title and, for answers, department.
     static func author(
         _ db: Database, interview: InterviewRecord, kind: TranscriptEntryKind, author: EntryAuthor, actor: AuthenticatedStaff
-    ) throws -> (String, String?) {
+    ) throws -> (String, String?, String?) {
         switch (kind, author) {
         case (.remark, _):
             guard actor.role == .host || actor.role == .admin else {
                 throw StoreError.conflict("only the host posts remarks")
             }
-            return (actor.displayName, "主持人")
+            return (actor.displayName, "主持人", nil)
         case (.answer, .guest(let guestID)):
             let guests = try InterviewGuestRecord.filter(Column("interview_id") == interview.id!).order(Column("position")).fetchAll(db)
             let guest: InterviewGuestRecord?
@@ -576,7 +667,7 @@ extension AppDatabase {
                 guard let guest, guestID == nil || guestID == guest.id else {
                     throw StoreError.conflict("you are not a guest of this interview")
                 }
-                return (guest.name, guest.title.isEmpty ? nil : guest.title)
+                return Self.answerAuthor(guest)
             }
             if let guestID {
                 guest = guests.first { $0.id == guestID }
@@ -586,7 +677,7 @@ extension AppDatabase {
             guard let guest else {
                 throw StoreError.invalid(ValidationFailure([.invalid("guestId", "name the guest this answer is from")]))
             }
-            return (guest.name, guest.title.isEmpty ? nil : guest.title)
+            return Self.answerAuthor(guest)
         case (.answer, .host):
             throw StoreError.invalid(ValidationFailure([.invalid("guestId", "answers come from a guest")]))
         default:
@@ -594,10 +685,15 @@ extension AppDatabase {
         }
     }
 
+    static func answerAuthor(_ guest: InterviewGuestRecord) -> (String, String?, String?) {
+        (guest.name, guest.title.isEmpty ? nil : guest.title, guest.department.isEmpty ? nil : guest.department)
+    }
+
     static func entryView(_ record: TranscriptEntryRecord) -> TranscriptEntry {
         TranscriptEntry(
             id: record.id!, seq: record.seq, kind: record.kind, author: record.author, authorTitle: record.authorTitle,
-            questionId: record.questionId, body: record.body, createdAt: record.createdAt, version: record.version, late: record.late)
+            questionId: record.questionId, body: record.body, createdAt: record.createdAt, version: record.version, late: record.late,
+            department: record.department)
     }
 
     static func publicQuestion(_ record: InterviewQuestionRecord) -> PublicQuestion {
@@ -606,11 +702,68 @@ extension AppDatabase {
             state: record.state, votes: record.votes, createdAt: record.createdAt, replyDueOn: record.replyDueOn)
     }
 
-    static func staffQuestion(_ record: InterviewQuestionRecord, interviewTitle: String) -> StaffQuestion {
-        StaffQuestion(
-            id: record.id!, interviewId: record.interviewId, interviewTitle: interviewTitle,
-            text: record.publishedText ?? record.text, originalText: record.text, nickname: record.nickname,
-            contact: record.contact, state: record.state, votes: record.votes, createdAt: record.createdAt,
-            replyDueOn: record.replyDueOn, moderationItemId: record.moderationItemId)
+    /// Questions as `actor` may see them (`StaffQuestion`), with their
+    /// reply deadlines and late answers when they were deferred; `today`
+    /// decides what is overdue.
+    static func staffQuestions(
+        _ db: Database, _ records: [InterviewQuestionRecord], for actor: AuthenticatedStaff, today: CivilDate?
+    ) throws -> [StaffQuestion] {
+        guard !records.isEmpty else { return [] }
+        let interviewIDs = Array(Set(records.map(\.interviewId)))
+        let interviews = Dictionary(
+            uniqueKeysWithValues: try InterviewRecord.filter(keys: interviewIDs).fetchAll(db).map { ($0.id!, $0) })
+        // What the moderator approved (their edit, if any) and the asker's
+        // name: the source of the published text and of its masked spans.
+        let itemIDs = records.compactMap(\.moderationItemId)
+        let sources = Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(
+                db, sql: "SELECT id, COALESCE(edited_text, text) AS source, author_name FROM moderation_item WHERE id IN (\(itemIDs.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(itemIDs)
+            ).map { row -> (Int64, (String, String?)) in (row["id"], (row["source"], row["author_name"])) })
+        let deferredIDs = records.filter { $0.deferredAt != nil }.map(\.id!)
+        let calendar = deferredIDs.isEmpty ? nil : try holidayCalendar(db)
+        var departments: [Int64: String] = [:]
+        if !deferredIDs.isEmpty {
+            // The first answer after the interview to each question.
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT question_id, department FROM transcript_entry
+                    WHERE question_id IN (\(deferredIDs.map { _ in "?" }.joined(separator: ","))) AND kind = 'answer' AND late
+                    ORDER BY seq DESC
+                    """,
+                arguments: StatementArguments(deferredIDs))
+            for row in rows { departments[row["question_id"]] = row["department"] }
+        }
+        return records.map { record in
+            let interview = interviews[record.interviewId]
+            let mayRead = PersonalInformationAccess.mayReadUnmasked(
+                actor.role, hostsTheInterview: interview?.hostUserId != nil && interview?.hostUserId == actor.userID)
+            var text = record.publishedText ?? PersonalInformation.mask(record.text, authorName: record.nickname)
+            var spans: [MaskedSpan] = []
+            if let (source, author) = record.moderationItemId.flatMap({ sources[$0] }) {
+                let masked = PersonalInformation.maskWithSpans(source, authorName: author)
+                if record.publishedText == nil || masked.text == record.publishedText {
+                    text = masked.text
+                    spans = masked.spans
+                }
+            }
+            var question = StaffQuestion(
+                id: record.id!, interviewId: record.interviewId, interviewTitle: interview?.title ?? "", text: text,
+                maskedSpans: spans, originalText: mayRead ? record.text : nil,
+                nickname: mayRead ? record.nickname : InterviewRules.publicNickname(record.nickname),
+                contact: mayRead ? record.contact : nil, redacted: !mayRead, state: record.state, votes: record.votes,
+                createdAt: record.createdAt, receivedOn: CivilDate(record.createdAt).description, replyDueOn: record.replyDueOn,
+                moderationItemId: record.moderationItemId)
+            if let deferredAt = record.deferredAt, let calendar, let due = record.replyDueOn.flatMap(CivilDate.init) {
+                let status = DeferredReplyStatus(dueOn: due, answeredOn: record.answeredAt.map { CivilDate($0) })
+                question.replyDueProvisional = InterviewRules.replyDeadline(deferredOn: CivilDate(deferredAt), calendar: calendar).provisional
+                question.answeredOn = status.answeredOn?.description
+                question.answerDepartment = departments[record.id!]
+                question.answeredOnTime = status.answeredOnTime
+                question.overdue = today.map { status.isOverdue(today: $0) }
+            }
+            return question
+        }
     }
 }

@@ -70,6 +70,8 @@ struct TranscriptEntryRecord: Codable, Sendable, SnakeCaseRecord, MutablePersist
     var late: Bool
     var postedBy: Int64?
     var createdAt: Date
+    /// The answering guest's department (答复部门); answers only.
+    var department: String?
 
     static let databaseTableName = "transcript_entry"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -155,20 +157,98 @@ public struct PublicQuestion: Codable, Sendable, Equatable, Identifiable {
     public var replyDueOn: String?
 }
 
-/// A question as hosts and the office see it, contact included.
+/// A citizen's question as staff see it.
+///
+/// Contact details and the unmasked text go only to admins and the host of
+/// the question's interview (`PersonalInformationAccess`). Everyone else
+/// gets `redacted: true`: no `originalText` or `contact`, the public masked
+/// `nickname`, and `text` with the masked spans listed by kind.
 public struct StaffQuestion: Codable, Sendable, Equatable, Identifiable {
     public var id: Int64
     public var interviewId: Int64
     public var interviewTitle: String
+    /// The text as published (or as it will be): personal information masked.
     public var text: String
-    public var originalText: String
+    /// Where `text` was masked, and what kind of item was there.
+    public var maskedSpans: [MaskedSpan]
+    /// The text as the citizen wrote it.
+    public var originalText: String?
     public var nickname: String?
     public var contact: String?
+    public var redacted: Bool
     public var state: QuestionState
     public var votes: Int
     public var createdAt: Date
+    /// 受理日期: the day the question was asked (Beijing time).
+    public var receivedOn: String
+    // After the interview (deferred questions only):
+    /// The reply deadline, and whether a holiday notice not yet loaded may
+    /// still move it.
     public var replyDueOn: String?
+    public var replyDueProvisional: Bool?
+    /// 答复日期 and 答复部门 of the first answer after the interview (补录).
+    public var answeredOn: String?
+    public var answerDepartment: String?
+    /// nil while unanswered.
+    public var answeredOnTime: Bool?
+    /// Past the deadline without an answer, or answered after it.
+    public var overdue: Bool?
     public var moderationItemId: Int64?
+}
+
+/// Which deferred questions to list, and which page.
+public struct DeferredQuestionFilter: Sendable, Equatable {
+    public enum State: String, Sendable, CaseIterable {
+        /// Still waiting for their answer.
+        case open
+        /// Answered after the interview.
+        case answered
+        case all
+    }
+
+    public var state: State
+    public var interviewID: Int64?
+    public var limit: Int
+    public var offset: Int
+
+    public init(state: State = .all, interviewID: Int64? = nil, limit: Int = InterviewRules.deferredPageSize, offset: Int = 0) {
+        self.state = state
+        self.interviewID = interviewID
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// One page of deferred questions: open ones by deadline, then answered
+/// ones, latest answer first.
+public struct DeferredQuestionPage: Sendable, Equatable {
+    public var questions: [StaffQuestion]
+    /// More questions match than this page holds.
+    public var more: Bool
+}
+
+/// Which part of a transcript to read.
+public enum TranscriptWindow: Sendable, Equatable {
+    /// The entries after this sequence number, oldest first.
+    case after(Int64)
+    /// The entries before this sequence number (the last ones before it).
+    case before(Int64)
+    /// The newest entries.
+    case latest
+}
+
+/// A bounded part of a transcript, oldest entry first.
+public struct TranscriptPage: Sendable, Equatable {
+    public var entries: [TranscriptEntry]
+    public var hasEarlier: Bool
+    public var hasLater: Bool
+}
+
+/// A correction as published, and what masking changed in it.
+public struct PublishedCorrection: Sendable, Equatable {
+    public var event: TranscriptEvent
+    /// The personal information masked in the corrected text, by kind.
+    public var masked: [MaskedSpan]
 }
 
 public struct TranscriptEntry: Codable, Sendable, Equatable, Identifiable {
@@ -182,10 +262,12 @@ public struct TranscriptEntry: Codable, Sendable, Equatable, Identifiable {
     public var createdAt: Date
     public var version: Int
     public var late: Bool
+    /// 答复部门: the answering guest's department (answers only).
+    public var department: String?
 
     public init(
         id: Int64, seq: Int64, kind: TranscriptEntryKind, author: String, authorTitle: String?, questionId: Int64?, body: String,
-        createdAt: Date, version: Int, late: Bool
+        createdAt: Date, version: Int, late: Bool, department: String? = nil
     ) {
         self.id = id
         self.seq = seq
@@ -197,6 +279,7 @@ public struct TranscriptEntry: Codable, Sendable, Equatable, Identifiable {
         self.createdAt = createdAt
         self.version = version
         self.late = late
+        self.department = department
     }
 }
 

@@ -299,7 +299,7 @@ extension AppDatabase {
             reasonNote: record.reasonNote, holdOverridden: record.holdOverridden,
             claimedBy: try record.claimedBy.flatMap { try displayName(db, userID: $0) }, claimedAt: record.claimedAt,
             decidedBy: try record.decidedBy.flatMap { try displayName(db, userID: $0) }, decidedAt: record.decidedAt,
-            createdAt: record.createdAt, version: record.version)
+            createdAt: record.createdAt, version: record.version, authorName: record.authorName)
     }
 
     static func encodeJSON(_ value: some Encodable) throws -> String {

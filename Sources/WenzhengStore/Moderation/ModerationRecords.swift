@@ -35,21 +35,26 @@ struct ModerationItemRecord: Codable, Sendable, SnakeCaseRecord, MutablePersista
     }
 }
 
-/// A queue item as moderators and the API see it.
+/// A queue item as the API shows it: in full to admins, and `redacted()`
+/// to everyone else (moderators see no unmasked personal information).
 public struct ModerationItem: Codable, Sendable, Equatable, Identifiable {
     public var id: Int64
     public var kind: ContentKind
     public var sourceType: String
     public var sourceID: String
     public var sourceURL: String?
-    /// The text as the citizen wrote it.
+    /// The text as the citizen wrote it; in a redacted item, with personal
+    /// information masked (`personalInformation` says where).
     public var text: String
-    /// The moderator's edit, when there is one.
+    /// The moderator's edit, when there is one (masked when redacted).
     public var editedText: String?
     /// What will be published: the final text with personal information
     /// masked.
     public var maskedText: String
+    /// Word-list matches, as offsets into `text`.
     public var flags: [FilterFlag]
+    /// Personal information in `text`. In a redacted item the offsets are
+    /// into the masked `text`, and `text` of each match is its masked form.
     public var personalInformation: [PersonalInformationMatch]
     public var categories: [String]
     /// `hold` when approval needs an override.
@@ -64,11 +69,36 @@ public struct ModerationItem: Codable, Sendable, Equatable, Identifiable {
     public var decidedAt: Date?
     public var createdAt: Date
     public var version: Int
+    /// True when `text` and `editedText` are masked.
+    public var isRedacted = false
+    /// The name the citizen gave, for masking it in their text; never sent.
+    var authorName: String?
 
     enum CodingKeys: String, CodingKey {
         case id, kind, sourceType, sourceID = "sourceId", sourceURL = "sourceUrl", text, editedText, maskedText, flags,
             personalInformation, categories, highestAction, state, reasonCode, reasonNote, holdOverridden, claimedBy,
-            claimedAt, decidedBy, decidedAt, createdAt, version
+            claimedAt, decidedBy, decidedAt, createdAt, version, isRedacted = "redacted"
+    }
+
+    /// The item as staff who may not read unmasked text see it: `text` and
+    /// `editedText` masked as they will be published, each masked span
+    /// listed by kind with its masked form, and word-list matches moved onto
+    /// the masked text. Idempotent.
+    public func redacted() -> ModerationItem {
+        guard !isRedacted else { return self }
+        let masked = PersonalInformation.maskWithSpans(text, authorName: authorName)
+        var item = self
+        item.text = masked.text
+        item.editedText = editedText.map { PersonalInformation.mask($0, authorName: authorName) }
+        item.flags = flags.map { flag in
+            var flag = flag
+            flag.start = masked.maskedOffset(ofOriginal: flag.start)
+            flag.end = masked.maskedOffset(ofOriginal: flag.end, roundingUp: true)
+            return flag
+        }
+        item.personalInformation = masked.spans.map(\.asMaskedMatch)
+        item.isRedacted = true
+        return item
     }
 }
 

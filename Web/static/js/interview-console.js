@@ -50,7 +50,8 @@ connectLive(`/live/interviews/${id}/console`, {
       if (event.seq <= lastSeq) return;
       lastSeq = event.seq;
     }
-    if (event.type === "entry") renderEntry(list, event.entry, { newestFirst: true });
+    // An earlier page of the transcript (data-follow="0") does not take new entries.
+    if (event.type === "entry" && list.dataset.follow !== "0") renderEntry(list, event.entry, { newestFirst: true });
     if (event.type === "correction") applyCorrection(event);
     if (event.type === "queue") queueChanged();
   },
