@@ -91,8 +91,8 @@ public struct ClockStoppage: Sendable, Equatable {
     /// The consulted party's last day to answer (15 working days), or the
     /// applicant's last day to correct (the period they were given).
     public var answerDueOn: CivilDate?
-    /// A consultation that ended because its 15 working days ran out, not
-    /// because the office recorded the answer.
+    /// A consultation that ran to the end of its 15 working days: no
+    /// answer was recorded before the last day (the sweep ends it then).
     public var endedByLimit: Bool
 
     public init(reason: ClockStopReason?, from: CivilDate, until: CivilDate?, answerDueOn: CivilDate?, endedByLimit: Bool = false) {
@@ -123,8 +123,10 @@ public struct ClockTrace: Sendable, Equatable {
     /// The day the current period counts from: receipt, the corrected
     /// request (art. 30) or the follow-up.
     public var periodStart: CivilDate
+    /// Working days the current period was extended by (art. 33, once).
+    public var extensionDaysInPeriod: Int
     /// The current period was extended.
-    public var extendedInPeriod: Bool
+    public var extendedInPeriod: Bool { extensionDaysInPeriod > 0 }
     /// The current stop, if the clock stands still.
     public var currentStop: ClockStoppage? { deadline.paused ? stoppages.last : nil }
     /// Running intervals of the current period: counting from the day after
@@ -133,7 +135,7 @@ public struct ClockTrace: Sendable, Equatable {
 
     public static func == (lhs: ClockTrace, rhs: ClockTrace) -> Bool {
         lhs.deadline == rhs.deadline && lhs.stoppages == rhs.stoppages && lhs.ignored == rhs.ignored
-            && lhs.periodStart == rhs.periodStart && lhs.extendedInPeriod == rhs.extendedInPeriod
+            && lhs.periodStart == rhs.periodStart && lhs.extensionDaysInPeriod == rhs.extensionDaysInPeriod
             && lhs.running.map(\.from) == rhs.running.map(\.from) && lhs.running.map(\.to) == rhs.running.map(\.to)
     }
 
@@ -206,7 +208,7 @@ public enum LetterClock {
         var stoppages: [ClockStoppage] = []
         var running: [(from: CivilDate, to: CivilDate?)] = []
         var ignored: [Int] = []
-        var extended = false
+        var extensionDays = 0
         var provisional = false
         var periodStart = receivedOn
 
@@ -236,7 +238,7 @@ public enum LetterClock {
             periodStart = day
             remaining = workingDays
             running = []
-            extended = false
+            extensionDays = 0
             provisional = false
         }
 
@@ -248,12 +250,12 @@ public enum LetterClock {
             switch event.kind {
             case .extended:
                 let days = event.workingDays ?? 0
-                guard days > 0, !extended, stop != nil || event.on <= runningDue() else {
+                guard days > 0, extensionDays == 0, stop != nil || event.on <= runningDue() else {
                     ignored.append(index)
                     continue
                 }
                 remaining += days
-                extended = true
+                extensionDays = days
             case .paused:
                 guard stop == nil, event.on <= runningDue() else {
                     ignored.append(index)
@@ -271,7 +273,7 @@ public enum LetterClock {
                     ignored.append(index)
                     continue
                 }
-                endStop(on: event.on)
+                endStop(on: event.on, byLimit: current.answerDueOn.map { event.on >= $0 } ?? false)
             case .restarted:
                 guard stop?.reason == .correction else {
                     ignored.append(index)
@@ -288,7 +290,7 @@ public enum LetterClock {
             stoppages.append(stop)
             return ClockTrace(
                 deadline: LetterDeadline(dueOn: nil, remainingWhilePaused: remaining, provisional: provisional, paused: true),
-                stoppages: stoppages, ignored: ignored, periodStart: periodStart, extendedInPeriod: extended,
+                stoppages: stoppages, ignored: ignored, periodStart: periodStart, extensionDaysInPeriod: extensionDays,
                 running: running)
         }
         let due = runningDue()
@@ -304,7 +306,7 @@ public enum LetterClock {
         }
         return ClockTrace(
             deadline: LetterDeadline(dueOn: due, remainingWhilePaused: nil, provisional: provisional, paused: false),
-            stoppages: stoppages, ignored: ignored, periodStart: periodStart, extendedInPeriod: extended,
+            stoppages: stoppages, ignored: ignored, periodStart: periodStart, extensionDaysInPeriod: extensionDays,
             running: running)
     }
 }
