@@ -111,6 +111,11 @@ struct MailboxOfficePages {
                         + pages.translate("office.actions.\($0.key)", language: language) + (language == .zh ? "。" : ". ")
                 } ?? ""
         }
+        var form = form
+        // The clock forms' date field starts at today; the correction
+        // period at its usual length.
+        if form["on"] == nil { form["on"] = office.today.description }
+        data["correctionDaysValue"] = form["correctionDays"] ?? String(LetterClockRules.defaultCorrectionWorkingDays)
         data["form"] = form
         return try pages.render(
             "office-letter", titleKey: "office.detail.title", data: data, status: problem?.status ?? .ok, request: request,
@@ -181,7 +186,12 @@ struct MailboxOfficePages {
         data["noDueSoon"] = dueSoon.rows.isEmpty
         data["dueSoonCount"] = dueSoonCount
         data["moreDueSoon"] = dueSoon.more
-        data["listLimit"] = limit
+        func showing(_ count: Int) -> String {
+            pages.translate("office.dashboard.showing", language: language).replacing("{n}", with: String(count))
+                .replacing("{limit}", with: String(limit))
+        }
+        data["overdueShowing"] = showing(overdueCount)
+        data["dueSoonShowing"] = showing(dueSoonCount)
         // Transfers within one working day: letters waiting for triage,
         // for those who triage.
         if MailboxOffice.seesEveryLetter(staff) {
@@ -198,6 +208,7 @@ struct MailboxOfficePages {
             data["triageCount"] = queue.total
             data["triageLate"] = queue.late
             data["moreTriage"] = queue.total > queue.rows.count
+            data["triageShowing"] = showing(queue.total)
         }
         data["from"] = query.from.description
         data["to"] = query.to.description

@@ -69,7 +69,6 @@ enum MailboxOfficeViews {
             "published": letter.publishedAt.map(OfficeTime.minute) ?? "",
             "correctionDeadline": detail.correctionNoticeDeadline?.description ?? "",
             "maxExtension": LetterRules.maxExtensionWorkingDays,
-            "receivedOn": letter.receivedOn,
             "acceptedOn": letter.acceptedOn ?? "",
             "transferDueOn": letter.transferDueOn ?? "",
             "transferLate": letter.transferDueOn.flatMap(CivilDate.init).map { today > $0 } ?? false,
@@ -77,7 +76,7 @@ enum MailboxOfficeViews {
             // days back.
             "today": today.description,
             "earliestClockDate": detail.earliestClockDate.description,
-            "maxBackdating": LetterClockRules.maxBackdatingWorkingDays,
+            "onHint": t("office.forms.onHint").replacing("{n}", with: String(LetterClockRules.maxBackdatingWorkingDays)),
             "correctionDaysMin": LetterClockRules.correctionPeriodRange.lowerBound,
             "correctionDaysMax": LetterClockRules.correctionPeriodRange.upperBound,
             "correctionDaysDefault": LetterClockRules.defaultCorrectionWorkingDays,
