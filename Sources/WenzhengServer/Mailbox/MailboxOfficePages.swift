@@ -279,7 +279,6 @@ struct MailboxOfficePages {
         if let problem { data["error"] = MailboxOfficeViews.problemMessage(problem, language: language, pages: pages) }
         data["form"] = form
         data["maxDays"] = LetterRules.policyWorkingDaysRange.upperBound
-        data["maxDisclosureDays"] = LetterRules.policyWorkingDaysRange(for: .informationDisclosure).upperBound
         return try pages.render(
             "office-policies", titleKey: "office.policies.title", data: data, status: problem?.status ?? .ok, request: request,
             context: context)
