@@ -200,9 +200,7 @@ struct MailboxComplianceHTTPTests {
     @Test("19: the answer to a follow-up is published beside the first reply, each with its date; 来信日期 and 受理日期 apart")
     func bothRepliesPublished() async throws {
         let server = try await TestServer()
-        try await server.addStaff("office", role: .handler)
-        try await server.addStaff("leader", role: .reviewer)
-        try await server.addStaff("mod", role: .moderator)
+        try await server.addPublishingStaff()
         try await server.test { client in
             let mailbox = CitizenMailbox(client: client)
             server.clock.set(officeInstant("2026-11-02 10:00"))

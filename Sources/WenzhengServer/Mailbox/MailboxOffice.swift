@@ -359,6 +359,18 @@ enum OfficeCommand: Sendable {
             let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return trimmed.isEmpty ? nil : trimmed
         }
+        /// A required number of working days in `range`.
+        func workingDays(_ raw: String?, field: String, range: ClosedRange<Int>, message: String) -> Int {
+            guard let raw = present(raw) else {
+                errors.append(.required(field))
+                return 0
+            }
+            guard let value = Int(raw), range.contains(value) else {
+                errors.append(.invalid(field, message))
+                return 0
+            }
+            return value
+        }
         /// The clock event's date, when one was given.
         func eventDate() -> CivilDate? {
             guard let raw = present(input.on) else { return nil }
@@ -417,17 +429,9 @@ enum OfficeCommand: Sendable {
         case .replyOnTheSpot:
             self = .replyOnTheSpot(body: input.body ?? "")
         case .extend:
-            var days = 0
-            if let raw = present(input.workingDays) {
-                if let value = Int(raw), (1...LetterRules.maxExtensionWorkingDays).contains(value) {
-                    days = value
-                } else {
-                    errors.append(
-                        .invalid("workingDays", "an extension is 1 to \(LetterRules.maxExtensionWorkingDays) working days"))
-                }
-            } else {
-                errors.append(.required("workingDays"))
-            }
+            let days = workingDays(
+                input.workingDays, field: "workingDays", range: 1...LetterRules.maxExtensionWorkingDays,
+                message: "an extension is 1 to \(LetterRules.maxExtensionWorkingDays) working days")
             var notice = ""
             if present(input.notice) == nil { errors.append(.required("notice")) } else { notice = input.notice! }
             self = .extend(workingDays: days, notice: notice, on: eventDate())
@@ -447,18 +451,10 @@ enum OfficeCommand: Sendable {
         case .resume:
             self = .resume(note: input.note, on: eventDate())
         case .correctionNotice:
-            var days = 0
             let range = LetterClockRules.correctionPeriodRange
-            if let raw = present(input.correctionDays) {
-                if let value = Int(raw), range.contains(value) {
-                    days = value
-                } else {
-                    errors.append(
-                        .invalid("correctionDays", "correctionDays must be \(range.lowerBound) to \(range.upperBound) working days"))
-                }
-            } else {
-                errors.append(.required("correctionDays"))
-            }
+            let days = workingDays(
+                input.correctionDays, field: "correctionDays", range: range,
+                message: "correctionDays must be \(range.lowerBound) to \(range.upperBound) working days")
             self = .correctionNotice(text: input.text ?? "", correctionDays: days, on: eventDate())
         case .correctedRequest:
             self = .correctedRequest(note: input.note, on: eventDate())
