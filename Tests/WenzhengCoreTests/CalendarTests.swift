@@ -71,15 +71,57 @@ struct CalendarTests {
         #expect(inside.yearsWithoutData == [2027])
         #expect(inside.date == WeekdayCalendar().adding(workingDays: 1, to: date("2027-02-05")))
 
-        // Crossing into 2027 is provisional too, though 2026's days are known.
+        // Crossing into 2027 is provisional too, though 2026's days are
+        // known; 1 January is a day off all the same.
         let crossing = calendar.deadline(from: date("2026-12-30"), workingDays: 3)
-        #expect(crossing.date == date("2027-01-04"))
+        #expect(crossing.date == date("2027-01-05"))
         #expect(crossing.isProvisional)
 
-        // Receiving on the last day of 2026 and counting 0 days touches no 2027 day.
+        // Receiving on the last day of 2026 and counting 0 days touches no day.
         #expect(!calendar.deadline(from: date("2026-12-31"), workingDays: 0).isProvisional)
-        // A deadline that ends on 2026-12-31 is not provisional either.
-        #expect(!calendar.deadline(from: date("2026-12-30"), workingDays: 1).isProvisional)
+        // A deadline that ends before the last week of December is final.
+        #expect(!calendar.deadline(from: date("2026-12-23"), workingDays: 1).isProvisional)
+    }
+
+    @Test("a day in the last week of December waits for the next year's notice, which arranges 元旦")
+    func lateDecemberIsProvisional() throws {
+        // 2026's own notice is loaded, but 2027's may still move 12-25…12-31
+        // (the 2019 notice made Saturday 2018-12-29 a working day).
+        #expect(calendar.missingYears(for: date("2026-12-24")) == [])
+        #expect(calendar.missingYears(for: date("2026-12-25")) == [2027])
+        #expect(calendar.missingYears(for: date("2027-03-01")) == [2027])
+        let december = calendar.deadline(from: date("2026-12-28"), workingDays: 2)
+        #expect(december.date == date("2026-12-30"))
+        #expect(december.isProvisional)
+        #expect(december.yearsWithoutData == [2027])
+        // The 2019 notice as it moved 2018's last days.
+        let notice2018 = try HolidayNotice(year: 2018, days: [.init(date: date("2018-10-01"), name: "国庆节", isOffDay: true)])
+        let notice2019 = try HolidayNotice(
+            year: 2019,
+            days: [
+                .init(date: date("2018-12-29"), name: "元旦", isOffDay: false),
+                .init(date: date("2018-12-30"), name: "元旦", isOffDay: true),
+                .init(date: date("2018-12-31"), name: "元旦", isOffDay: true),
+                .init(date: date("2019-01-01"), name: "元旦", isOffDay: true),
+            ])
+        let before = HolidayCalendar(notices: [notice2018]).deadline(from: date("2018-12-27"), workingDays: 2)
+        #expect(before.date == date("2018-12-31") && before.isProvisional)
+        let after = HolidayCalendar(notices: [notice2018, notice2019]).deadline(from: date("2018-12-27"), workingDays: 2)
+        #expect(after.date == date("2018-12-29") && !after.isProvisional)
+    }
+
+    @Test("1 January, 1–2 May and 1–3 October are days off even without a notice")
+    func fixedHolidaysWithoutANotice() {
+        #expect(!calendar.hasData(forYear: 2028))
+        // 2027-01-01 and 2028-01-01 are a Friday and a Saturday.
+        #expect(!calendar.isWorkingDay(date("2027-01-01")))
+        #expect(calendar.reason(for: date("2027-01-01")) == .statutoryHoliday("元旦"))
+        #expect(calendar.isWorkingDay(date("2027-05-03")))
+        for text in ["2027-05-01", "2027-05-02", "2027-10-01", "2028-10-02", "2028-10-03"] {
+            #expect(!calendar.isWorkingDay(date(text)), "\(text)")
+        }
+        #expect(calendar.isWorkingDay(date("2027-01-04")))
+        #expect(calendar.deadline(from: date("2026-12-31"), workingDays: 1).date == date("2027-01-04"))
     }
 
     @Test func weekdayCalendarKeepsWorking() {
@@ -150,12 +192,14 @@ struct CalendarTests {
         #expect(explanation.deadline.isProvisional)
         #expect(
             explanation.days.map(\.reason.description) == [
+                "statutory holiday 元旦",
+                "weekend (no holiday data for 2027: weekdays only)",
+                "weekend (no holiday data for 2027: weekdays only)",
                 "no holiday data for 2027: weekdays only",
-                "weekend (no holiday data for 2027: weekdays only)",
-                "weekend (no holiday data for 2027: weekdays only)",
                 "no holiday data for 2027: weekdays only",
             ])
-        #expect(explanation.days.map(\.reason.code).first == "weekday_without_holiday_data")
+        #expect(explanation.days.map(\.reason.code).last == "weekday_without_holiday_data")
+        #expect(explanation.deadline.yearsWithoutData == [2027])
     }
 
     // MARK: The shipped notices

@@ -20,6 +20,7 @@ extension RouteTableTests {
         "POST /office/letters/{id}/resume": [.admin, .handler, .reviewer],
         "POST /office/letters/{id}/correction-notice": [.admin, .handler, .reviewer],
         "POST /office/letters/{id}/corrected-request": [.admin, .handler, .reviewer],
+        "POST /office/letters/{id}/deemed-withdrawn": [.admin, .handler, .reviewer],
         // Pages: reply periods
         "GET /office/policies": [.admin],
         "POST /office/policies": [.admin],
@@ -39,6 +40,7 @@ extension RouteTableTests {
         "POST /api/v1/office/letters/{id}/resume": [.admin, .handler, .reviewer],
         "POST /api/v1/office/letters/{id}/correction-notice": [.admin, .handler, .reviewer],
         "POST /api/v1/office/letters/{id}/corrected-request": [.admin, .handler, .reviewer],
+        "POST /api/v1/office/letters/{id}/deemed-withdrawn": [.admin, .handler, .reviewer],
         "GET /api/v1/office/deadlines": [.admin, .handler, .reviewer],
         "GET /api/v1/office/statistics": [.admin, .handler, .reviewer],
         "GET /api/v1/office/departments": [.admin, .handler, .reviewer],

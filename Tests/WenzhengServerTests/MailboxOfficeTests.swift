@@ -345,12 +345,14 @@ struct MailboxOfficeTests {
             server.clock.set(officeInstant("2026-11-20 10:00"))
             let city = OfficeClient(client: client, staff: try await client.logIn("city"))
             #expect(try await city.act(letter.id, "pause", #"{"reason":""}"#).status == .unprocessableContent)
-            let paused = try await city.act(letter.id, "pause", #"{"reason":"征求第三方意见"}"#)
+            let badReason = try await city.act(letter.id, "pause", #"{"reason":"correction","note":"x"}"#)
+            #expect(try badReason.problem().errors?.map(\.field) == ["reason"])
+            let paused = try await city.act(letter.id, "pause", #"{"reason":"third_party","note":"征求第三方意见"}"#)
             #expect(paused.status == .ok, "\(paused.text)")
             let pausedView = try OfficeJSONBody.decode(LetterView.self, paused)
             #expect(pausedView.clockPaused)
             #expect(pausedView.dueOn == nil)
-            #expect(try await city.act(letter.id, "pause", #"{"reason":"again"}"#).status == .conflict)
+            #expect(try await city.act(letter.id, "pause", #"{"reason":"other_agency","note":"again"}"#).status == .conflict)
             let pausedRows = try OfficeJSONBody.decode(OfficeRowsBody.self, try await city.json(.get, "/api/v1/office/letters"))
             #expect(pausedRows.letters.first { $0.id == letter.id }?.paused == true)
 
@@ -376,7 +378,10 @@ struct MailboxOfficeTests {
             #expect(try OfficeJSONBody.decode(LetterView.self, answered).state == .replied)
 
             // A correction notice stops the clock until the corrected request.
-            let notice = try await clerk2.act(corrected.id, "correction-notice", #"{"text":"请写明所需信息的名称。"}"#)
+            let noPeriod = try await clerk2.act(corrected.id, "correction-notice", #"{"text":"请写明所需信息的名称。"}"#)
+            #expect(try noPeriod.problem().errors?.map(\.field) == ["correctionDays"])
+            let notice = try await clerk2.act(
+                corrected.id, "correction-notice", #"{"text":"请写明所需信息的名称。","correctionDays":15}"#)
             #expect(notice.status == .ok, "\(notice.text)")
             #expect(try OfficeJSONBody.decode(LetterView.self, notice).awaitingCorrection)
             #expect(try await clerk2.act(corrected.id, "resume").status == .conflict)
@@ -610,7 +615,7 @@ struct MailboxOfficeTests {
         try await task.value
         #expect(marked)
         let lines = records.lines
-        #expect(lines.count == 1)
+        #expect(lines.count == 1, "\(lines)")
         #expect(lines.first?.contains("notice letter overdue") == true)
         #expect(lines.first?.contains(letter.number) == true)
         #expect(lines.first?.contains("2026-11-25") == true)

@@ -109,6 +109,14 @@ extension TestServer {
         return try #require(try await database.activeSession(tokenHash: SessionToken.hash(token), at: clock.now()))
     }
 
+    /// A handler of the office (`office`), a reviewer (`leader`) and a
+    /// moderator (`mod`): who answers and publishes a letter.
+    func addPublishingStaff() async throws {
+        try await addStaff("office", role: .handler)
+        try await addStaff("leader", role: .reviewer)
+        try await addStaff("mod", role: .moderator)
+    }
+
     /// The office answers a letter through the store: accept, assign to
     /// the office itself, draft, sign off.
     @discardableResult
@@ -423,9 +431,7 @@ struct MailboxPublicTests {
     @Test("published replies are listed, searched by two-character words and shown masked")
     func publishedListAndSearch() async throws {
         let server = try await TestServer()
-        try await server.addStaff("office", role: .handler)
-        try await server.addStaff("leader", role: .reviewer)
-        try await server.addStaff("mod", role: .moderator)
+        try await server.addPublishingStaff()
         try await server.test { client in
             let mailbox = CitizenMailbox(client: client)
             let empty = try await client.execute(uri: "/letters", method: .get)

@@ -62,10 +62,10 @@ struct MailboxClockTests {
                 _ = try await db.extendLetter(id: complaint.id, workingDays: 5, notice: "延期", actor: box.reviewer, at: now)
             }?.isConflict == true)
         #expect(
-            await storeError { _ = try await db.pauseLetter(id: complaint.id, reason: "征求意见", actor: box.office, at: now) }?.isConflict
+            await storeError { _ = try await db.pauseLetter(id: complaint.id, reason: .thirdParty, note: "征求意见", actor: box.office, at: now) }?.isConflict
                 == true)
         #expect(
-            await storeError { _ = try await db.sendCorrectionNotice(id: complaint.id, text: "请补正", actor: box.office, at: now) }?
+            await storeError { _ = try await db.sendCorrectionNotice(id: complaint.id, text: "请补正", correctionDays: 15, actor: box.office, at: now) }?
                 .isConflict == true)
 
         let letter = try await request(box)
@@ -76,7 +76,7 @@ struct MailboxClockTests {
             }?.isConflict == true)
         // The education department's handler does not work on 城建处's letter.
         #expect(
-            await storeError { _ = try await db.pauseLetter(id: letter.id, reason: "征求意见", actor: box.education, at: now) }?.isForbidden
+            await storeError { _ = try await db.pauseLetter(id: letter.id, reason: .thirdParty, note: "征求意见", actor: box.education, at: now) }?.isForbidden
                 == true)
     }
 
@@ -86,14 +86,14 @@ struct MailboxClockTests {
         let db = box.db
         let letter = try await request(box)
         // When the clock stops on Friday 2026-11-06, after 4 working days
-        let paused = try await db.pauseLetter(id: letter.id, reason: "征求第三方意见", actor: box.city, at: beijing("2026-11-06 15:00"))
+        let paused = try await db.pauseLetter(id: letter.id, reason: .thirdParty, note: "征求第三方意见", actor: box.city, at: beijing("2026-11-06 15:00"))
         // Then there is no due date while it waits, and 16 working days left
         #expect(paused.clockPaused && paused.dueOn == nil && !paused.awaitingCorrection)
-        let row = try #require(try await db.openLetterDeadlines(filter: .all, at: beijing("2026-11-10 09:00")).first)
+        let row = try #require(try await db.openLetterDeadlines(filter: .all, at: beijing("2026-11-10 09:00")).rows.first)
         #expect(row.paused && row.dueOn == nil && row.workingDaysLeft == 16 && !row.overdue)
         #expect(
             await storeError {
-                _ = try await db.pauseLetter(id: letter.id, reason: "again", actor: box.city, at: beijing("2026-11-09 09:00"))
+                _ = try await db.pauseLetter(id: letter.id, reason: .thirdParty, note: "again", actor: box.city, at: beijing("2026-11-09 09:00"))
             }?.isConflict == true)
         #expect(
             await storeError { _ = try await db.correctedRequestReceived(id: letter.id, actor: box.city, at: beijing("2026-11-09 09:00")) }?
@@ -117,14 +117,14 @@ struct MailboxClockTests {
         let letter = try await request(box)
         // The 7th working day after Monday 11-02 is Wednesday 11-11
         let late = await storeError {
-            _ = try await db.sendCorrectionNotice(id: letter.id, text: "请补充所需信息的名称", actor: box.office, at: beijing("2026-11-12 09:00"))
+            _ = try await db.sendCorrectionNotice(id: letter.id, text: "请补充所需信息的名称", correctionDays: 15, actor: box.office, at: beijing("2026-11-12 09:00"))
         }
         #expect(late?.isConflict == true)
         #expect(late?.description.contains("2026-11-11") == true)
 
         // When the notice goes out on 11-05
         let noticed = try await db.sendCorrectionNotice(
-            id: letter.id, text: "请补充所需信息的名称", actor: box.office, at: beijing("2026-11-05 09:00"))
+            id: letter.id, text: "请补充所需信息的名称", correctionDays: 15, actor: box.office, at: beijing("2026-11-05 09:00"))
         #expect(noticed.clockPaused && noticed.awaitingCorrection && noticed.dueOn == nil)
         // Then an ordinary resume is refused, and so is a second notice
         #expect(
@@ -132,20 +132,20 @@ struct MailboxClockTests {
                 == true)
         #expect(
             await storeError {
-                _ = try await db.sendCorrectionNotice(id: letter.id, text: "再次", actor: box.office, at: beijing("2026-11-06 09:00"))
+                _ = try await db.sendCorrectionNotice(id: letter.id, text: "再次", correctionDays: 15, actor: box.office, at: beijing("2026-11-06 09:00"))
             }?.isConflict == true)
 
         // When the corrected request arrives on Friday 11-20, the full 20
         // working days start again from there.
         let restarted = try await db.correctedRequestReceived(
-            id: letter.id, note: "申请人已补正", actor: box.city, at: beijing("2026-11-20 16:00"))
+            id: letter.id, entry: ClockEntry(note: "申请人已补正"), actor: box.city, at: beijing("2026-11-20 16:00"))
         #expect(!restarted.clockPaused && !restarted.awaitingCorrection && restarted.dueOn == "2026-12-18")
         let events = try await db.timeline(letterID: letter.id).filter { $0.clockKind != nil }
         #expect(events.map(\.kind) == [.correctionNotice, .restarted])
         #expect(events.map(\.clockKind) == [.paused, .restarted])
         #expect(
             await storeError {
-                _ = try await db.sendCorrectionNotice(id: letter.id, text: "再次", actor: box.office, at: beijing("2026-11-23 09:00"))
+                _ = try await db.sendCorrectionNotice(id: letter.id, text: "再次", correctionDays: 15, actor: box.office, at: beijing("2026-11-23 09:00"))
             }?.isConflict == true)
     }
 
@@ -172,16 +172,21 @@ struct MailboxClockTests {
         let box = try await Mailbox()
         let db = box.db
         // Given a complaint received Monday 2026-12-21: 15 working days end
-        // in January 2027, whose notice is not loaded (01-01 counts as a weekday)
+        // in January 2027, whose notice is not loaded (01-01 is a day off
+        // all the same)
         let letter = try await box.submit(.complaint, at: "2026-12-21 09:00")
-        #expect(letter.dueOn == "2027-01-11" && letter.dueProvisional)
-        // When the 2027 notice makes 01-01 a day off
-        let notice = try HolidayNotice(year: 2027, days: [.init(date: civil("2027-01-01"), name: "元旦", isOffDay: true)])
+        #expect(letter.dueOn == "2027-01-12" && letter.dueProvisional)
+        // When a 2027 notice also gives Monday 01-04 off
+        let notice = try HolidayNotice(
+            year: 2027,
+            days: [
+                .init(date: civil("2027-01-01"), name: "元旦", isOffDay: true), .init(date: civil("2027-01-04"), name: "元旦", isOffDay: true),
+            ])
         _ = try await db.importHolidayNotice(notice, source: "test", actor: cliActor, at: beijing("2026-12-22 09:00"))
         // Then the open letter's deadline moves a day and is no longer provisional
         let after = try await db.letter(id: letter.id)
-        #expect(after.dueOn == "2027-01-12" && !after.dueProvisional)
-        #expect(try await db.openLetterDeadlines(at: beijing("2026-12-22 09:00")).first?.provisional == false)
+        #expect(after.dueOn == "2027-01-13" && !after.dueProvisional)
+        #expect(try await db.openLetterDeadlines(at: beijing("2026-12-22 09:00")).rows.first?.provisional == false)
     }
 
     @Test("overdue letters are marked once, and the lists show how late they are")
@@ -195,12 +200,12 @@ struct MailboxClockTests {
         // On the due day nothing is overdue yet
         #expect(try await db.markOverdueLetters(at: beijing("2026-11-09 23:00")).isEmpty)
         #expect(
-            try await db.openLetterDeadlines(filter: .dueWithin(workingDays: 3), at: beijing("2026-11-04 09:00")).map(\.letterId) == [
+            try await db.openLetterDeadlines(filter: .dueWithin(workingDays: 3), at: beijing("2026-11-04 09:00")).rows.map(\.letterId) == [
                 letter.id
             ])
-        #expect(try await db.openLetterDeadlines(filter: .dueWithin(workingDays: 2), at: beijing("2026-11-04 09:00")).isEmpty)
+        #expect(try await db.openLetterDeadlines(filter: .dueWithin(workingDays: 2), at: beijing("2026-11-04 09:00")).rows.isEmpty)
         #expect(
-            try await db.openLetterDeadlines(filter: .dueWithin(workingDays: 3), at: beijing("2026-11-04 09:00")).first?.workingDaysLeft
+            try await db.openLetterDeadlines(filter: .dueWithin(workingDays: 3), at: beijing("2026-11-04 09:00")).rows.first?.workingDaysLeft
                 == 3)
 
         // When the sweep runs the next day, and again
@@ -210,10 +215,10 @@ struct MailboxClockTests {
         #expect(marked.map(\.id) == [letter.id] && marked.first?.overdue == true)
         #expect(again.isEmpty)
         #expect(try await box.kinds(letter) == [.submitted, .overdue])
-        let overdue = try await db.openLetterDeadlines(filter: .overdueOnly, at: beijing("2026-11-11 09:00"))
+        let overdue = try await db.openLetterDeadlines(filter: .overdueOnly, at: beijing("2026-11-11 09:00")).rows
         #expect(overdue.map(\.number) == [letter.number])
         #expect(overdue.first?.overdue == true && overdue.first?.workingDaysLeft == -2)
-        #expect(try await db.openLetterDeadlines(filter: .all, at: beijing("2026-11-11 09:00")).map(\.letterId) == [letter.id, later.id])
+        #expect(try await db.openLetterDeadlines(filter: .all, at: beijing("2026-11-11 09:00")).rows.map(\.letterId) == [letter.id, later.id])
     }
 
     @Test("a department's list has the letters it leads and its co-handling shares")
@@ -228,12 +233,12 @@ struct MailboxClockTests {
         _ = try await db.assignLetter(
             id: shared.id, lead: box.cityID, coHandlers: [CoHandler(departmentID: box.educationID, dueOn: civil("2026-11-13"))],
             actor: box.office, at: now)
-        let rows = try await db.openLetterDeadlines(filter: .all, departmentID: box.educationID, at: now)
+        let rows = try await db.openLetterDeadlines(filter: .all, departmentID: box.educationID, at: now).rows
         #expect(rows.map(\.letterId) == [shared.id, led.id])
         #expect(rows.map(\.coHandling) == [true, false])
         #expect(rows.map(\.dueOn) == ["2026-11-13", "2026-11-23"])
         #expect(rows.map(\.department) == ["教育处", "教育处"])
-        #expect(try await db.openLetterDeadlines(filter: .all, departmentID: box.cityID, at: now).map(\.letterId) == [shared.id])
+        #expect(try await db.openLetterDeadlines(filter: .all, departmentID: box.cityID, at: now).rows.map(\.letterId) == [shared.id])
         #expect(try await db.letters(departmentID: box.educationID).map(\.id) == [led.id, shared.id])
     }
 }

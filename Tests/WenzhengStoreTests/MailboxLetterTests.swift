@@ -304,9 +304,10 @@ struct MailboxLetterTests {
             id: letter.id, lead: box.cityID, coHandlers: [CoHandler(departmentID: box.educationID)], actor: box.office, at: now)
         #expect(assigned.policyDays == 10 && assigned.dueOn == "2026-11-16")
         #expect(assigned.coHandlers.first?.dueOn == "2026-11-16" && assigned.coHandlers.first?.ownDueDate == false)
-        // And reassigning to 教育处 brings back the default.
+        // And reassigning to 教育处 keeps the period and the deadline: a
+        // reassignment never moves a deadline (issue 9, item 17).
         let reassigned = try await db.assignLetter(id: letter.id, lead: box.educationID, actor: box.office, at: now)
-        #expect(reassigned.policyDays == 15 && reassigned.dueOn == "2026-11-23" && reassigned.coHandlers.isEmpty)
+        #expect(reassigned.policyDays == 10 && reassigned.dueOn == "2026-11-16" && reassigned.coHandlers.isEmpty)
     }
 
     @Test("an unsatisfied citizen's one follow-up reopens the letter with a fresh period")

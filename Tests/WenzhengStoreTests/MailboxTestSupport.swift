@@ -46,8 +46,14 @@ struct Mailbox {
     var educationID: Int64 { education.departmentID }
     var officeID: Int64 { office.departmentID }
 
-    init() async throws {
-        db = try AppDatabase.inMemory()
+    /// Keeps a file database's directory until the box goes away.
+    private let file: TemporaryDatabase?
+
+    /// - Parameter onFile: a real SQLite file (WAL) in a temporary
+    ///   directory rather than memory.
+    init(onFile: Bool = false) async throws {
+        file = onFile ? try TemporaryDatabase() : nil
+        db = try file?.database ?? AppDatabase.inMemory()
         office = try await Self.staff(db, "office", .handler, department: "办公室", name: "李办")
         city = try await Self.staff(db, "city", .handler, department: "城建处", name: "王城")
         education = try await Self.staff(db, "edu", .handler, department: "教育处", name: "赵教")

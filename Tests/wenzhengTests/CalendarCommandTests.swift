@@ -33,10 +33,12 @@ struct CalendarCommandTests {
         let temp = try TemporaryDirectory()
         let db = temp.path("db.sqlite")
         // Given no 2027 notice, counting across 2027-01-01 is provisional
+        // (1 January is a day off all the same)
         let before = try CLI.run(["calendar", "explain", "--from", "2026-12-30", "--working-days", "2", "--db", db])
         #expect(before.status == 0, "\(before.error)")
         #expect(before.output.contains("no holiday data for 2027: weekdays only"))
-        #expect(before.output.contains("deadline: 2027-01-01 (Fri) PROVISIONAL"))
+        #expect(before.output.contains("statutory holiday 元旦"))
+        #expect(before.output.contains("deadline: 2027-01-04 (Mon) PROVISIONAL"))
 
         // When a small 2027 file is imported
         let file = temp.path("2027.json")

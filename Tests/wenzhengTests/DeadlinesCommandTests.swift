@@ -41,7 +41,7 @@ struct DeadlinesCommandTests {
             _ = try await database.assignLetter(id: overdue.id, lead: city.id, actor: actor, at: Self.instant("2025-01-02"))
             provisional = try await Self.letter(database, .consultation, "咨询", at: "2099-12-28")
             paused = try await Self.letter(database, .informationDisclosure, "申请公开", at: "2099-06-01")
-            _ = try await database.pauseLetter(id: paused.id, reason: "征求第三方意见", actor: actor, at: Self.instant("2099-06-02"))
+            _ = try await database.pauseLetter(id: paused.id, reason: .thirdParty, note: "征求第三方意见", actor: actor, at: Self.instant("2099-06-02"))
         }
 
         static func letter(_ database: AppDatabase, _ type: LetterType, _ subject: String, at day: String) async throws -> LetterView {

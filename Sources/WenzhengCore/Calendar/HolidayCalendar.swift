@@ -2,10 +2,16 @@
 /// plus make-up working days (调休), as the State Council's yearly notices
 /// set them.
 ///
-/// A year whose notice is not loaded falls back to weekends only. A
+/// A year whose notice is not loaded falls back to weekends and the
+/// holidays fixed by date in the 全国年节及纪念日放假办法 (1 January,
+/// 1–2 May, 1–3 October): no notice can make those working days. A
 /// deadline that counts a day in such a year is still computed, because
 /// the office must tell the citizen something, but it is marked
-/// provisional: the real holidays may move it later.
+/// provisional: the real holidays may move it later. So is a deadline that
+/// counts a day in the last week of December before the next year's
+/// notice is loaded, because that notice arranges 元旦 and may move those
+/// days (the 2019 notice made Saturday 2018-12-29 a working day and Monday
+/// 2018-12-31 a day off).
 public struct HolidayCalendar: WorkingDayCalendar {
     /// Years whose notice is loaded. A notice's neighbouring-year dates do
     /// not make that neighbouring year known.
@@ -54,6 +60,41 @@ public struct HolidayCalendar: WorkingDayCalendar {
 
     public func hasData(forYear year: Int) -> Bool { yearsWithData.contains(year) }
 
+    /// The first day of December that the next year's notice may still
+    /// arrange. Notices have reached back as far as 29 December (2007,
+    /// 2018); a week leaves room for a 元旦 that falls on a Thursday.
+    public static let provisionalDecemberFrom = 25
+
+    /// The years whose notice `date` waits for: its own when that is not
+    /// loaded, and the next one for a day in the last week of December.
+    public func missingYears(for date: CivilDate) -> [Int] {
+        var years: [Int] = []
+        if !hasData(forYear: date.year) { years.append(date.year) }
+        if date.month == 12, date.day >= Self.provisionalDecemberFrom, !hasData(forYear: date.year + 1) {
+            years.append(date.year + 1)
+        }
+        return years
+    }
+
+    /// Whether a loaded notice could still change what `date` is: a
+    /// deadline that counts it is provisional.
+    public func isProvisional(_ date: CivilDate) -> Bool { !missingYears(for: date).isEmpty }
+
+    /// The statutory holidays fixed by date (全国年节及纪念日放假办法, art. 2,
+    /// as revised in 2024: 元旦 1 January, 劳动节 1–2 May from 2025, 国庆节
+    /// 1–3 October). They are days off in every year, with or without a
+    /// notice; the lunar holidays (春节, 清明节, 端午节, 中秋节) and the make-up
+    /// working days need the year's notice.
+    public static func fixedStatutoryHoliday(on date: CivilDate) -> String? {
+        switch (date.month, date.day) {
+        case (1, 1): "元旦"
+        case (5, 1): "劳动节"
+        case (5, 2) where date.year >= 2025: "劳动节"
+        case (10, 1), (10, 2), (10, 3): "国庆节"
+        default: nil
+        }
+    }
+
     /// What a loaded notice says about `date`, if anything.
     public func noticeDay(on date: CivilDate) -> HolidayNotice.Day? { days[date] }
 
@@ -62,7 +103,7 @@ public struct HolidayCalendar: WorkingDayCalendar {
 
     public func isWorkingDay(_ date: CivilDate) -> Bool {
         if let day = days[date] { return !day.isOffDay }
-        return !date.isWeekend
+        return !date.isWeekend && Self.fixedStatutoryHoliday(on: date) == nil
     }
 
     /// Whether `date` is a working day, and why.
@@ -70,6 +111,7 @@ public struct HolidayCalendar: WorkingDayCalendar {
         if let day = days[date] {
             return day.isOffDay ? .statutoryHoliday(day.name) : .makeUpWorkingDay(for: day.name)
         }
+        if let holiday = Self.fixedStatutoryHoliday(on: date) { return .statutoryHoliday(holiday) }
         switch (hasData(forYear: date.year), date.isWeekend) {
         case (true, false): return .weekday
         case (true, true): return .weekend
@@ -101,7 +143,7 @@ public struct HolidayCalendar: WorkingDayCalendar {
         var yearsWithoutData: Set<Int> = []
         while counted < workingDays {
             date = date.nextDay
-            if !hasData(forYear: date.year) { yearsWithoutData.insert(date.year) }
+            yearsWithoutData.formUnion(missingYears(for: date))
             let reason = reason(for: date)
             if reason.counts { counted += 1 }
             visit(ExplainedDay(date: date, workingDayNumber: reason.counts ? counted : nil, reason: reason))
@@ -174,12 +216,13 @@ public struct WorkingDayDeadline: Sendable, Hashable {
     public var workingDays: Int
     /// The last day to act: the `workingDays`-th working day after receipt.
     public var date: CivilDate
-    /// Years, among the days counted, with no holiday notice loaded.
+    /// Years whose notice is not loaded although a day counted needs it:
+    /// the day's own year, or the next one for a day in the last week of
+    /// December (`HolidayCalendar.missingYears(for:)`).
     public var yearsWithoutData: [Int]
 
-    /// True when some counted day fell in a year without holiday data, so
-    /// weekends only were skipped there and the date may still move once
-    /// that year's notice is imported.
+    /// True when some counted day needs a notice that is not loaded, so
+    /// the date may still move once that notice is imported.
     public var isProvisional: Bool { !yearsWithoutData.isEmpty }
 }
 

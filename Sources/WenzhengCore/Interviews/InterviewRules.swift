@@ -75,10 +75,12 @@ public enum InterviewRules {
 
     /// A deferred question's reply deadline: `deferredReplyWorkingDays`
     /// working days after the day it was deferred, provisional while a
-    /// holiday notice it depends on is not loaded.
+    /// holiday notice it depends on is not loaded: the same rule as a
+    /// letter's (`HolidayCalendar.missingYears(for:)`, late December
+    /// included).
     public static func replyDeadline(deferredOn day: CivilDate, calendar: HolidayCalendar) -> (date: CivilDate, provisional: Bool) {
         let deadline = calendar.deadline(from: day, workingDays: deferredReplyWorkingDays)
-        return (deadline.date, calendar.deadlineAwaitsNotice(deadline))
+        return (deadline.date, deadline.isProvisional || calendar.isProvisional(deadline.date))
     }
 
     /// The name shown with a question on air: the asker's nickname masked

@@ -36,12 +36,15 @@ public enum LetterState: String, Sendable, Codable, CaseIterable {
     case awaitingSignOff = "awaiting_sign_off"
     /// The reply was signed off and sent to the citizen.
     case replied
+    /// An information-disclosure request whose correction did not arrive
+    /// within the period given: it counts as abandoned (视为放弃, art. 30).
+    case withdrawn
 
     /// Still owed a reply: its deadline matters.
     public var isOpen: Bool {
         switch self {
         case .received, .accepted, .assigned, .awaitingSignOff: true
-        case .transferred, .rejected, .replied: false
+        case .transferred, .rejected, .replied, .withdrawn: false
         }
     }
 }
@@ -53,6 +56,22 @@ public enum TriageRejection: String, Sendable, Codable, CaseIterable {
     case litigationOrPetition = "litigation_or_petition"
     case outsideCompetence = "outside_competence"
     case noContent = "no_content"
+
+    /// The reasons a letter of `type` may be refused with. An
+    /// information-disclosure request is refused only on the grounds the
+    /// 2019 Regulations give: a repeated request (art. 36(7)), a petition
+    /// or complaint in the form of a request (art. 39), or information this
+    /// office does not hold (art. 36(5)). An unclear request gets a
+    /// correction notice (art. 30), never `no_content`; an insulting one is
+    /// still a request the law says must be answered.
+    public static func allowed(for type: LetterType) -> [TriageRejection] {
+        switch type {
+        case .informationDisclosure: [.duplicate, .litigationOrPetition, .outsideCompetence]
+        case .consultation, .suggestion, .complaint: allCases
+        }
+    }
+
+    public func isAllowed(for type: LetterType) -> Bool { Self.allowed(for: type).contains(self) }
 }
 
 /// How the citizen rated the reply.
@@ -75,8 +94,36 @@ public enum LetterRules {
     public static let correctionNoticeWorkingDays = 7
     /// Letters outside our competence are transferred within this.
     public static let transferWorkingDays = 1
-    /// Third parties consulted have this long to answer (the clock pauses).
+    /// Third parties and other agencies consulted have this long to answer
+    /// (arts. 32, 34); the clock stops for at most this.
     public static let consultationWorkingDays = 15
+
+    /// A type's reply period as a policy may set it. Information-disclosure
+    /// requests are answered within 20 working days by statute (art. 33);
+    /// a policy may shorten that, never lengthen it (the extension is the
+    /// only way, and it is approved per request).
+    public static func policyWorkingDaysRange(for type: LetterType) -> ClosedRange<Int> {
+        switch type {
+        case .informationDisclosure: 1...LetterType.informationDisclosure.defaultWorkingDays
+        case .consultation, .suggestion, .complaint: policyWorkingDaysRange
+        }
+    }
+
+    /// The last day to transfer a letter outside our competence: the
+    /// working day after receipt.
+    public static func transferDeadline(receivedOn: CivilDate, calendar: any WorkingDayCalendar) -> CivilDate {
+        calendar.adding(workingDays: transferWorkingDays, to: receivedOn)
+    }
+
+    /// The period a letter has after it is assigned to `lead`: a first
+    /// assignment takes the department's own period, if it has one, while
+    /// the deadline has not passed; a reassignment, or an assignment of an
+    /// overdue letter, keeps the period, so it never moves a deadline or
+    /// clears an overdue mark.
+    public static func periodOnAssignment(current: Int, departmentPeriod: Int?, reassignment: Bool, overdue: Bool) -> Int {
+        guard !reassignment, !overdue, let departmentPeriod else { return current }
+        return departmentPeriod
+    }
 
     /// A letter number people can read out on the phone: year, then a
     /// sequence, e.g. `2026-000123`.

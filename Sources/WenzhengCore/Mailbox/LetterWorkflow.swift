@@ -33,6 +33,9 @@ public enum LetterEventKind: String, Sendable, Codable, CaseIterable {
     case overdue
     /// Moderation approved the letter for the public page.
     case published
+    /// The correction did not arrive within the period given: the request
+    /// counts as abandoned (视为放弃, art. 30).
+    case withdrawn
 
     /// Whether the citizen's own query page shows this step. Drafts and
     /// send-backs are the office's internal work.
@@ -55,7 +58,8 @@ extension LetterRules {
     public static let idempotencyKeyMaxLength = 100
     /// The authority a letter is transferred to.
     public static let authorityMaxLength = 100
-    /// A deadline policy's period.
+    /// A deadline policy's period (`policyWorkingDaysRange(for:)` narrows
+    /// it per type).
     public static let policyWorkingDaysRange = 1...365
 
     /// A phone number as people type it: digits with spaces, dashes,

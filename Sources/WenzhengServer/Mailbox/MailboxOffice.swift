@@ -94,16 +94,20 @@ struct MailboxOffice: Sendable {
             return try await database.signOff(id: letterID, approve: false, comment: comment, filter: filter, actor: actor, at: now)
         case .replyOnTheSpot(let body):
             return try await database.replyOnTheSpot(id: letterID, body: body, filter: filter, actor: actor, at: now)
-        case .extend(let workingDays, let notice):
-            return try await database.extendLetter(id: letterID, workingDays: workingDays, notice: notice, actor: actor, at: now)
-        case .pause(let reason):
-            return try await database.pauseLetter(id: letterID, reason: reason, actor: actor, at: now)
-        case .resume:
-            return try await database.resumeLetter(id: letterID, actor: actor, at: now)
-        case .correctionNotice(let text):
-            return try await database.sendCorrectionNotice(id: letterID, text: text, actor: actor, at: now)
-        case .correctedRequest(let note):
-            return try await database.correctedRequestReceived(id: letterID, note: note, actor: actor, at: now)
+        case .extend(let workingDays, let notice, let on):
+            return try await database.extendLetter(
+                id: letterID, workingDays: workingDays, notice: notice, entry: ClockEntry(on: on), actor: actor, at: now)
+        case .pause(let reason, let note, let on):
+            return try await database.pauseLetter(id: letterID, reason: reason, note: note, entry: ClockEntry(on: on), actor: actor, at: now)
+        case .resume(let note, let on):
+            return try await database.resumeLetter(id: letterID, entry: ClockEntry(on: on, note: note), actor: actor, at: now)
+        case .correctionNotice(let text, let days, let on):
+            return try await database.sendCorrectionNotice(
+                id: letterID, text: text, correctionDays: days, entry: ClockEntry(on: on), actor: actor, at: now)
+        case .correctedRequest(let note, let on):
+            return try await database.correctedRequestReceived(id: letterID, entry: ClockEntry(on: on, note: note), actor: actor, at: now)
+        case .deemedWithdrawn(let note):
+            return try await database.deemWithdrawn(id: letterID, note: note, actor: actor, at: now)
         }
     }
 
@@ -120,8 +124,9 @@ struct MailboxOffice: Sendable {
         let drafts = reviews || (staff.role == .handler && leads)
         let worksOn = reviews || (staff.role == .handler && (staff.department == defaultDepartmentName || leads))
         let disclosure = letter.type == .informationDisclosure && letter.state.isOpen
-        let pastDue = letter.dueOn.map { $0 < today.description } ?? false
+        let pastDue = letter.dueOn.flatMap(CivilDate.init).map { $0 < today } ?? false
         let correctionSent = timeline.contains { $0.kind == .correctionNotice }
+        let correctBy = letter.awaitingCorrection ? letter.currentStoppage?.answerDueOn.flatMap(CivilDate.init) : nil
         return OfficeAction.allCases.filter { action in
             switch action {
             case .accept: triages && letter.state == .received
@@ -132,13 +137,14 @@ struct MailboxOffice: Sendable {
             case .replyOnTheSpot:
                 (triages || staff.role == .reviewer) && letter.type == .informationDisclosure
                     && [.received, .accepted].contains(letter.state)
-            case .extend: reviews && disclosure && letter.extensionWorkingDays == nil && !pastDue
-            case .pause: worksOn && disclosure && !letter.clockPaused
+            case .extend: reviews && disclosure && !letter.extendedInPeriod && !pastDue
+            case .pause: worksOn && disclosure && !letter.clockPaused && !pastDue
             case .resume: worksOn && disclosure && letter.clockPaused && !letter.awaitingCorrection
             case .correctionNotice:
-                worksOn && disclosure && !letter.clockPaused && !correctionSent
+                worksOn && disclosure && !letter.clockPaused && !correctionSent && !pastDue
                     && correctionNoticeDeadline.map { today <= $0 } ?? false
             case .correctedRequest: worksOn && disclosure && letter.awaitingCorrection
+            case .deemedWithdrawn: worksOn && disclosure && correctBy.map { today > $0 } ?? false
             }
         }
     }
@@ -150,21 +156,30 @@ struct MailboxOffice: Sendable {
         var drafts: [LetterDraftView]
         var actions: [OfficeAction]
         var correctionNoticeDeadline: CivilDate?
+        /// The earliest date a clock event recorded today may carry.
+        var earliestClockDate: CivilDate
+        /// Working days the current stop has lasted so far.
+        var currentStopWorkingDays: Int?
     }
 
     func detail(_ id: Int64, staff: AuthenticatedStaff) async throws -> LetterDetail {
         let letter = try await visibleLetter(id, staff: staff)
         let timeline = try await database.timeline(letterID: id)
         let drafts = try await database.letterDrafts(letterID: id)
+        let calendar = try await database.workingDayCalendar()
+        let today = self.today
         var correctionDeadline: CivilDate?
         if letter.type == .informationDisclosure, let received = CivilDate(letter.receivedOn) {
-            correctionDeadline = LetterRules.correctionNoticeDeadline(
-                receivedOn: received, calendar: try await database.workingDayCalendar())
+            correctionDeadline = LetterRules.correctionNoticeDeadline(receivedOn: received, calendar: calendar)
         }
         let actions = Self.availableActions(
             letter, staff: staff, timeline: timeline, correctionNoticeDeadline: correctionDeadline, today: today)
+        let stopDays = letter.currentStoppage.flatMap { CivilDate($0.from) }.map {
+            max(0, LetterRules.workingDays(from: $0, to: today, calendar: calendar))
+        }
         return LetterDetail(
-            letter: letter, timeline: timeline, drafts: drafts, actions: actions, correctionNoticeDeadline: correctionDeadline)
+            letter: letter, timeline: timeline, drafts: drafts, actions: actions, correctionNoticeDeadline: correctionDeadline,
+            earliestClockDate: LetterClockRules.earliestDate(recordedOn: today, calendar: calendar), currentStopWorkingDays: stopDays)
     }
 
     // MARK: Lists
@@ -189,6 +204,12 @@ struct MailboxOffice: Sendable {
         /// Working days from today to the due date (negative when overdue);
         /// for open letters only.
         var workingDaysLeft: Int?
+        /// While paused: why, and the consulted party's (or the
+        /// applicant's) last day to answer.
+        var stopReason: ClockStopReason?
+        var answerDueOn: String?
+        /// While waiting for triage: the last day to transfer it.
+        var transferDueOn: String?
     }
 
     /// The letters a list query asks for, one page of them, and whether
@@ -198,10 +219,10 @@ struct MailboxOffice: Sendable {
         let today = self.today
         if query.overdue || query.dueWithin != nil {
             let filter: LetterDeadlineFilter = query.overdue ? .overdueOnly : .dueWithin(workingDays: query.dueWithin!)
-            var rows = try await database.openLetterDeadlines(filter: filter, departmentID: department, at: clock.now())
-            if !query.states.isEmpty { rows = rows.filter { query.states.contains($0.state) } }
-            let page = rows.dropFirst(query.offset).prefix(query.limit)
-            return (page.map(Self.row), rows.count > query.offset + query.limit)
+            let page = try await database.openLetterDeadlines(
+                filter: filter, departmentID: department, states: query.states, limit: query.limit, offset: query.offset,
+                at: clock.now())
+            return (page.rows.map(Self.row), page.more)
         }
         let letters = try await database.letters(
             states: query.states, departmentID: department, limit: query.limit + 1, offset: query.offset)
@@ -210,14 +231,17 @@ struct MailboxOffice: Sendable {
             let co = department.flatMap { id in letter.coHandlers.first { $0.departmentId == id } }
             let due = co?.dueOn ?? letter.dueOn
             let open = letter.state.isOpen
+            let stop = open && co?.ownDueDate != true ? letter.currentStoppage : nil
             return LetterRow(
                 id: letter.id, number: letter.number, type: letter.type, subject: letter.subject, state: letter.state,
                 departmentId: co?.departmentId ?? letter.leadDepartment?.id, department: co?.department ?? letter.leadDepartment?.name,
                 coHandling: co != nil, receivedOn: letter.receivedOn, dueOn: due, provisional: open && letter.dueProvisional,
                 paused: open && letter.clockPaused && co?.ownDueDate != true,
-                overdue: open && (letter.overdue || due.map { $0 < today.description } ?? false),
+                overdue: open && (letter.overdue || due.flatMap(CivilDate.init).map { $0 < today } ?? false),
                 workingDaysLeft: open
-                    ? due.flatMap(CivilDate.init).map { LetterRules.workingDays(from: today, to: $0, calendar: calendar) } : nil)
+                    ? due.flatMap(CivilDate.init).map { LetterRules.workingDays(from: today, to: $0, calendar: calendar) } : nil,
+                stopReason: stop?.reason, answerDueOn: stop?.answerDueOn,
+                transferDueOn: letter.state == .received ? letter.transferDueOn : nil)
         }
         return (rows, letters.count > query.limit)
     }
@@ -227,7 +251,8 @@ struct MailboxOffice: Sendable {
             id: deadline.letterId, number: deadline.number, type: deadline.type, subject: deadline.subject, state: deadline.state,
             departmentId: deadline.departmentId, department: deadline.department, coHandling: deadline.coHandling,
             receivedOn: deadline.receivedOn, dueOn: deadline.dueOn, provisional: deadline.provisional, paused: deadline.paused,
-            overdue: deadline.overdue, workingDaysLeft: deadline.workingDaysLeft)
+            overdue: deadline.overdue, workingDaysLeft: deadline.workingDaysLeft, stopReason: deadline.stopReason,
+            answerDueOn: deadline.answerDueOn, transferDueOn: deadline.transferDueOn)
     }
 
     /// Checks that a department id names a department.
@@ -241,14 +266,13 @@ struct MailboxOffice: Sendable {
     // MARK: Statistics
 
     /// Years whose holiday notice is missing although deadlines need them:
-    /// this year, next year, and the years open letters fall due in.
+    /// this year, next year, and the years open letters fall due in (read
+    /// as distinct years, not by loading the letters).
     func yearsMissingFromCalendar() async throws -> [Int] {
         let calendar = try await database.workingDayCalendar()
         let today = self.today
         var years: Set<Int> = [today.year, today.year + 1]
-        for row in try await database.openLetterDeadlines(filter: .all, at: clock.now()) {
-            if let due = row.dueOn.flatMap(CivilDate.init) { years.insert(due.year) }
-        }
+        years.formUnion(try await database.openDeadlineYears())
         return years.filter { !calendar.hasData(forYear: $0) }.sorted()
     }
 }
@@ -271,6 +295,8 @@ enum OfficeAction: String, CaseIterable, Sendable {
     case resume
     case correctionNotice = "correction-notice"
     case correctedRequest = "corrected-request"
+    /// Art. 30: the correction did not come within the period given.
+    case deemedWithdrawn = "deemed-withdrawn"
 
     /// The key of its strings under `office.actions` and `office.notices`.
     var key: String {
@@ -280,6 +306,7 @@ enum OfficeAction: String, CaseIterable, Sendable {
         case .replyOnTheSpot: "replyOnTheSpot"
         case .correctionNotice: "correctionNotice"
         case .correctedRequest: "correctedRequest"
+        case .deemedWithdrawn: "deemedWithdrawn"
         default: rawValue
         }
     }
@@ -302,6 +329,10 @@ struct OfficeActionInput: Sendable {
     var workingDays: String?
     var notice: String?
     var text: String?
+    /// The day a clock event happened (`yyyy-MM-dd`; empty: today).
+    var on: String?
+    /// The working days the applicant is given to correct.
+    var correctionDays: String?
 }
 
 /// An action with checked ids, codes, numbers and dates. Texts are checked
@@ -315,17 +346,39 @@ enum OfficeCommand: Sendable {
     case signOff(comment: String?)
     case sendBack(comment: String)
     case replyOnTheSpot(body: String)
-    case extend(workingDays: Int, notice: String)
-    case pause(reason: String)
-    case resume
-    case correctionNotice(text: String)
-    case correctedRequest(note: String?)
+    case extend(workingDays: Int, notice: String, on: CivilDate?)
+    case pause(reason: ClockStopReason, note: String, on: CivilDate?)
+    case resume(note: String?, on: CivilDate?)
+    case correctionNotice(text: String, correctionDays: Int, on: CivilDate?)
+    case correctedRequest(note: String?, on: CivilDate?)
+    case deemedWithdrawn(note: String?)
 
     init(_ action: OfficeAction, _ input: OfficeActionInput) throws {
         var errors: [FieldError] = []
         func present(_ value: String?) -> String? {
             let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return trimmed.isEmpty ? nil : trimmed
+        }
+        /// A required number of working days in `range`.
+        func workingDays(_ raw: String?, field: String, range: ClosedRange<Int>, message: String) -> Int {
+            guard let raw = present(raw) else {
+                errors.append(.required(field))
+                return 0
+            }
+            guard let value = Int(raw), range.contains(value) else {
+                errors.append(.invalid(field, message))
+                return 0
+            }
+            return value
+        }
+        /// The clock event's date, when one was given.
+        func eventDate() -> CivilDate? {
+            guard let raw = present(input.on) else { return nil }
+            guard let date = CivilDate(raw) else {
+                errors.append(.invalid("on", "on must be a date like 2026-11-05"))
+                return nil
+            }
+            return date
         }
         switch action {
         case .accept:
@@ -376,28 +429,37 @@ enum OfficeCommand: Sendable {
         case .replyOnTheSpot:
             self = .replyOnTheSpot(body: input.body ?? "")
         case .extend:
-            var days = 0
-            if let raw = present(input.workingDays) {
-                if let value = Int(raw), (1...LetterRules.maxExtensionWorkingDays).contains(value) {
-                    days = value
-                } else {
-                    errors.append(
-                        .invalid("workingDays", "an extension is 1 to \(LetterRules.maxExtensionWorkingDays) working days"))
-                }
-            } else {
-                errors.append(.required("workingDays"))
-            }
+            let days = workingDays(
+                input.workingDays, field: "workingDays", range: 1...LetterRules.maxExtensionWorkingDays,
+                message: "an extension is 1 to \(LetterRules.maxExtensionWorkingDays) working days")
             var notice = ""
             if present(input.notice) == nil { errors.append(.required("notice")) } else { notice = input.notice! }
-            self = .extend(workingDays: days, notice: notice)
+            self = .extend(workingDays: days, notice: notice, on: eventDate())
         case .pause:
-            self = .pause(reason: input.reason ?? "")
+            var reason = ClockStopReason.thirdParty
+            let choices = ClockStopReason.consultations.map(\.rawValue).joined(separator: ", ")
+            if let raw = present(input.reason) {
+                if let parsed = ClockStopReason(rawValue: raw), parsed.isConsultation {
+                    reason = parsed
+                } else {
+                    errors.append(.invalid("reason", "reason must be one of \(choices)"))
+                }
+            } else {
+                errors.append(.required("reason"))
+            }
+            self = .pause(reason: reason, note: input.note ?? "", on: eventDate())
         case .resume:
-            self = .resume
+            self = .resume(note: input.note, on: eventDate())
         case .correctionNotice:
-            self = .correctionNotice(text: input.text ?? "")
+            let range = LetterClockRules.correctionPeriodRange
+            let days = workingDays(
+                input.correctionDays, field: "correctionDays", range: range,
+                message: "correctionDays must be \(range.lowerBound) to \(range.upperBound) working days")
+            self = .correctionNotice(text: input.text ?? "", correctionDays: days, on: eventDate())
         case .correctedRequest:
-            self = .correctedRequest(note: input.note)
+            self = .correctedRequest(note: input.note, on: eventDate())
+        case .deemedWithdrawn:
+            self = .deemedWithdrawn(note: input.note)
         }
         try ValidationFailure.check(errors)
     }
@@ -478,20 +540,8 @@ struct LetterListQuery: Sendable {
             }
             query.limit = pageSize
         case .limitOffset:
-            if let raw = value("limit") {
-                if let limit = Int(raw), (1...200).contains(limit) {
-                    query.limit = limit
-                } else {
-                    errors.append(.invalid("limit", "limit must be 1 to 200"))
-                }
-            }
-            if let raw = value("offset") {
-                if let offset = Int(raw), (0...1_000_000).contains(offset) {
-                    query.offset = offset
-                } else {
-                    errors.append(.invalid("offset", "offset must be 0 or more"))
-                }
-            }
+            (query.limit, query.offset) = limitAndOffset(
+                limit: value("limit"), offset: value("offset"), defaultLimit: query.limit, into: &errors)
         }
         try ValidationFailure.check(errors)
         return query
@@ -500,6 +550,28 @@ struct LetterListQuery: Sendable {
     enum Paging {
         case page
         case limitOffset
+    }
+
+    /// An API page: `limit` 1…`AppDatabase.maxDeadlinePageSize` (200) and
+    /// `offset` from 0.
+    static func limitAndOffset(limit: String?, offset: String?, defaultLimit: Int, into errors: inout [FieldError]) -> (Int, Int) {
+        var result = (defaultLimit, 0)
+        let maximum = AppDatabase.maxDeadlinePageSize
+        if let limit {
+            if let value = Int(limit), (1...maximum).contains(value) {
+                result.0 = value
+            } else {
+                errors.append(.invalid("limit", "limit must be 1 to \(maximum)"))
+            }
+        }
+        if let offset {
+            if let value = Int(offset), (0...1_000_000).contains(value) {
+                result.1 = value
+            } else {
+                errors.append(.invalid("offset", "offset must be 0 or more"))
+            }
+        }
+        return result
     }
 
     var page: Int { offset / Self.pageSize + 1 }

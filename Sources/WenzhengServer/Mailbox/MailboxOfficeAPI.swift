@@ -64,17 +64,22 @@ struct MailboxOfficeAPI {
         var workingDays: Int?
         var notice: String?
         var text: String?
+        var on: String?
+        var correctionDays: Int?
 
         var input: OfficeActionInput {
             OfficeActionInput(
                 to: to, reason: reason, note: note, lead: lead.map(String.init),
                 coHandlers: (coHandlers ?? []).map { .init(department: $0.departmentId.map(String.init) ?? "", dueOn: $0.dueOn) },
-                body: body, comment: comment, workingDays: workingDays.map(String.init), notice: notice, text: text)
+                body: body, comment: comment, workingDays: workingDays.map(String.init), notice: notice, text: text, on: on,
+                correctionDays: correctionDays.map(String.init))
         }
     }
 
     struct DeadlineList: ResponseEncodable {
         var deadlines: [LetterDeadlineRow]
+        /// More rows match than this page holds (`offset` + `limit`).
+        var more: Bool
     }
 
     struct StatisticsBody: ResponseEncodable {
@@ -86,6 +91,9 @@ struct MailboxOfficeAPI {
         /// Years whose holiday notice should be imported (deadlines in them
         /// are provisional).
         var missingCalendarYears: [Int]
+        /// Letters transferred in the period, and how many within the
+        /// working day after receipt.
+        var transfers: TransferStatistics
     }
 
     struct DepartmentList: ResponseEncodable {
@@ -128,7 +136,8 @@ struct MailboxOfficeAPI {
     // MARK: Deadlines and statistics
 
     /// `filter=overdue|due-within|all` (default all), `days=N` with
-    /// due-within, `department=<id>`.
+    /// due-within, `department=<id>`, and the page: `limit` (1…200,
+    /// default 100) and `offset`.
     @Sendable func deadlines(_ request: Request, context: Context) async throws -> DeadlineList {
         let parameters = request.uri.queryParameters
         var errors: [FieldError] = []
@@ -164,11 +173,17 @@ struct MailboxOfficeAPI {
                 errors.append(.invalid("department", "department must be a department id"))
             }
         }
+        let (limit, offset) = LetterListQuery.limitAndOffset(
+            limit: value("limit"), offset: value("offset"), defaultLimit: Self.defaultDeadlinePageSize, into: &errors)
         try ValidationFailure.check(errors)
         try await office.ensureDepartment(department, field: "department")
         let scoped = MailboxOffice.scopedDepartment(department, for: context.staff!)
-        return DeadlineList(deadlines: try await database.openLetterDeadlines(filter: filter, departmentID: scoped, at: office.clock.now()))
+        let page = try await database.openLetterDeadlines(
+            filter: filter, departmentID: scoped, limit: limit, offset: offset, at: office.clock.now())
+        return DeadlineList(deadlines: page.rows, more: page.more)
     }
+
+    static let defaultDeadlinePageSize = 100
 
     @Sendable func statistics(_ request: Request, context: Context) async throws -> StatisticsBody {
         let query = try StatisticsQuery.parse(request, today: office.today)
@@ -176,7 +191,8 @@ struct MailboxOfficeAPI {
             from: query.from.description, to: query.to.description, year: query.year,
             departments: try await database.departmentStatistics(from: query.from, to: query.to),
             monthly: try await database.monthlyStatistics(year: query.year),
-            missingCalendarYears: try await office.yearsMissingFromCalendar())
+            missingCalendarYears: try await office.yearsMissingFromCalendar(),
+            transfers: try await database.transferStatistics(from: query.from, to: query.to))
     }
 
     @Sendable func departments(_ request: Request, context: Context) async throws -> DepartmentList {

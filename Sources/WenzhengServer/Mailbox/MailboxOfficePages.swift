@@ -111,6 +111,11 @@ struct MailboxOfficePages {
                         + pages.translate("office.actions.\($0.key)", language: language) + (language == .zh ? "。" : ". ")
                 } ?? ""
         }
+        var form = form
+        // The clock forms' date field starts at today; the correction
+        // period at its usual length.
+        if form["on"] == nil { form["on"] = office.today.description }
+        data["correctionDaysValue"] = form["correctionDays"] ?? String(LetterClockRules.defaultCorrectionWorkingDays)
         data["form"] = form
         return try pages.render(
             "office-letter", titleKey: "office.detail.title", data: data, status: problem?.status ?? .ok, request: request,
@@ -123,7 +128,8 @@ struct MailboxOfficePages {
         var input = OfficeActionInput(
             to: form.value("to"), reason: form.value("reason"), note: form.value("note"), lead: form.value("lead"),
             body: form.value("body"), comment: form.value("comment"), workingDays: form.value("workingDays"),
-            notice: form.value("notice"), text: form.value("text"))
+            notice: form.value("notice"), text: form.value("text"), on: form.value("on"),
+            correctionDays: form.value("correctionDays"))
         // One checkbox per co-handling department (`co`), each with its own
         // optional date (`due-<id>`).
         input.coHandlers = form.values("co").map { .init(department: $0, dueOn: form.value("due-\($0)")) }
@@ -160,15 +166,50 @@ struct MailboxOfficePages {
             status = .unprocessableContent
             query = StatisticsQuery(from: CivilDate(year: today.year, month: 1, day: 1), to: today, year: today.year)
         }
-        let soon = try await database.openLetterDeadlines(
-            filter: .dueWithin(workingDays: 2), departmentID: MailboxOffice.scopedDepartment(nil, for: staff), at: office.clock.now())
-        let rows = soon.map { MailboxOffice.row($0) }
-        let overdue = rows.filter(\.overdue).map { MailboxOfficeViews.row($0, language: language, pages: pages) }
-        let dueSoon = rows.filter { !$0.overdue }.map { MailboxOfficeViews.row($0, language: language, pages: pages) }
-        data["overdue"] = overdue
-        data["noOverdue"] = overdue.isEmpty
-        data["dueSoon"] = dueSoon
-        data["noDueSoon"] = dueSoon.isEmpty
+        // Bounded reads: the first rows of each list and their counts, with
+        // a link to the full list, never every open letter.
+        let now = office.clock.now()
+        let scope = MailboxOffice.scopedDepartment(nil, for: staff)
+        let limit = Self.dashboardListSize
+        let overdue = try await database.openLetterDeadlines(filter: .overdueOnly, departmentID: scope, limit: limit, at: now)
+        let overdueCount = try await database.countOpenLetterDeadlines(filter: .overdueOnly, departmentID: scope, at: now)
+        let dueSoon = try await database.openLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, limit: limit, at: now)
+        let dueSoonCount = try await database.countOpenLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, at: now)
+        func rows(_ rows: some Sequence<LetterDeadlineRow>) -> [[String: Any]] {
+            rows.map { MailboxOfficeViews.row(MailboxOffice.row($0), language: language, pages: pages) }
+        }
+        data["overdue"] = rows(overdue.rows)
+        data["noOverdue"] = overdue.rows.isEmpty
+        data["overdueCount"] = overdueCount
+        data["moreOverdue"] = overdue.more
+        data["dueSoon"] = rows(dueSoon.rows)
+        data["noDueSoon"] = dueSoon.rows.isEmpty
+        data["dueSoonCount"] = dueSoonCount
+        data["moreDueSoon"] = dueSoon.more
+        func showing(_ count: Int) -> String {
+            pages.translate("office.dashboard.showing", language: language).replacing("{n}", with: String(count))
+                .replacing("{limit}", with: String(limit))
+        }
+        data["overdueShowing"] = showing(overdueCount)
+        data["dueSoonShowing"] = showing(dueSoonCount)
+        // Transfers within one working day: letters waiting for triage,
+        // for those who triage.
+        if MailboxOffice.seesEveryLetter(staff) {
+            let queue = try await database.triageQueue(limit: limit, at: now)
+            data["showTriage"] = true
+            data["triage"] = queue.rows.map { row -> [String: Any] in
+                [
+                    "id": row.letterId, "number": row.number, "subject": row.subject, "receivedOn": row.receivedOn,
+                    "transferDueOn": row.transferDueOn, "late": row.late,
+                    "typeName": pages.translate("office.types.\(row.type.rawValue)", language: language),
+                ]
+            }
+            data["noTriage"] = queue.rows.isEmpty
+            data["triageCount"] = queue.total
+            data["triageLate"] = queue.late
+            data["moreTriage"] = queue.total > queue.rows.count
+            data["triageShowing"] = showing(queue.total)
+        }
         data["from"] = query.from.description
         data["to"] = query.to.description
         data["year"] = query.year
@@ -183,6 +224,9 @@ struct MailboxOfficePages {
             ]
         }
         data["noStatistics"] = statistics.isEmpty
+        let transfers = try await database.transferStatistics(from: query.from, to: query.to)
+        data["transferred"] = transfers.transferred
+        data["transferredInTime"] = transfers.withinDeadline
         let monthly = try await database.monthlyStatistics(year: query.year)
         data["monthly"] = monthly.map { ["month": $0.month, "received": $0.received, "replied": $0.replied, "onTime": $0.repliedOnTime] }
         data["totals"] = [
@@ -195,6 +239,9 @@ struct MailboxOfficePages {
         return try pages.render(
             "office-dashboard", titleKey: "office.dashboard.title", data: data, status: status, request: request, context: context)
     }
+
+    /// Rows each dashboard list shows before linking to the full list.
+    static let dashboardListSize = 20
 
     // MARK: Reply periods
 

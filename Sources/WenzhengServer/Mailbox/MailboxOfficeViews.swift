@@ -22,6 +22,9 @@ enum MailboxOfficeViews {
             "paused": row.paused,
             "overdue": row.overdue,
             "left": row.workingDaysLeft.map(String.init) ?? "",
+            "stopReason": row.stopReason.map { pages.translate("office.stopReasons.\($0.rawValue)", language: language) } ?? "",
+            "answerDueOn": row.answerDueOn ?? "",
+            "transferDueOn": row.transferDueOn ?? "",
         ]
     }
 
@@ -52,7 +55,7 @@ enum MailboxOfficeViews {
             "dueOn": letter.dueOn ?? "",
             "provisional": open && letter.dueProvisional,
             "paused": open && letter.clockPaused,
-            "overdue": open && (letter.overdue || letter.dueOn.map { $0 < today.description } ?? false),
+            "overdue": open && (letter.overdue || letter.dueOn.flatMap(CivilDate.init).map { $0 < today } ?? false),
             "lead": letter.leadDepartment?.name ?? "",
             "triageReason": letter.triageReason.map { t("office.reasons.\($0.rawValue)") } ?? "",
             "transferredTo": letter.transferredTo ?? "",
@@ -66,7 +69,48 @@ enum MailboxOfficeViews {
             "published": letter.publishedAt.map(OfficeTime.minute) ?? "",
             "correctionDeadline": detail.correctionNoticeDeadline?.description ?? "",
             "maxExtension": LetterRules.maxExtensionWorkingDays,
+            "acceptedOn": letter.acceptedOn ?? "",
+            "transferDueOn": letter.transferDueOn ?? "",
+            "transferLate": letter.transferDueOn.flatMap(CivilDate.init).map { today > $0 } ?? false,
+            // The date field of the clock forms: today, or up to 3 working
+            // days back.
+            "today": today.description,
+            "earliestClockDate": detail.earliestClockDate.description,
+            "onHint": t("office.forms.onHint").replacing("{n}", with: String(LetterClockRules.maxBackdatingWorkingDays)),
+            "correctionDaysMin": LetterClockRules.correctionPeriodRange.lowerBound,
+            "correctionDaysMax": LetterClockRules.correctionPeriodRange.upperBound,
+            "correctionDaysDefault": LetterClockRules.defaultCorrectionWorkingDays,
+            "stopReasons": ClockStopReason.consultations.map { reason -> [String: Any] in
+                ["code": reason.rawValue, "name": t("office.stopReasons.\(reason.rawValue)")]
+            },
         ]
+        // Every stop of the clock, with the total (arts. 30, 32, 34).
+        let stoppages = letter.stoppages.map { stop -> [String: Any] in
+            let open = stop.until == nil
+            let days = open ? detail.currentStopWorkingDays : stop.workingDays
+            return [
+                "reason": t("office.stopReasons.\(stop.reason?.rawValue ?? "unspecified")"),
+                "isCorrection": stop.reason == .correction,
+                "from": stop.from, "until": stop.until ?? "", "open": open && letter.state.isOpen,
+                "answerDueOn": stop.answerDueOn ?? "", "endedByLimit": stop.endedByLimit,
+                "answerLate": open && (stop.answerDueOn.flatMap(CivilDate.init).map { today > $0 } ?? false),
+                "workingDays": days.map(String.init) ?? "",
+            ]
+        }
+        data["stoppages"] = stoppages
+        data["hasStoppages"] = !stoppages.isEmpty
+        data["stoppedTotal"] = letter.stoppedWorkingDays + (letter.currentStoppage == nil ? 0 : detail.currentStopWorkingDays ?? 0)
+        data["correctBy"] = letter.awaitingCorrection ? (letter.currentStoppage?.answerDueOn ?? "") : ""
+        // Every reply, the first one kept when a follow-up is answered.
+        data["replies"] = letter.replies.map { reply -> [String: Any] in
+            [
+                "round": reply.round, "isFollowUp": reply.round > 1, "body": reply.body, "department": reply.department.name,
+                "repliedAt": OfficeTime.minute(reply.repliedAt), "dueOn": reply.dueOn ?? "", "onTime": reply.onTime,
+                "workingDays": reply.workingDays.map(String.init) ?? "",
+                "ratingName": reply.rating.map { t("office.ratings.\($0.rawValue)") } ?? "",
+            ]
+        }
+        data["hasReplies"] = !letter.replies.isEmpty
         var assignments: [[String: Any]] = []
         if let lead = letter.leadDepartment {
             assignments.append(["department": lead.name, "isLead": true, "dueOn": letter.dueOn ?? "", "own": false])
@@ -90,6 +134,8 @@ enum MailboxOfficeViews {
                 case "system" where event.actorId == nil: t("office.actors.system")
                 default: event.actorName
                 }
+            // The sweep resumes a consultation whose 15 working days ran out.
+            if event.kind == .resumed, event.actorId == nil, note.isEmpty { note = t("office.detail.consultationLapsed") }
             return [
                 "kind": event.kind.rawValue,
                 "kindName": t("office.events.\(event.kind.rawValue)"),
@@ -98,6 +144,9 @@ enum MailboxOfficeViews {
                 "note": note,
                 "clockOn": event.clockOn ?? "",
                 "clockDays": event.clockDays.map(String.init) ?? "",
+                "clockReason": event.clockReason.map { t("office.stopReasons.\($0.rawValue)") } ?? "",
+                // A clock event dated before the day it was recorded.
+                "backdated": event.clockOn.flatMap(CivilDate.init).map { $0 < CivilDate(event.recordedAt) } ?? false,
             ]
         }
         data["drafts"] = detail.drafts.map { draft -> [String: Any] in
@@ -118,7 +167,9 @@ enum MailboxOfficeViews {
         for action in detail.actions { can[action.key] = true }
         data["can"] = can
         data["hasActions"] = !detail.actions.isEmpty
-        data["reasons"] = TriageRejection.allCases.map { ["code": $0.rawValue, "name": t("office.reasons.\($0.rawValue)")] }
+        data["reasons"] = TriageRejection.allowed(for: letter.type).map {
+            ["code": $0.rawValue, "name": t("office.reasons.\($0.rawValue)")]
+        }
         data["departments"] = departments.map { department -> [String: Any] in
             [
                 "id": department.id, "name": department.name,

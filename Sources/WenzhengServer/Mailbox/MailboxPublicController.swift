@@ -125,6 +125,11 @@ struct MailboxPublicController {
         var canFollowUp: Bool
         var followUpText: String?
         var timeline: [Event]
+        /// 受理日期.
+        var acceptedOn: String?
+        /// Every reply, oldest first: the answer to the follow-up does not
+        /// replace the first one.
+        var replies: [ReplyBody]
 
         init(_ letter: LetterView, timeline: [LetterEventView]) {
             number = letter.number
@@ -147,10 +152,25 @@ struct MailboxPublicController {
             canRate = letter.canRate
             canFollowUp = letter.canFollowUp
             followUpText = letter.followUpText
+            acceptedOn = letter.acceptedOn
+            replies = letter.replies.map {
+                ReplyBody(round: $0.round, body: $0.body, repliedOn: $0.repliedOn, department: $0.department.name)
+            }
             self.timeline = timeline.map {
                 Event(kind: $0.kind, recordedAt: $0.recordedAt, note: MailboxPublicViews.citizenNote($0))
             }
         }
+    }
+
+    /// A reply with its own date and department.
+    struct ReplyBody: Encodable {
+        /// 1 answers the letter, 2 the follow-up.
+        var round: Int
+        var body: String
+        /// 答复日期.
+        var repliedOn: String
+        /// 答复部门.
+        var department: String
     }
 
     struct PublishedLetterBody: ResponseEncodable {
@@ -159,14 +179,19 @@ struct MailboxPublicController {
         var subject: String
         /// Personal information and the author's name masked.
         var body: String
+        /// The first reply.
         var reply: String
-        /// 受理日期.
+        /// 来信日期.
         var receivedOn: String
-        /// 答复日期.
+        /// 受理日期.
+        var acceptedOn: String?
+        /// 答复日期 of the first reply.
         var repliedOn: String
-        /// 答复部门.
+        /// 答复部门 of the first reply.
         var replyDepartment: String
         var publishedAt: Date
+        /// Every reply, oldest first.
+        var replies: [ReplyBody]
         /// The period counted from `receivedOn` (only on a single letter).
         var workingDays: Int?
 
@@ -180,6 +205,10 @@ struct MailboxPublicController {
             repliedOn = letter.repliedOn
             replyDepartment = letter.replyDepartment
             publishedAt = letter.publishedAt
+            acceptedOn = letter.acceptedOn
+            replies = letter.replies.map {
+                ReplyBody(round: $0.round, body: $0.body, repliedOn: $0.repliedOn, department: $0.department)
+            }
             self.workingDays = workingDays
         }
     }

@@ -325,6 +325,9 @@ struct MailboxPublicPages {
         data["id"] = letter.id
         data["body"] = letter.body
         data["reply"] = letter.reply
+        data["replies"] = letter.replies.map { reply -> [String: Any] in
+            ["body": reply.body, "repliedOn": reply.repliedOn, "department": reply.department, "isFollowUp": reply.round > 1]
+        }
         data["workingDays"] = workingDays
         data["deadlineURL"] = "/letters/\(letter.id)/deadline"
         return try pages.render("letters-published", titleKey: "letters.published.title", data: data, request: request, context: context)

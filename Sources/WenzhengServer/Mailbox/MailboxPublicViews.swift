@@ -75,6 +75,7 @@ enum MailboxPublicViews {
             "typeName": typeName(letter.type, language: language, pages: pages),
             "department": letter.replyDepartment,
             "receivedOn": letter.receivedOn,
+            "acceptedOn": letter.acceptedOn ?? "",
             "repliedOn": letter.repliedOn,
             "excerpt": excerpt(letter.body),
         ]
@@ -101,6 +102,7 @@ enum MailboxPublicViews {
             "state": letter.state.rawValue,
             "stateName": pages.translate("letters.states.\(letter.state.rawValue)", language: language),
             "receivedOn": letter.receivedOn,
+            "acceptedOn": letter.acceptedOn ?? "",
             "workingDays": letter.policyDays,
             "periodText": period(letter.policyDays, language: language, pages: pages),
             "dueOn": letter.dueOn ?? "",
@@ -114,6 +116,14 @@ enum MailboxPublicViews {
             "reply": replied ? (letter.replyBody ?? "") : "",
             "repliedOn": replied ? (letter.repliedOn ?? "") : "",
             "replyDepartment": replied ? (letter.replyDepartment?.name ?? "") : "",
+            // Every reply sent (the first is kept when a follow-up is answered).
+            "replies": letter.replies.map { reply -> [String: Any] in
+                [
+                    "body": reply.body, "repliedOn": reply.repliedOn, "department": reply.department.name,
+                    "isFollowUp": reply.round > 1,
+                ]
+            },
+            "hasReplies": !letter.replies.isEmpty,
             "ratingName": letter.rating.map { pages.translate("letters.ratings.\($0.rawValue)", language: language) } ?? "",
             "canRate": letter.canRate,
             "canFollowUp": letter.canFollowUp,

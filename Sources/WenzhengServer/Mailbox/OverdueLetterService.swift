@@ -1,10 +1,15 @@
 import Foundation
 import Logging
+import Synchronization
 import WenzhengCore
 import WenzhengStore
 
-/// Marks open letters whose deadline has passed as overdue: once at start
-/// and then at the configured interval (ten minutes by default), logging each letter newly marked (number,
+/// Sweeps the letters' reply clocks: once at start and then at the
+/// configured interval (ten minutes by default). The first pass recomputes
+/// every open deadline on the current rules and calendar (so an upgrade's
+/// rule changes reach letters already open); every pass ends consultations
+/// whose 15 working days ran out (arts. 32, 34) and marks open letters
+/// whose deadline has passed as overdue, logging each letter (number,
 /// department, due date) at notice level. Stops at graceful shutdown.
 struct OverdueLetterService: Sendable {
     let database: AppDatabase
@@ -12,15 +17,37 @@ struct OverdueLetterService: Sendable {
     let logger: Logger
 
     func service(interval: Duration) -> PeriodicService {
-        PeriodicService(interval: interval, runsAtStart: true) { await sweep() }
+        let first = FirstPass()
+        return PeriodicService(interval: interval, runsAtStart: true) { await sweep(recomputeAll: first.take()) }
     }
 
-    /// One pass; returns the letters marked now.
+    /// True once, then false.
+    private final class FirstPass: Sendable {
+        private let pending = Mutex(true)
+        func take() -> Bool {
+            pending.withLock { pending in
+                defer { pending = false }
+                return pending
+            }
+        }
+    }
+
+    /// One pass; returns the letters marked overdue now.
+    ///
+    /// - Parameter recomputeAll: recompute every open deadline first.
     @discardableResult
-    func sweep() async -> [LetterView] {
+    func sweep(recomputeAll: Bool = false) async -> [LetterView] {
         do {
-            let marked = try await database.markOverdueLetters(at: clock.now())
-            for letter in marked {
+            let sweep = try await database.sweepLetterClocks(at: clock.now(), recomputeAll: recomputeAll)
+            for letter in sweep.resumed {
+                logger.notice(
+                    "letter consultation period ended",
+                    metadata: [
+                        "letter": .string(letter.number), "department": .string(letter.leadDepartment?.name ?? "-"),
+                        "answerDue": .string(letter.stoppages.last?.answerDueOn ?? "-"),
+                    ])
+            }
+            for letter in sweep.overdue {
                 logger.notice(
                     "letter overdue",
                     metadata: [
@@ -29,11 +56,12 @@ struct OverdueLetterService: Sendable {
                         "due": .string(letter.dueOn ?? "-"),
                     ])
             }
-            return marked
+            return sweep.overdue
         } catch is CancellationError {
-            return []  // shutting down: the transaction was rolled back
+            // Shutting down: the transaction rolled back; the next start sweeps again.
+            return []
         } catch {
-            logger.error("marking overdue letters failed: \(error)")
+            logger.error("sweeping the letters' clocks failed: \(error)")
             return []
         }
     }

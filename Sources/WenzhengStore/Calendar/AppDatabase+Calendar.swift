@@ -110,8 +110,8 @@ extension AppDatabase {
     /// The working-day deadlines are those of deferred interview questions
     /// (5 working days from the interview's end), whose due date moves to
     /// the new one (answered ones too, so whether they were answered on
-    /// time rests on the real date), and those of open letters, recomputed
-    /// from their clock events (`recomputeOpenDeadlines`).
+    /// time rests on the real date), and those of letters, recomputed from
+    /// their clock events (`recomputeDeadlines`).
     static func calendarChanged(_ db: Database, change: CalendarImportResult, calendar: HolidayCalendar, at now: Date) throws {
         let rows = try Row.fetchAll(
             db, sql: "SELECT id, deferred_at, reply_due_on FROM interview_question WHERE deferred_at IS NOT NULL")
@@ -124,8 +124,10 @@ extension AppDatabase {
             }
         }
         // Open letters: due date, provisional flag and overdue flag from
-        // their stored clock events (`LetterClock`).
-        try recomputeOpenDeadlines(db, calendar: calendar, at: now)
+        // their stored clock events (`LetterClock`); replied letters and
+        // replies whose deadline was provisional, so an on-time figure
+        // never rests on a provisional date.
+        try recomputeDeadlines(db, calendar: calendar, at: now)
     }
 
     // MARK: Helpers

@@ -14,6 +14,7 @@ extension AppDatabase {
         migrator.registerMigration("v6-letter-search", migrate: Self.createLetterSearch)
         migrator.registerMigration("v7-letter-attachments", migrate: Self.createLetterAttachments)
         migrator.registerMigration("v8-interview-answer-departments", migrate: Self.addInterviewAnswerDepartments)
+        migrator.registerMigration("v9-reply-clock", migrate: Self.extendMailboxForTheReplyClock)
         return migrator
     }
 

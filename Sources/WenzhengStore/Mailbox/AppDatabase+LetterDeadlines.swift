@@ -5,104 +5,107 @@ import WenzhengCore
 extension AppDatabase {
     // MARK: Information-disclosure clock
 
-    /// Extends an information-disclosure request's period, once, by 1…20
-    /// working days, approved by the actor (a reviewer or an admin) and
-    /// with the notice the applicant is sent. Only before the deadline has
-    /// passed.
-    public func extendLetter(id: Int64, workingDays: Int, notice: String, actor: AuthenticatedStaff, at now: Date) async throws
-        -> LetterView
-    {
+    /// Extends an information-disclosure request's period, once per
+    /// period, by 1…20 working days, approved by the actor (a reviewer or
+    /// an admin) and with the notice the applicant is sent. Only while the
+    /// deadline has not passed on the day it is recorded.
+    ///
+    /// - Parameter entry: the day it was approved (up to 3 working days
+    ///   back; `LetterClockRules`).
+    public func extendLetter(
+        id: Int64, workingDays: Int, notice: String, entry: ClockEntry = ClockEntry(), actor: AuthenticatedStaff, at now: Date
+    ) async throws -> LetterView {
         var errors: [FieldError] = []
         if !(1...LetterRules.maxExtensionWorkingDays).contains(workingDays) {
             errors.append(.invalid("workingDays", "an extension is 1 to \(LetterRules.maxExtensionWorkingDays) working days"))
         }
         let notice = TextRules.requiredText(notice, field: "notice", maxLength: LetterRules.commentMaxLength, into: &errors)
         try Self.throwIfInvalid(errors)
-        return try await clockAction(id: id, action: "extend it", audit: "letter.extend", approver: true, actor: actor, at: now) {
-            db, record, today in
-            let extended = try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == record.id!)
-                .filter(LetterEventRecord.Columns.clockKind == ClockEvent.Kind.extended.rawValue).fetchCount(db)
-            guard extended == 0 else { throw StoreError.conflict("letter \(record.number) was already extended once") }
-            if let due = record.dueOn.flatMap(CivilDate.init), due < today {
-                throw StoreError.conflict("letter \(record.number) was due on \(due); an extension must come before the deadline")
-            }
-            return (.extended, notice, (.extended, today, workingDays))
-        }
+        return try await clockAction(
+            id: id, .extend(workingDays: workingDays), kind: .extended, note: notice, on: entry.on, audit: "letter.extend",
+            approver: true, actor: actor, at: now)
     }
 
-    /// Stops the clock while a third party or another agency is consulted.
-    public func pauseLetter(id: Int64, reason: String, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
+    /// Stops the clock while a third party (art. 32) or another agency
+    /// (art. 34) is consulted; they have 15 working days to answer, and the
+    /// clock stops for no longer. Only while the deadline has not passed
+    /// on the day it is recorded.
+    ///
+    /// - Parameter note: who is consulted and about what.
+    public func pauseLetter(
+        id: Int64, reason: ClockStopReason, note: String, entry: ClockEntry = ClockEntry(), actor: AuthenticatedStaff, at now: Date
+    ) async throws -> LetterView {
         var errors: [FieldError] = []
-        let reason = TextRules.requiredText(reason, field: "reason", maxLength: LetterRules.commentMaxLength, into: &errors)
-        try Self.throwIfInvalid(errors)
-        return try await clockAction(id: id, action: "pause its clock", audit: "letter.pause", actor: actor, at: now) { _, record, today in
-            guard !record.clockPaused else { throw StoreError.conflict("letter \(record.number)'s clock is already stopped") }
-            return (.paused, reason, (.paused, today, nil))
-        }
-    }
-
-    /// Starts a paused clock again (not one stopped by a correction notice:
-    /// that one restarts with `correctedRequestReceived`).
-    public func resumeLetter(id: Int64, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
-        try await clockAction(id: id, action: "resume its clock", audit: "letter.resume", actor: actor, at: now) { db, record, today in
-            guard record.clockPaused else { throw StoreError.conflict("letter \(record.number)'s clock is running") }
-            if try Self.pausedForCorrection(db, letterID: record.id!) {
-                throw StoreError.conflict("letter \(record.number) waits for the corrected request; record its arrival instead")
-            }
-            return (.resumed, nil, (.resumed, today, nil))
-        }
-    }
-
-    /// Sends the correction notice (补正告知), once, within 7 working days
-    /// of receipt. The clock stops until the corrected request arrives.
-    public func sendCorrectionNotice(id: Int64, text: String, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
-        var errors: [FieldError] = []
-        let text = TextRules.requiredText(text, field: "text", maxLength: LetterRules.commentMaxLength, into: &errors)
+        let note = TextRules.requiredText(note, field: "note", maxLength: LetterRules.commentMaxLength, into: &errors)
         try Self.throwIfInvalid(errors)
         return try await clockAction(
-            id: id, action: "send a correction notice", audit: "letter.correction_notice", actor: actor, at: now
-        ) { db, record, today in
-            let sent = try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == record.id!)
-                .filter(LetterEventRecord.Columns.kind == LetterEventKind.correctionNotice.rawValue).fetchCount(db)
-            guard sent == 0 else { throw StoreError.conflict("letter \(record.number) already had its correction notice") }
-            guard !record.clockPaused else { throw StoreError.conflict("letter \(record.number)'s clock is stopped") }
-            let last = LetterRules.correctionNoticeDeadline(receivedOn: try record.received, calendar: try Self.holidayCalendar(db))
-            guard today <= last else {
-                throw StoreError.conflict(
-                    "a correction notice goes out within \(LetterRules.correctionNoticeWorkingDays) working days of receipt (by \(last))")
-            }
-            return (.correctionNotice, text, (.paused, today, nil))
-        }
+            id: id, .pause(reason), kind: .paused, note: note, on: entry.on, audit: "letter.pause", actor: actor, at: now)
     }
 
-    /// The corrected request arrived: the period starts again from today.
-    public func correctedRequestReceived(id: Int64, note: String? = nil, actor: AuthenticatedStaff, at now: Date) async throws
+    /// The consulted party answered: the clock runs again from that day
+    /// (not one stopped by a correction notice: that one restarts with
+    /// `correctedRequestReceived`).
+    public func resumeLetter(id: Int64, entry: ClockEntry = ClockEntry(), actor: AuthenticatedStaff, at now: Date) async throws
         -> LetterView
     {
+        var errors: [FieldError] = []
+        let note = TextRules.optionalText(entry.note, field: "note", maxLength: LetterRules.commentMaxLength, into: &errors)
+        try Self.throwIfInvalid(errors)
+        return try await clockAction(
+            id: id, .resume, kind: .resumed, note: note, on: entry.on, audit: "letter.resume", actor: actor, at: now)
+    }
+
+    /// Sends the correction notice (补正告知, art. 30), once, within 7
+    /// working days of receipt, giving the applicant `correctionDays`
+    /// working days to correct. The clock stops until the corrected
+    /// request arrives.
+    public func sendCorrectionNotice(
+        id: Int64, text: String, correctionDays: Int, entry: ClockEntry = ClockEntry(), actor: AuthenticatedStaff, at now: Date
+    ) async throws -> LetterView {
+        var errors: [FieldError] = []
+        let text = TextRules.requiredText(text, field: "text", maxLength: LetterRules.commentMaxLength, into: &errors)
+        if !LetterClockRules.correctionPeriodRange.contains(correctionDays) {
+            let range = LetterClockRules.correctionPeriodRange
+            errors.append(.invalid("correctionDays", "the applicant gets \(range.lowerBound) to \(range.upperBound) working days to correct"))
+        }
+        try Self.throwIfInvalid(errors)
+        return try await clockAction(
+            id: id, .correctionNotice(workingDays: correctionDays), kind: .correctionNotice, note: text, on: entry.on,
+            audit: "letter.correction_notice", actor: actor, at: now)
+    }
+
+    /// The corrected request arrived: the full period starts again from
+    /// that day, without any earlier extension (art. 30).
+    public func correctedRequestReceived(id: Int64, entry: ClockEntry = ClockEntry(), actor: AuthenticatedStaff, at now: Date)
+        async throws -> LetterView
+    {
+        var errors: [FieldError] = []
+        let note = TextRules.optionalText(entry.note, field: "note", maxLength: LetterRules.commentMaxLength, into: &errors)
+        try Self.throwIfInvalid(errors)
+        return try await clockAction(
+            id: id, .correctedRequest, kind: .restarted, note: note, on: entry.on, audit: "letter.corrected_request", actor: actor,
+            at: now)
+    }
+
+    /// Closes a request whose correction did not arrive within the period
+    /// given as abandoned (视为放弃, art. 30): state `withdrawn`, with its own
+    /// timeline event. Only after that period has ended.
+    public func deemWithdrawn(id: Int64, note: String? = nil, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
         var errors: [FieldError] = []
         let note = TextRules.optionalText(note, field: "note", maxLength: LetterRules.commentMaxLength, into: &errors)
         try Self.throwIfInvalid(errors)
         return try await clockAction(
-            id: id, action: "restart its clock", audit: "letter.corrected_request", actor: actor, at: now
-        ) { db, record, today in
-            guard record.clockPaused, try Self.pausedForCorrection(db, letterID: record.id!) else {
-                throw StoreError.conflict("letter \(record.number) is not waiting for a corrected request")
-            }
-            return (.restarted, note, (.restarted, today, nil))
-        }
+            id: id, .deemedWithdrawn, kind: .withdrawn, note: note, on: nil, audit: "letter.deemed_withdrawn", actor: actor, at: now)
     }
 
     /// The shared shape of a clock action on an open information-disclosure
     /// request: who may act (the approver of an extension: a reviewer or an
     /// admin; otherwise those who work on the letter), the letter's type and
-    /// state, then `decide`'s own checks; append the event, recompute the
-    /// deadline, audit.
+    /// state, then `LetterClockRules` on the stored events; append the
+    /// event dated `on` (today when nil), recompute the deadline, audit.
     private func clockAction(
-        id: Int64, action: String, audit: String, approver: Bool = false, actor: AuthenticatedStaff, at now: Date,
-        decide:
-            @escaping @Sendable (Database, LetterRecord, CivilDate) throws -> (
-                LetterEventKind, String?, (kind: ClockEvent.Kind, on: CivilDate, days: Int?)
-            )
+        id: Int64, _ action: ClockAction, kind: LetterEventKind, note: String?, on: CivilDate?, audit: String,
+        approver: Bool = false, actor: AuthenticatedStaff, at now: Date
     ) async throws -> LetterView {
         try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
@@ -112,11 +115,34 @@ extension AppDatabase {
                 throw StoreError.conflict(
                     "only information-disclosure requests have this clock; letter \(record.number) is a \(record.type.rawValue)")
             }
-            try Self.ensureState(record, in: Set(LetterState.allCases.filter(\.isOpen)), to: action)
-            let (kind, note, clock) = try decide(db, record, today)
+            try Self.ensureState(record, in: Set(LetterState.allCases.filter(\.isOpen)), to: "act on its clock")
+            let calendar = try Self.holidayCalendar(db)
+            let events = try Self.letterClockEvents(db, letterID: id)
+            let correctionSent =
+                try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == id)
+                .filter(LetterEventRecord.Columns.kind == LetterEventKind.correctionNotice.rawValue).fetchCount(db) > 0
+            let on = on ?? today
+            if let refusal = LetterClockRules.refusal(
+                action, on: on, recordedOn: today, receivedOn: try record.received, workingDays: record.policyDays, events: events,
+                correctionSent: correctionSent, calendar: calendar)
+            {
+                let message = "letter \(record.number): \(refusal.message)"
+                if let field = refusal.field { throw StoreError.invalid(ValidationFailure([.invalid(field, message)])) }
+                throw StoreError.conflict(message)
+            }
+            let clock: ClockEvent? =
+                switch action {
+                case .extend(let days): ClockEvent(kind: .extended, on: on, workingDays: days)
+                case .pause(let reason): ClockEvent(kind: .paused, on: on, reason: reason)
+                case .resume: ClockEvent(kind: .resumed, on: on)
+                case .correctionNotice(let days): ClockEvent(kind: .paused, on: on, workingDays: days, reason: .correction)
+                case .correctedRequest: ClockEvent(kind: .restarted, on: on)
+                case .deemedWithdrawn: nil
+                }
             let before = AuditedLetter(record)
-            try Self.appendLetterEvent(db, letterID: id, kind: kind, actor: .staff(actor), note: note, clock: clock, at: now)
-            try Self.recomputeDeadline(db, &record, calendar: try Self.holidayCalendar(db), today: today)
+            try Self.appendLetterEvent(db, letterID: id, kind: kind, actor: .staff(actor), note: note, clockEvent: clock, at: now)
+            if action == .deemedWithdrawn { record.state = .withdrawn }
+            try Self.recomputeDeadline(db, &record, calendar: calendar, today: today)
             record.updatedAt = now
             try record.update(db)
             try Self.auditLetter(db, actor: actor, action: audit, before: before, after: record, at: now)
@@ -124,52 +150,61 @@ extension AppDatabase {
         }
     }
 
-    static func pausedForCorrection(_ db: Database, letterID: Int64) throws -> Bool {
-        let last = try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == letterID)
-            .filter(
-                [ClockEvent.Kind.paused.rawValue, ClockEvent.Kind.resumed.rawValue, ClockEvent.Kind.restarted.rawValue]
-                    .contains(LetterEventRecord.Columns.clockKind)
-            )
-            .order(LetterEventRecord.Columns.id.desc).fetchOne(db)
-        return last?.kind == .correctionNotice
-    }
-
     // MARK: Recomputing
 
-    /// The clock events of a letter, in the order they happened.
+    /// The clock events of a letter, in the order they happened. A
+    /// correction notice stops the clock for a correction whether or not
+    /// its reason was stored (it was not before `v9-reply-clock`).
     static func letterClockEvents(_ db: Database, letterID: Int64) throws -> [ClockEvent] {
         try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == letterID)
             .filter(LetterEventRecord.Columns.clockKind != nil)
             .order(LetterEventRecord.Columns.id).fetchAll(db)
             .compactMap { event in
                 guard let kind = event.clockKind, let on = event.clockOn.flatMap(CivilDate.init) else { return nil }
-                return ClockEvent(kind: kind, on: on, workingDays: event.clockDays)
+                let reason = event.kind == .correctionNotice ? .correction : event.clockReason
+                return ClockEvent(kind: kind, on: on, workingDays: event.clockDays, reason: reason)
             }
+    }
+
+    /// The letter's clock walked through its stored events.
+    static func clockTrace(_ db: Database, _ record: LetterRecord, calendar: HolidayCalendar, events: [ClockEvent]? = nil) throws
+        -> ClockTrace
+    {
+        let events = try events ?? (record.id.map { try letterClockEvents(db, letterID: $0) } ?? [])
+        return LetterClock.trace(
+            receivedOn: try record.received, workingDays: record.policyDays, events: events, calendar: calendar,
+            isProvisional: calendar.isProvisional)
     }
 
     /// Sets `due_on`, `due_provisional` and `clock_paused` from the letter's
     /// receipt, period and stored clock events (not saved). A deadline that
-    /// moved back ahead of today is no longer overdue.
+    /// moved back ahead of today (a calendar import, a follow-up's fresh
+    /// period) is no longer overdue; the clock itself never moves an
+    /// overdue deadline (`LetterClock`).
     static func recomputeDeadline(_ db: Database, _ record: inout LetterRecord, calendar: HolidayCalendar, today: CivilDate) throws {
-        let events = try record.id.map { try letterClockEvents(db, letterID: $0) } ?? []
-        let deadline = LetterClock.deadline(
-            receivedOn: try record.received, workingDays: record.policyDays, events: events, calendar: calendar,
-            isProvisional: { !calendar.hasData(forYear: $0.year) })
+        let deadline = try clockTrace(db, record, calendar: calendar).deadline
         record.dueOn = deadline.dueOn?.description
         record.dueProvisional = deadline.provisional
         record.clockPaused = deadline.paused
         if deadline.dueOn.map({ $0 >= today }) ?? true { record.overdue = false }
     }
 
-    /// Recomputes every open letter's deadline on `calendar`, inside the
-    /// caller's transaction (a calendar import). Returns the letters whose
-    /// deadline changed.
+    /// Recomputes deadlines on `calendar` inside the caller's transaction
+    /// (a calendar import, or the first sweep after a start): every open
+    /// letter, every replied letter whose deadline was provisional, and
+    /// every reply whose due date was provisional or not yet computed, so
+    /// no on-time figure rests on a provisional date. Returns the letters
+    /// whose own deadline changed.
     @discardableResult
-    static func recomputeOpenDeadlines(_ db: Database, calendar: HolidayCalendar, at now: Date) throws -> [Int64] {
+    static func recomputeDeadlines(_ db: Database, calendar: HolidayCalendar, at now: Date) throws -> [Int64] {
         let today = CivilDate(now)
         let open = LetterState.allCases.filter(\.isOpen).map(\.rawValue)
         var changed: [Int64] = []
-        for var record in try LetterRecord.filter(open.contains(LetterRecord.Columns.state)).fetchAll(db) {
+        let letters = try LetterRecord.filter(
+            open.contains(LetterRecord.Columns.state)
+                || (LetterRecord.Columns.state == LetterState.replied.rawValue && LetterRecord.Columns.dueProvisional == true)
+        ).fetchAll(db)
+        for var record in letters {
             let before = (record.dueOn, record.dueProvisional, record.clockPaused, record.overdue)
             try recomputeDeadline(db, &record, calendar: calendar, today: today)
             if before != (record.dueOn, record.dueProvisional, record.clockPaused, record.overdue) {
@@ -178,100 +213,90 @@ extension AppDatabase {
                 changed.append(record.id!)
             }
         }
+        let replies = try LetterReplyRecord.filter(
+            LetterReplyRecord.Columns.dueProvisional == true || LetterReplyRecord.Columns.workingDays == nil
+        ).fetchAll(db)
+        for var reply in replies {
+            guard let letter = try LetterRecord.fetchOne(db, key: reply.letterId) else { continue }
+            let before = (reply.dueOn, reply.dueProvisional, reply.workingDays)
+            try computeReplyClock(db, &reply, letter: letter, calendar: calendar)
+            if before != (reply.dueOn, reply.dueProvisional, reply.workingDays) { try reply.update(db) }
+        }
         return changed
     }
 
-    // MARK: Deadline lists
-
-    /// Open letters and their deadlines, soonest first (paused ones last).
-    ///
-    /// - Parameter departmentID: only letters this department leads, and
-    ///   its co-handling shares (with their own due dates).
-    public func openLetterDeadlines(filter: LetterDeadlineFilter = .all, departmentID: Int64? = nil, at now: Date) async throws
-        -> [LetterDeadlineRow]
-    {
-        if case .dueWithin(let days) = filter, days < 0 || days > LetterRules.policyWorkingDaysRange.upperBound {
-            throw StoreError.invalid(
-                ValidationFailure([.invalid("workingDays", "working days must be 0 to \(LetterRules.policyWorkingDaysRange.upperBound)")]))
+    /// Sets a reply's due date, provisional flag and working days from the
+    /// clock of its own period: the events before the follow-up that
+    /// opened the next period.
+    static func computeReplyClock(
+        _ db: Database, _ reply: inout LetterReplyRecord, letter: LetterRecord, calendar: HolidayCalendar, events: [ClockEvent]? = nil
+    ) throws {
+        var reopens = 0
+        let own = try (events ?? letterClockEvents(db, letterID: reply.letterId)).prefix { event in
+            if event.kind == .reopened { reopens += 1 }
+            return reopens < reply.round
         }
-        return try await reader.read { db in
-            let calendar = try Self.holidayCalendar(db)
-            let today = CivilDate(now)
-            let open = LetterState.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            var sql = """
-                SELECT letter.id, letter.number, letter.subject, letter.type, letter.state, letter.received_on,
-                       letter.due_provisional, letter.clock_paused, letter.policy_days,
-                       COALESCE(letter_assignment.due_on, letter.due_on) AS row_due_on,
-                       letter_assignment.due_on AS own_due_on,
-                       department.id AS department_id, department.name AS department_name,
-                       CASE WHEN letter_assignment.is_lead = 0 THEN 1 ELSE 0 END AS co_handling
-                FROM letter
-                """
-            var arguments: StatementArguments = []
-            if let departmentID {
-                sql += """
-
-                    JOIN letter_assignment ON letter_assignment.letter_id = letter.id AND letter_assignment.department_id = ?
-                    JOIN department ON department.id = letter_assignment.department_id
-                    """
-                arguments += [departmentID]
-            } else {
-                sql += """
-
-                    LEFT JOIN letter_assignment ON letter_assignment.letter_id = letter.id AND letter_assignment.is_lead
-                    LEFT JOIN department ON department.id = letter.lead_department_id
-                    """
-            }
-            sql += "\nWHERE letter.state IN (\(open))"
-            switch filter {
-            case .overdueOnly:
-                sql += " AND COALESCE(letter_assignment.due_on, letter.due_on) < ?"
-                arguments += [today.description]
-            case .dueWithin(let days):
-                sql += " AND COALESCE(letter_assignment.due_on, letter.due_on) <= ?"
-                arguments += [calendar.adding(workingDays: days, to: today).description]
-            case .all:
-                break
-            }
-            sql += "\nORDER BY row_due_on IS NULL, row_due_on, letter.number"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let due: String? = row["row_due_on"]
-                let ownDue: String? = row["own_due_on"]
-                // A co-handler's own date does not stop with the letter's clock.
-                let paused = ownDue == nil && row["clock_paused"] as Bool
-                var left: Int?
-                if let due = due.flatMap(CivilDate.init) {
-                    left = LetterRules.workingDays(from: today, to: due, calendar: calendar)
-                } else if paused, let received = CivilDate(row["received_on"] as String) {
-                    let events = try Self.letterClockEvents(db, letterID: row["id"])
-                    left =
-                        LetterClock.deadline(receivedOn: received, workingDays: row["policy_days"], events: events, calendar: calendar)
-                        .remainingWhilePaused
-                }
-                return LetterDeadlineRow(
-                    letterId: row["id"], number: row["number"], subject: row["subject"], type: LetterType(rawValue: row["type"])!,
-                    state: LetterState(rawValue: row["state"])!, departmentId: row["department_id"],
-                    department: row["department_name"], coHandling: row["co_handling"], receivedOn: row["received_on"],
-                    dueOn: due, provisional: ownDue == nil && row["due_provisional"] as Bool, paused: paused,
-                    overdue: due.map { $0 < today.description } ?? false, workingDaysLeft: left)
-            }
+        let trace = try clockTrace(db, letter, calendar: calendar, events: Array(own))
+        reply.dueOn = trace.deadline.dueOn?.description
+        reply.dueProvisional = trace.deadline.provisional
+        if let repliedOn = CivilDate(reply.repliedOn) {
+            reply.workingDays = trace.workingDaysOnClock(through: repliedOn, calendar: calendar)
         }
     }
 
-    /// Marks open letters whose deadline has passed as overdue, once each,
-    /// with an `overdue` event. Returns the letters marked now; running it
-    /// again the same day marks nothing.
-    public func markOverdueLetters(at now: Date) async throws -> [LetterView] {
+    // MARK: The periodic sweep
+
+    /// What one sweep of the letters' clocks did.
+    public struct LetterClockSweep: Sendable {
+        /// Consultations whose 15 working days ran out: the clock runs again.
+        public var resumed: [LetterView] = []
+        /// Letters newly overdue.
+        public var overdue: [LetterView] = []
+    }
+
+    /// One pass over the open letters' clocks, in one transaction:
+    ///
+    /// 1. with `recomputeAll` (the first pass after a start), every
+    ///    deadline is recomputed on the current rules and calendar;
+    /// 2. a consultation still open after the consulted party's 15 working
+    ///    days ends on its last day, with a `resumed` event by the system
+    ///    (arts. 32, 34); a stopped clock is recomputed too, so a pause that
+    ///    began after the deadline (recorded before this rule) never hides
+    ///    an overdue letter;
+    /// 3. open letters whose deadline has passed are marked overdue, once
+    ///    each, with an `overdue` event.
+    public func sweepLetterClocks(at now: Date, recomputeAll: Bool = false) async throws -> LetterClockSweep {
         try await writer.write { db in
             let today = CivilDate(now)
+            let calendar = try Self.holidayCalendar(db)
+            if recomputeAll { try Self.recomputeDeadlines(db, calendar: calendar, at: now) }
             let open = LetterState.allCases.filter(\.isOpen).map(\.rawValue)
+            var sweep = LetterClockSweep()
+            let stopped = try LetterRecord.filter(open.contains(LetterRecord.Columns.state))
+                .filter(LetterRecord.Columns.clockPaused == true).order(LetterRecord.Columns.id).fetchAll(db)
+            for var record in stopped {
+                let trace = try Self.clockTrace(db, record, calendar: calendar)
+                let lapsed = trace.consultationLapsed(today: today)
+                if let lapsed {
+                    try Self.appendLetterEvent(
+                        db, letterID: record.id!, kind: .resumed, actor: .system, clockEvent: ClockEvent(kind: .resumed, on: lapsed),
+                        at: now)
+                }
+                let before = (record.dueOn, record.clockPaused)
+                try Self.recomputeDeadline(db, &record, calendar: calendar, today: today)
+                if before != (record.dueOn, record.clockPaused) {
+                    record.updatedAt = now
+                    try record.update(db)
+                }
+                if lapsed != nil { sweep.resumed.append(try Self.letterView(db, record)) }
+            }
             let records =
                 try LetterRecord
                 .filter(open.contains(LetterRecord.Columns.state))
                 .filter(LetterRecord.Columns.overdue == false && LetterRecord.Columns.clockPaused == false)
                 .filter(LetterRecord.Columns.dueOn < today.description)
                 .order(LetterRecord.Columns.dueOn, LetterRecord.Columns.id).fetchAll(db)
-            return try records.map { record in
+            sweep.overdue = try records.map { record in
                 var record = record
                 record.overdue = true
                 record.updatedAt = now
@@ -280,6 +305,14 @@ extension AppDatabase {
                     db, letterID: record.id!, kind: .overdue, actor: .system, note: record.dueOn.map { "due \($0)" }, at: now)
                 return try Self.letterView(db, record)
             }
+            return sweep
         }
+    }
+
+    /// Marks open letters whose deadline has passed as overdue (after
+    /// ending consultations that ran out of time); returns the letters
+    /// marked now. Running it again the same day marks nothing.
+    public func markOverdueLetters(at now: Date) async throws -> [LetterView] {
+        try await sweepLetterClocks(at: now).overdue
     }
 }

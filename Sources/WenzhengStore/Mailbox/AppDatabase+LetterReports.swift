@@ -5,31 +5,32 @@ import WenzhengCore
 extension AppDatabase {
     // MARK: Statistics
 
-    /// Per lead (reply) department, the letters replied from `from` to `to`
-    /// (office dates, inclusive): how many, how many on time (replied on or
-    /// before the due date; a reply while the clock was stopped counts as on
-    /// time), the median working days from receipt to reply, and the
-    /// citizens' ratings. By department name.
+    /// Per reply department, the replies sent from `from` to `to` (office
+    /// dates, inclusive): how many, how many on time (sent on or before
+    /// the deadline of their own period; a reply while the clock was
+    /// stopped counts as on time), the median working days the clock
+    /// counted (time stopped for a consultation or waiting for a
+    /// correction left out), and the citizens' ratings. A follow-up's
+    /// answer is a reply of its own. By department name.
     public func departmentStatistics(from: CivilDate, to: CivilDate) async throws -> [DepartmentLetterStatistics] {
         guard from <= to else {
             throw StoreError.invalid(ValidationFailure([.invalid("to", "the period ends before it starts")]))
         }
         return try await reader.read { db in
-            let calendar = try Self.holidayCalendar(db)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT letter.reply_department_id, department.name, letter.received_on, letter.replied_on,
-                           letter.due_on, letter.rating
-                    FROM letter JOIN department ON department.id = letter.reply_department_id
-                    WHERE letter.state = 'replied' AND letter.replied_on BETWEEN ? AND ?
-                    ORDER BY department.name, letter.id
+                    SELECT letter_reply.department_id, department.name, letter_reply.replied_on, letter_reply.due_on,
+                           letter_reply.working_days, letter_reply.rating
+                    FROM letter_reply JOIN department ON department.id = letter_reply.department_id
+                    WHERE letter_reply.replied_on BETWEEN ? AND ?
+                    ORDER BY department.name, letter_reply.id
                     """,
                 arguments: [from.description, to.description])
             var order: [Int64] = []
             var byDepartment: [Int64: (name: String, rows: [Row])] = [:]
             for row in rows {
-                let id: Int64 = row["reply_department_id"]
+                let id: Int64 = row["department_id"]
                 if byDepartment[id] == nil {
                     order.append(id)
                     byDepartment[id] = (row["name"], [])
@@ -42,12 +43,10 @@ extension AppDatabase {
                 var days: [Int] = []
                 var ratings: [ReplyRating?: Int] = [:]
                 for row in rows {
-                    let replied: String = row["replied_on"]
-                    let due: String? = row["due_on"]
-                    if due.map({ replied <= $0 }) ?? true { onTime += 1 }
-                    if let received = CivilDate(row["received_on"] as String), let repliedOn = CivilDate(replied) {
-                        days.append(LetterRules.workingDays(from: received, to: repliedOn, calendar: calendar))
-                    }
+                    let replied = CivilDate(row["replied_on"] as String)
+                    let due = (row["due_on"] as String?).flatMap(CivilDate.init)
+                    if let replied, due.map({ replied <= $0 }) ?? true { onTime += 1 }
+                    if let workingDays = row["working_days"] as Int? { days.append(workingDays) }
                     let rating = (row["rating"] as String?).flatMap(ReplyRating.init(rawValue:))
                     ratings[rating, default: 0] += 1
                 }
@@ -61,8 +60,9 @@ extension AppDatabase {
         }
     }
 
-    /// For each month of `year`: letters received, replied, and replied on
-    /// time (as in `departmentStatistics`). Twelve rows, January first.
+    /// For each month of `year`: letters received, replies sent, and
+    /// replies on time (as in `departmentStatistics`). Twelve rows, January
+    /// first.
     public func monthlyStatistics(year: Int) async throws -> [MonthlyLetterStatistics] {
         try await reader.read { db in
             let prefix = String(format: "%04d-", year)
@@ -83,7 +83,7 @@ extension AppDatabase {
                 sql: """
                     SELECT CAST(substr(replied_on, 6, 2) AS INTEGER) AS month, COUNT(*) AS n,
                            SUM(CASE WHEN due_on IS NULL OR replied_on <= due_on THEN 1 ELSE 0 END) AS on_time
-                    FROM letter WHERE state = 'replied' AND substr(replied_on, 1, 5) = ? GROUP BY month
+                    FROM letter_reply WHERE substr(replied_on, 1, 5) = ? GROUP BY month
                     """,
                 arguments: [prefix])
             for row in replied {
@@ -100,8 +100,9 @@ extension AppDatabase {
     // MARK: Published letters
 
     /// Letters the citizen agreed to publish and moderation approved, newest
-    /// first: the masked subject and body, the reply (the author's name and
-    /// personal information masked), 受理日期, 答复日期 and 答复部门.
+    /// first: the masked subject and body, 来信日期 and 受理日期, and every
+    /// reply (the author's name and personal information masked) with its
+    /// 答复日期 and 答复部门.
     public func publishedLetters(limit: Int = 20, offset: Int = 0) async throws -> [PublishedLetter] {
         try await reader.read { db in
             try Self.publishedLetterRows(
@@ -126,18 +127,38 @@ extension AppDatabase {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT letter.id, letter.type, letter.subject, letter.author_name, letter.reply_body, letter.received_on,
-                       letter.replied_on, letter.published_at, moderation_item.masked_text, department.name AS department_name
+                SELECT letter.id, letter.type, letter.subject, letter.author_name, letter.received_on, letter.accepted_on,
+                       letter.published_at, moderation_item.masked_text
                 FROM letter
                 JOIN moderation_item ON moderation_item.id = letter.moderation_item_id
-                JOIN department ON department.id = letter.reply_department_id
-                WHERE letter.published_at IS NOT NULL AND letter.reply_body IS NOT NULL
+                WHERE letter.published_at IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM letter_reply WHERE letter_reply.letter_id = letter.id)
                   AND moderation_item.state IN ('approved', 'edited') \(condition)
                 ORDER BY letter.published_at DESC, letter.id DESC
                 \(paging ? "LIMIT ? OFFSET ?" : "")
                 """,
             arguments: arguments)
-        return rows.map { row in
+        // The page's replies in one query.
+        let ids = rows.map { $0["id"] as Int64 }
+        var replies: [Int64: [(round: Int, body: String, repliedOn: String, department: String)]] = [:]
+        if !ids.isEmpty {
+            let replyRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT letter_reply.letter_id, letter_reply.round, letter_reply.body, letter_reply.replied_on,
+                           department.name AS department_name
+                    FROM letter_reply JOIN department ON department.id = letter_reply.department_id
+                    WHERE letter_reply.letter_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))
+                    ORDER BY letter_reply.letter_id, letter_reply.round
+                    """,
+                arguments: StatementArguments(ids))
+            for row in replyRows {
+                replies[row["letter_id"], default: []].append((row["round"], row["body"], row["replied_on"], row["department_name"]))
+            }
+        }
+        return rows.compactMap { row in
+            let letterReplies = replies[row["id"] as Int64] ?? []
+            guard let first = letterReplies.first else { return nil }
             let author: String = row["author_name"]
             let masked: String = row["masked_text"]
             let subject: String
@@ -151,10 +172,15 @@ extension AppDatabase {
                 subject = PersonalInformation.mask(row["subject"], authorName: author)
                 body = masked
             }
+            let published = letterReplies.map { reply in
+                PublishedReply(
+                    round: reply.round, body: PersonalInformation.mask(reply.body, authorName: author), repliedOn: reply.repliedOn,
+                    department: reply.department)
+            }
             return PublishedLetter(
                 id: row["id"], type: LetterType(rawValue: row["type"]) ?? .consultation, subject: subject, body: body,
-                reply: PersonalInformation.mask(row["reply_body"], authorName: author), receivedOn: row["received_on"],
-                repliedOn: row["replied_on"], replyDepartment: row["department_name"], publishedAt: row["published_at"])
+                reply: published[0].body, receivedOn: row["received_on"], acceptedOn: row["accepted_on"],
+                repliedOn: first.repliedOn, replyDepartment: first.department, publishedAt: row["published_at"], replies: published)
         }
     }
 
@@ -186,13 +212,16 @@ extension AppDatabase {
     /// Sets a type's period, by default or for one lead department; nil
     /// working days removes a department's own period (the default cannot
     /// be removed). Letters already received keep their period; a
-    /// department's own applies from the next assignment to it.
+    /// department's own applies from the next first assignment to it.
+    /// Information-disclosure periods are at most 20 working days.
     public func setDeadlinePolicy(
         type: LetterType, departmentID: Int64?, workingDays: Int?, actor: AuditActor, at now: Date
     ) async throws {
         var errors: [FieldError] = []
-        if let workingDays, !LetterRules.policyWorkingDaysRange.contains(workingDays) {
-            errors.append(.invalid("workingDays", "a period is 1 to \(LetterRules.policyWorkingDaysRange.upperBound) working days"))
+        let range = LetterRules.policyWorkingDaysRange(for: type)
+        if let workingDays, !range.contains(workingDays) {
+            let why = type == .informationDisclosure ? " (art. 33 of the 2019 Regulations; longer only by an approved extension)" : ""
+            errors.append(.invalid("workingDays", "a \(type.rawValue) period is 1 to \(range.upperBound) working days\(why)"))
         }
         if workingDays == nil && departmentID == nil {
             errors.append(.required("workingDays"))

@@ -41,7 +41,7 @@ extension AppDatabase {
                 dueOn: nil, dueProvisional: false, clockPaused: false, overdue: false, leadDepartmentId: nil,
                 triageReason: nil, transferredTo: nil, replyBody: nil, repliedAt: nil, repliedOn: nil, replyDepartmentId: nil,
                 rating: nil, ratedAt: nil, followUpUsed: false, followUpText: nil, moderationItemId: nil, publishedAt: nil,
-                clientAddress: new.clientAddress, createdAt: now, updatedAt: now)
+                clientAddress: new.clientAddress, createdAt: now, updatedAt: now, acceptedOn: nil)
             try Self.recomputeDeadline(db, &record, calendar: try Self.holidayCalendar(db), today: today)
             try record.insert(db)
             _ = try Self.linkAttachments(db, letterID: record.id!, new.attachments, addedBy: nil, at: now)
@@ -76,7 +76,8 @@ extension AppDatabase {
             return rows.map { event in
                 LetterEventView(
                     id: event.id!, kind: event.kind, actorId: event.actorId, actorName: event.actorName, note: event.note,
-                    clockKind: event.clockKind, clockOn: event.clockOn, clockDays: event.clockDays, recordedAt: event.recordedAt)
+                    clockKind: event.clockKind, clockOn: event.clockOn, clockDays: event.clockDays, recordedAt: event.recordedAt,
+                    clockReason: event.kind == .correctionNotice ? .correction : event.clockReason)
             }
         }
     }
@@ -136,6 +137,7 @@ extension AppDatabase {
             try Self.ensureState(record, in: [.received], to: "accept it")
             let before = AuditedLetter(record)
             record.state = .accepted
+            record.acceptedOn = CivilDate(now).description
             record.updatedAt = now
             try record.update(db)
             try Self.appendLetterEvent(db, letterID: id, kind: .accepted, actor: .staff(actor), at: now)
@@ -181,6 +183,14 @@ extension AppDatabase {
             var record = try Self.existingLetter(db, id: id)
             try Self.ensureTriages(actor)
             try Self.ensureState(record, in: [.received, .accepted], to: "reject it")
+            guard reason.isAllowed(for: record.type) else {
+                let allowed = TriageRejection.allowed(for: record.type).map(\.rawValue).joined(separator: ", ")
+                let hint = reason == .noContent ? "; an unclear request gets a correction notice (art. 30)" : ""
+                throw StoreError.invalid(
+                    ValidationFailure([
+                        .invalid("reason", "a \(record.type.rawValue) letter is refused only as \(allowed)\(hint)")
+                    ]))
+            }
             let before = AuditedLetter(record)
             record.state = .rejected
             record.triageReason = reason
@@ -195,8 +205,10 @@ extension AppDatabase {
     }
 
     /// Gives an accepted letter (or reassigns an assigned one) to a lead
-    /// department and optional co-handling departments. A lead department
-    /// with its own deadline policy sets the letter's period.
+    /// department and optional co-handling departments. At the first
+    /// assignment, a lead department with its own deadline policy sets the
+    /// letter's period unless the deadline has passed; a reassignment never
+    /// moves the deadline or clears overdue (`LetterRules.periodOnAssignment`).
     public func assignLetter(
         id: Int64, lead: Int64, coHandlers: [CoHandler] = [], actor: AuthenticatedStaff, at now: Date
     ) async throws -> LetterView {
@@ -211,11 +223,18 @@ extension AppDatabase {
             let leadName = try Self.departmentName(db, id: lead)
             if leadName == nil { errors.append(.invalid("lead", "no department \(lead)")) }
 
+            let reassignment = record.leadDepartmentId != nil
+            let overdue = record.overdue || (record.dueOn.flatMap(CivilDate.init).map { $0 < today } ?? false)
+            let period = LetterRules.periodOnAssignment(
+                current: record.policyDays, departmentPeriod: try Self.departmentPolicyDays(db, type: record.type, departmentID: lead),
+                reassignment: reassignment, overdue: overdue)
             record.state = .assigned
             record.leadDepartmentId = lead
-            record.policyDays = try Self.policyDays(db, type: record.type, departmentID: lead)
             record.updatedAt = now
-            try Self.recomputeDeadline(db, &record, calendar: try Self.holidayCalendar(db), today: today)
+            if period != record.policyDays {
+                record.policyDays = period
+                try Self.recomputeDeadline(db, &record, calendar: try Self.holidayCalendar(db), today: today)
+            }
 
             var seen: Set<Int64> = [lead]
             var coNames: [String] = []
@@ -351,6 +370,7 @@ extension AppDatabase {
             }
             try Self.ensureState(record, in: [.received, .accepted], to: "answer it on the spot")
             let before = AuditedLetter(record)
+            if record.acceptedOn == nil { record.acceptedOn = CivilDate(now).description }
             let lead = record.leadDepartmentId ?? actor.departmentID
             if record.leadDepartmentId == nil {
                 record.leadDepartmentId = lead
@@ -387,6 +407,13 @@ extension AppDatabase {
             record.ratedAt = now
             record.updatedAt = now
             try record.update(db)
+            if var reply = try LetterReplyRecord.filter(LetterReplyRecord.Columns.letterId == record.id!)
+                .order(LetterReplyRecord.Columns.round.desc).fetchOne(db)
+            {
+                reply.rating = rating
+                reply.ratedAt = now
+                try reply.update(db)
+            }
             try Self.appendLetterEvent(db, letterID: record.id!, kind: .rated, actor: .citizen, note: rating.rawValue, at: now)
             return try Self.letterView(db, record)
         }
@@ -415,7 +442,8 @@ extension AppDatabase {
             record.ratedAt = nil
             record.updatedAt = now
             try Self.appendLetterEvent(
-                db, letterID: record.id!, kind: .reopened, actor: .citizen, note: text, clock: (.reopened, today, nil), at: now)
+                db, letterID: record.id!, kind: .reopened, actor: .citizen, note: text, clockEvent: ClockEvent(kind: .reopened, on: today),
+                at: now)
             try Self.recomputeDeadline(db, &record, calendar: try Self.holidayCalendar(db), today: today)
             try record.update(db)
             return try Self.letterView(db, record)
@@ -447,7 +475,8 @@ extension AppDatabase {
             // text the public page shows.
             if let published = try publishedLetter(db, id: id) {
                 try indexLetterForSearch(
-                    db, letterID: id, subject: published.subject, body: published.body, reply: published.reply)
+                    db, letterID: id, subject: published.subject, body: published.body,
+                    reply: published.replies.map(\.body).joined(separator: "\n"))
             }
         case .rejected, .pending:
             return
@@ -569,9 +598,12 @@ extension AppDatabase {
         }
     }
 
-    /// The reply goes out: state, reply fields, and the publication queue
-    /// when the citizen agreed (once per letter: the masked letter text
-    /// does not change with a second reply).
+    /// The reply goes out: state, reply fields (the latest reply), a row of
+    /// its own in `letter_reply` with its period's deadline and the working
+    /// days the clock counted (an earlier reply is kept, never
+    /// overwritten), and the publication queue when the citizen agreed
+    /// (once per letter: the masked letter text does not change with a
+    /// second reply; a letter already public has its search text updated).
     static func sendReply(
         _ db: Database, _ record: inout LetterRecord, body: String, department: Int64, filter: ContentFilter, at now: Date
     ) throws {
@@ -582,6 +614,17 @@ extension AppDatabase {
         record.replyDepartmentId = department
         record.rating = nil
         record.ratedAt = nil
+        let round = try LetterReplyRecord.filter(LetterReplyRecord.Columns.letterId == record.id!).fetchCount(db) + 1
+        var reply = LetterReplyRecord(
+            id: nil, letterId: record.id!, round: round, body: body, departmentId: department, repliedAt: now,
+            repliedOn: CivilDate(now).description, dueOn: nil, dueProvisional: false, workingDays: nil, rating: nil, ratedAt: nil)
+        try computeReplyClock(db, &reply, letter: record, calendar: try holidayCalendar(db))
+        try reply.insert(db)
+        if record.publishedAt != nil, let published = try publishedLetter(db, id: record.id!) {
+            try indexLetterForSearch(
+                db, letterID: record.id!, subject: published.subject, body: published.body,
+                reply: published.replies.map(\.body).joined(separator: "\n"))
+        }
         if record.mayPublish && record.moderationItemId == nil {
             let text = record.subject + "\n" + record.body
             let item = try enqueueModeration(
@@ -598,16 +641,17 @@ extension AppDatabase {
     /// The period for a type: the lead department's own policy, else the
     /// type's default row, else the built-in default.
     static func policyDays(_ db: Database, type: LetterType, departmentID: Int64?) throws -> Int {
-        if let departmentID,
-            let days = try Int.fetchOne(
-                db, sql: "SELECT working_days FROM deadline_policy WHERE letter_type = ? AND department_id = ?",
-                arguments: [type.rawValue, departmentID])
-        {
-            return days
-        }
+        if let departmentID, let days = try departmentPolicyDays(db, type: type, departmentID: departmentID) { return days }
         return try Int.fetchOne(
             db, sql: "SELECT working_days FROM deadline_policy WHERE letter_type = ? AND department_id IS NULL",
             arguments: [type.rawValue]) ?? type.defaultWorkingDays
+    }
+
+    /// A department's own period for a type, if it has one.
+    static func departmentPolicyDays(_ db: Database, type: LetterType, departmentID: Int64) throws -> Int? {
+        try Int.fetchOne(
+            db, sql: "SELECT working_days FROM deadline_policy WHERE letter_type = ? AND department_id = ?",
+            arguments: [type.rawValue, departmentID])
     }
 
     static func departmentName(_ db: Database, id: Int64) throws -> String? {
@@ -634,10 +678,31 @@ extension AppDatabase {
             return LetterCoHandlerView(
                 departmentId: row["department_id"], department: row["name"], dueOn: own ?? record.dueOn, ownDueDate: own != nil)
         }
-        let clockEvents = try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == id)
-            .filter(LetterEventRecord.Columns.clockKind != nil).order(LetterEventRecord.Columns.id).fetchAll(db)
-        let extensionDays = clockEvents.filter { $0.clockKind == .extended }.compactMap(\.clockDays).reduce(0, +)
-        let lastPause = clockEvents.last { $0.clockKind == .paused || $0.clockKind == .resumed || $0.clockKind == .restarted }
+        let calendar = try holidayCalendar(db)
+        let events = try letterClockEvents(db, letterID: id)
+        let trace = try clockTrace(db, record, calendar: calendar, events: events)
+        let stoppages = trace.stoppages.map { stop in
+            LetterStoppageView(
+                reason: stop.reason, from: stop.from.description, until: stop.until?.description,
+                answerDueOn: stop.answerDueOn?.description, endedByLimit: stop.endedByLimit,
+                workingDays: stop.until == nil ? nil : stop.workingDays(today: stop.from, calendar: calendar))
+        }
+        let replies = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT letter_reply.*, department.name AS department_name FROM letter_reply
+                JOIN department ON department.id = letter_reply.department_id
+                WHERE letter_reply.letter_id = ? ORDER BY letter_reply.round
+                """,
+            arguments: [id]
+        ).map { row in
+            let reply = try LetterReplyRecord(row: row)
+            return LetterReplyView(
+                round: reply.round, body: reply.body, department: LetterDepartment(id: reply.departmentId, name: row["department_name"]),
+                repliedAt: reply.repliedAt, repliedOn: reply.repliedOn, dueOn: reply.dueOn, dueProvisional: reply.dueProvisional,
+                onTime: reply.dueOn.map { reply.repliedOn <= $0 } ?? true, workingDays: reply.workingDays, rating: reply.rating)
+        }
+        let waiting = [LetterState.received, .accepted].contains(record.state)
         return LetterView(
             id: id, number: record.number, type: record.type, subject: record.subject, body: record.body,
             authorName: record.authorName, phone: record.phone, email: record.email, mayPublish: record.mayPublish,
@@ -647,10 +712,13 @@ extension AppDatabase {
             transferredTo: record.transferredTo, replyBody: record.replyBody, repliedAt: record.repliedAt,
             repliedOn: record.repliedOn, replyDepartment: try department(record.replyDepartmentId), rating: record.rating,
             ratedAt: record.ratedAt, followUpUsed: record.followUpUsed, followUpText: record.followUpText,
-            extensionWorkingDays: extensionDays > 0 ? extensionDays : nil,
-            awaitingCorrection: record.clockPaused && lastPause?.kind == .correctionNotice,
+            extensionWorkingDays: trace.extendedInPeriod ? trace.extensionDaysInPeriod : nil,
+            awaitingCorrection: record.state.isOpen && trace.currentStop?.reason == .correction,
             moderationItemId: record.moderationItemId, publishedAt: record.publishedAt, createdAt: record.createdAt,
-            updatedAt: record.updatedAt)
+            updatedAt: record.updatedAt, acceptedOn: record.acceptedOn,
+            transferDueOn: waiting ? LetterRules.transferDeadline(receivedOn: try record.received, calendar: calendar).description : nil,
+            stoppages: stoppages, stoppedWorkingDays: stoppages.compactMap(\.workingDays).reduce(0, +),
+            extendedInPeriod: trace.extendedInPeriod, replies: replies)
     }
 
     static func auditLetter(
@@ -691,13 +759,12 @@ extension AppDatabase {
     @discardableResult
     static func appendLetterEvent(
         _ db: Database, letterID: Int64, kind: LetterEventKind, actor: LetterEventActor, note: String? = nil,
-        clock: (kind: ClockEvent.Kind, on: CivilDate, days: Int?)? = nil, clockOn: CivilDate? = nil, clockDays: Int? = nil,
-        at now: Date
+        clockEvent clock: ClockEvent? = nil, clockOn: CivilDate? = nil, clockDays: Int? = nil, at now: Date
     ) throws -> LetterEventRecord {
         var event = LetterEventRecord(
             id: nil, letterId: letterID, kind: kind, actorId: actor.id, actorName: actor.name, note: note,
-            clockKind: clock?.kind, clockOn: (clock?.on ?? clockOn)?.description, clockDays: clock?.days ?? clockDays,
-            recordedAt: now)
+            clockKind: clock?.kind, clockOn: (clock?.on ?? clockOn)?.description, clockDays: clock?.workingDays ?? clockDays,
+            recordedAt: now, clockReason: clock?.reason)
         try event.insert(db)
         return event
     }

@@ -41,6 +41,9 @@ struct LetterRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
     var clientAddress: String?
     var createdAt: Date
     var updatedAt: Date
+    /// 受理日期: the day the office accepted the letter (or answered it on
+    /// the spot).
+    var acceptedOn: String?
 
     static let databaseTableName = "letter"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -51,6 +54,7 @@ struct LetterRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
         static let state = Column("state")
         static let idempotencyKey = Column("idempotency_key")
         static let dueOn = Column("due_on")
+        static let dueProvisional = Column("due_provisional")
         static let clockPaused = Column("clock_paused")
         static let overdue = Column("overdue")
         static let leadDepartmentId = Column("lead_department_id")
@@ -116,9 +120,13 @@ struct LetterEventRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistable
     var actorName: String
     var note: String?
     var clockKind: ClockEvent.Kind?
+    /// The day the event happened, which staff may set up to 3 working days
+    /// before `recordedAt`.
     var clockOn: String?
     var clockDays: Int?
     var recordedAt: Date
+    /// For a stopped clock: why (migration `v9-reply-clock`; NULL before).
+    var clockReason: ClockStopReason?
 
     static let databaseTableName = "letter_event"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -128,6 +136,36 @@ struct LetterEventRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistable
         static let letterId = Column("letter_id")
         static let kind = Column("kind")
         static let clockKind = Column("clock_kind")
+    }
+}
+
+/// One reply sent (migration `v9-reply-clock`).
+struct LetterReplyRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+    var id: Int64?
+    var letterId: Int64
+    /// 1 answers the letter, 2 the follow-up.
+    var round: Int
+    var body: String
+    var departmentId: Int64
+    var repliedAt: Date
+    var repliedOn: String
+    /// The deadline of the reply's own period; nil when sent while the
+    /// clock was stopped.
+    var dueOn: String?
+    var dueProvisional: Bool
+    /// What the clock counted up to the reply; nil until computed.
+    var workingDays: Int?
+    var rating: ReplyRating?
+    var ratedAt: Date?
+
+    static let databaseTableName = "letter_reply"
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum Columns {
+        static let letterId = Column("letter_id")
+        static let round = Column("round")
+        static let dueProvisional = Column("due_provisional")
+        static let workingDays = Column("working_days")
     }
 }
 
@@ -192,12 +230,26 @@ public struct CoHandler: Sendable, Equatable {
     }
 }
 
+/// A clock action's date and note as staff gave them.
+public struct ClockEntry: Sendable, Equatable {
+    /// The day it happened; nil for today. At most 3 working days back.
+    public var on: CivilDate?
+    public var note: String?
+
+    public init(on: CivilDate? = nil, note: String? = nil) {
+        self.on = on
+        self.note = note
+    }
+}
+
 /// Which open letters a deadline list shows.
 public enum LetterDeadlineFilter: Sendable, Equatable {
     /// Due before today.
     case overdueOnly
     /// Due within this many working days from today, overdue included.
     case dueWithin(workingDays: Int)
+    /// Due today or within this many working days, overdue excluded.
+    case dueSoon(workingDays: Int)
     case all
 }
 
@@ -256,7 +308,9 @@ public struct LetterView: Codable, Sendable, Equatable, Identifiable {
     public var ratedAt: Date?
     public var followUpUsed: Bool
     public var followUpText: String?
-    /// Working days granted by the extension, if there was one.
+    /// Working days granted by the extension of the current period, if
+    /// there was one (a corrected request or a follow-up starts a period
+    /// without it).
     public var extensionWorkingDays: Int?
     /// A correction notice went out and the corrected request has not come.
     public var awaitingCorrection: Bool
@@ -264,6 +318,25 @@ public struct LetterView: Codable, Sendable, Equatable, Identifiable {
     public var publishedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// 受理日期: the day the office accepted the letter (nil before).
+    public var acceptedOn: String?
+    /// While the letter waits for triage: the last day to transfer it, if
+    /// it is outside our competence (1 working day after receipt).
+    public var transferDueOn: String?
+    /// Every time the clock stood still, oldest first, the current one
+    /// last (consultations, arts. 32 and 34; the wait for a correction,
+    /// art. 30).
+    public var stoppages: [LetterStoppageView]
+    /// Working days stopped, over the stops that have ended.
+    public var stoppedWorkingDays: Int
+    /// The current period was extended (once per period, art. 33).
+    public var extendedInPeriod: Bool
+    /// Every reply sent, oldest first: a follow-up's answer does not
+    /// replace the first one.
+    public var replies: [LetterReplyView]
+
+    /// The current stop, if the clock stands still.
+    public var currentStoppage: LetterStoppageView? { clockPaused ? stoppages.last { $0.until == nil } : nil }
 
     /// The citizen may rate the reply now.
     public var canRate: Bool { state == .replied && rating == nil }
@@ -281,9 +354,50 @@ public struct LetterEventView: Codable, Sendable, Equatable, Identifiable {
     public var actorName: String
     public var note: String?
     public var clockKind: ClockEvent.Kind?
+    /// The day a clock event happened (it may be before `recordedAt`).
     public var clockOn: String?
     public var clockDays: Int?
+    /// When it was recorded, by `actorName`.
     public var recordedAt: Date
+    /// Why the clock stopped.
+    public var clockReason: ClockStopReason?
+}
+
+/// A time the clock stood still.
+public struct LetterStoppageView: Codable, Sendable, Equatable {
+    /// Nil for a pause recorded before reasons existed (a consultation).
+    public var reason: ClockStopReason?
+    /// The day it stopped (still counted).
+    public var from: String
+    /// The day counting started again; nil while it stands still.
+    public var until: String?
+    /// The consulted party's last day to answer (15 working days), or the
+    /// applicant's last day to correct.
+    public var answerDueOn: String?
+    /// A consultation that ended because its 15 working days ran out.
+    public var endedByLimit: Bool
+    /// Working days not counted; nil while it stands still.
+    public var workingDays: Int?
+}
+
+/// One reply sent.
+public struct LetterReplyView: Codable, Sendable, Equatable {
+    /// 1 answers the letter, 2 the follow-up.
+    public var round: Int
+    public var body: String
+    public var department: LetterDepartment
+    public var repliedAt: Date
+    public var repliedOn: String
+    /// The deadline of the reply's own period; nil when sent while the
+    /// clock was stopped.
+    public var dueOn: String?
+    public var dueProvisional: Bool
+    /// Sent on or before `dueOn`, or while the clock was stopped.
+    public var onTime: Bool
+    /// Working days the clock counted, pauses and the wait for a correction
+    /// left out.
+    public var workingDays: Int?
+    public var rating: ReplyRating?
 }
 
 public struct LetterDraftView: Codable, Sendable, Equatable, Identifiable {
@@ -321,6 +435,46 @@ public struct LetterDeadlineRow: Codable, Sendable, Equatable {
     /// Working days from today to the due date, negative when overdue;
     /// while paused, the working days left on the stopped clock.
     public var workingDaysLeft: Int?
+    /// While paused: why, and the consulted party's (or the applicant's)
+    /// last day to answer.
+    public var stopReason: ClockStopReason?
+    public var answerDueOn: String?
+    /// While the letter waits for triage: the last day to transfer it.
+    public var transferDueOn: String?
+}
+
+/// One page of a deadline list.
+public struct LetterDeadlinePage: Codable, Sendable, Equatable {
+    public var rows: [LetterDeadlineRow]
+    /// More rows match than this page holds.
+    public var more: Bool
+}
+
+/// A letter waiting for triage, with the day it must be transferred by if
+/// it is outside our competence.
+public struct TriageQueueRow: Codable, Sendable, Equatable {
+    public var letterId: Int64
+    public var number: String
+    public var subject: String
+    public var type: LetterType
+    public var receivedOn: String
+    /// 1 working day after receipt (`LetterRules.transferWorkingDays`).
+    public var transferDueOn: String
+    /// Today is after `transferDueOn`.
+    public var late: Bool
+}
+
+/// The first letters waiting for triage, and how many there are.
+public struct TriageQueue: Codable, Sendable, Equatable {
+    public var rows: [TriageQueueRow]
+    public var total: Int
+    public var late: Int
+}
+
+/// Letters transferred in a period, and how many within the working day.
+public struct TransferStatistics: Codable, Sendable, Equatable {
+    public var transferred: Int
+    public var withinDeadline: Int
 }
 
 /// How a lead department answered the letters it replied to in a period.
@@ -331,7 +485,9 @@ public struct DepartmentLetterStatistics: Codable, Sendable, Equatable {
     public var repliedOnTime: Int
     /// `repliedOnTime / replied`, 0…1.
     public var onTimeRate: Double
-    /// Working days from receipt to reply.
+    /// Working days from receipt (or the corrected request, or the
+    /// follow-up) to reply as the clock counts them: time stopped for a
+    /// consultation or waiting for a correction left out.
     public var medianWorkingDaysToReply: Double?
     public var satisfied: Int
     public var basicallySatisfied: Int
@@ -354,15 +510,30 @@ public struct PublishedLetter: Codable, Sendable, Equatable, Identifiable {
     /// The moderated text with personal information and the author's name
     /// masked.
     public var body: String
-    /// The reply, with the author's name masked.
+    /// The first reply, with the author's name masked.
     public var reply: String
-    /// 受理日期.
+    /// 来信日期: the day the letter arrived.
     public var receivedOn: String
-    /// 答复日期.
+    /// 受理日期: the day the office accepted it.
+    public var acceptedOn: String?
+    /// 答复日期 of the first reply.
     public var repliedOn: String
-    /// 答复部门.
+    /// 答复部门 of the first reply.
     public var replyDepartment: String
     public var publishedAt: Date
+    /// Every reply, oldest first: the answer to a follow-up comes after the
+    /// first one, with its own date and department.
+    public var replies: [PublishedReply]
+}
+
+/// A reply on the public page.
+public struct PublishedReply: Codable, Sendable, Equatable {
+    /// 1 answers the letter, 2 the follow-up.
+    public var round: Int
+    /// The author's name and personal information masked.
+    public var body: String
+    public var repliedOn: String
+    public var department: String
 }
 
 public struct DeadlinePolicy: Codable, Sendable, Equatable {

@@ -65,7 +65,16 @@ struct DeadlinesCommand: AsyncParsableCommand {
                 departmentID = found.id
             }
             let filter: LetterDeadlineFilter = overdue ? .overdueOnly : dueWithin.map { .dueWithin(workingDays: $0) } ?? .all
-            return try await db.openLetterDeadlines(filter: filter, departmentID: departmentID, at: Date())
+            // Page by page (each read bounded by the store's page size),
+            // since the command lists every match.
+            let now = Date()
+            var rows: [LetterDeadlineRow] = []
+            while true {
+                let page = try await db.openLetterDeadlines(
+                    filter: filter, departmentID: departmentID, limit: AppDatabase.maxDeadlinePageSize, offset: rows.count, at: now)
+                rows += page.rows
+                if !page.more || page.rows.isEmpty { return rows }
+            }
         }
         switch format {
         case .json:
