@@ -12,6 +12,9 @@ public struct AppConfiguration: Sendable {
     public var port: Int
     /// The Web/ folder: templates, static assets, translations.
     public var webRoot: String
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are
+    /// believed (docs/security.md). Empty: the TCP peer is the client.
+    public var trustedProxies: [IPNetwork]
     /// Mark the session cookie `Secure`. Set when the server is reached
     /// over TLS (directly or through a proxy).
     public var secureCookies: Bool
@@ -42,6 +45,7 @@ public struct AppConfiguration: Sendable {
         port: Int = 8080,
         webRoot: String,
         secureCookies: Bool = false,
+        trustedProxies: [IPNetwork] = [],
         maxBodyBytes: Int = 256 * 1024,
         sessionLifetime: TimeInterval = 12 * 3600,
         passwordHashCost: UInt8 = PasswordHasher.productionCost,
@@ -57,6 +61,7 @@ public struct AppConfiguration: Sendable {
         self.port = port
         self.webRoot = webRoot
         self.secureCookies = secureCookies
+        self.trustedProxies = trustedProxies
         self.maxBodyBytes = maxBodyBytes
         self.sessionLifetime = sessionLifetime
         self.passwordHashCost = passwordHashCost

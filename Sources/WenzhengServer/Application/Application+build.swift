@@ -72,7 +72,7 @@ public func buildApplication(
 }
 
 /// The router with every feature mounted. Middleware order, outermost
-/// first: access log, security headers, errors to problems/pages, static
+/// first: client address, access log, security headers, errors to problems/pages, static
 /// files, body limit, same-origin check, session and CSRF.
 public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<AppRequestContext> {
     let configuration = dependencies.configuration
@@ -82,6 +82,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let hasher = PasswordHasher(cost: configuration.passwordHashCost)
 
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(pages: pages))

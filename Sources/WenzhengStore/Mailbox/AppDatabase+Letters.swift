@@ -656,7 +656,7 @@ extension AppDatabase {
         _ db: Database, actor: AuthenticatedStaff, action: String, before: AuditedLetter, after: LetterRecord, at now: Date
     ) throws {
         try AuditEntry.record(
-            db, actor: .staff(actor, clientAddress: nil), action: action, subjectType: "letter", subjectID: String(after.id!),
+            db, actor: .staff(actor, clientAddress: actor.clientAddress), action: action, subjectType: "letter", subjectID: String(after.id!),
             before: before, after: AuditedLetter(after), at: now)
     }
 }

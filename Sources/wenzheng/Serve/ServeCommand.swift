@@ -29,6 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("secure-cookies"), help: "Mark cookies Secure (serve over TLS or behind a TLS proxy). [env: WENZHENG_SECURE_COOKIES=1]")
     var secureCookies = false
 
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A reverse proxy (CIDR range or address) whose X-Forwarded-For or Forwarded header names the client; repeat for several. [env: WENZHENG_TRUSTED_PROXIES, comma-separated; default: none]",
+            valueName: "CIDR"))
+    var trustedProxies: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: WENZHENG_LOG_LEVEL, default: info]")
     var logLevel: String?
 
@@ -55,6 +62,20 @@ struct ServeCommand: AsyncParsableCommand {
         return duration
     }
 
+    /// `--trusted-proxy` (repeated), else `WENZHENG_TRUSTED_PROXIES`.
+    static func trustedProxies(_ options: [String], environment: String?) throws -> [IPNetwork] {
+        let texts = options.isEmpty ? (environment ?? "").split(separator: ",").map(String.init) : options
+        var networks: [IPNetwork] = []
+        for text in texts where !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                networks.append(try IPNetwork(parsing: text))
+            } catch {
+                throw ValidationError("--trusted-proxy: \(error.description)")
+            }
+        }
+        return networks
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let defaults = AppConfiguration(webRoot: "")
@@ -67,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         let overdueSweepInterval = try Self.duration(
             self.overdueSweepInterval, variable: "WENZHENG_OVERDUE_SWEEP_INTERVAL", name: "overdue-sweep-interval",
             default: defaults.overdueSweepInterval)
+        let trustedProxies = try Self.trustedProxies(self.trustedProxies, environment: environment["WENZHENG_TRUSTED_PROXIES"])
         let host = self.host ?? environment["WENZHENG_HOST"] ?? "127.0.0.1"
         let portText = self.port.map(String.init) ?? environment["WENZHENG_PORT"] ?? "8080"
         guard let port = Int(portText), (0...65535).contains(port) else {
@@ -90,6 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         var configuration = AppConfiguration(
             host: host, port: port, webRoot: webRoot, secureCookies: secure, logLevel: level)
+        configuration.trustedProxies = trustedProxies
         configuration.viewerCountInterval = viewerCountInterval
         configuration.heartbeatInterval = heartbeatInterval
         configuration.overdueSweepInterval = overdueSweepInterval
@@ -105,6 +128,10 @@ struct ServeCommand: AsyncParsableCommand {
                     "  Web files: \(webRoot)",
                     "  Moderation data: \(library.directory) (\(library.filter.termCount) terms; reload with SIGHUP)",
                 ]
+                if !trustedProxies.isEmpty {
+                    lines.append(
+                        "  Trusted proxies: \(trustedProxies.map(\.description).joined(separator: ", ")) (client address from X-Forwarded-For or Forwarded)")
+                }
                 if !hasAdmin {
                     lines.append("  No admin account yet. Create one in another terminal:")
                     lines.append("    swift run wenzheng users add admin --role admin --db \(dbPath)")
