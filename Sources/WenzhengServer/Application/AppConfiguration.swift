@@ -25,8 +25,11 @@ public struct AppConfiguration: Sendable {
     /// bcrypt cost for new password hashes. 12 in production; tests may
     /// lower it to keep the suite fast.
     public var passwordHashCost: UInt8
-    /// Failed-login throttling.
+    /// Failed staff sign-in throttling.
     public var loginThrottle: LoginThrottlePolicy
+    /// Failed letter-query throttling (citizens' letter passwords), apart
+    /// from staff sign-in.
+    public var letterQueryThrottle: LoginThrottlePolicy
     public var logLevel: Logger.Level
     /// How often interview rooms send their viewer count (when it changed).
     public var viewerCountInterval: Duration
@@ -49,7 +52,8 @@ public struct AppConfiguration: Sendable {
         maxBodyBytes: Int = 256 * 1024,
         sessionLifetime: TimeInterval = 12 * 3600,
         passwordHashCost: UInt8 = PasswordHasher.productionCost,
-        loginThrottle: LoginThrottlePolicy = .standard,
+        loginThrottle: LoginThrottlePolicy = .staffSignIn,
+        letterQueryThrottle: LoginThrottlePolicy = .letterQuery,
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
@@ -66,6 +70,7 @@ public struct AppConfiguration: Sendable {
         self.sessionLifetime = sessionLifetime
         self.passwordHashCost = passwordHashCost
         self.loginThrottle = loginThrottle
+        self.letterQueryThrottle = letterQueryThrottle
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval

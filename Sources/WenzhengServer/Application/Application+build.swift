@@ -104,7 +104,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PreferencesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
-        sessionLifetime: configuration.sessionLifetime)
+        sessionLifetime: configuration.sessionLifetime, logger: dependencies.logger)
     AuthController(login: login, database: database, clock: clock, pages: pages, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
@@ -123,7 +123,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     // passwords: cost 10 keeps an offline guess per letter impractical while
     // a submission costs ~60 ms of CPU instead of ~250 ms.
     let letterPasswordHasher = PasswordHasher(cost: min(configuration.passwordHashCost, 10))
-    MailboxPublicController(database: database, clock: clock, hasher: letterPasswordHasher, pages: pages).addRoutes(to: router)
+    MailboxPublicController(
+        database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
+        logger: dependencies.logger
+    ).addRoutes(to: router)
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages).addRoutes(to: router)
     return router
 }

@@ -12,6 +12,7 @@ extension AppDatabase {
         migrator.registerMigration("v4-working-day-calendar", migrate: Self.createWorkingDayCalendar)
         migrator.registerMigration("v5-mailbox", migrate: Self.createMailbox)
         migrator.registerMigration("v6-letter-search", migrate: Self.createLetterSearch)
+        migrator.registerMigration("v7-letter-query-failures", migrate: Self.createLetterQueryFailures)
         return migrator
     }
 

@@ -24,16 +24,8 @@ extension AppDatabase {
                 return (try Self.letterView(db, existing), false)
             }
             let today = CivilDate(now)
-            let sequence = try Int.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO letter_number_sequence (year, "last") VALUES (?, 1)
-                    ON CONFLICT (year) DO UPDATE SET "last" = "last" + 1
-                    RETURNING "last"
-                    """,
-                arguments: [today.year])!
             var record = LetterRecord(
-                id: nil, number: LetterRules.letterNumber(year: today.year, sequence: sequence), type: new.type,
+                id: nil, number: try Self.unusedLetterNumber(db, year: today.year), type: new.type,
                 subject: new.subject, body: new.body, authorName: new.authorName, phone: new.phone, email: new.email,
                 mayPublish: new.mayPublish, passwordHash: passwordHash, idempotencyKey: new.idempotencyKey, state: .received,
                 receivedAt: now, receivedOn: today.description,
@@ -47,6 +39,17 @@ extension AppDatabase {
             try Self.appendLetterEvent(db, letterID: record.id!, kind: .submitted, actor: .citizen, at: now)
             return (try Self.letterView(db, record), true)
         }
+    }
+
+    /// A random number no letter has (`LetterRules.randomLetterNumber`).
+    static func unusedLetterNumber(_ db: Database, year: Int) throws -> String {
+        var generator = SystemRandomNumberGenerator()
+        // With a billion numbers a year, a second draw is already rare.
+        for _ in 0..<20 {
+            let number = LetterRules.randomLetterNumber(year: year, using: &generator)
+            if try LetterRecord.filter(LetterRecord.Columns.number == number).fetchCount(db) == 0 { return number }
+        }
+        throw StoreError.conflict("no unused letter number could be drawn; try again")
     }
 
     // MARK: Reading
