@@ -158,6 +158,21 @@ struct AccountsStoreTests {
         #expect(try queue.read { try String.fetchAll($0, sql: "SELECT username FROM login_failure") } == ["chen"])
     }
 
+    @Test func serverSecretsAreMadeOnceAndKept() async throws {
+        let db = try AppDatabase.inMemory()
+        let first = try await db.serverSecret(purpose: "browser-key", at: testStart)
+        #expect(first.count == 32)
+        #expect(try await db.serverSecret(purpose: "browser-key", at: testStart.addingTimeInterval(60)) == first)
+        #expect(try await db.serverSecret(purpose: "other", at: testStart) != first)
+        #expect(try await AppDatabase.inMemory().serverSecret(purpose: "browser-key", at: testStart) != first)
+        // The schema refuses a short secret.
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in
+                try db.execute(sql: "INSERT INTO server_secret (purpose, secret, created_at) VALUES ('weak', x'00', '2026-01-01')")
+            }
+        }
+    }
+
     @Test func everyStaffActionIsAuditedAndTheLogIsAppendOnly() async throws {
         let db = try AppDatabase.inMemory()
         try await db.addUser("zhou", role: .reviewer)

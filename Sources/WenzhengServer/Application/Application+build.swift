@@ -111,9 +111,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
         .addRoutes(to: router)
     AuditController(database: database, pages: pages).addRoutes(to: router)
+    let browserKeys = BrowserKeys(secret: try await database.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
-        questionLimiter: QuestionRateLimiter())
+        questionLimiter: QuestionRateLimiter(), browserKeys: browserKeys, voteLimiter: VoteRateLimiter())
     InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)

@@ -13,6 +13,7 @@ extension AppDatabase {
         migrator.registerMigration("v5-mailbox", migrate: Self.createMailbox)
         migrator.registerMigration("v6-letter-search", migrate: Self.createLetterSearch)
         migrator.registerMigration("v7-letter-query-failures", migrate: Self.createLetterQueryFailures)
+        migrator.registerMigration("v8-server-secrets", migrate: Self.createServerSecrets)
         return migrator
     }
 
