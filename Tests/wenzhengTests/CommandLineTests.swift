@@ -255,7 +255,8 @@ struct CommandLineTests {
             }
             return (server.output, clients)
         }
-        let (trustedOutput, trusted) = try await clientsLogged(["--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "127.0.0.1/32"])
+        let (trustedOutput, trusted) = try await clientsLogged(
+            ["--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "127.0.0.1/32", "--max-viewer-sockets-per-address", "5"])
         #expect(trusted == ["203.0.113.9"])
         #expect(trustedOutput.contains("Trusted proxies: 10.0.0.0/8, 127.0.0.1/32"))
         let (_, fromEnvironment) = try await clientsLogged([], environment: ["WENZHENG_TRUSTED_PROXIES": "::1, 127.0.0.0/8"])
@@ -263,6 +264,17 @@ struct CommandLineTests {
         let (untrustedOutput, untrusted) = try await clientsLogged([])
         #expect(untrusted == ["127.0.0.1"])
         #expect(!untrustedOutput.contains("Trusted proxies"))
+    }
+
+    @Test func serveRejectsABadViewerSocketLimit() throws {
+        for bad in ["0", "-3", "many", "2000000"] {
+            let result = try CLI.run(["serve", "--max-viewer-sockets-per-address=\(bad)"])
+            #expect(result.status != 0)
+            #expect(result.error.contains("--max-viewer-sockets-per-address must be a whole number from 1 to 1000000, not '\(bad)'"))
+        }
+        let fromEnvironment = try CLI.run(["serve"], environment: ["WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS": "lots"])
+        #expect(fromEnvironment.status != 0)
+        #expect(fromEnvironment.error.contains("not 'lots'"))
     }
 
     @Test func serveRejectsABadTrustedProxy() throws {

@@ -33,6 +33,11 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// How often interview rooms send their viewer count (when it changed).
     public var viewerCountInterval: Duration
+    /// Interview viewer sockets one client address may hold open at once;
+    /// more are refused at the handshake with 429. Generous, because behind
+    /// carrier NAT thousands of phones share one address.
+    public var maxViewerSocketsPerAddress: Int
+    public static let defaultMaxViewerSocketsPerAddress = 2000
     /// How often interview rooms send a `ping` frame, so clients can tell a
     /// dead connection.
     public var heartbeatInterval: Duration
@@ -57,6 +62,7 @@ public struct AppConfiguration: Sendable {
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
+        maxViewerSocketsPerAddress: Int = Self.defaultMaxViewerSocketsPerAddress,
         heartbeatInterval: Duration = .seconds(20),
         overdueSweepInterval: Duration = .seconds(600),
         sessionPruneInterval: Duration = .seconds(3600)
@@ -74,6 +80,7 @@ public struct AppConfiguration: Sendable {
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval
+        self.maxViewerSocketsPerAddress = maxViewerSocketsPerAddress
         self.heartbeatInterval = heartbeatInterval
         self.overdueSweepInterval = overdueSweepInterval
         self.sessionPruneInterval = sessionPruneInterval

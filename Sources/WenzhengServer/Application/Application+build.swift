@@ -19,13 +19,15 @@ public struct AppDependencies: Sendable {
 
     public init(
         configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
-        hub: LiveHub = LiveHub(), logger: Logger
+        hub: LiveHub? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.database = database
         self.moderation = moderation
         self.clock = clock
-        self.hub = hub
+        // The hub holds the live limits, so it is made from the configuration
+        // unless a test passes its own.
+        self.hub = hub ?? LiveHub(maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress)
         self.logger = logger
     }
 }

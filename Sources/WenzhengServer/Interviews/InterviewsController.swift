@@ -277,6 +277,13 @@ struct InterviewsController {
         try LiveSocket.checkOrigin(request)
         _ = try await visibleInterview(context)
         _ = try Self.since(request)
+        // Last, so a handshake refused for another reason reserves nothing.
+        guard hub.viewerSockets.reserve(context.clientAddress) else {
+            throw Problem(
+                kind: .tooManyRequests,
+                detail: "this address already has \(hub.viewerSockets.maxPerAddress) live connections open; close one first",
+                headers: [.retryAfter: "10"])
+        }
         return .upgrade([:])
     }
 
@@ -285,6 +292,9 @@ struct InterviewsController {
     ) async throws {
         let id = try Self.id(context.requestContext)
         let since = try Self.since(context.request) ?? 0
+        let address = context.requestContext.clientAddress
+        hub.viewerSockets.open(address)
+        defer { hub.viewerSockets.close(address) }
         let room = hub.room(id)
         try await stream(room.viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound, staffCheck: nil)
     }

@@ -42,6 +42,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("viewer-count-interval"), help: "How often interview rooms send their viewer count, e.g. 2s or 500ms. [env: WENZHENG_VIEWER_COUNT_INTERVAL, default: 2s]")
     var viewerCountInterval: String?
 
+    @Option(
+        name: .customLong("max-viewer-sockets-per-address"),
+        help: ArgumentHelp(
+            "Interview viewer sockets one client address may hold open; more are refused at the handshake. [env: WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS, default: 2000]",
+            valueName: "N"))
+    var maxViewerSocketsPerAddress: String?
+
     @Option(name: .customLong("heartbeat-interval"), help: "How often interview rooms send a ping frame. [env: WENZHENG_HEARTBEAT_INTERVAL, default: 20s]")
     var heartbeatInterval: String?
 
@@ -76,6 +83,16 @@ struct ServeCommand: AsyncParsableCommand {
         return networks
     }
 
+    /// `--max-viewer-sockets-per-address`, else its environment variable,
+    /// else the default: a whole number from 1.
+    static func viewerSocketLimit(_ option: String?, environment: String?, default value: Int) throws -> Int {
+        guard let text = option ?? environment else { return value }
+        guard let limit = Int(text.trimmingCharacters(in: .whitespaces)), (1...1_000_000).contains(limit) else {
+            throw ValidationError("--max-viewer-sockets-per-address must be a whole number from 1 to 1000000, not '\(text)'")
+        }
+        return limit
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let defaults = AppConfiguration(webRoot: "")
@@ -88,6 +105,9 @@ struct ServeCommand: AsyncParsableCommand {
         let overdueSweepInterval = try Self.duration(
             self.overdueSweepInterval, variable: "WENZHENG_OVERDUE_SWEEP_INTERVAL", name: "overdue-sweep-interval",
             default: defaults.overdueSweepInterval)
+        let maxViewerSockets = try Self.viewerSocketLimit(
+            maxViewerSocketsPerAddress, environment: environment["WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS"],
+            default: defaults.maxViewerSocketsPerAddress)
         let trustedProxies = try Self.trustedProxies(self.trustedProxies, environment: environment["WENZHENG_TRUSTED_PROXIES"])
         let host = self.host ?? environment["WENZHENG_HOST"] ?? "127.0.0.1"
         let portText = self.port.map(String.init) ?? environment["WENZHENG_PORT"] ?? "8080"
@@ -113,6 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = AppConfiguration(
             host: host, port: port, webRoot: webRoot, secureCookies: secure, logLevel: level)
         configuration.trustedProxies = trustedProxies
+        configuration.maxViewerSocketsPerAddress = maxViewerSockets
         configuration.viewerCountInterval = viewerCountInterval
         configuration.heartbeatInterval = heartbeatInterval
         configuration.overdueSweepInterval = overdueSweepInterval
