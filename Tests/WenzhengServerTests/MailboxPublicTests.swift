@@ -275,6 +275,49 @@ struct MailboxPublicTests {
         }
     }
 
+    @Test("an idempotency key is scoped to its letter's content: another letter under it is a 409, never the first letter")
+    func idempotencyKeysAreScopedToTheContent() async throws {
+        let server = try await TestServer()
+        try await server.test { client in
+            let mailbox = CitizenMailbox(client: client)
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "shared-key-0001"]
+            let first = try await mailbox.submit(headers: key)
+            // Someone else sends their own letter with the same key.
+            let other = try await client.postJSON(
+                "/api/v1/letters", CitizenMailbox.letterJSON(subject: "另一个人的信", name: "王五"), headers: key)
+            #expect(other.status == .conflict)
+            #expect(try other.problem().type == "urn:wenzheng:problem:idempotency-key-reused")
+            #expect(!other.text.contains(first.number))
+            #expect(!other.text.contains("password"))
+            // A changed body under the same key is refused the same way.
+            let changed = try await client.postJSON(
+                "/api/v1/letters", CitizenMailbox.letterJSON(body: "改过的正文"), headers: key)
+            #expect(changed.status == .conflict)
+            // The same content again is still the first letter, without its password.
+            let repeated = try await client.postJSON("/api/v1/letters", CitizenMailbox.letterJSON(), headers: key)
+            #expect(repeated.status == .ok)
+            #expect(try JSONDecoder().decode(ReceiptBody.self, from: Data(buffer: repeated.body)).number == first.number)
+            #expect(try await server.database.letters().count == 1)
+
+            // The form: back, edit, send again. The page says so, shows the
+            // letter with a fresh key, and sending that is a new letter.
+            let fields = CitizenMailbox.goodLetter + [("idempotencyKey", "form-render-0002")]
+            let sent = try await mailbox.submitForm(fields)
+            let number = try #require(CitizenMailbox.testID("receipt-number", in: sent.text))
+            let edited = fields.map { $0.0 == "body" ? ("body", "路灯坏了，补充一下：是三盏。") : $0 }
+            let page = try await mailbox.submitForm(edited)
+            #expect(page.status == .conflict)
+            #expect(page.text.contains("此表单此前已提交过内容不同的来信"))
+            #expect(!page.text.contains(number))
+            #expect(page.text.contains("路灯坏了，补充一下：是三盏。"))
+            let freshKey = try #require(page.text.firstMatch(of: /name="idempotencyKey" value="([^"]+)"/)?.1)
+            #expect(freshKey != "form-render-0002")
+            let resent = try await mailbox.submitForm(edited.map { $0.0 == "idempotencyKey" ? ("idempotencyKey", String(freshKey)) : $0 })
+            #expect(resent.status == .created)
+            #expect(try await server.database.letters().count == 3)
+        }
+    }
+
     @Test("repeated failures from one address make it wait, at one letter and across letters, with Retry-After")
     func failuresAreThrottled() async throws {
         let server = try await TestServer()

@@ -42,7 +42,7 @@ struct MailboxLetterTests {
         #expect(try await box.db.letterForQuery(number: "2026-999999") == nil)
     }
 
-    @Test("the same idempotency key twice is one letter")
+    @Test("the same idempotency key twice is one letter; with other content it is refused")
     func idempotency() async throws {
         let box = try await Mailbox()
         let first = try await box.db.submitLetter(box.newLetter(key: "k-1"), passwordHash: "$2b$first", at: beijing("2026-11-02 09:00"))
@@ -54,6 +54,20 @@ struct MailboxLetterTests {
         #expect(try await box.db.letterForQuery(number: first.letter.number)?.passwordHash == "$2b$first")
         #expect(try await box.db.letters().count == 1)
         #expect(try await box.kinds(first.letter) == [.submitted])
+        // But the same key with any other content is refused, and stores nothing.
+        for changed in [
+            box.newLetter(body: "另一封信的正文", key: "k-1"), box.newLetter(author: "李四", key: "k-1"),
+            box.newLetter(phone: "13900001111", key: "k-1"), box.newLetter(.consultation, key: "k-1"),
+            box.newLetter(mayPublish: true, key: "k-1"),
+        ] {
+            await #expect(throws: LetterIdempotencyKeyReused.self) {
+                try await box.db.submitLetter(changed, passwordHash: "$2b$third", at: beijing("2026-11-02 09:01"))
+            }
+        }
+        // Surrounding spaces are not content.
+        let spaced = box.newLetter(subject: " 小区路灯不亮 ", key: "k-1")
+        #expect(try await box.db.submitLetter(spaced, passwordHash: "$2b$x", at: beijing("2026-11-02 09:01")).letter == first.letter)
+        #expect(try await box.db.letters().count == 1)
         // And a different key is a different letter.
         let other = try await box.db.submitLetter(box.newLetter(key: "k-2"), passwordHash: "$2b$x", at: beijing("2026-11-02 09:02"))
         #expect(other.created && other.letter.number != first.letter.number)

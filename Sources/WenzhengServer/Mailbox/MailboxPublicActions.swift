@@ -45,8 +45,10 @@ struct MailboxPublicActions: Sendable {
     }
 
     /// - Throws: `Problem` 422 for a missing or unknown type, 429 when the
-    ///   address submits too often; `StoreError.invalid` (422) with every
-    ///   bad field otherwise. Nothing is stored when it throws.
+    ///   address submits too often, 409 (`idempotency-key-reused`) when the
+    ///   key was used for a letter with other content; `StoreError.invalid`
+    ///   (422) with every bad field otherwise. Nothing is stored when it
+    ///   throws.
     func submit(_ submission: Submission, clientAddress: String) async throws -> Receipt {
         let rawType = (submission.type ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !rawType.isEmpty else { throw Problem.validation(.required("type")) }
@@ -68,8 +70,14 @@ struct MailboxPublicActions: Sendable {
         try AppDatabase.validateLetter(new)
         let password = Self.generatePassword()
         let hash = try await hasher.hash(password)
-        let (letter, created) = try await database.submitLetter(new, passwordHash: hash, at: now)
-        return Receipt(letter: letter, created: created, password: created ? password : nil)
+        do {
+            let (letter, created) = try await database.submitLetter(new, passwordHash: hash, at: now)
+            return Receipt(letter: letter, created: created, password: created ? password : nil)
+        } catch is LetterIdempotencyKeyReused {
+            throw Problem(
+                kind: .idempotencyKeyReused,
+                detail: "this idempotency key was already used for a letter with different content; send the letter with a new key")
+        }
     }
 
     /// Unambiguous when read aloud or copied by hand: no I, L, O, 0 or 1.

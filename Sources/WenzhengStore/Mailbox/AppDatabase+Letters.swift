@@ -7,10 +7,12 @@ extension AppDatabase {
 
     /// Stores a citizen's letter with its number and deadline.
     ///
-    /// A repeat of the same idempotency key (a double submit) stores
-    /// nothing and returns the letter already received, with
+    /// A repeat of the same idempotency key with the same content (a double
+    /// submit) stores nothing and returns the letter already received, with
     /// `created == false`: its password was the first submission's, and
-    /// `passwordHash` is ignored.
+    /// `passwordHash` is ignored. The same key with different content is
+    /// someone else's letter, or a changed one: it throws
+    /// `LetterIdempotencyKeyReused` and returns nothing of the first letter.
     ///
     /// - Parameter passwordHash: the bcrypt hash of the query password the
     ///   server generated and shows once.
@@ -21,6 +23,7 @@ extension AppDatabase {
             if let key = new.idempotencyKey,
                 let existing = try LetterRecord.filter(LetterRecord.Columns.idempotencyKey == key).fetchOne(db)
             {
+                guard SubmittedContent(existing) == SubmittedContent(new) else { throw LetterIdempotencyKeyReused() }
                 return (try Self.letterView(db, existing), false)
             }
             let today = CivilDate(now)
@@ -50,6 +53,30 @@ extension AppDatabase {
             if try LetterRecord.filter(LetterRecord.Columns.number == number).fetchCount(db) == 0 { return number }
         }
         throw StoreError.conflict("no unused letter number could be drawn; try again")
+    }
+
+    /// What a submission says, for telling a repeat of it from a different
+    /// letter under the same idempotency key. Both sides are validated
+    /// (trimmed) input; the row keeps exactly what was submitted, so the
+    /// content is compared itself rather than a hash of it.
+    struct SubmittedContent: Equatable {
+        var type: LetterType
+        var subject: String
+        var body: String
+        var authorName: String
+        var phone: String?
+        var email: String?
+        var mayPublish: Bool
+
+        init(_ record: LetterRecord) {
+            (type, subject, body, authorName) = (record.type, record.subject, record.body, record.authorName)
+            (phone, email, mayPublish) = (record.phone, record.email, record.mayPublish)
+        }
+
+        init(_ new: NewLetter) {
+            (type, subject, body, authorName) = (new.type, new.subject, new.body, new.authorName)
+            (phone, email, mayPublish) = (new.phone, new.email, new.mayPublish)
+        }
     }
 
     // MARK: Reading
