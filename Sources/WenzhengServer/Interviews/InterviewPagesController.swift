@@ -214,9 +214,7 @@ struct InterviewPagesController {
         data["nextStatuses"] = interview.status.next.sorted { $0.rawValue < $1.rawValue }.map { status -> [String: Any] in
             ["value": status.rawValue, "name": pages.translate("interviews.actions.\(status.rawValue)", language: language)]
         }
-        if let notice = request.uri.queryParameters.get("notice") {
-            data["notice"] = pages.translate("interviews.notices.\(notice)", language: language)
-        }
+        data["notice"] = pages.notice(request.uri.queryParameters.get("notice"), in: "interviews.notices", language: language)
         return try pages.render("interview-console", titleKey: "interviews.console.title", data: data, request: request, context: context)
     }
 
