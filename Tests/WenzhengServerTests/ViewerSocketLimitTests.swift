@@ -19,14 +19,20 @@ struct ViewerSocketLimitTests {
         .connection: "Upgrade", .upgrade: "websocket", .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==", .secWebSocketVersion: "13",
     ]
 
+    /// A live interview, run by a host signed in on `client`.
+    func liveInterview(_ client: any TestClientProtocol) async throws -> Int64 {
+        let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
+        let id = try await host.create()
+        _ = try await host.status(id, "live")
+        return id
+    }
+
     @Test("more viewer sockets than the cap from one address are refused at the handshake; a closed one frees its place")
     func viewerSocketsAreCappedPerAddress() async throws {
         let server = try await TestServer { $0.maxViewerSocketsPerAddress = 2 }
         try await server.addStaff("host", role: .host)
         try await server.testLive { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
-            _ = try await host.status(id, "live")
+            let id = try await liveInterview(client)
             let port = try #require(client.port)
             let limiter = server.hub.viewerSockets
             // Two viewers from 127.0.0.1 hold their sockets open.
@@ -64,9 +70,7 @@ struct ViewerSocketLimitTests {
         // Router tests have no peer: every request comes from "unknown".
         #expect(server.hub.viewerSockets.reserve("unknown") && server.hub.viewerSockets.reserve("unknown"))
         try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
-            _ = try await host.status(id, "live")
+            let id = try await liveInterview(client)
             let refused = try await client.execute(uri: "/live/interviews/\(id)", method: .get, headers: Self.handshake)
             #expect(refused.status == .tooManyRequests)
             #expect(try refused.problem().type == "urn:wenzheng:problem:too-many-requests")

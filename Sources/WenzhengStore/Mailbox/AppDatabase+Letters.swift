@@ -23,7 +23,7 @@ extension AppDatabase {
             if let key = new.idempotencyKey,
                 let existing = try LetterRecord.filter(LetterRecord.Columns.idempotencyKey == key).fetchOne(db)
             {
-                guard SubmittedContent(existing) == SubmittedContent(new) else { throw LetterIdempotencyKeyReused() }
+                guard Self.isRepeat(of: existing, new) else { throw LetterIdempotencyKeyReused() }
                 return (try Self.letterView(db, existing), false)
             }
             let today = CivilDate(now)
@@ -55,28 +55,15 @@ extension AppDatabase {
         throw StoreError.conflict("no unused letter number could be drawn; try again")
     }
 
-    /// What a submission says, for telling a repeat of it from a different
-    /// letter under the same idempotency key. Both sides are validated
-    /// (trimmed) input; the row keeps exactly what was submitted, so the
-    /// content is compared itself rather than a hash of it.
-    struct SubmittedContent: Equatable {
-        var type: LetterType
-        var subject: String
-        var body: String
-        var authorName: String
-        var phone: String?
-        var email: String?
-        var mayPublish: Bool
-
-        init(_ record: LetterRecord) {
-            (type, subject, body, authorName) = (record.type, record.subject, record.body, record.authorName)
-            (phone, email, mayPublish) = (record.phone, record.email, record.mayPublish)
-        }
-
-        init(_ new: NewLetter) {
-            (type, subject, body, authorName) = (new.type, new.subject, new.body, new.authorName)
-            (phone, email, mayPublish) = (new.phone, new.email, new.mayPublish)
-        }
+    /// Whether a submission says what a stored letter says, for telling a
+    /// repeat of it from a different letter under the same idempotency key.
+    /// Both sides are validated (trimmed) input, and the row keeps exactly
+    /// what was submitted, so the content itself is compared rather than a
+    /// hash of it.
+    static func isRepeat(of record: LetterRecord, _ new: NewLetter) -> Bool {
+        record.type == new.type && record.subject == new.subject && record.body == new.body
+            && record.authorName == new.authorName && record.phone == new.phone && record.email == new.email
+            && record.mayPublish == new.mayPublish
     }
 
     // MARK: Reading
