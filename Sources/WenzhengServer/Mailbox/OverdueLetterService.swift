@@ -30,6 +30,9 @@ struct OverdueLetterService: Sendable {
                     ])
             }
             return marked
+        } catch is CancellationError {
+            // Shutdown while a pass was running: not a failure.
+            return []
         } catch {
             logger.error("marking overdue letters failed: \(error)")
             return []
