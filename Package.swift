@@ -106,6 +106,7 @@ let package = Package(
                 "WenzhengServer",
                 "WenzhengStore",
                 "WenzhengCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -72,7 +72,7 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func repeatedFailuresAreThrottledPerAccount() async throws {
+    @Test func repeatedFailuresAreThrottledPerAccountAndAddress() async throws {
         let server = try await TestServer()
         try await server.addStaff("chen", role: .moderator)
         try await server.test { client in
@@ -85,8 +85,8 @@ struct AuthenticationTests {
             #expect(throttled.status == .tooManyRequests)
             #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0)
             #expect(try throttled.problem().type == "urn:wenzheng:problem:too-many-requests")
-            // After the window it works again.
-            server.clock.advance(by: 16 * 60)
+            // After the back-off it works again.
+            server.clock.advance(by: LoginThrottlePolicy.staffSignIn.perAccountAndAddress.firstDelay)
             let later = try await client.postJSON("/api/v1/session", #"{"username":"chen","password":"password-12345"}"#)
             #expect(later.status == .ok)
         }
@@ -117,7 +117,9 @@ struct AuthenticationTests {
 
     @Test func repeatedFailuresAreThrottledPerAddress() async throws {
         let server = try await TestServer {
-            $0.loginThrottle = LoginThrottlePolicy(window: 900, maxFailuresPerAccount: 100, maxFailuresPerAddress: 3)
+            $0.loginThrottle = LoginThrottlePolicy(
+                window: 900, perAccountAndAddress: FailureBackoff(freeFailures: 100, firstDelay: 30, maxDelay: 900),
+                perAddress: FailureBackoff(freeFailures: 3, firstDelay: 30, maxDelay: 900))
         }
         try await server.test { client in
             for name in ["a1", "a2", "a3"] {

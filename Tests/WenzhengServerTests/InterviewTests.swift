@@ -38,6 +38,15 @@ struct InterviewDriver {
     func ask(_ id: Int64, _ text: String, nickname: String = "张三丰", headers: HTTPFields = [:]) async throws -> TestResponse {
         try await client.postJSON("/api/v1/interviews/\(id)/questions", #"{"text":"\#(text)","nickname":"\#(nickname)","contact":"13900001111"}"#, headers: headers)
     }
+
+    /// A new browser: the signed `wz_browser` cookie the interview's page
+    /// issues, as request headers.
+    func browser(_ id: Int64) async throws -> HTTPFields {
+        let page = try await client.execute(uri: "/interviews/\(id)", method: .get)
+        let cookie = try #require(page.headers[.setCookie]?.split(separator: ";").first)
+        #expect(cookie.hasPrefix("wz_browser="))
+        return [.cookie: String(cookie)]
+    }
 }
 
 struct IDBody: Decodable { var id: Int64 }
@@ -83,11 +92,12 @@ struct InterviewHTTPTests {
 
             // One vote per browser.
             let questionIDs = try JSONDecoder.iso.decode(QuestionsBody.self, from: Data(buffer: publicQuestions.body)).questions.map(\.id)
+            let browser = try await host.browser(id)
             let firstVote = try await client.execute(
-                uri: "/api/v1/interviews/\(id)/questions/\(questionIDs[0])/vote", method: .post, headers: [.cookie: "wz_browser=browser-key-0000000001"])
+                uri: "/api/v1/interviews/\(id)/questions/\(questionIDs[0])/vote", method: .post, headers: browser)
             #expect(firstVote.text.contains(#""counted":true"#))
             let again = try await client.execute(
-                uri: "/api/v1/interviews/\(id)/questions/\(questionIDs[0])/vote", method: .post, headers: [.cookie: "wz_browser=browser-key-0000000001"])
+                uri: "/api/v1/interviews/\(id)/questions/\(questionIDs[0])/vote", method: .post, headers: browser)
             #expect(again.text.contains(#""counted":false"#))
             #expect(again.text.contains(#""votes":1"#))
 
@@ -168,7 +178,7 @@ struct InterviewHTTPTests {
             let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
             let id = try await host.create()
             _ = try await host.status(id, "open")
-            let browser: HTTPFields = [.cookie: "wz_browser=the-same-browser-0001"]
+            let browser = try await host.browser(id)
             for index in 0..<5 {
                 #expect(try await host.ask(id, "问题\(index)", headers: browser).status == .created)
             }
@@ -176,7 +186,7 @@ struct InterviewHTTPTests {
             #expect(sixth.status == .tooManyRequests)
             #expect(sixth.headers[.retryAfter] != nil)
             // Another browser may still ask.
-            #expect(try await host.ask(id, "别的浏览器", headers: [.cookie: "wz_browser=another-browser-00002"]).status == .created)
+            #expect(try await host.ask(id, "别的浏览器", headers: try await host.browser(id)).status == .created)
         }
     }
 
@@ -270,7 +280,7 @@ struct InterviewAccessTests {
             let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
             let id = try await host.create()
             _ = try await host.status(id, "open")
-            let browser: HTTPFields = [.cookie: "wz_browser=parallel-browser-0001"]
+            let browser = try await host.browser(id)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for index in 0..<12 { group.addTask { try await host.ask(id, "并发问题\(index)", headers: browser).status } }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -317,7 +327,10 @@ struct InterviewAccessTests {
 }
 
 struct QuestionsBody: Decodable {
-    struct Question: Decodable { var id: Int64 }
+    struct Question: Decodable {
+        var id: Int64
+        var votes: Int?
+    }
     var questions: [Question]
 }
 

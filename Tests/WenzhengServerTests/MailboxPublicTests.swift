@@ -191,7 +191,7 @@ struct MailboxPublicTests {
             #expect(first.status == .created)
             let number = try #require(CitizenMailbox.testID("receipt-number", in: first.text))
             let password = try #require(CitizenMailbox.testID("receipt-password", in: first.text))
-            #expect(number.wholeMatch(of: /2026-\d{6}/) != nil)
+            #expect(number.wholeMatch(of: /2026-\d{9}/) != nil)
             #expect(password.count == 8)
             #expect(password.allSatisfy { MailboxPublicActions.passwordAlphabet.contains($0) })
             // Received Wednesday 2026-11-18; a complaint has 15 working days.
@@ -277,34 +277,85 @@ struct MailboxPublicTests {
                     ? String(Unicode.Scalar(scalar.value - 0x30 + 0xFF10)!) : (scalar == "-" ? "－" : String(scalar))
             }.joined()
             #expect(try await mailbox.query(fullWidth, receipt.password!).status == .ok)
+            // A number copied in groups, as it was read out, too.
+            let grouped = receipt.number.prefix(8) + " " + receipt.number.dropFirst(8).prefix(3) + " " + receipt.number.suffix(3)
+            #expect(try await mailbox.query(String(grouped), receipt.password!).status == .ok)
         }
     }
 
-    @Test("repeated failures lock a letter number, and an address, with Retry-After")
-    func failuresAreThrottled() async throws {
+    @Test("an idempotency key is scoped to its letter's content: another letter under it is a 409, never the first letter")
+    func idempotencyKeysAreScopedToTheContent() async throws {
         let server = try await TestServer()
         try await server.test { client in
             let mailbox = CitizenMailbox(client: client)
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "shared-key-0001"]
+            let first = try await mailbox.submit(headers: key)
+            // Someone else sends their own letter with the same key.
+            let other = try await client.postJSON(
+                "/api/v1/letters", CitizenMailbox.letterJSON(subject: "另一个人的信", name: "王五"), headers: key)
+            #expect(other.status == .conflict)
+            #expect(try other.problem().type == "urn:wenzheng:problem:idempotency-key-reused")
+            #expect(!other.text.contains(first.number))
+            #expect(!other.text.contains("password"))
+            // A changed body under the same key is refused the same way.
+            let changed = try await client.postJSON(
+                "/api/v1/letters", CitizenMailbox.letterJSON(body: "改过的正文"), headers: key)
+            #expect(changed.status == .conflict)
+            // The same content again is still the first letter, without its password.
+            let repeated = try await client.postJSON("/api/v1/letters", CitizenMailbox.letterJSON(), headers: key)
+            #expect(repeated.status == .ok)
+            #expect(try JSONDecoder().decode(ReceiptBody.self, from: Data(buffer: repeated.body)).number == first.number)
+            #expect(try await server.database.letters().count == 1)
+
+            // The form: back, edit, send again. The page says so, shows the
+            // letter with a fresh key, and sending that is a new letter.
+            let fields = CitizenMailbox.goodLetter + [("idempotencyKey", "form-render-0002")]
+            let sent = try await mailbox.submitForm(fields)
+            let number = try #require(CitizenMailbox.testID("receipt-number", in: sent.text))
+            let edited = fields.map { $0.0 == "body" ? ("body", "路灯坏了，补充一下：是三盏。") : $0 }
+            let page = try await mailbox.submitForm(edited)
+            #expect(page.status == .conflict)
+            #expect(page.text.contains("此表单此前已提交过内容不同的来信"))
+            #expect(!page.text.contains(number))
+            #expect(page.text.contains("路灯坏了，补充一下：是三盏。"))
+            let freshKey = try #require(page.text.firstMatch(of: /name="idempotencyKey" value="([^"]+)"/)?.1)
+            #expect(freshKey != "form-render-0002")
+            let resent = try await mailbox.submitForm(edited.map { $0.0 == "idempotencyKey" ? ("idempotencyKey", String(freshKey)) : $0 })
+            #expect(resent.status == .created)
+            #expect(try await server.database.letters().count == 3)
+        }
+    }
+
+    @Test("repeated failures from one address make it wait, at one letter and across letters, with Retry-After")
+    func failuresAreThrottled() async throws {
+        let server = try await TestServer()
+        let policy = LoginThrottlePolicy.letterQuery
+        try await server.test { client in
+            let mailbox = CitizenMailbox(client: client)
             let target = try await mailbox.submit()
-            for _ in 0..<LoginThrottlePolicy.standard.maxFailuresPerAccount {
+            for _ in 0..<policy.perAccountAndAddress.freeFailures {
                 #expect(try await mailbox.query(target.number, "WRONGPW2").status == .unauthorized)
             }
-            // Now even the right password waits.
+            // Now this address waits, even with the right password.
             let locked = try await mailbox.query(target.number, target.password!)
             #expect(locked.status == .tooManyRequests)
-            #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 > 0)
+            #expect(Int(locked.headers[.retryAfter] ?? "") == Int(policy.perAccountAndAddress.firstDelay))
             let lockedPage = try await client.postForm(
                 "/letters/query", CitizenMailbox.form([("number", target.number), ("password", target.password!)]))
             #expect(lockedPage.status == .tooManyRequests)
             #expect(lockedPage.headers[.retryAfter] != nil)
             #expect(lockedPage.text.contains("尝试次数过多"))
-            // The lock lifts when the window has passed.
-            server.clock.advance(by: LoginThrottlePolicy.standard.window + 1)
+            // The wait doubles with each further failure.
+            server.clock.advance(by: policy.perAccountAndAddress.firstDelay)
+            #expect(try await mailbox.query(target.number, "WRONGPW2").status == .unauthorized)
+            let longer = try await mailbox.query(target.number, target.password!)
+            #expect(Int(longer.headers[.retryAfter] ?? "") == 2 * Int(policy.perAccountAndAddress.firstDelay))
+            server.clock.advance(by: 2 * policy.perAccountAndAddress.firstDelay)
             #expect(try await mailbox.query(target.number, target.password!).status == .ok)
 
             // One address guessing across many numbers is stopped too.
             let other = try await mailbox.submit(CitizenMailbox.letterJSON(subject: "另一封信"))
-            for index in 0..<LoginThrottlePolicy.standard.maxFailuresPerAddress {
+            for index in 0..<policy.perAddress.freeFailures {
                 _ = try await mailbox.query(String(format: "2026-%06d", 500 + index), "WRONGPW2")
             }
             let stopped = try await mailbox.query(other.number, other.password!)
@@ -327,10 +378,6 @@ struct MailboxPublicTests {
             }
             // Not answered yet: nothing to rate.
             #expect(try await post("/api/v1/letters/rate", #","rating":"satisfied""#).status == .conflict)
-            // Every password check counts towards the per-letter limit, the
-            // right ones too (the store has no way to forget an attempt), so
-            // a sixth check within the window would wait.
-            server.clock.advance(by: LoginThrottlePolicy.standard.window + 1)
 
             let office = try await server.staffMember("office", client: client)
             let leader = try await server.staffMember("leader", client: client)
@@ -358,10 +405,6 @@ struct MailboxPublicTests {
             #expect(!ratedBody.canRate)
             #expect(ratedBody.canFollowUp)
             #expect(try await post("/api/v1/letters/rate", #","rating":"satisfied""#).status == .conflict)
-            // Every password check counts towards the per-letter limit, the
-            // right ones too (the store has no way to forget an attempt), so
-            // a sixth check within the window would wait.
-            server.clock.advance(by: LoginThrottlePolicy.standard.window + 1)
 
             #expect(try await post("/api/v1/letters/follow-up", #","text":"  ""#).status == .unprocessableContent)
             let followed = try await post("/api/v1/letters/follow-up", #","text":"路灯还是不亮。""#)
@@ -410,7 +453,6 @@ struct MailboxPublicTests {
             #expect(rated.text.contains(#"data-testid="follow-up-form""#))
             let again = try await client.postForm("/letters/rate", CitizenMailbox.form(credentials + [("rating", "satisfied")]))
             #expect(again.status == .conflict)
-            server.clock.advance(by: LoginThrottlePolicy.standard.window + 1)  // see rateAndFollowUpThroughTheAPI
 
             let empty = try await client.postForm("/letters/follow-up", CitizenMailbox.form(credentials + [("text", "")]))
             #expect(empty.status == .unprocessableContent)

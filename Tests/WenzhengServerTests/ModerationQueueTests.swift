@@ -250,6 +250,45 @@ struct ModerationConsoleTests {
         }
     }
 
+    @Test("the notice banner shows only fixed messages keyed by code, never text from the link")
+    func noticeBannerNeverEchoesTheQuery() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("li", role: .moderator)
+        try await server.addStaff("host", role: .host)
+        try await server.test { client in
+            let li = try await client.logIn("li")
+            func banner(_ query: String) async throws -> String? {
+                let page = try await client.execute(uri: "/moderation?\(query)", method: .get, headers: li.headers())
+                #expect(page.status == .ok)
+                return CitizenMailbox.testID("notice", in: page.text)
+            }
+            #expect(try await banner("notice=approved") == "已通过。")
+            #expect(try await banner("notice=bulk&done=3&failed=1") == "批量处理完成：成功 3 条，失败 1 条。")
+            // Text in the link never reaches the page.
+            let phishing = "%E8%AF%B7%E7%94%A8%E5%BE%AE%E4%BF%A1%E8%81%94%E7%B3%BB"  // 请用微信联系
+            for query in [
+                "notice=\(phishing)", "notice=approved.x", "notice=..%2Fnotices.bulk", "notice=bulk&done=\(phishing)&failed=0",
+                "notice=bulk&done=999999&failed=0", "notice=bulk&done=-1&failed=2",
+            ] {
+                let page = try await client.execute(uri: "/moderation?\(query)", method: .get, headers: li.headers())
+                #expect(!page.text.contains("请用微信联系"), "\(query)")
+                #expect(!page.text.contains("moderation.notices"), "\(query)")
+                let shown = CitizenMailbox.testID("notice", in: page.text)
+                #expect(shown == nil || shown == "批量处理完成。", "\(query): \(shown ?? "")")
+            }
+            #expect(try await banner("notice=\(phishing)") == nil)
+            #expect(try await banner("notice=bulk&done=\(phishing)&failed=0") == "批量处理完成。")
+            // The interview console's banner follows the same rule.
+            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
+            let id = try await host.create()
+            let console = try await client.execute(
+                uri: "/staff/interviews/\(id)?notice=\(phishing)", method: .get, headers: host.staff.headers())
+            #expect(console.status == .ok)
+            #expect(!console.text.contains("请用微信联系"))
+            #expect(!console.text.contains("interviews.notices"))
+        }
+    }
+
     @Test func auditLogForAdminsOnly() async throws {
         let server = try await TestServer()
         try await server.addStaff("root", role: .admin)

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WenzhengCore
-import WenzhengStore
+@testable import WenzhengStore
 
 @Suite("Staff accounts and sessions in the store")
 struct AccountsStoreTests {
@@ -85,20 +85,92 @@ struct AccountsStoreTests {
         #expect(try await db.staffUserForLogin(username: "QIAN")?.passwordHash == "new")
     }
 
+    static let tight = LoginThrottlePolicy(
+        window: 3600, perAccountAndAddress: FailureBackoff(freeFailures: 2, firstDelay: 60, maxDelay: 600),
+        perAddress: FailureBackoff(freeFailures: 3, firstDelay: 60, maxDelay: 600))
+
     @Test func loginFailuresAreCountedPerAccountAndAddressAndClearedOnSuccess() async throws {
         let db = try AppDatabase.inMemory()
         let user = try await db.addUser("sun")
-        try await db.recordLoginFailure(username: "Sun", clientAddress: "10.0.0.1", at: testStart)
-        try await db.recordLoginFailure(username: "nobody", clientAddress: "10.0.0.1", at: testStart)
-        try await db.recordLoginFailure(username: "sun", clientAddress: "10.0.0.2", at: testStart.addingTimeInterval(-2000))
-        let recent = try await db.recentLoginFailures(username: "sun", clientAddress: "10.0.0.1", since: testStart.addingTimeInterval(-900))
-        #expect(recent.account.count == 1)
-        #expect(recent.address.count == 2)
+        func attempt(_ name: String, from address: String, at seconds: TimeInterval = 0) async throws -> PasswordAttempt {
+            try await db.registerLoginAttempt(username: name, clientAddress: address, policy: Self.tight, at: testStart.addingTimeInterval(seconds))
+        }
+        #expect(try await attempt("Sun", from: "10.0.0.1") == PasswordAttempt(decision: .allowed, failuresForAccount: 1))
+        #expect(try await attempt("sun", from: "10.0.0.1").decision == .allowed)
+        // Two failures from 10.0.0.1: that pair waits; a throttled try is not counted.
+        #expect(try await attempt("sun", from: "10.0.0.1", at: 1).decision == .throttled(retryAfter: 59))
+        #expect(try await attempt("sun", from: "10.0.0.1", at: 2).decision == .throttled(retryAfter: 58))
+        // The same account from another address is not locked out.
+        #expect(try await attempt("sun", from: "10.0.0.2", at: 2) == PasswordAttempt(decision: .allowed, failuresForAccount: 3))
+        // 10.0.0.1 has one free failure left at other accounts, then waits.
+        #expect(try await attempt("nobody", from: "10.0.0.1", at: 3).decision == .allowed)
+        #expect(try await attempt("zhao", from: "10.0.0.1", at: 4).decision == .throttled(retryAfter: 59))
+        // A successful login clears that pair's failures only.
         try await db.startSession(
             userID: user.id, tokenHash: "t", csrfToken: "c", expiresAt: testStart.addingTimeInterval(60),
-            clientAddress: "10.0.0.1", userAgent: nil, at: testStart)
-        let after = try await db.recentLoginFailures(username: "sun", clientAddress: "10.0.0.1", since: .distantPast)
-        #expect(after.account.isEmpty)
+            clientAddress: "10.0.0.1", userAgent: nil, at: testStart.addingTimeInterval(5))
+        #expect(try await attempt("zhao", from: "10.0.0.1", at: 6).decision == .allowed)
+        #expect(try await attempt("sun", from: "10.0.0.2", at: 7).decision == .allowed)
+        #expect(try await attempt("sun", from: "10.0.0.2", at: 8).decision == .throttled(retryAfter: 59))
+    }
+
+    @Test func letterQueriesAreCountedApartFromStaffSignIn() async throws {
+        let db = try AppDatabase.inMemory()
+        for index in 0..<3 {
+            let attempt = try await db.registerLetterQueryAttempt(
+                number: "2026-00000\(index)", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
+            #expect(attempt.decision == .allowed)
+        }
+        #expect(
+            try await db.registerLetterQueryAttempt(number: "2026-000009", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
+                .decision == .throttled(retryAfter: 60))
+        // Staff sign-in from the same address is untouched.
+        #expect(
+            try await db.registerLoginAttempt(username: "sun", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart).decision
+                == .allowed)
+        // A right password forgets that address's tries at that letter.
+        try await db.forgetLetterQueryFailures(number: "2026-000000", clientAddress: "10.0.0.1")
+        #expect(
+            try await db.registerLetterQueryAttempt(number: "2026-000009", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
+                .decision == .allowed)
+        // Old rows are pruned from both tables.
+        try await db.pruneExpiredAuthenticationState(before: testStart.addingTimeInterval(1))
+        let counts = try await db.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM letter_query_failure")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_failure")!)
+        }
+        #expect(counts == (0, 0))
+    }
+
+    @Test func migrationMovesLetterQueryFailuresOutOfTheStaffTable() throws {
+        let queue = try DatabaseQueue()
+        var migrator = AppDatabase.migrator
+        try migrator.migrate(queue, upTo: "v6-letter-search")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO login_failure (username, client_address, failed_at) VALUES
+                        ('letter:2026-000001', '10.0.0.1', '2026-11-18 00:00:00.000'),
+                        ('chen', '10.0.0.1', '2026-11-18 00:00:00.000')
+                    """)
+        }
+        migrator = AppDatabase.migrator
+        try migrator.migrate(queue)
+        #expect(try queue.read { try String.fetchAll($0, sql: "SELECT username FROM login_failure") } == ["chen"])
+    }
+
+    @Test func serverSecretsAreMadeOnceAndKept() async throws {
+        let db = try AppDatabase.inMemory()
+        let first = try await db.serverSecret(purpose: "browser-key", at: testStart)
+        #expect(first.count == 32)
+        #expect(try await db.serverSecret(purpose: "browser-key", at: testStart.addingTimeInterval(60)) == first)
+        #expect(try await db.serverSecret(purpose: "other", at: testStart) != first)
+        #expect(try await AppDatabase.inMemory().serverSecret(purpose: "browser-key", at: testStart) != first)
+        // The schema refuses a short secret.
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in
+                try db.execute(sql: "INSERT INTO server_secret (purpose, secret, created_at) VALUES ('weak', x'00', '2026-01-01')")
+            }
+        }
     }
 
     @Test func everyStaffActionIsAuditedAndTheLogIsAppendOnly() async throws {

@@ -14,11 +14,11 @@ struct MailboxLetterTests {
         let (letter, created) = try await box.db.submitLetter(
             box.newLetter(.complaint, subject: " 小区路灯\n不亮 ", key: "form-1"), passwordHash: "$2b$hash",
             at: beijing("2026-09-18 10:00"))
-        // Then it is stored with the year's first number and 15 working days
+        // Then it is stored with a random number in the year and 15 working days
         // counted on the calendar (09-20 is a make-up working day; 09-25…27
         // and 10-01…07 are off; 10-10 is worked)
         #expect(created)
-        #expect(letter.number == "2026-000001")
+        #expect(letter.number.wholeMatch(of: /2026-[1-9]\d{8}/) != nil)
         #expect(letter.state == .received)
         #expect(letter.subject == "小区路灯 不亮")
         #expect(letter.receivedOn == "2026-09-18")
@@ -31,18 +31,18 @@ struct MailboxLetterTests {
         // And an information-disclosure request the same day has 20 working days.
         let request = try await box.submit(.informationDisclosure, at: "2026-09-18 11:00")
         #expect(request.dueOn == "2026-10-22")
-        #expect(request.number == "2026-000002")
+        #expect(request.number.wholeMatch(of: /2026-[1-9]\d{8}/) != nil)
         let consultation = try await box.submit(.consultation, at: "2026-09-18 12:00")
         #expect(consultation.dueOn == "2026-09-24")
 
         // And the query finds it by number with the password hash.
-        let query = try await box.db.letterForQuery(number: " 2026-000001 ")
+        let query = try await box.db.letterForQuery(number: " \(letter.number) ")
         #expect(query?.0.id == letter.id)
         #expect(query?.passwordHash == "$2b$hash")
         #expect(try await box.db.letterForQuery(number: "2026-999999") == nil)
     }
 
-    @Test("the same idempotency key twice is one letter")
+    @Test("the same idempotency key twice is one letter; with other content it is refused")
     func idempotency() async throws {
         let box = try await Mailbox()
         let first = try await box.db.submitLetter(box.newLetter(key: "k-1"), passwordHash: "$2b$first", at: beijing("2026-11-02 09:00"))
@@ -54,20 +54,45 @@ struct MailboxLetterTests {
         #expect(try await box.db.letterForQuery(number: first.letter.number)?.passwordHash == "$2b$first")
         #expect(try await box.db.letters().count == 1)
         #expect(try await box.kinds(first.letter) == [.submitted])
-        // And a different key is a different letter, numbered next.
+        // But the same key with any other content is refused, and stores nothing.
+        for changed in [
+            box.newLetter(body: "另一封信的正文", key: "k-1"), box.newLetter(author: "李四", key: "k-1"),
+            box.newLetter(phone: "13900001111", key: "k-1"), box.newLetter(.consultation, key: "k-1"),
+            box.newLetter(mayPublish: true, key: "k-1"),
+        ] {
+            await #expect(throws: LetterIdempotencyKeyReused.self) {
+                try await box.db.submitLetter(changed, passwordHash: "$2b$third", at: beijing("2026-11-02 09:01"))
+            }
+        }
+        // Surrounding spaces are not content.
+        let spaced = box.newLetter(subject: " 小区路灯不亮 ", key: "k-1")
+        #expect(try await box.db.submitLetter(spaced, passwordHash: "$2b$x", at: beijing("2026-11-02 09:01")).letter == first.letter)
+        #expect(try await box.db.letters().count == 1)
+        // And a different key is a different letter.
         let other = try await box.db.submitLetter(box.newLetter(key: "k-2"), passwordHash: "$2b$x", at: beijing("2026-11-02 09:02"))
-        #expect(other.created && other.letter.number == "2026-000002")
+        #expect(other.created && other.letter.number != first.letter.number)
     }
 
-    @Test("numbers restart each year, in Beijing time")
-    func numberSequencePerYear() async throws {
+    @Test("numbers carry the year in Beijing time and are random, not a sequence; old sequence numbers still work")
+    func numbersAreRandom() async throws {
         let box = try await Mailbox()
         let a = try await box.submit(at: "2026-12-31 23:59")
         let b = try await box.submit(at: "2027-01-01 00:01")
-        let c = try await box.submit(at: "2027-01-02 10:00")
-        let d = try await box.submit(at: "2026-12-31 23:59")
-        #expect([a, b, c, d].map(\.number) == ["2026-000001", "2027-000001", "2027-000002", "2026-000002"])
+        #expect(a.number.hasPrefix("2026-") && b.number.hasPrefix("2027-"))
         #expect(b.receivedOn == "2027-01-01")
+        var numbers: [String] = []
+        for _ in 0..<30 { numbers.append(try await box.submit(at: "2026-11-02 09:00").number) }
+        #expect(Set(numbers).count == 30)
+        let suffixes = numbers.map { Int($0.dropFirst(5))! }
+        #expect(suffixes.allSatisfy { (100_000_000...999_999_999).contains($0) })
+        // Not consecutive, nor in order: knowing one tells nothing of the next.
+        #expect(zip(suffixes, suffixes.dropFirst()).allSatisfy { abs($0 - $1) > 1 })
+        #expect(suffixes != suffixes.sorted())
+        // A letter numbered before the change keeps its number and is found by it.
+        try await box.db.writer.write { db in
+            try db.execute(sql: "UPDATE letter SET number = '2026-000123' WHERE id = ?", arguments: [a.id])
+        }
+        #expect(try await box.db.letterForQuery(number: "2026-000123")?.0.id == a.id)
     }
 
     @Test("every field's problem is reported at once")

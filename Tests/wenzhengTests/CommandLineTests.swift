@@ -210,27 +210,9 @@ struct CommandLineTests {
     func serveRunsAndStopsGracefully() async throws {
         let temp = try TemporaryDirectory()
         let db = temp.path("db.sqlite")
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = ["serve", "--db", db, "--port", "0", "--web", CLI.webRoot, "--log-level", "notice"]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        // Read until the URL line appears.
-        var output = ""
-        let deadline = Date().addingTimeInterval(30)
-        var url: String?
-        while url == nil, Date() < deadline {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            output += String(decoding: chunk, as: UTF8.self)
-            url = output.firstMatch(of: /Open (http:\/\/127\.0\.0\.1:\d+\/)/).map { String($0.1) }
-        }
-        let base = try #require(url, "no URL in: \(output)")
+        let server = try RunningServer(["serve", "--db", db, "--port", "0", "--web", CLI.webRoot, "--log-level", "notice"])
+        defer { server.stop() }
+        let (process, stdout, stderr, base, output) = (server.process, server.stdout, server.stderr, server.base, server.output)
         #expect(output.contains("No admin account yet"))
 
         let (data, response) = try await URLSession.shared.data(from: URL(string: base + "readyz")!)
@@ -253,4 +235,102 @@ struct CommandLineTests {
         let walSize = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
         #expect(walSize == 0)
     }
+
+    @Test("--trusted-proxy: the access log names the client a trusted proxy forwards, and only then")
+    func trustedProxyNamesTheClientInTheLog() async throws {
+        let temp = try TemporaryDirectory()
+        func clientsLogged(_ arguments: [String], environment: [String: String] = [:]) async throws -> (String, [String]) {
+            let server = try RunningServer(
+                ["serve", "--db", temp.path("db.sqlite"), "--port", "0", "--web", CLI.webRoot, "--log-level", "info"] + arguments,
+                environment: environment)
+            defer { server.stop() }
+            var request = URLRequest(url: URL(string: server.base + "healthz")!)
+            request.setValue("198.51.100.7, 203.0.113.9", forHTTPHeaderField: "X-Forwarded-For")
+            _ = try await URLSession.shared.data(for: request)
+            server.process.terminate()
+            server.process.waitUntilExit()
+            let log = String(decoding: server.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let clients = log.split(separator: "\n").filter { $0.contains("path=/healthz") }.compactMap {
+                $0.firstMatch(of: /client=(\S+)/).map { String($0.1) }
+            }
+            return (server.output, clients)
+        }
+        let (trustedOutput, trusted) = try await clientsLogged(
+            ["--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "127.0.0.1/32", "--max-viewer-sockets-per-address", "5"])
+        #expect(trusted == ["203.0.113.9"])
+        #expect(trustedOutput.contains("Trusted proxies: 10.0.0.0/8, 127.0.0.1/32"))
+        let (_, fromEnvironment) = try await clientsLogged([], environment: ["WENZHENG_TRUSTED_PROXIES": "::1, 127.0.0.0/8"])
+        #expect(fromEnvironment == ["203.0.113.9"])
+        let (untrustedOutput, untrusted) = try await clientsLogged([])
+        #expect(untrusted == ["127.0.0.1"])
+        #expect(!untrustedOutput.contains("Trusted proxies"))
+    }
+
+    @Test func serveRejectsABadViewerSocketLimit() throws {
+        for bad in ["0", "-3", "many", "2000000"] {
+            let result = try CLI.run(["serve", "--max-viewer-sockets-per-address=\(bad)"])
+            #expect(result.status != 0)
+            #expect(result.error.contains("--max-viewer-sockets-per-address must be a whole number from 1 to 1000000, not '\(bad)'"))
+        }
+        let fromEnvironment = try CLI.run(["serve"], environment: ["WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS": "lots"])
+        #expect(fromEnvironment.status != 0)
+        #expect(fromEnvironment.error.contains("not 'lots'"))
+    }
+
+    @Test func serveRejectsABadTrustedProxy() throws {
+        let hostBits = try CLI.run(["serve", "--trusted-proxy", "10.1.2.3/8"])
+        #expect(hostBits.status != 0)
+        #expect(hostBits.error.contains("--trusted-proxy: '10.1.2.3/8' is not a CIDR range"))
+        #expect(hostBits.error.contains("did you mean 10.0.0.0/8?"))
+        let name = try CLI.run(["serve"], environment: ["WENZHENG_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"])
+        #expect(name.status != 0)
+        #expect(name.error.contains("'proxy.internal' is not a CIDR range"))
+    }
+}
+
+/// `wenzheng serve` started as a process, once it has printed its URL.
+struct RunningServer {
+    let process = Process()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    /// `http://127.0.0.1:PORT/`
+    let base: String
+    /// What it printed up to the URL line.
+    let output: String
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = CLI.executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WENZHENG_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Read until the URL line appears.
+        var output = ""
+        let deadline = Date().addingTimeInterval(30)
+        var url: String?
+        while url == nil, Date() < deadline {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            output += String(decoding: chunk, as: UTF8.self)
+            url = output.firstMatch(of: /Open (http:\/\/127\.0\.0\.1:\d+\/)/).map { String($0.1) }
+        }
+        self.output = output
+        guard let url else {
+            if process.isRunning { process.terminate() }
+            throw CLIError(message: "no URL in: \(output)")
+        }
+        self.base = url
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -125,9 +125,19 @@ public enum LetterRules {
         return departmentPeriod
     }
 
-    /// A letter number people can read out on the phone: year, then a
-    /// sequence, e.g. `2026-000123`.
+    /// How letters were numbered until issue 9: the year, then a per-year
+    /// sequence, e.g. `2026-000123`. Those letters keep their numbers, and
+    /// the query still accepts them.
     public static func letterNumber(year: Int, sequence: Int) -> String {
         String(format: "%04d-%06d", year, sequence)
+    }
+
+    /// A new letter's number, still short enough to read out on the phone:
+    /// the year, then nine random digits (the first not 0, so it can never
+    /// be mistaken for a sequence number), e.g. `2026-483920571`. Random, so
+    /// one letter's number says nothing about any other's and numbers
+    /// cannot be listed to guess passwords at (docs/security.md).
+    public static func randomLetterNumber(year: Int, using generator: inout some RandomNumberGenerator) -> String {
+        String(format: "%04d-%09d", year, Int.random(in: 100_000_000...999_999_999, using: &generator))
     }
 }

@@ -22,6 +22,7 @@ struct SessionMiddleware: RouterMiddleware {
             let tokenHash = SessionToken.hash(token)
             let now = clock.now()
             context.staff = try await database.activeSession(tokenHash: tokenHash, at: now)
+            context.staff?.clientAddress = context.clientAddress
         }
         if let staff = context.staff, !Self.isSafe(request.method) {
             let supplied: String?

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 import WenzhengCore
 import WenzhengStore
 
@@ -11,6 +12,7 @@ struct StaffLogin: Sendable {
     let hasher: PasswordHasher
     let policy: LoginThrottlePolicy
     let sessionLifetime: TimeInterval
+    let logger: Logger
 
     struct Success {
         /// The secret for the cookie; only its hash is stored.
@@ -32,15 +34,8 @@ struct StaffLogin: Sendable {
         if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
 
         let now = clock.now()
-        let failures = try await database.registerLoginAttempt(
-            username: username, clientAddress: clientAddress, since: now.addingTimeInterval(-policy.window), at: now)
-        if case .throttled(let retryAfter) = policy.decide(
-            accountFailures: failures.account, addressFailures: failures.address, now: now)
-        {
-            throw Problem(
-                kind: .tooManyRequests, detail: "too many failed sign-ins; try again in \(retryAfter) seconds",
-                headers: [.retryAfter: String(retryAfter)])
-        }
+        let attempt = try await database.registerLoginAttempt(username: username, clientAddress: clientAddress, policy: policy, at: now)
+        try attempt.enforce(policy, logger: logger, subject: "staff account '\(username)'", failure: "failed sign-ins")
 
         let user = try await database.staffUserForLogin(username: username)
         let passwordMatches = try await hasher.verify(password, hash: user?.passwordHash ?? hasher.decoyHash)
@@ -59,5 +54,23 @@ struct StaffLogin: Sendable {
             throw Problem(kind: .internalError, detail: "the new session could not be read back")
         }
         return Success(token: token, staff: staff)
+    }
+}
+
+extension PasswordAttempt {
+    /// Throws 429 with Retry-After when the attempt is throttled. When one
+    /// account (or letter) reaches the policy's alert count of failures from
+    /// all addresses, logs a warning: a guess spread over many addresses is
+    /// not locked out (that would lock the owner out too), but it is seen.
+    func enforce(_ policy: LoginThrottlePolicy, logger: Logger, subject: String, failure: String) throws {
+        if case .throttled(let retryAfter) = decision {
+            throw Problem(
+                kind: .tooManyRequests, detail: "too many \(failure); try again in \(retryAfter) seconds",
+                headers: [.retryAfter: String(retryAfter)])
+        }
+        if failuresForAccount == policy.alertAfterAccountFailures {
+            logger.warning(
+                "\(subject): \(policy.alertAfterAccountFailures) \(failure) in the last \(Int(policy.window / 60)) minutes, from any address")
+        }
     }
 }

@@ -12,6 +12,9 @@ public struct AppConfiguration: Sendable {
     public var port: Int
     /// The Web/ folder: templates, static assets, translations.
     public var webRoot: String
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are
+    /// believed (docs/security.md). Empty: the TCP peer is the client.
+    public var trustedProxies: [IPNetwork]
     /// Mark the session cookie `Secure`. Set when the server is reached
     /// over TLS (directly or through a proxy).
     public var secureCookies: Bool
@@ -31,11 +34,19 @@ public struct AppConfiguration: Sendable {
     /// bcrypt cost for new password hashes. 12 in production; tests may
     /// lower it to keep the suite fast.
     public var passwordHashCost: UInt8
-    /// Failed-login throttling.
+    /// Failed staff sign-in throttling.
     public var loginThrottle: LoginThrottlePolicy
+    /// Failed letter-query throttling (citizens' letter passwords), apart
+    /// from staff sign-in.
+    public var letterQueryThrottle: LoginThrottlePolicy
     public var logLevel: Logger.Level
     /// How often interview rooms send their viewer count (when it changed).
     public var viewerCountInterval: Duration
+    /// Interview viewer sockets one client address may hold open at once;
+    /// more are refused at the handshake with 429. Generous, because behind
+    /// carrier NAT thousands of phones share one address.
+    public var maxViewerSocketsPerAddress: Int
+    public static let defaultMaxViewerSocketsPerAddress = 2000
     /// How often interview rooms send a `ping` frame, so clients can tell a
     /// dead connection.
     public var heartbeatInterval: Duration
@@ -51,16 +62,19 @@ public struct AppConfiguration: Sendable {
         port: Int = 8080,
         webRoot: String,
         secureCookies: Bool = false,
+        trustedProxies: [IPNetwork] = [],
         maxBodyBytes: Int = 256 * 1024,
         maxUploadBytes: Int = AttachmentRules.maxCitizenBytes + 1024 * 1024,
         attachmentsDirectory: String? = nil,
         requireIdentityProof: Bool = false,
         sessionLifetime: TimeInterval = 12 * 3600,
         passwordHashCost: UInt8 = PasswordHasher.productionCost,
-        loginThrottle: LoginThrottlePolicy = .standard,
+        loginThrottle: LoginThrottlePolicy = .staffSignIn,
+        letterQueryThrottle: LoginThrottlePolicy = .letterQuery,
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
+        maxViewerSocketsPerAddress: Int = Self.defaultMaxViewerSocketsPerAddress,
         heartbeatInterval: Duration = .seconds(20),
         overdueSweepInterval: Duration = .seconds(600),
         sessionPruneInterval: Duration = .seconds(3600)
@@ -69,6 +83,7 @@ public struct AppConfiguration: Sendable {
         self.port = port
         self.webRoot = webRoot
         self.secureCookies = secureCookies
+        self.trustedProxies = trustedProxies
         self.maxBodyBytes = maxBodyBytes
         self.maxUploadBytes = maxUploadBytes
         // Beside the default database when not given.
@@ -77,9 +92,11 @@ public struct AppConfiguration: Sendable {
         self.sessionLifetime = sessionLifetime
         self.passwordHashCost = passwordHashCost
         self.loginThrottle = loginThrottle
+        self.letterQueryThrottle = letterQueryThrottle
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval
+        self.maxViewerSocketsPerAddress = maxViewerSocketsPerAddress
         self.heartbeatInterval = heartbeatInterval
         self.overdueSweepInterval = overdueSweepInterval
         self.sessionPruneInterval = sessionPruneInterval

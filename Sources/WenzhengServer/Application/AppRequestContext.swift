@@ -9,8 +9,12 @@ import WenzhengStore
 public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<AppRequestContext>
-    /// The peer's IP address (without port), or "unknown" in router tests.
-    public let clientAddress: String
+    /// The TCP peer's IP address (without port), or "unknown" in router tests.
+    public let peerAddress: String
+    /// Who sent the request: the peer, or the client a trusted proxy names
+    /// (`ClientAddressMiddleware`). Every throttle, rate limit, log line and
+    /// audit entry uses this one address.
+    public internal(set) var clientAddress: String
     /// Set by `SessionMiddleware` when the request carries a live session.
     public var staff: AuthenticatedStaff?
     /// The connection, held weakly, so a live socket that falls too far
@@ -26,7 +30,8 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
-        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        self.peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        self.clientAddress = peerAddress
         self.staff = nil
         self.connection = WeakChannel(source.channel)
     }

@@ -19,13 +19,15 @@ public struct AppDependencies: Sendable {
 
     public init(
         configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
-        hub: LiveHub = LiveHub(), logger: Logger
+        hub: LiveHub? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.database = database
         self.moderation = moderation
         self.clock = clock
-        self.hub = hub
+        // The hub holds the live limits, so it is made from the configuration
+        // unless a test passes its own.
+        self.hub = hub ?? LiveHub(maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress)
         self.logger = logger
     }
 }
@@ -72,9 +74,9 @@ public func buildApplication(
 }
 
 /// The router with every feature mounted. Middleware order, outermost
-/// first: access log, security headers, `+` in query strings read as
-/// spaces, errors to problems/pages, static files, body limit, same-origin
-/// check, session and CSRF.
+/// first: client address, access log, security headers, `+` in query
+/// strings read as spaces, errors to problems/pages, static files, body
+/// limit, same-origin check, session and CSRF.
 public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<AppRequestContext> {
     let configuration = dependencies.configuration
     let database = dependencies.database
@@ -83,6 +85,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let hasher = PasswordHasher(cost: configuration.passwordHashCost)
 
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: FormQueryMiddleware())
@@ -105,16 +108,17 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     PreferencesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
-        sessionLifetime: configuration.sessionLifetime)
+        sessionLifetime: configuration.sessionLifetime, logger: dependencies.logger)
     AuthController(login: login, database: database, clock: clock, pages: pages, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
     ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
         .addRoutes(to: router)
     AuditController(database: database, pages: pages).addRoutes(to: router)
+    let browserKeys = BrowserKeys(secret: try await database.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
-        questionLimiter: QuestionRateLimiter())
+        questionLimiter: QuestionRateLimiter(), browserKeys: browserKeys, voteLimiter: VoteRateLimiter())
     InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
@@ -124,7 +128,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     // passwords: cost 10 keeps an offline guess per letter impractical while
     // a submission costs ~60 ms of CPU instead of ~250 ms.
     let letterPasswordHasher = PasswordHasher(cost: min(configuration.passwordHashCost, 10))
-    MailboxPublicController(database: database, clock: clock, hasher: letterPasswordHasher, pages: pages).addRoutes(to: router)
+    MailboxPublicController(
+        database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
+        logger: dependencies.logger
+    ).addRoutes(to: router)
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages).addRoutes(to: router)
     return router
 }

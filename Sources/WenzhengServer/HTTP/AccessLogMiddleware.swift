@@ -3,6 +3,25 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import WenzhengCore
+
+/// Sets the request's client address: the TCP peer, or the client a
+/// trusted reverse proxy names in `X-Forwarded-For` or `Forwarded`
+/// (`ClientAddressResolver`). Outermost, so the access log and everything
+/// after it see the same address.
+struct ClientAddressMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let resolver: ClientAddressResolver
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !resolver.trustedProxies.isEmpty else { return try await next(request, context) }
+        var context = context
+        context.clientAddress = resolver.resolve(
+            peer: context.peerAddress, forwardedFor: request.headers[values: .xForwardedFor],
+            forwarded: request.headers[values: .forwarded])
+        return try await next(request, context)
+    }
+}
 
 /// One structured log line per request: request id, method, path, status
 /// and duration, and the request id echoed back as `X-Request-Id` so a
@@ -148,4 +167,6 @@ extension HTTPField.Name {
     static let xFrameOptions = Self("X-Frame-Options")!
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
+    static let forwarded = Self("Forwarded")!
 }

@@ -42,6 +42,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
         case notFound = "not-found"
         case methodNotAllowed = "method-not-allowed"
         case conflict = "conflict"
+        case idempotencyKeyReused = "idempotency-key-reused"
         case payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type"
         case tooManyRequests = "too-many-requests"
@@ -59,7 +60,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .forbidden, .csrfFailed: 403
             case .notFound: 404
             case .methodNotAllowed: 405
-            case .conflict: 409
+            case .conflict, .idempotencyKeyReused: 409
             case .payloadTooLarge: 413
             case .unsupportedMediaType: 415
             case .validationFailed: 422
@@ -81,6 +82,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .notFound: "Not found"
             case .methodNotAllowed: "Method not allowed"
             case .conflict: "Conflict"
+            case .idempotencyKeyReused: "Idempotency key already used for a different letter"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .tooManyRequests: "Too many requests"

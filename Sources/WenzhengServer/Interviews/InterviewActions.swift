@@ -14,6 +14,8 @@ struct InterviewActions: Sendable {
     let hub: LiveHub
     let library: ModerationLibrary
     let questionLimiter: QuestionRateLimiter
+    let browserKeys: BrowserKeys
+    let voteLimiter: VoteRateLimiter
 
     func changeStatus(_ id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff) async throws -> Interview {
         let room = hub.room(id)
@@ -96,8 +98,18 @@ struct InterviewActions: Sendable {
         return question
     }
 
-    func vote(_ id: Int64, questionID: Int64, browserKey: String) async throws -> (votes: Int, counted: Bool) {
-        let result = try await database.voteForQuestion(interviewID: id, questionID: questionID, browserKey: browserKey, at: clock.now())
+    /// One browser's support for a question, at most once, and within the
+    /// address's vote limits.
+    ///
+    /// - Throws: `Problem` 429 when the address votes too often.
+    func vote(_ id: Int64, questionID: Int64, browserKey: String, clientAddress: String) async throws -> (votes: Int, counted: Bool) {
+        let now = clock.now()
+        if let wait = voteLimiter.admit(address: clientAddress, questionID: questionID, now: now) {
+            throw Problem(
+                kind: .tooManyRequests, detail: "too many votes from this address; try again in \(wait) seconds",
+                headers: [.retryAfter: String(wait)])
+        }
+        let result = try await database.voteForQuestion(interviewID: id, questionID: questionID, browserKey: browserKey, at: now)
         if result.counted { hub.room(id).publishQuestionsChanged() }
         return result
     }
@@ -117,5 +129,27 @@ struct QuestionRateLimiter: Sendable {
     /// Seconds to wait, or nil when a question is allowed now (and counted).
     func admit(browserKey: String, address: String, now: Date) -> Int? {
         limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
+    }
+}
+
+/// Votes per address, overall and for one question. Browser keys are free
+/// to obtain (any page view issues one), so the address is what bounds how
+/// many browsers one machine can vote as.
+struct VoteRateLimiter: Sendable {
+    let perAddress: RateLimitPolicy
+    let perAddressAndQuestion: RateLimitPolicy
+    private let limiter = SlidingWindowLimiter()
+
+    init(
+        perAddress: RateLimitPolicy = .init(limit: 60, window: 600),
+        perAddressAndQuestion: RateLimitPolicy = .init(limit: 10, window: 3600)
+    ) {
+        self.perAddress = perAddress
+        self.perAddressAndQuestion = perAddressAndQuestion
+    }
+
+    /// Seconds to wait, or nil when a vote is allowed now (and counted).
+    func admit(address: String, questionID: Int64, now: Date) -> Int? {
+        limiter.admit([("a:" + address, perAddress), ("q:\(questionID):" + address, perAddressAndQuestion)], now: now)
     }
 }

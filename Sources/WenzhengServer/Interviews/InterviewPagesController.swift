@@ -51,8 +51,8 @@ struct InterviewPagesController {
 
     @Sendable func interviewPage(_ request: Request, context: Context) async throws -> Response {
         var response = try await renderInterview(request: request, context: context)
-        // The anonymous browser id that votes count against (see BrowserKey).
-        if let cookie = BrowserKey.resolve(request, secure: secureCookies).1 { response.setCookie(cookie) }
+        // The anonymous browser id that votes count against (see BrowserKeys).
+        if let cookie = actions.browserKeys.resolve(request, secure: secureCookies).cookie { response.setCookie(cookie) }
         return response
     }
 
@@ -65,7 +65,7 @@ struct InterviewPagesController {
     @Sendable func askForm(_ request: Request, context: Context) async throws -> Response {
         let id = try InterviewsController.id(context)
         let form = try await request.decodeForm(AskForm.self, context: context)
-        let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
+        let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
         do {
             let interview = try await database.interview(id: id)
             guard interview.status != .scheduled || context.staff != nil else { throw Problem(kind: .notFound) }
@@ -88,10 +88,12 @@ struct InterviewPagesController {
 
     @Sendable func voteForm(_ request: Request, context: Context) async throws -> Response {
         let id = try InterviewsController.id(context)
-        let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
-        // No vote without the browser cookie the page sets (see the API).
+        let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
+        // No vote without the signed browser cookie the page sets (see the API).
         if cookie == nil {
-            _ = try await actions.vote(id, questionID: try InterviewsController.id(context, "question"), browserKey: browserKey)
+            _ = try await actions.vote(
+                id, questionID: try InterviewsController.id(context, "question"), browserKey: browserKey,
+                clientAddress: context.clientAddress)
         }
         var response = Response.seeOther("/interviews/\(id)#questions")
         if let cookie { response.setCookie(cookie) }
@@ -232,15 +234,14 @@ struct InterviewPagesController {
         data["nextStatuses"] = interview.status.next.sorted { $0.rawValue < $1.rawValue }.map { status -> [String: Any] in
             ["value": status.rawValue, "name": pages.translate("interviews.actions.\(status.rawValue)", language: language)]
         }
-        if let notice = request.uri.queryParameters.get("notice") {
-            data["notice"] = pages.translate("interviews.notices.\(notice)", language: language)
-            // What masking changed in a correction, by kind (fixed words only).
-            let kinds = (request.uri.queryParameters.get("masked") ?? "").split(separator: ",")
-                .compactMap { PersonalInformationMatch.Kind(rawValue: String($0)) }
-            if notice == "corrected", !kinds.isEmpty {
-                data["maskedNotice"] = pages.translate("interviews.notices.correctedMasked", language: language)
-                    + kinds.map { pages.translate("moderation.pii.\($0.rawValue)", language: language) }.joined(separator: "、")
-            }
+        let notice = request.uri.queryParameters.get("notice").map { String($0) }
+        data["notice"] = pages.notice(notice, in: "interviews.notices", language: language)
+        // What masking changed in a correction, by kind (fixed words only).
+        let kinds = (request.uri.queryParameters.get("masked") ?? "").split(separator: ",")
+            .compactMap { PersonalInformationMatch.Kind(rawValue: String($0)) }
+        if notice == "corrected", !kinds.isEmpty {
+            data["maskedNotice"] = pages.translate("interviews.notices.correctedMasked", language: language)
+                + kinds.map { pages.translate("moderation.pii.\($0.rawValue)", language: language) }.joined(separator: "、")
         }
         return try pages.render("interview-console", titleKey: "interviews.console.title", data: data, request: request, context: context)
     }

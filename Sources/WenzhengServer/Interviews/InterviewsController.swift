@@ -192,7 +192,7 @@ struct InterviewsController {
     @Sendable func ask(_ request: Request, context: Context) async throws -> Response {
         let interview = try await visibleInterview(context)
         let body = try await request.decodeJSON(AskBody.self, context: context)
-        let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
+        let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
         let question = try await actions.ask(
             interview.id, text: body.text, nickname: body.nickname, contact: body.contact, browserKey: browserKey,
             clientAddress: context.clientAddress)
@@ -204,11 +204,12 @@ struct InterviewsController {
     @Sendable func vote(_ request: Request, context: Context) async throws -> Response {
         let interview = try await visibleInterview(context)
         let questionID = try Self.id(context, "question")
-        let (browserKey, cookie) = BrowserKey.resolve(request, secure: secureCookies)
-        // A browser without our cookie yet gets one but no vote: otherwise
-        // a client that drops cookies could vote without end.
+        let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
+        // A browser without our signed cookie yet gets one but no vote:
+        // otherwise a client that drops or invents cookies could vote
+        // without end.
         let result = cookie == nil
-            ? try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey)
+            ? try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey, clientAddress: context.clientAddress)
             : (votes: try await database.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0, counted: false)
         var response = try VoteResult(votes: result.votes, counted: result.counted).response(from: request, context: context)
         if let cookie { response.setCookie(cookie) }
@@ -321,6 +322,13 @@ struct InterviewsController {
         try LiveSocket.checkOrigin(request)
         _ = try await visibleInterview(context)
         _ = try Self.since(request)
+        // Last, so a handshake refused for another reason reserves nothing.
+        guard hub.viewerSockets.reserve(context.clientAddress) else {
+            throw Problem(
+                kind: .tooManyRequests,
+                detail: "this address already has \(hub.viewerSockets.maxPerAddress) live connections open; close one first",
+                headers: [.retryAfter: "10"])
+        }
         return .upgrade([:])
     }
 
@@ -329,6 +337,9 @@ struct InterviewsController {
     ) async throws {
         let id = try Self.id(context.requestContext)
         let since = try Self.since(context.request) ?? 0
+        let address = context.requestContext.clientAddress
+        hub.viewerSockets.open(address)
+        defer { hub.viewerSockets.close(address) }
         let room = hub.room(id)
         try await stream(room.viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound, staffCheck: nil)
     }
@@ -435,21 +446,3 @@ struct InterviewsController {
 
 extension Interview: ResponseEncodable {}
 extension PublicQuestion: ResponseEncodable {}
-
-/// An anonymous browser's identity: a random id in a cookie, used to allow
-/// one vote per question and to rate-limit questions. It identifies a
-/// browser, not a person, and is never shown.
-enum BrowserKey {
-    static let cookieName = "wz_browser"
-
-    /// The request's key, and a cookie to set when it had none.
-    static func resolve(_ request: Request, secure: Bool) -> (String, Cookie?) {
-        if let value = request.cookies[cookieName]?.value, value.count >= 16, value.count <= 64,
-            value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
-        {
-            return (value, nil)
-        }
-        let key = SessionToken.generate()
-        return (key, Cookie(name: cookieName, value: key, maxAge: 365 * 24 * 3600, path: "/", secure: secure, httpOnly: true, sameSite: .lax))
-    }
-}

@@ -8,8 +8,12 @@ public final class LiveHub: Sendable {
     /// Every change to the moderation queue, for moderators' consoles.
     public let moderation = Broadcaster(queueLimit: 1024)
     private let rooms = Mutex<[Int64: InterviewRoom]>([:])
+    /// Interview viewer sockets per client address, across all rooms.
+    let viewerSockets: ViewerSocketLimiter
 
-    public init() {}
+    public init(maxViewerSocketsPerAddress: Int = AppConfiguration.defaultMaxViewerSocketsPerAddress) {
+        viewerSockets = ViewerSocketLimiter(maxPerAddress: maxViewerSocketsPerAddress)
+    }
 
     /// The live room of an interview, created on first use.
     func room(_ interviewID: Int64) -> InterviewRoom {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Synchronization
 import WenzhengCore
 import WenzhengStore
@@ -14,6 +15,7 @@ struct MailboxPublicActions: Sendable {
     let hasher: PasswordHasher
     let policy: LoginThrottlePolicy
     let submissions: MailboxPublicSubmissionLimiter
+    let logger: Logger
 
     /// Letters per page of the public list and of search results.
     static let pageSize = 20
@@ -43,8 +45,10 @@ struct MailboxPublicActions: Sendable {
     }
 
     /// - Throws: `Problem` 422 for a missing or unknown type, 429 when the
-    ///   address submits too often; `StoreError.invalid` (422) with every
-    ///   bad field otherwise. Nothing is stored when it throws.
+    ///   address submits too often, 409 (`idempotency-key-reused`) when the
+    ///   key was used for a letter with other content; `StoreError.invalid`
+    ///   (422) with every bad field otherwise. Nothing is stored when it
+    ///   throws.
     func submit(_ submission: Submission, clientAddress: String) async throws -> Receipt {
         let rawType = (submission.type ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !rawType.isEmpty else { throw Problem.validation(.required("type")) }
@@ -66,8 +70,14 @@ struct MailboxPublicActions: Sendable {
         try AppDatabase.validateLetter(new)
         let password = Self.generatePassword()
         let hash = try await hasher.hash(password)
-        let (letter, created) = try await database.submitLetter(new, passwordHash: hash, at: now)
-        return Receipt(letter: letter, created: created, password: created ? password : nil)
+        do {
+            let (letter, created) = try await database.submitLetter(new, passwordHash: hash, at: now)
+            return Receipt(letter: letter, created: created, password: created ? password : nil)
+        } catch is LetterIdempotencyKeyReused {
+            throw Problem(
+                kind: .idempotencyKeyReused,
+                detail: "this idempotency key was already used for a letter with different content; send the letter with a new key")
+        }
     }
 
     /// Unambiguous when read aloud or copied by hand: no I, L, O, 0 or 1.
@@ -85,10 +95,11 @@ struct MailboxPublicActions: Sendable {
     /// The letter for its number and query password.
     ///
     /// - Throws: `Problem` 422 for a missing or malformed number or a
-    ///   missing password; 429 when the letter number or the address has
-    ///   failed too often; and the same 401 for an unknown number and a
-    ///   wrong password, after the same bcrypt work, so that neither the
-    ///   answer nor its timing tells which letters exist.
+    ///   missing password; 429 when this address has failed too often, at
+    ///   this letter or at all (never because others failed at it: a wrong
+    ///   pair must not lock the owner out); and the same 401 for an unknown
+    ///   number and a wrong password, after the same bcrypt work, so that
+    ///   neither the answer nor its timing tells which letters exist.
     ///
     /// - Parameter otherErrors: problems with the request's other fields,
     ///   reported together with these (and before any attempt is counted).
@@ -101,7 +112,7 @@ struct MailboxPublicActions: Sendable {
         if number.isEmpty {
             errors.append(.required("number"))
         } else if !Self.isLetterNumber(number) {
-            errors.append(.invalid("number", "a letter number looks like 2026-000123"))
+            errors.append(.invalid("number", "a letter number looks like 2026-483920571"))
         }
         if password.isEmpty {
             errors.append(.required("password"))
@@ -112,21 +123,15 @@ struct MailboxPublicActions: Sendable {
         if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
 
         let now = clock.now()
-        let failures = try await database.registerLoginAttempt(
-            username: "letter:" + number, clientAddress: clientAddress, since: now.addingTimeInterval(-policy.window), at: now)
-        if case .throttled(let retryAfter) = policy.decide(
-            accountFailures: failures.account, addressFailures: failures.address, now: now)
-        {
-            throw Problem(
-                kind: .tooManyRequests, detail: "too many failed attempts; try again in \(retryAfter) seconds",
-                headers: [.retryAfter: String(retryAfter)])
-        }
+        let attempt = try await database.registerLetterQueryAttempt(
+            number: number, clientAddress: clientAddress, policy: policy, at: now)
+        try attempt.enforce(policy, logger: logger, subject: "letter \(number)", failure: "failed attempts")
         let found = try await database.letterForQuery(number: number)
         let matches = try await hasher.verify(password, hash: found?.passwordHash ?? hasher.decoyHash)
         guard let found, matches else { throw Self.wrongCredentials }
-        // A right password is not a failure: forget this letter's attempts
+        // A right password is not a failure: forget this address's attempts
         // so a citizen who reads, rates and follows up is never throttled.
-        try await database.forgetLoginFailures(username: "letter:" + number)
+        try await database.forgetLetterQueryFailures(number: number, clientAddress: clientAddress)
         return found.0
     }
 
@@ -136,10 +141,11 @@ struct MailboxPublicActions: Sendable {
         return problem
     }
 
-    /// Trims, and turns full-width digits and dashes (typed with a Chinese
-    /// input method) into ASCII.
+    /// Drops spaces (a number read out is often written in groups), and
+    /// turns full-width digits and dashes (typed with a Chinese input
+    /// method) into ASCII.
     static func normalizedNumber(_ raw: String?) -> String {
-        let trimmed = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = (raw ?? "").filter { !$0.isWhitespace }
         return String(
             String.UnicodeScalarView(
                 trimmed.unicodeScalars.map { scalar -> Unicode.Scalar in
@@ -151,7 +157,8 @@ struct MailboxPublicActions: Sendable {
                 }))
     }
 
-    /// `2026-000123`: a four-digit year, a dash, six to nine digits.
+    /// `2026-483920571` (or, for letters received before issue 9,
+    /// `2026-000123`): a four-digit year, a dash, six to nine digits.
     static func isLetterNumber(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, (6...9).contains(parts[1].count) else { return false }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import WenzhengCore
 import WenzhengStore
 
@@ -15,10 +16,11 @@ struct MailboxPublicController {
     let pages: PageRenderer
 
     init(
-        database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, pages: PageRenderer,
-        policy: LoginThrottlePolicy = .standard, submissions: MailboxPublicSubmissionLimiter = MailboxPublicSubmissionLimiter()
+        database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, pages: PageRenderer, policy: LoginThrottlePolicy,
+        logger: Logger, submissions: MailboxPublicSubmissionLimiter = MailboxPublicSubmissionLimiter()
     ) {
-        self.actions = MailboxPublicActions(database: database, clock: clock, hasher: hasher, policy: policy, submissions: submissions)
+        self.actions = MailboxPublicActions(
+            database: database, clock: clock, hasher: hasher, policy: policy, submissions: submissions, logger: logger)
         self.pages = pages
     }
 

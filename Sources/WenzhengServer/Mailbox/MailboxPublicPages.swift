@@ -58,6 +58,12 @@ struct MailboxPublicPages {
                 clientAddress: context.clientAddress)
         } catch let problem as Problem where problem.statusCode == 422 || problem.statusCode == 429 {
             return try await renderForm(request: request, context: context, form: form, problem: problem)
+        } catch let problem as Problem where problem.type == Problem.Kind.idempotencyKeyReused.typeURI {
+            // The form was sent before with other content (back, edit,
+            // resend): show it again with a fresh key to send it as new.
+            var fresh = form
+            fresh.idempotencyKey = nil
+            return try await renderForm(request: request, context: context, form: fresh, problem: problem)
         } catch let error as StoreError {
             guard case .invalid(let failure) = error else { throw error }
             return try await renderForm(request: request, context: context, form: form, problem: .validation(failure))
@@ -129,6 +135,8 @@ struct MailboxPublicPages {
         if let problem {
             if problem.statusCode == 429 {
                 data["error"] = pages.translate("letters.form.tooMany", language: language)
+            } else if problem.statusCode == 409 {
+                data["error"] = pages.translate("letters.form.keyReused", language: language)
             } else {
                 let messages = MailboxPublicViews.fieldMessages(problem.errors ?? [], language: language, pages: pages)
                 data["fieldErrors"] = messages.byField

@@ -154,7 +154,9 @@ struct ModerationController {
     @Sendable func bulkDecide(_ request: Request, context: Context) async throws -> BulkResponse {
         let body = try await request.decodeJSON(BulkRequest.self, context: context)
         guard let ids = body.ids, !ids.isEmpty else { throw Problem.validation(.required("ids")) }
-        guard ids.count <= 200 else { throw Problem.validation(FieldError(field: "ids", code: "too_many", message: "at most 200 items at once")) }
+        guard ids.count <= Self.maxBulkItems else {
+            throw Problem.validation(FieldError(field: "ids", code: "too_many", message: "at most \(Self.maxBulkItems) items at once"))
+        }
         guard body.action == "approve" || body.action == "reject" else {
             throw Problem.validation(.invalid("action", "bulk action must be approve or reject"))
         }
@@ -260,10 +262,13 @@ struct ModerationController {
         }
     }
 
+    /// The most items one bulk action on the console takes.
+    static let maxBulkItems = 200
+
     @Sendable func bulkForm(_ request: Request, context: Context) async throws -> Response {
         let form = try await request.decodeForm(BulkForm.self, context: context)
         let ids = form.ids ?? []
-        guard !ids.isEmpty, ids.count <= 200 else {
+        guard !ids.isEmpty, ids.count <= Self.maxBulkItems else {
             return try await renderConsole(request: request, context: context, errorKey: "moderation.bulkNone", status: .unprocessableContent)
         }
         let decision: ModerationDecision
@@ -390,11 +395,16 @@ struct ModerationController {
             items: items, filter: filter, counts: counts, library: library, language: language, pages: pages, staff: context.staff)
         if let errorKey { data["error"] = pages.translate(errorKey, language: language) }
         if let errorText { data["error"] = errorText }
-        if let notice = query.get("notice") {
-            var text = pages.translate("moderation.notices.\(notice)", language: language)
+        if let notice = query.get("notice"), var text = pages.notice(notice, in: "moderation.notices", language: language) {
             if notice == "bulk" {
-                text = text.replacingOccurrences(of: "{done}", with: query.get("done") ?? "0")
-                    .replacingOccurrences(of: "{failed}", with: query.get("failed") ?? "0")
+                // Counts only as numbers a bulk action can have produced.
+                let counts = ["done", "failed"].map { query.get($0).flatMap(Int.init) ?? -1 }
+                if counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, +) <= Self.maxBulkItems {
+                    text = text.replacingOccurrences(of: "{done}", with: String(counts[0]))
+                        .replacingOccurrences(of: "{failed}", with: String(counts[1]))
+                } else {
+                    text = pages.translate("moderation.notices.bulkDone", language: language)
+                }
             }
             data["notice"] = text
         }

@@ -149,8 +149,8 @@ extension AppDatabase {
 
     // MARK: Sessions
 
-    /// Records a successful login: a new session, the failure counter for
-    /// the account cleared, and an audit line.
+    /// Records a successful login: a new session, the account's failures
+    /// from this address cleared, and an audit line.
     public func startSession(
         userID: Int64, tokenHash: String, csrfToken: String, expiresAt: Date, clientAddress: String?,
         userAgent: String?, at now: Date
@@ -164,7 +164,7 @@ extension AppDatabase {
                 expiresAt: expiresAt, revokedAt: nil, clientAddress: clientAddress,
                 userAgent: userAgent.map { String($0.prefix(256)) })
             try session.insert(db)
-            try LoginFailureRecord.filter(LoginFailureRecord.Columns.username == user.username).deleteAll(db)
+            try Self.forgetFailures(db, .staffSignIn, key: user.username, address: clientAddress ?? "")
             try AuditEntry.record(
                 db, actor: AuditActor(userID: userID, name: user.username, clientAddress: clientAddress),
                 action: "session.login", subjectType: "staff_user", subjectID: user.username, at: now)
@@ -214,74 +214,13 @@ extension AppDatabase {
         }
     }
 
-    // MARK: Login throttling
-
-    /// Remembers a failed login for throttling. Failures for usernames that
-    /// do not exist are counted too, so throttling does not reveal which
-    /// accounts exist.
-    public func recordLoginFailure(username: String, clientAddress: String, at now: Date) async throws {
-        try await writer.write { db in
-            var failure = LoginFailureRecord(
-                id: nil, username: String(username.lowercased().prefix(64)), clientAddress: clientAddress, failedAt: now)
-            try failure.insert(db)
-        }
-    }
-
-    /// Counts a login attempt as a failure before the password is checked,
-    /// and returns the failures that came before it, in one transaction: so
-    /// parallel guesses cannot all pass the throttle. A successful login
-    /// clears the account's failures (`startSession`).
-    public func registerLoginAttempt(
-        username: String, clientAddress: String, since: Date, at now: Date
-    ) async throws -> (account: [Date], address: [Date]) {
-        let name = String(username.lowercased().prefix(64))
-        return try await writer.write { db in
-            let account = try LoginFailureRecord
-                .select(LoginFailureRecord.Columns.failedAt, as: Date.self)
-                .filter(LoginFailureRecord.Columns.username == name && LoginFailureRecord.Columns.failedAt > since)
-                .fetchAll(db)
-            let address = try LoginFailureRecord
-                .select(LoginFailureRecord.Columns.failedAt, as: Date.self)
-                .filter(LoginFailureRecord.Columns.clientAddress == clientAddress && LoginFailureRecord.Columns.failedAt > since)
-                .fetchAll(db)
-            var attempt = LoginFailureRecord(id: nil, username: name, clientAddress: clientAddress, failedAt: now)
-            try attempt.insert(db)
-            return (account, address)
-        }
-    }
-
-    /// Forgets the failures recorded under a name after a successful check
-    /// that starts no staff session (a citizen's letter password).
-    public func forgetLoginFailures(username: String) async throws {
-        let name = String(username.lowercased().prefix(64))
-        try await writer.write { db in
-            _ = try LoginFailureRecord.filter(LoginFailureRecord.Columns.username == name).deleteAll(db)
-        }
-    }
-
-    /// Failure times in the window, for the throttling rule in
-    /// `LoginThrottlePolicy`.
-    public func recentLoginFailures(
-        username: String, clientAddress: String, since: Date
-    ) async throws -> (account: [Date], address: [Date]) {
-        let name = String(username.lowercased().prefix(64))
-        return try await reader.read { db in
-            let account = try LoginFailureRecord
-                .select(LoginFailureRecord.Columns.failedAt, as: Date.self)
-                .filter(LoginFailureRecord.Columns.username == name && LoginFailureRecord.Columns.failedAt > since)
-                .fetchAll(db)
-            let address = try LoginFailureRecord
-                .select(LoginFailureRecord.Columns.failedAt, as: Date.self)
-                .filter(LoginFailureRecord.Columns.clientAddress == clientAddress && LoginFailureRecord.Columns.failedAt > since)
-                .fetchAll(db)
-            return (account, address)
-        }
-    }
+    // MARK: Login throttling (the rest is in AppDatabase+PasswordAttempts.swift)
 
     /// Deletes throttling records and sessions that can no longer matter.
     public func pruneExpiredAuthenticationState(before cutoff: Date) async throws {
         try await writer.write { db in
             try LoginFailureRecord.filter(LoginFailureRecord.Columns.failedAt < cutoff).deleteAll(db)
+            try db.execute(sql: "DELETE FROM letter_query_failure WHERE failed_at < ?", arguments: [cutoff])
             try StaffSessionRecord.filter(StaffSessionRecord.Columns.expiresAt < cutoff).deleteAll(db)
         }
     }

@@ -93,6 +93,9 @@ public struct AuthenticatedStaff: Sendable, Equatable {
     public var department: String
     public var csrfToken: String
     public var sessionExpiresAt: Date
+    /// Where the request acting as this staff member came from (set by the
+    /// server per request), for the audit lines the store writes.
+    public var clientAddress: String? = nil
 }
 
 struct LoginFailureRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {

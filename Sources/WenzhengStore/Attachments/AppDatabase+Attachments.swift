@@ -107,7 +107,7 @@ extension AppDatabase {
             reply.role = .reply
             let link = try Self.linkAttachments(db, letterID: letterID, [reply], addedBy: actor.userID, at: now)[0]
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: nil), action: "letter.attachment.add", subjectType: "letter",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "letter.attachment.add", subjectType: "letter",
                 subjectID: String(letterID), after: ["attachment": link.displayName, "sha256": reply.sha256], at: now)
             return try Self.attachmentViews(db, letterID: letterID, id: link.id)[0]
         }
@@ -125,7 +125,7 @@ extension AppDatabase {
             guard link.role == .reply else { throw StoreError.forbidden("only the office's reply documents can be removed") }
             _ = try link.delete(db)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: nil), action: "letter.attachment.remove", subjectType: "letter",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "letter.attachment.remove", subjectType: "letter",
                 subjectID: String(letterID), after: ["attachment": link.displayName], at: now)
         }
     }

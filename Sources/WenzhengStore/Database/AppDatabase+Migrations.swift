@@ -15,6 +15,8 @@ extension AppDatabase {
         migrator.registerMigration("v7-letter-attachments", migrate: Self.createLetterAttachments)
         migrator.registerMigration("v8-interview-answer-departments", migrate: Self.addInterviewAnswerDepartments)
         migrator.registerMigration("v9-reply-clock", migrate: Self.extendMailboxForTheReplyClock)
+        migrator.registerMigration("v10-letter-query-failures", migrate: Self.createLetterQueryFailures)
+        migrator.registerMigration("v11-server-secrets", migrate: Self.createServerSecrets)
         return migrator
     }
 

@@ -35,7 +35,7 @@ extension AppDatabase {
             try Self.replaceGuests(db, interviewID: record.id!, guests: draft.guests)
             let interview = try Self.interview(db, id: record.id!)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: nil), action: "interview.create", subjectType: "interview",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.create", subjectType: "interview",
                 subjectID: String(record.id!), after: interview, at: now)
             return interview
         }
@@ -62,7 +62,7 @@ extension AppDatabase {
             try Self.replaceGuests(db, interviewID: id, guests: draft.guests)
             let after = try Self.interview(db, id: id)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: nil), action: "interview.update", subjectType: "interview",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.update", subjectType: "interview",
                 subjectID: String(id), before: before, after: after, at: now)
             return after
         }
@@ -126,7 +126,7 @@ extension AppDatabase {
                 try record.update(db)
             }
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: nil), action: "interview.status", subjectType: "interview",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.status", subjectType: "interview",
                 subjectID: String(id), before: ["status": before.rawValue], after: ["status": status.rawValue], at: now)
             return (try Self.interview(db, id: id), events)
         }
@@ -240,7 +240,7 @@ extension AppDatabase {
                 authorTitle: nil, questionID: questionID, body: question.publishedText ?? question.text, late: false,
                 postedBy: actor.userID, at: now)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: nil), action: "interview.question_on_air", subjectType: "interview_question",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.question_on_air", subjectType: "interview_question",
                 subjectID: String(questionID), at: now)
             return event
         }
@@ -295,7 +295,7 @@ extension AppDatabase {
             }
             if late {
                 try AuditEntry.record(
-                    db, actor: .staff(actor, clientAddress: nil), action: "interview.late_answer", subjectType: "interview_question",
+                    db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.late_answer", subjectType: "interview_question",
                     subjectID: questionID.map(String.init), at: now)
             }
             return event
@@ -344,7 +344,7 @@ extension AppDatabase {
                 body: masked.text, correctedBy: actor.userID, correctedAt: now)
             try correction.insert(db)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: nil), action: "interview.correct_entry", subjectType: "transcript_entry",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.correct_entry", subjectType: "transcript_entry",
                 subjectID: String(entryID), before: ["body": previous],
                 after: ["body": masked.text, "masked": masked.spans.map(\.kind.rawValue).joined(separator: ",")], at: now)
             return PublishedCorrection(

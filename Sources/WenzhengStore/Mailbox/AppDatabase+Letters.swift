@@ -7,10 +7,12 @@ extension AppDatabase {
 
     /// Stores a citizen's letter with its number and deadline.
     ///
-    /// A repeat of the same idempotency key (a double submit) stores
-    /// nothing and returns the letter already received, with
+    /// A repeat of the same idempotency key with the same content (a double
+    /// submit) stores nothing and returns the letter already received, with
     /// `created == false`: its password was the first submission's, and
-    /// `passwordHash` is ignored.
+    /// `passwordHash` is ignored. The same key with different content is
+    /// someone else's letter, or a changed one: it throws
+    /// `LetterIdempotencyKeyReused` and returns nothing of the first letter.
     ///
     /// - Parameter passwordHash: the bcrypt hash of the query password the
     ///   server generated and shows once.
@@ -21,19 +23,12 @@ extension AppDatabase {
             if let key = new.idempotencyKey,
                 let existing = try LetterRecord.filter(LetterRecord.Columns.idempotencyKey == key).fetchOne(db)
             {
+                guard Self.isRepeat(of: existing, new) else { throw LetterIdempotencyKeyReused() }
                 return (try Self.letterView(db, existing), false)
             }
             let today = CivilDate(now)
-            let sequence = try Int.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO letter_number_sequence (year, "last") VALUES (?, 1)
-                    ON CONFLICT (year) DO UPDATE SET "last" = "last" + 1
-                    RETURNING "last"
-                    """,
-                arguments: [today.year])!
             var record = LetterRecord(
-                id: nil, number: LetterRules.letterNumber(year: today.year, sequence: sequence), type: new.type,
+                id: nil, number: try Self.unusedLetterNumber(db, year: today.year), type: new.type,
                 subject: new.subject, body: new.body, authorName: new.authorName, phone: new.phone, email: new.email,
                 mayPublish: new.mayPublish, passwordHash: passwordHash, idempotencyKey: new.idempotencyKey, state: .received,
                 receivedAt: now, receivedOn: today.description,
@@ -48,6 +43,28 @@ extension AppDatabase {
             try Self.appendLetterEvent(db, letterID: record.id!, kind: .submitted, actor: .citizen, at: now)
             return (try Self.letterView(db, record), true)
         }
+    }
+
+    /// A random number no letter has (`LetterRules.randomLetterNumber`).
+    static func unusedLetterNumber(_ db: Database, year: Int) throws -> String {
+        var generator = SystemRandomNumberGenerator()
+        // With a billion numbers a year, a second draw is already rare.
+        for _ in 0..<20 {
+            let number = LetterRules.randomLetterNumber(year: year, using: &generator)
+            if try LetterRecord.filter(LetterRecord.Columns.number == number).fetchCount(db) == 0 { return number }
+        }
+        throw StoreError.conflict("no unused letter number could be drawn; try again")
+    }
+
+    /// Whether a submission says what a stored letter says, for telling a
+    /// repeat of it from a different letter under the same idempotency key.
+    /// Both sides are validated (trimmed) input, and the row keeps exactly
+    /// what was submitted, so the content itself is compared rather than a
+    /// hash of it.
+    static func isRepeat(of record: LetterRecord, _ new: NewLetter) -> Bool {
+        record.type == new.type && record.subject == new.subject && record.body == new.body
+            && record.authorName == new.authorName && record.phone == new.phone && record.email == new.email
+            && record.mayPublish == new.mayPublish
     }
 
     // MARK: Reading
@@ -725,7 +742,7 @@ extension AppDatabase {
         _ db: Database, actor: AuthenticatedStaff, action: String, before: AuditedLetter, after: LetterRecord, at now: Date
     ) throws {
         try AuditEntry.record(
-            db, actor: .staff(actor, clientAddress: nil), action: action, subjectType: "letter", subjectID: String(after.id!),
+            db, actor: .staff(actor, clientAddress: actor.clientAddress), action: action, subjectType: "letter", subjectID: String(after.id!),
             before: before, after: AuditedLetter(after), at: now)
     }
 }

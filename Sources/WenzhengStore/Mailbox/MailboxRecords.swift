@@ -186,6 +186,12 @@ struct DeadlinePolicyRecord: Codable, Sendable, SnakeCaseRecord, MutablePersista
 
 // MARK: Inputs
 
+/// A letter was submitted with an idempotency key already used for a
+/// letter with different content.
+public struct LetterIdempotencyKeyReused: Error, Sendable, Equatable {
+    public init() {}
+}
+
 /// A citizen's letter as the form sent it. The store trims and validates it.
 public struct NewLetter: Sendable {
     public var type: LetterType

@@ -29,11 +29,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("secure-cookies"), help: "Mark cookies Secure (serve over TLS or behind a TLS proxy). [env: WENZHENG_SECURE_COOKIES=1]")
     var secureCookies = false
 
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A reverse proxy (CIDR range or address) whose X-Forwarded-For or Forwarded header names the client; repeat for several. [env: WENZHENG_TRUSTED_PROXIES, comma-separated; default: none]",
+            valueName: "CIDR"))
+    var trustedProxies: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: WENZHENG_LOG_LEVEL, default: info]")
     var logLevel: String?
 
     @Option(name: .customLong("viewer-count-interval"), help: "How often interview rooms send their viewer count, e.g. 2s or 500ms. [env: WENZHENG_VIEWER_COUNT_INTERVAL, default: 2s]")
     var viewerCountInterval: String?
+
+    @Option(
+        name: .customLong("max-viewer-sockets-per-address"),
+        help: ArgumentHelp(
+            "Interview viewer sockets one client address may hold open; more are refused at the handshake. [env: WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS, default: 2000]",
+            valueName: "N"))
+    var maxViewerSocketsPerAddress: String?
 
     @Option(name: .customLong("heartbeat-interval"), help: "How often interview rooms send a ping frame. [env: WENZHENG_HEARTBEAT_INTERVAL, default: 20s]")
     var heartbeatInterval: String?
@@ -55,6 +69,30 @@ struct ServeCommand: AsyncParsableCommand {
         return duration
     }
 
+    /// `--trusted-proxy` (repeated), else `WENZHENG_TRUSTED_PROXIES`.
+    static func trustedProxies(_ options: [String], environment: String?) throws -> [IPNetwork] {
+        let texts = options.isEmpty ? (environment ?? "").split(separator: ",").map(String.init) : options
+        var networks: [IPNetwork] = []
+        for text in texts where !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                networks.append(try IPNetwork(parsing: text))
+            } catch {
+                throw ValidationError("--trusted-proxy: \(error.description)")
+            }
+        }
+        return networks
+    }
+
+    /// `--max-viewer-sockets-per-address`, else its environment variable,
+    /// else the default: a whole number from 1.
+    static func viewerSocketLimit(_ option: String?, environment: String?, default value: Int) throws -> Int {
+        guard let text = option ?? environment else { return value }
+        guard let limit = Int(text.trimmingCharacters(in: .whitespaces)), (1...1_000_000).contains(limit) else {
+            throw ValidationError("--max-viewer-sockets-per-address must be a whole number from 1 to 1000000, not '\(text)'")
+        }
+        return limit
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let defaults = AppConfiguration(webRoot: "")
@@ -67,6 +105,10 @@ struct ServeCommand: AsyncParsableCommand {
         let overdueSweepInterval = try Self.duration(
             self.overdueSweepInterval, variable: "WENZHENG_OVERDUE_SWEEP_INTERVAL", name: "overdue-sweep-interval",
             default: defaults.overdueSweepInterval)
+        let maxViewerSockets = try Self.viewerSocketLimit(
+            maxViewerSocketsPerAddress, environment: environment["WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS"],
+            default: defaults.maxViewerSocketsPerAddress)
+        let trustedProxies = try Self.trustedProxies(self.trustedProxies, environment: environment["WENZHENG_TRUSTED_PROXIES"])
         let host = self.host ?? environment["WENZHENG_HOST"] ?? "127.0.0.1"
         let portText = self.port.map(String.init) ?? environment["WENZHENG_PORT"] ?? "8080"
         guard let port = Int(portText), (0...65535).contains(port) else {
@@ -90,6 +132,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         var configuration = AppConfiguration(
             host: host, port: port, webRoot: webRoot, secureCookies: secure, logLevel: level)
+        configuration.trustedProxies = trustedProxies
+        configuration.maxViewerSocketsPerAddress = maxViewerSockets
         configuration.viewerCountInterval = viewerCountInterval
         configuration.heartbeatInterval = heartbeatInterval
         configuration.overdueSweepInterval = overdueSweepInterval
@@ -105,6 +149,10 @@ struct ServeCommand: AsyncParsableCommand {
                     "  Web files: \(webRoot)",
                     "  Moderation data: \(library.directory) (\(library.filter.termCount) terms; reload with SIGHUP)",
                 ]
+                if !trustedProxies.isEmpty {
+                    lines.append(
+                        "  Trusted proxies: \(trustedProxies.map(\.description).joined(separator: ", ")) (client address from X-Forwarded-For or Forwarded)")
+                }
                 if !hasAdmin {
                     lines.append("  No admin account yet. Create one in another terminal:")
                     lines.append("    swift run wenzheng users add admin --role admin --db \(dbPath)")
