@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import random
 import re
+import struct
+import zlib
+from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -115,7 +118,24 @@ def moderation_card(driver: WebDriver, text: str) -> WebElement | None:
     return None
 
 
-def test_letter_is_answered_rated_and_published_masked(new_chrome, server) -> None:
+def tiny_png(path: Path) -> Path:
+    """A real 2x2 PNG (a photo a citizen attaches)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + b"\xcc\x22\x22" * 2 for _ in range(2))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return path
+
+
+def tiny_pdf(path: Path) -> Path:
+    """A one-page PDF (a document the office attaches to its reply)."""
+    path.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+                     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    return path
+
+
+def test_letter_is_answered_rated_and_published_masked(new_chrome, server, tmp_path) -> None:
     add_staff(server, TRIAGE, "handler", TRIAGE_NAME)  # 办公室, the default department: triage
     add_staff(server, LEGAL, "handler", LEGAL_NAME, department=LEGAL_AID)
     add_staff(server, REVIEWER, "reviewer", REVIEWER_NAME)
@@ -149,6 +169,7 @@ def test_letter_is_answered_rated_and_published_masked(new_chrome, server) -> No
     may_publish = form.find_element(*by_testid("letter-may-publish"))
     if not may_publish.is_selected():
         may_publish.click()
+    form.find_element(*by_testid("letter-attachments")).send_keys(str(tiny_png(tmp_path / "欠薪证据.png")))
     shot(citizen, "mailbox-new-filled")
     submit_and_wait(citizen, form.find_element(*by_testid("letter-submit")))
     errors = citizen.find_elements(*by_testid("letter-errors"))
@@ -168,6 +189,8 @@ def test_letter_is_answered_rated_and_published_masked(new_chrome, server) -> No
     assert text_of(triage, "letter-state") == OFFICE["states"]["received"]
     assert CITIZEN_MOBILE in triage.find_element(*by_testid("letter-contact")).text, \
         "the office does not see the citizen's phone number"
+    attachments = triage.find_elements(*by_testid("attachment-link"))
+    assert [a.text for a in attachments] == ["欠薪证据.png"], "the citizen's attachment is not listed"
     office_action(triage, "accept", "accept", "mailbox-triage-accepted")
     assert text_of(triage, "letter-state") == OFFICE["states"]["accepted"]
     assign = triage.find_element(*by_testid("form-assign"))
@@ -181,6 +204,13 @@ def test_letter_is_answered_rated_and_published_masked(new_chrome, server) -> No
     sign_in_via_page(legal, server, LEGAL, name="mailbox-legal-login")
     open_office_letter(legal, server, number, "mailbox-legal")
     assert not legal.find_elements(*by_testid("form-sign-off")), "a handler may sign off their own draft"
+    document = legal.find_element(*by_testid("reply-document-form"))
+    document.find_element(*by_testid("reply-document-input")).send_keys(str(tiny_pdf(tmp_path / "法律援助告知书.pdf")))
+    submit_and_wait(legal, document.find_element(*by_testid("reply-document-submit")))
+    notice = wait(legal).until(EC.visibility_of_element_located(by_testid("office-notice")))
+    assert notice.text == OFFICE["attachments"]["notices"]["document-added"], notice.text
+    shot(legal, "mailbox-legal-reply-document")
+    assert "法律援助告知书.pdf" in [a.text for a in legal.find_elements(*by_testid("attachment-link"))]
     legal.find_element(*by_testid("draft-body")).send_keys(reply)
     office_action(legal, "draft", "draft", "mailbox-legal-drafted")
     assert text_of(legal, "letter-state") == OFFICE["states"]["awaiting_sign_off"]
@@ -226,8 +256,10 @@ def test_letter_is_answered_rated_and_published_masked(new_chrome, server) -> No
     assert citizen.find_element(*by_testid("letter-state")).get_attribute("data-state") == "replied"
     assert text_of(citizen, "letter-reply-body") == reply
     assert text_of(citizen, "letter-reply-department") == LEGAL_AID
-    # Their own letter, unmasked.
+    # Their own letter, unmasked, with their file and the office's document.
     assert CITIZEN_MOBILE in text_of(citizen, "letter-body")
+    assert "欠薪证据.png" in text_of(citizen, "letter-own-files")
+    assert "法律援助告知书.pdf" in text_of(citizen, "letter-reply-files")
     citizen.find_element(*by_testid("rate-satisfied")).click()
     submit_and_wait(citizen, citizen.find_element(*by_testid("rate-submit")))
     notice = wait(citizen).until(EC.visibility_of_element_located(by_testid("letter-notice")))

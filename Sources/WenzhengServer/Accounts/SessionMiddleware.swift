@@ -9,7 +9,8 @@ let sessionCookieName = "wz_session"
 
 /// Resolves the session cookie to a staff member and, for unsafe methods,
 /// requires the session's CSRF token (header `X-CSRF-Token` for scripts,
-/// form field `_csrf` for plain forms). A request whose cookie does not
+/// form field `_csrf` for plain forms, the first field of a multipart
+/// upload). A request whose cookie does not
 /// resolve simply continues anonymously.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -17,6 +18,7 @@ struct SessionMiddleware: RouterMiddleware {
     let clock: any WallClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var request = request
         var context = context
         if let token = request.cookies[sessionCookieName]?.value, !token.isEmpty, token.count <= 128 {
             let tokenHash = SessionToken.hash(token)
@@ -28,6 +30,10 @@ struct SessionMiddleware: RouterMiddleware {
             let supplied: String?
             if let header = request.headers[.csrfToken] {
                 supplied = header
+            } else if MultipartUpload.isMultipart(request) {
+                // An upload: the token is the form's first field, read
+                // before any file (the body streams on to the handler).
+                (supplied, request) = try await MultipartUpload.leadingField("_csrf", of: request)
             } else {
                 supplied = try await Self.formField("_csrf", in: request)
             }

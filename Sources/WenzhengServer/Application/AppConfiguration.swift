@@ -24,7 +24,8 @@ public struct AppConfiguration: Sendable {
     public var maxUploadBytes: Int
     /// Where attachments are kept (`AttachmentFiles`): outside the web
     /// root, readable only by the server's user, and part of every backup.
-    public var attachmentsDirectory: String
+    /// Nil: `attachments/` beside the database file.
+    public var attachmentsDirectory: String?
     /// Whether an information-disclosure request must carry a proof of
     /// identity (art. 29 of the 2019 Regulations on Open Government
     /// Information).
@@ -86,8 +87,7 @@ public struct AppConfiguration: Sendable {
         self.trustedProxies = trustedProxies
         self.maxBodyBytes = maxBodyBytes
         self.maxUploadBytes = maxUploadBytes
-        // Beside the default database when not given.
-        self.attachmentsDirectory = attachmentsDirectory ?? "var/attachments"
+        self.attachmentsDirectory = attachmentsDirectory
         self.requireIdentityProof = requireIdentityProof
         self.sessionLifetime = sessionLifetime
         self.passwordHashCost = passwordHashCost

@@ -128,10 +128,22 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     // passwords: cost 10 keeps an offline guess per letter impractical while
     // a submission costs ~60 ms of CPU instead of ~250 ms.
     let letterPasswordHasher = PasswordHasher(cost: min(configuration.passwordHashCost, 10))
+    let letterAttachments = LetterAttachments(
+        files: try AttachmentFiles(root: attachmentsDirectory(configuration, database: database)),
+        requireIdentityProof: configuration.requireIdentityProof)
     MailboxPublicController(
         database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
-        logger: dependencies.logger
+        attachments: letterAttachments, logger: dependencies.logger
     ).addRoutes(to: router)
-    MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages).addRoutes(to: router)
+    MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
+        .addRoutes(to: router)
     return router
+}
+
+/// The configured attachments folder, else `attachments/` beside the
+/// database file (a temporary folder for an in-memory database).
+func attachmentsDirectory(_ configuration: AppConfiguration, database: AppDatabase) -> URL {
+    if let configured = configuration.attachmentsDirectory { return URL(fileURLWithPath: configured) }
+    if let file = database.filePath { return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("attachments") }
+    return FileManager.default.temporaryDirectory.appendingPathComponent("wenzheng-attachments-\(UUID().uuidString)")
 }

@@ -154,7 +154,13 @@ struct MultipartUpload {
         func partComplete() {
             if !started { start() }
             defer { reset() }
-            guard failure == nil else { return }
+            guard failure == nil else {
+                if let file {
+                    try? file.handle.close()
+                    try? FileManager.default.removeItem(at: file.url)
+                }
+                return
+            }
             if let file {
                 try? file.handle.close()
                 // A file input left empty arrives as a part with no name and no bytes.
@@ -258,4 +264,67 @@ struct HeaderParameters {
             parameters[key] = String(part[part.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
         }
     }
+}
+
+extension MultipartUpload {
+    /// Most bytes read to find the first part.
+    static let leadingPartLimit = 16 * 1024
+
+    /// The value of a multipart form's first part when that part is the
+    /// text field `name`, and the request with its body intact: the bytes
+    /// read to find it are put back in front of the rest, which still
+    /// streams. For the CSRF token of a signed-in staff member's upload,
+    /// which must be the form's first field so it is checked before any
+    /// file is read.
+    static func leadingField(_ name: String, of request: Request) async throws -> (value: String?, request: Request) {
+        guard let boundary = boundary(request.headers[.contentType] ?? "") else { return (nil, request) }
+        final class FirstPart {
+            var headers: [(String, String)] = []
+            var body: [UInt8] = []
+            var complete = false
+        }
+        let first = FirstPart()
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in if !first.complete { first.headers.append((name, value)) } }
+        parser.onBody = { buffer in
+            if !first.complete, first.body.count < 4096 { first.body += buffer.readableBytesView.prefix(4096 - first.body.count) }
+        }
+        parser.onPartComplete = { first.complete = true }
+        var iterator = request.body.makeAsyncIterator()
+        var consumed: [ByteBuffer] = []
+        var total = 0
+        while !first.complete, total < leadingPartLimit, let chunk = try await iterator.next() {
+            consumed.append(chunk)
+            total += chunk.readableBytes
+            do { try parser.execute(chunk) } catch { break }
+        }
+        var replayed = request
+        replayed.body = RequestBody(asyncSequence: ReplayedBody(prefix: consumed, rest: iterator))
+        guard first.complete,
+            let disposition = first.headers.first(where: { $0.0.lowercased() == "content-disposition" }).map({ HeaderParameters($0.1) }),
+            disposition["name"] == name, disposition["filename"] == nil
+        else { return (nil, replayed) }
+        return (String(decoding: first.body, as: UTF8.self), replayed)
+    }
+}
+
+/// A request body of which some chunks were already read: those first,
+/// then the rest as it arrives. Read once, by the one handler of the
+/// request, like every request body.
+struct ReplayedBody: AsyncSequence, @unchecked Sendable {
+    typealias Element = ByteBuffer
+    let prefix: [ByteBuffer]
+    let rest: RequestBody.AsyncIterator
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var prefix: IndexingIterator<[ByteBuffer]>
+        var rest: RequestBody.AsyncIterator
+
+        mutating func next() async throws -> ByteBuffer? {
+            if let chunk = prefix.next() { return chunk }
+            return try await rest.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(prefix: prefix.makeIterator(), rest: rest) }
 }

@@ -20,13 +20,15 @@ struct LetterAttachments: Sendable {
     static let replyField = "document"
 
     /// The citizen's files, checked: every file in a known field, of an
-    /// accepted kind, within the limits. Nothing is kept yet.
+    /// accepted kind, within the limits, and the proof of identity a
+    /// disclosure request needs when it is required (also when no form
+    /// with files came). Nothing is kept yet.
     ///
     /// - Throws: `Problem` 422 naming the field of every bad file.
-    func citizenAttachments(_ upload: MultipartUpload, type: LetterType?) throws -> [NewAttachment] {
+    func citizenAttachments(_ upload: MultipartUpload?, type: LetterType?) throws -> [NewAttachment] {
         var errors: [FieldError] = []
         var attachments: [NewAttachment] = []
-        for file in upload.files {
+        for file in upload?.files ?? [] {
             guard let role = Self.citizenFields[file.field] else {
                 errors.append(.invalid(file.field, "files go in the attachments or identityProof field"))
                 continue

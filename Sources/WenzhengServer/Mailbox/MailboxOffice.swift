@@ -16,6 +16,7 @@ struct MailboxOffice: Sendable {
     let clock: any WallClock
     let library: ModerationLibrary
     let pages: PageRenderer
+    let attachments: LetterAttachments
 
     /// Who works letters.
     static let roles: Set<Role> = [.admin, .handler, .reviewer]
@@ -64,6 +65,52 @@ struct MailboxOffice: Sendable {
     static func letterID(_ context: Context) throws -> Int64 {
         guard let id = context.parameters.get("id", as: Int64.self), id > 0 else {
             throw Problem(kind: .notFound, detail: "no such letter")
+        }
+        return id
+    }
+
+    // MARK: Attachments
+
+    /// The store decides; this only saves showing a form that would be
+    /// refused (the same rule: who works on the letter, before the reply
+    /// is sent).
+    static func mayChangeReplyDocuments(_ letter: LetterView, staff: AuthenticatedStaff) -> Bool {
+        let works =
+            staff.role == .admin || staff.role == .reviewer
+            || (staff.role == .handler && (staff.department == defaultDepartmentName || letter.leadDepartment?.id == staff.departmentID))
+        return works && [.accepted, .assigned, .awaitingSignOff].contains(letter.state)
+    }
+
+    /// One attachment of a letter the staff member may see, as a download.
+    func download(letterID: Int64, attachmentID: Int64, staff: AuthenticatedStaff) async throws -> Response {
+        _ = try await visibleLetter(letterID, staff: staff)
+        return try attachments.download(try await database.letterAttachment(id: attachmentID, letterID: letterID))
+    }
+
+    /// Reads a staff member's upload (one file in the `document` field)
+    /// and attaches it to the reply being prepared.
+    func addReplyDocument(letterID: Int64, request: Request, staff: AuthenticatedStaff) async throws -> LetterAttachmentView {
+        _ = try await visibleLetter(letterID, staff: staff)
+        guard MultipartUpload.isMultipart(request) else {
+            throw Problem(kind: .unsupportedMediaType, detail: "send the document as multipart/form-data in the field document")
+        }
+        var limits = MultipartUpload.Limits()
+        limits.maxFiles = 1
+        let upload = try await MultipartUpload.read(request, into: attachments.files, limits: limits)
+        defer { upload.discard() }
+        let document = try attachments.replyDocument(upload)
+        try attachments.keep(upload, [document])
+        return try await database.addReplyDocument(letterID: letterID, attachment: document, actor: staff, at: clock.now())
+    }
+
+    func removeReplyDocument(letterID: Int64, attachmentID: Int64, staff: AuthenticatedStaff) async throws {
+        _ = try await visibleLetter(letterID, staff: staff)
+        try await database.removeReplyDocument(letterID: letterID, attachmentID: attachmentID, actor: staff, at: clock.now())
+    }
+
+    static func attachmentID(_ context: Context) throws -> Int64 {
+        guard let id = context.parameters.get("attachment", as: Int64.self), id > 0 else {
+            throw Problem(kind: .notFound, detail: "no such attachment")
         }
         return id
     }
@@ -160,6 +207,10 @@ struct MailboxOffice: Sendable {
         var earliestClockDate: CivilDate
         /// Working days the current stop has lasted so far.
         var currentStopWorkingDays: Int?
+        /// The citizen's files and the office's reply documents.
+        var attachments: [LetterAttachmentView] = []
+        /// Whether the caller may add or remove reply documents now.
+        var mayChangeReplyDocuments = false
     }
 
     func detail(_ id: Int64, staff: AuthenticatedStaff) async throws -> LetterDetail {
@@ -174,12 +225,14 @@ struct MailboxOffice: Sendable {
         }
         let actions = Self.availableActions(
             letter, staff: staff, timeline: timeline, correctionNoticeDeadline: correctionDeadline, today: today)
+        let attachments = try await database.letterAttachments(letterID: id)
         let stopDays = letter.currentStoppage.flatMap { CivilDate($0.from) }.map {
             max(0, LetterRules.workingDays(from: $0, to: today, calendar: calendar))
         }
         return LetterDetail(
             letter: letter, timeline: timeline, drafts: drafts, actions: actions, correctionNoticeDeadline: correctionDeadline,
-            earliestClockDate: LetterClockRules.earliestDate(recordedOn: today, calendar: calendar), currentStopWorkingDays: stopDays)
+            earliestClockDate: LetterClockRules.earliestDate(recordedOn: today, calendar: calendar), currentStopWorkingDays: stopDays,
+            attachments: attachments, mayChangeReplyDocuments: Self.mayChangeReplyDocuments(letter, staff: staff))
     }
 
     // MARK: Lists

@@ -21,6 +21,10 @@ struct MailboxOfficeAPI {
             .get("/deadlines", use: deadlines)
             .get("/statistics", use: statistics)
             .get("/departments", use: departments)
+            .get("/letters/{id}/attachments", use: attachments)
+            .get("/letters/{id}/attachments/{attachment}", use: downloadAttachment)
+            .post("/letters/{id}/attachments", use: addReplyDocument)
+            .delete("/letters/{id}/attachments/{attachment}", use: removeReplyDocument)
         for action in OfficeAction.allCases {
             group.post("/letters/{id}/\(action.rawValue)") { request, context in
                 try await self.act(action, request: request, context: context)
@@ -44,6 +48,7 @@ struct MailboxOfficeAPI {
         var letter: LetterView
         var timeline: [LetterEventView]
         var drafts: [LetterDraftView]
+        var attachments: [AttachmentBody]
         /// The actions that fit the letter's state and the caller (path
         /// segments of `POST /api/v1/office/letters/{id}/<action>`).
         var actions: [String]
@@ -122,7 +127,60 @@ struct MailboxOfficeAPI {
     @Sendable func detail(_ request: Request, context: Context) async throws -> LetterDetailBody {
         let detail = try await office.detail(try MailboxOffice.letterID(context), staff: context.staff!)
         return LetterDetailBody(
-            letter: detail.letter, timeline: detail.timeline, drafts: detail.drafts, actions: detail.actions.map(\.rawValue))
+            letter: detail.letter, timeline: detail.timeline, drafts: detail.drafts, attachments: detail.attachments.map(AttachmentBody.init),
+            actions: detail.actions.map(\.rawValue))
+    }
+
+    // MARK: Attachments
+
+    /// An attachment as the API lists it; the bytes are at `url`.
+    struct AttachmentBody: ResponseEncodable {
+        var id: Int64
+        var role: AttachmentRole
+        var kind: AttachmentKind
+        var mediaType: String
+        var byteCount: Int
+        var name: String
+        var addedBy: String?
+        var addedAt: Date
+        var url: String
+
+        init(_ view: LetterAttachmentView) {
+            id = view.id
+            role = view.role
+            kind = view.kind
+            mediaType = view.kind.mediaType
+            byteCount = view.byteCount
+            name = view.displayName
+            addedBy = view.addedBy
+            addedAt = view.addedAt
+            url = "/api/v1/office/letters/\(view.letterId)/attachments/\(view.id)"
+        }
+    }
+
+    struct AttachmentList: ResponseEncodable {
+        var attachments: [AttachmentBody]
+    }
+
+    @Sendable func attachments(_ request: Request, context: Context) async throws -> AttachmentList {
+        let detail = try await office.detail(try MailboxOffice.letterID(context), staff: context.staff!)
+        return AttachmentList(attachments: detail.attachments.map(AttachmentBody.init))
+    }
+
+    @Sendable func downloadAttachment(_ request: Request, context: Context) async throws -> Response {
+        try await office.download(
+            letterID: try MailboxOffice.letterID(context), attachmentID: try MailboxOffice.attachmentID(context), staff: context.staff!)
+    }
+
+    @Sendable func addReplyDocument(_ request: Request, context: Context) async throws -> EditedResponse<AttachmentBody> {
+        let added = try await office.addReplyDocument(letterID: try MailboxOffice.letterID(context), request: request, staff: context.staff!)
+        return EditedResponse(status: .created, response: AttachmentBody(added))
+    }
+
+    @Sendable func removeReplyDocument(_ request: Request, context: Context) async throws -> Response {
+        try await office.removeReplyDocument(
+            letterID: try MailboxOffice.letterID(context), attachmentID: try MailboxOffice.attachmentID(context), staff: context.staff!)
+        return Response(status: .noContent)
     }
 
     func act(_ action: OfficeAction, request: Request, context: Context) async throws -> OfficeJSON<LetterView> {

@@ -23,6 +23,9 @@ struct MailboxOfficePages {
             .get("/letters", use: listPage)
             .get("/letters/{id}", use: letterPage)
             .get("/dashboard", use: dashboardPage)
+            .get("/letters/{id}/attachments/{attachment}", use: downloadAttachment)
+            .post("/letters/{id}/attachments", use: addReplyDocumentForm)
+            .post("/letters/{id}/attachments/{attachment}/remove", use: removeReplyDocumentForm)
         for action in OfficeAction.allCases {
             group.post("/letters/{id}/\(action.rawValue)") { request, context in
                 try await self.actionForm(action, request: request, context: context)
@@ -98,10 +101,12 @@ struct MailboxOfficePages {
         let detail = try await office.detail(id, staff: context.staff!)
         var data = MailboxOfficeViews.letter(
             detail, departments: try await database.departments(), today: office.today, language: language, pages: pages)
-        if let notice = request.uri.queryParameters.get("notice"), problem == nil,
-            let action = OfficeAction(rawValue: notice)
-        {
-            data["notice"] = pages.translate("office.notices.\(action.key)", language: language)
+        if let notice = request.uri.queryParameters.get("notice"), problem == nil {
+            if let action = OfficeAction(rawValue: notice) {
+                data["notice"] = pages.translate("office.notices.\(action.key)", language: language)
+            } else if ["document-added", "document-removed"].contains(notice) {
+                data["notice"] = pages.translate("office.attachments.notices.\(notice)", language: language)
+            }
         }
         if let problem {
             data["error"] = MailboxOfficeViews.problemMessage(problem, language: language, pages: pages)
@@ -120,6 +125,37 @@ struct MailboxOfficePages {
         return try pages.render(
             "office-letter", titleKey: "office.detail.title", data: data, status: problem?.status ?? .ok, request: request,
             context: context)
+    }
+
+    // MARK: Attachments
+
+    @Sendable func downloadAttachment(_ request: Request, context: Context) async throws -> Response {
+        try await office.download(
+            letterID: try MailboxOffice.letterID(context), attachmentID: try MailboxOffice.attachmentID(context), staff: context.staff!)
+    }
+
+    @Sendable func addReplyDocumentForm(_ request: Request, context: Context) async throws -> Response {
+        let id = try MailboxOffice.letterID(context)
+        do {
+            _ = try await office.addReplyDocument(letterID: id, request: request, staff: context.staff!)
+        } catch {
+            let problem = ErrorMiddleware.problem(for: error, context: context)
+            guard FormSubmission.statusesShownInForm.contains(problem.statusCode) else { throw error }
+            return try await renderLetter(request: request, context: context, problem: problem)
+        }
+        return .seeOther("/office/letters/\(id)?notice=document-added#attachments")
+    }
+
+    @Sendable func removeReplyDocumentForm(_ request: Request, context: Context) async throws -> Response {
+        let id = try MailboxOffice.letterID(context)
+        do {
+            try await office.removeReplyDocument(letterID: id, attachmentID: try MailboxOffice.attachmentID(context), staff: context.staff!)
+        } catch {
+            let problem = ErrorMiddleware.problem(for: error, context: context)
+            guard FormSubmission.statusesShownInForm.contains(problem.statusCode) else { throw error }
+            return try await renderLetter(request: request, context: context, problem: problem)
+        }
+        return .seeOther("/office/letters/\(id)?notice=document-removed#attachments")
     }
 
     func actionForm(_ action: OfficeAction, request: Request, context: Context) async throws -> Response {

@@ -178,7 +178,25 @@ enum MailboxOfficeViews {
                 "coDue": letter.coHandlers.first { $0.departmentId == department.id && $0.ownDueDate }?.dueOn ?? "",
             ]
         }
+        data["attachments"] = detail.attachments.map { attachment -> [String: Any] in
+            [
+                "id": attachment.id, "name": attachment.displayName, "size": fileSize(attachment.byteCount, language: language),
+                "roleName": t("office.attachments.roles.\(attachment.role.rawValue)"), "isReply": attachment.role == .reply,
+                "addedBy": attachment.addedBy ?? "", "addedAt": OfficeTime.minute(attachment.addedAt),
+                "url": "/office/letters/\(letter.id)/attachments/\(attachment.id)",
+                "mayRemove": attachment.role == .reply && detail.mayChangeReplyDocuments,
+            ]
+        }
+        data["noAttachments"] = detail.attachments.isEmpty
+        data["mayAddReplyDocument"] = detail.mayChangeReplyDocuments
+        data["replyDocumentMaxMB"] = AttachmentRules.maxFileBytes / (1024 * 1024)
         return data
+    }
+
+    /// "1.4 MB", "320 KB": a file's size as people read it.
+    static func fileSize(_ bytes: Int, language: Language) -> String {
+        if bytes >= 1024 * 1024 { return String(format: "%.1f MB", Double(bytes) / (1024 * 1024)) }
+        return "\(max(1, (bytes + 1023) / 1024)) KB"
     }
 
     /// A failed action's problem in the reader's language: field errors

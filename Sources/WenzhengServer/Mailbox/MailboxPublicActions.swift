@@ -15,6 +15,7 @@ struct MailboxPublicActions: Sendable {
     let hasher: PasswordHasher
     let policy: LoginThrottlePolicy
     let submissions: MailboxPublicSubmissionLimiter
+    let attachments: LetterAttachments
     let logger: Logger
 
     /// Letters per page of the public list and of search results.
@@ -49,7 +50,12 @@ struct MailboxPublicActions: Sendable {
     ///   key was used for a letter with other content; `StoreError.invalid`
     ///   (422) with every bad field otherwise. Nothing is stored when it
     ///   throws.
-    func submit(_ submission: Submission, clientAddress: String) async throws -> Receipt {
+    ///
+    /// - Parameter upload: the multipart form the letter came in, with its
+    ///   files (kept in `AttachmentFiles` only when everything is accepted;
+    ///   deleted otherwise).
+    func submit(_ submission: Submission, upload: MultipartUpload? = nil, clientAddress: String) async throws -> Receipt {
+        defer { upload?.discard() }
         let rawType = (submission.type ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !rawType.isEmpty else { throw Problem.validation(.required("type")) }
         guard let type = LetterType(rawValue: rawType) else {
@@ -62,12 +68,15 @@ struct MailboxPublicActions: Sendable {
                 kind: .tooManyRequests, detail: "too many letters from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])
         }
+        let files = try attachments.citizenAttachments(upload, type: type)
         let new = NewLetter(
             type: type, subject: submission.subject ?? "", body: submission.body ?? "",
             authorName: submission.authorName ?? "", phone: submission.phone, email: submission.email,
-            mayPublish: submission.mayPublish, idempotencyKey: submission.idempotencyKey, clientAddress: clientAddress)
+            mayPublish: submission.mayPublish, idempotencyKey: submission.idempotencyKey, clientAddress: clientAddress,
+            attachments: files)
         // Refuse bad fields before paying ~60 ms of CPU for the hash.
         try AppDatabase.validateLetter(new)
+        if let upload { try attachments.keep(upload, files) }
         let password = Self.generatePassword()
         let hash = try await hasher.hash(password)
         do {
@@ -133,6 +142,21 @@ struct MailboxPublicActions: Sendable {
         // so a citizen who reads, rates and follows up is never throttled.
         try await database.forgetLetterQueryFailures(number: number, clientAddress: clientAddress)
         return found.0
+    }
+
+    /// One attachment of the citizen's own letter (their files and the
+    /// office's reply documents), for its number and password, throttled
+    /// like opening the letter.
+    func attachment(number: String?, password: String?, id rawID: String?, clientAddress: String) async throws -> LetterAttachmentView {
+        var errors: [FieldError] = []
+        let id = rawID.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        if rawID == nil { errors.append(.required("attachment")) } else if id == nil { errors.append(.invalid("attachment", "attachment must be a number")) }
+        let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
+        do {
+            return try await database.letterAttachment(id: id!, letterID: letter.id)
+        } catch StoreError.notFound {
+            throw Problem(kind: .notFound, detail: "this letter has no such attachment")
+        }
     }
 
     static var wrongCredentials: Problem {

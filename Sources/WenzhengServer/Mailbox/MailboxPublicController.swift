@@ -17,10 +17,11 @@ struct MailboxPublicController {
 
     init(
         database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, pages: PageRenderer, policy: LoginThrottlePolicy,
-        logger: Logger, submissions: MailboxPublicSubmissionLimiter = MailboxPublicSubmissionLimiter()
+        attachments: LetterAttachments, logger: Logger, submissions: MailboxPublicSubmissionLimiter = MailboxPublicSubmissionLimiter()
     ) {
         self.actions = MailboxPublicActions(
-            database: database, clock: clock, hasher: hasher, policy: policy, submissions: submissions, logger: logger)
+            database: database, clock: clock, hasher: hasher, policy: policy, submissions: submissions, attachments: attachments,
+            logger: logger)
         self.pages = pages
     }
 
@@ -29,6 +30,7 @@ struct MailboxPublicController {
         router.post("/api/v1/letters/query", use: query)
         router.post("/api/v1/letters/rate", use: rate)
         router.post("/api/v1/letters/follow-up", use: followUp)
+        router.post("/api/v1/letters/attachment", use: attachment)
         router.get("/api/v1/letters/published", use: published)
         router.get("/api/v1/letters/published/{id}", use: publishedLetter)
         router.get("/api/v1/letters/deadline", use: deadline)
@@ -290,17 +292,31 @@ struct MailboxPublicController {
 
     /// 201 with the number and the password for a new letter; 200 with
     /// `created: false` for a repeat of the same idempotency key.
+    /// A letter as JSON, or as `multipart/form-data` with the same fields
+    /// and files in `attachments` (and `identityProof`).
     @Sendable func submit(_ request: Request, context: Context) async throws -> EditedResponse<ReceiptBody> {
-        let body = try await request.decodeJSON(SubmitBody.self, context: context)
+        let body: SubmitBody
+        var upload: MultipartUpload?
+        if MultipartUpload.isMultipart(request) {
+            let form = try await MultipartUpload.read(request, into: actions.attachments.files)
+            upload = form
+            body = SubmitBody(
+                type: form.field("type"), subject: form.field("subject"), body: form.field("body"),
+                authorName: form.field("authorName"), phone: form.field("phone"), email: form.field("email"),
+                mayPublish: MailboxPublicPages.isChecked(form.field("mayPublish")), idempotencyKey: form.field("idempotencyKey"))
+        } else {
+            body = try await request.decodeJSON(SubmitBody.self, context: context)
+        }
         let header = request.headers[Self.idempotencyKeyHeader]
         if let header, let field = body.idempotencyKey, header != field {
+            upload?.discard()
             throw Problem.validation(.invalid("idempotencyKey", "the Idempotency-Key header and the idempotencyKey field differ"))
         }
         let receipt = try await actions.submit(
             .init(
                 type: body.type, subject: body.subject, body: body.body, authorName: body.authorName, phone: body.phone,
                 email: body.email, mayPublish: body.mayPublish ?? false, idempotencyKey: header ?? body.idempotencyKey),
-            clientAddress: context.clientAddress)
+            upload: upload, clientAddress: context.clientAddress)
         return EditedResponse(
             status: receipt.created ? .created : .ok, headers: [.cacheControl: "no-store"], response: ReceiptBody(receipt))
     }
@@ -309,6 +325,20 @@ struct MailboxPublicController {
         let body = try await request.decodeJSON(CredentialsBody.self, context: context)
         let letter = try await actions.open(number: body.number, password: body.password, clientAddress: context.clientAddress)
         return try await citizenLetter(letter)
+    }
+
+    struct AttachmentRequestBody: Decodable {
+        var number: String?
+        var password: String?
+        var attachment: Int64?
+    }
+
+    /// One file of the caller's letter (number and password), as a download.
+    @Sendable func attachment(_ request: Request, context: Context) async throws -> Response {
+        let body = try await request.decodeJSON(AttachmentRequestBody.self, context: context)
+        let attachment = try await actions.attachment(
+            number: body.number, password: body.password, id: body.attachment.map(String.init), clientAddress: context.clientAddress)
+        return try actions.attachments.download(attachment)
     }
 
     @Sendable func rate(_ request: Request, context: Context) async throws -> EditedResponse<CitizenLetterBody> {

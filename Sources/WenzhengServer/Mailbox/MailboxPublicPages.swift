@@ -22,6 +22,7 @@ struct MailboxPublicPages {
         router.post("/letters/query", use: queryForm)
         router.post("/letters/rate", use: rateForm)
         router.post("/letters/follow-up", use: followUpForm)
+        router.post("/letters/attachment", use: attachmentForm)
         router.get("/letters/deadline", use: deadlinePage)
         router.get("/letters/statistics", use: statisticsPage)
         router.get("/letters/{id}", use: publishedPage)
@@ -46,27 +47,51 @@ struct MailboxPublicPages {
         return try await renderForm(request: request, context: context, form: SubmitForm(type: type?.rawValue))
     }
 
+    /// The letter form as sent: a multipart form with files (the page's
+    /// form), or a plain urlencoded one (an older page, a script).
+    private func readSubmission(_ request: Request, context: Context) async throws -> (SubmitForm, MultipartUpload?) {
+        guard MultipartUpload.isMultipart(request) else {
+            return (try await request.decodeForm(SubmitForm.self, context: context), nil)
+        }
+        let upload = try await MultipartUpload.read(request, into: actions.attachments.files)
+        let form = SubmitForm(
+            type: upload.field("type"), subject: upload.field("subject"), body: upload.field("body"),
+            authorName: upload.field("authorName"), phone: upload.field("phone"), email: upload.field("email"),
+            mayPublish: upload.field("mayPublish"), idempotencyKey: upload.field("idempotencyKey"))
+        return (form, upload)
+    }
+
     @Sendable func submitForm(_ request: Request, context: Context) async throws -> Response {
-        let form = try await request.decodeForm(SubmitForm.self, context: context)
+        let form: SubmitForm
+        let upload: MultipartUpload?
+        do {
+            (form, upload) = try await readSubmission(request, context: context)
+        } catch let problem as Problem where [413, 422].contains(problem.statusCode) {
+            // The files were refused while they arrived (too large, too
+            // many): what was typed is lost with the rest of the body.
+            return try await renderForm(request: request, context: context, form: SubmitForm(), problem: problem, hadFiles: true)
+        }
         let language = pages.language(for: request)
         let receipt: MailboxPublicActions.Receipt
+        let hadFiles = !(upload?.files.isEmpty ?? true)
         do {
             receipt = try await actions.submit(
                 .init(
                     type: form.type, subject: form.subject, body: form.body, authorName: form.authorName, phone: form.phone,
                     email: form.email, mayPublish: Self.isChecked(form.mayPublish), idempotencyKey: form.idempotencyKey),
-                clientAddress: context.clientAddress)
+                upload: upload, clientAddress: context.clientAddress)
         } catch let problem as Problem where problem.statusCode == 422 || problem.statusCode == 429 {
-            return try await renderForm(request: request, context: context, form: form, problem: problem)
+            return try await renderForm(request: request, context: context, form: form, problem: problem, hadFiles: hadFiles)
         } catch let problem as Problem where problem.type == Problem.Kind.idempotencyKeyReused.typeURI {
             // The form was sent before with other content (back, edit,
             // resend): show it again with a fresh key to send it as new.
             var fresh = form
             fresh.idempotencyKey = nil
-            return try await renderForm(request: request, context: context, form: fresh, problem: problem)
+            return try await renderForm(request: request, context: context, form: fresh, problem: problem, hadFiles: hadFiles)
         } catch let error as StoreError {
             guard case .invalid(let failure) = error else { throw error }
-            return try await renderForm(request: request, context: context, form: form, problem: .validation(failure))
+            return try await renderForm(
+                request: request, context: context, form: form, problem: .validation(failure), hadFiles: hadFiles)
         }
         let letter = receipt.letter
         let data: [String: Any] = [
@@ -92,7 +117,9 @@ struct MailboxPublicPages {
         return ["on", "1", "true", "yes"].contains(value)
     }
 
-    private func renderForm(request: Request, context: Context, form: SubmitForm, problem: Problem? = nil) async throws -> Response {
+    private func renderForm(
+        request: Request, context: Context, form: SubmitForm, problem: Problem? = nil, hadFiles: Bool = false
+    ) async throws -> Response {
         let language = pages.language(for: request)
         let selected = form.type.flatMap(LetterType.init(rawValue:))
         // A fresh key for each new form; a form sent back with errors keeps
@@ -127,6 +154,11 @@ struct MailboxPublicPages {
                 "phone": form.phone ?? "", "email": form.email ?? "", "mayPublish": Self.isChecked(form.mayPublish),
                 "idempotencyKey": key,
             ] as [String: Any],
+            "maxFiles": AttachmentRules.maxCitizenFiles,
+            "maxFileMB": AttachmentRules.maxFileBytes / (1024 * 1024),
+            "identityProofRequired": actions.attachments.requireIdentityProof,
+            // A browser never fills a file input again: say so.
+            "chooseFilesAgain": hadFiles && problem != nil,
             "subjectMax": LetterRules.subjectMaxLength,
             "bodyMax": LetterRules.bodyMaxLength,
             "nameMax": LetterRules.nameMaxLength,
@@ -284,8 +316,31 @@ struct MailboxPublicPages {
         data["notice"] = notice ?? ""
         data["error"] = error ?? ""
         data["draftFollowUp"] = followUpText
+        let files = try await actions.database.letterAttachments(letterID: letter.id)
+        func rows(_ files: [LetterAttachmentView]) -> [[String: Any]] {
+            files.map { ["id": $0.id, "name": $0.displayName, "size": MailboxOfficeViews.fileSize($0.byteCount, language: language)] }
+        }
+        data["ownFiles"] = rows(files.filter { $0.role != .reply })
+        data["hasOwnFiles"] = files.contains { $0.role != .reply }
+        data["replyFiles"] = rows(files.filter { $0.role == .reply })
+        data["hasReplyFiles"] = files.contains { $0.role == .reply }
         return try pages.render(
             "letters-letter", titleKey: "letters.letter.title", data: data, status: status, request: request, context: context)
+    }
+
+    /// One file of the citizen's own letter (theirs, or a reply document),
+    /// for the number and password the letter page carries.
+    @Sendable func attachmentForm(_ request: Request, context: Context) async throws -> Response {
+        let form = try await request.decodeForm(AttachmentForm.self, context: context)
+        let attachment = try await actions.attachment(
+            number: form.number, password: form.password, id: form.attachment, clientAddress: context.clientAddress)
+        return try actions.attachments.download(attachment)
+    }
+
+    struct AttachmentForm: Decodable {
+        var number: String?
+        var password: String?
+        var attachment: String?
     }
 
     // MARK: Published letters

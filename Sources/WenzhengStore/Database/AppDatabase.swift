@@ -16,6 +16,9 @@ public struct AppDatabase: Sendable {
 
     public var reader: any DatabaseReader { writer }
 
+    /// The SQLite file, or nil for an in-memory database.
+    public var filePath: String? { (writer as? DatabasePool)?.path }
+
     /// Opens an existing connection and brings its schema up to date.
     ///
     /// - Throws: `StoreError.newerSchema` when the file was written by a newer

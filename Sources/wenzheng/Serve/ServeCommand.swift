@@ -49,6 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "N"))
     var maxViewerSocketsPerAddress: String?
 
+    @Option(name: .customLong("attachments"), help: "Folder for letters' attachments, outside the web root; back it up with the database. [env: WENZHENG_ATTACHMENTS, default: attachments/ beside the database]")
+    var attachments: String?
+
+    @Flag(name: .customLong("require-identity-proof"), help: "An information-disclosure request must carry a proof of identity (art. 29). [env: WENZHENG_REQUIRE_IDENTITY_PROOF=1]")
+    var requireIdentityProof = false
+
     @Option(name: .customLong("heartbeat-interval"), help: "How often interview rooms send a ping frame. [env: WENZHENG_HEARTBEAT_INTERVAL, default: 20s]")
     var heartbeatInterval: String?
 
@@ -137,6 +143,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.viewerCountInterval = viewerCountInterval
         configuration.heartbeatInterval = heartbeatInterval
         configuration.overdueSweepInterval = overdueSweepInterval
+        configuration.attachmentsDirectory = (attachments ?? environment["WENZHENG_ATTACHMENTS"])
+            .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? URL(fileURLWithPath: dbPath).deletingLastPathComponent().appendingPathComponent("attachments").path
+        configuration.requireIdentityProof = requireIdentityProof || environment["WENZHENG_REQUIRE_IDENTITY_PROOF"] == "1"
+        let attachmentsPath = configuration.attachmentsDirectory ?? ""
         let app = try await buildApplication(
             AppDependencies(configuration: configuration, database: db, moderation: library, logger: logger),
             onServerRunning: { address in
@@ -146,6 +157,7 @@ struct ServeCommand: AsyncParsableCommand {
                     "Wenzheng 问政 is running.",
                     "  Open http://\(shownHost):\(boundPort)/ in a browser (staff sign in at /login).",
                     "  Database: \(dbPath) (SQLite, WAL, synchronous=FULL)",
+                    "  Attachments: \(attachmentsPath)",
                     "  Web files: \(webRoot)",
                     "  Moderation data: \(library.directory) (\(library.filter.termCount) terms; reload with SIGHUP)",
                 ]

@@ -10,31 +10,11 @@ import WenzhengCore
 
 @Suite("Multipart uploads")
 struct MultipartUploadTests {
-    static let boundary = "----wz7MA4YWxkTrZu0gW"
-    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 5000)
-        + [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+    static let boundary = MultipartBody.boundary
+    static let png = MultipartBody.png
+    typealias Part = MultipartBody.Part
 
-    enum Part {
-        case field(String, String)
-        case file(String, filename: String, [UInt8])
-    }
-
-    static func body(_ parts: [Part], close: Bool = true) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for part in parts {
-            bytes += Array("--\(boundary)\r\n".utf8)
-            switch part {
-            case .field(let name, let value):
-                bytes += Array("Content-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
-            case .file(let name, let filename, let content):
-                let quoted = filename.replacingOccurrences(of: "\"", with: "\\\"")
-                bytes += Array("Content-Disposition: form-data; name=\"\(name)\"; filename=\"\(quoted)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
-                bytes += content + Array("\r\n".utf8)
-            }
-        }
-        if close { bytes += Array("--\(boundary)--\r\n".utf8) }
-        return bytes
-    }
+    static func body(_ parts: [Part], close: Bool = true) -> [UInt8] { MultipartBody.encode(parts, close: close) }
 
     /// A request whose body arrives in chunks of `chunk` bytes.
     static func request(_ bytes: [UInt8], chunk: Int = 97, contentType: String? = nil) -> Request {
