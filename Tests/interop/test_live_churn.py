@@ -119,8 +119,8 @@ def test_mass_join_and_leave_while_publishing(binary, viewer, load_generator, tm
                     posted.append(api.post_remark(interview, f"进出 {index}"))
                     post_seconds.append(time.monotonic() - started)
                 except BaseException as error:  # noqa: BLE001 - pytest.fail too; reported below
-                    post_errors.append(repr(error))
-                    return
+                    # Keep posting: a later success tells a slow server from a stuck one.
+                    post_errors.append(f"{time.monotonic() - started:.1f} s: {error!r}")
                 index += 1
                 time.sleep(0.05)
 
@@ -159,7 +159,8 @@ def test_mass_join_and_leave_while_publishing(binary, viewer, load_generator, tm
 
         stop_posting.set()
         poster.join(20)
-        assert not post_errors, f"posting failed during the churn: {post_errors[:3]}"
+        assert not post_errors, (f"{len(post_errors)} posts failed during the churn ({len(posted)} succeeded, "
+                                 f"the last at {post_seconds[-1] if post_seconds else 0:.2f} s): {post_errors[:3]}")
         assert posted, "nothing was posted"
         assert waves >= 2, f"only {waves} waves in {STRESS_SECONDS} s"
 
