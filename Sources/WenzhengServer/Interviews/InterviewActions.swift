@@ -64,6 +64,32 @@ struct InterviewActions: Sendable {
         }
     }
 
+    /// Withdraws an entry from the public side (admins only): viewers get
+    /// a numbered `withdrawal` event, and the question list is refetched in
+    /// case the entry was a question.
+    func unpublish(_ id: Int64, entryID: Int64, reason: String, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
+        let room = hub.room(id)
+        return try await room.sequencer.run {
+            let event = try await database.unpublishEntry(interviewID: id, entryID: entryID, reason: reason, actor: actor, at: clock.now())
+            room.publish([event])
+            room.publishQuestionsChanged()
+            return event
+        }
+    }
+
+    /// Publishes a withdrawn entry again with a corrected text, masked; the
+    /// result says what was masked.
+    func republish(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> PublishedCorrection {
+        let room = hub.room(id)
+        return try await room.sequencer.run {
+            let republished = try await database.republishEntry(
+                interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+            room.publish([republished.event])
+            room.publishQuestionsChanged()
+            return republished
+        }
+    }
+
     /// A citizen's question: validated, rate-limited, filtered, stored with
     /// its moderation item, and announced to moderators.
     func ask(
