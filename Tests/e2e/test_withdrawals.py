@@ -1,15 +1,18 @@
-"""Browser test of withdrawing published text (issue 9, item 23): a viewer
+"""Browser tests of withdrawing published text (issue 9, item 23): a viewer
 who has an interview's live page open sees an entry the admin withdraws
 leave the page at once, without a reload, and its corrected text come back
-masked; the admin's console says who withdrew it and why."""
+masked; the admin's console says who withdrew it and why. A letter withdrawn
+on the office's letter page leaves its public page and search."""
 
 from __future__ import annotations
+
+import json
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import Api, by_testid, shot, sign_in_via_page, visit, wait
+from conftest import Api, by_testid, shot, sign_in_via_page, visit, wait, wait_until_gone
 from test_interviews import VIEWER_LIVE, marker
 
 MOBILE = "13812345678"
@@ -71,3 +74,55 @@ def test_withdrawn_entry_leaves_the_viewers_page_live(browser: WebDriver, new_ch
     assert "entry-withdrawn" not in entry_with(viewer, entry_id).get_attribute("class").split()
     assert "13900001111" not in viewer.page_source
     shot(viewer, "withdrawal-viewer-republished")
+
+
+def published_letter(admin: Api, tag: str) -> tuple[int, str]:
+    """A letter written through the API, answered by the admin and approved
+    for the public page; its id and number."""
+    status, text = admin.call("POST", "/api/v1/letters", {
+        "type": "complaint", "subject": f"路灯不亮 {tag}", "authorName": "张三", "phone": MOBILE, "mayPublish": True,
+        "body": f"小区门口的路灯坏了三个月，我住幸福小区3号楼。{tag}",
+    })
+    assert status == 201, text
+    number = json.loads(text)["number"]
+    letters = admin.get("/api/v1/office/letters?state=received&limit=200")["letters"]
+    letter_id = next(letter["id"] for letter in letters if letter["number"] == number)
+    office = admin.get("/api/v1/office/departments")["departments"][0]["id"]
+    admin.post(f"/api/v1/office/letters/{letter_id}/accept")
+    admin.post(f"/api/v1/office/letters/{letter_id}/assign", {"lead": office})
+    admin.post(f"/api/v1/office/letters/{letter_id}/draft", {"body": f"您好，已安排维修。{tag}"})
+    admin.post(f"/api/v1/office/letters/{letter_id}/sign-off", {})
+    item = admin.get(f"/api/v1/office/letters/{letter_id}")["letter"]["moderationItemId"]
+    admin.post(f"/api/v1/moderation/items/{item}/decision", {"action": "approve", "override": True})
+    return letter_id, number
+
+
+def test_withdrawn_letter_through_the_office_page(browser: WebDriver, new_chrome, server) -> None:
+    admin = Api(server)
+    tag = marker()
+    letter_id, _ = published_letter(admin, tag)
+    visit(browser, f"{server.url}letters/{letter_id}", "withdrawal-letter-public")
+    assert tag in browser.find_element(*by_testid("published-subject")).text
+
+    # The admin withdraws it on the office's letter page, with a reason.
+    office = new_chrome()
+    sign_in_via_page(office, server, "admin", name="withdrawal-office-login")
+    visit(office, f"{server.url}office/letters/{letter_id}", "withdrawal-office-letter")
+    form = office.find_element(*by_testid("form-unpublish"))
+    office.execute_script("arguments[0].scrollIntoView({block: 'center'})", form)
+    form.find_element(*by_testid("unpublish-reason")).send_keys(f"正文有来信人住址（{tag}）")
+    old_html = office.find_element(By.TAG_NAME, "html")
+    form.find_element(*by_testid("action-unpublish")).click()
+    wait_until_gone(office, old_html)
+    section = wait(office).until(EC.visibility_of_element_located(by_testid("letter-withdrawn")))
+    assert "正文有来信人住址" in section.text
+    office.execute_script("arguments[0].scrollIntoView({block: 'center'})", section)
+    shot(office, "withdrawal-office-letter-withdrawn")
+    assert office.find_elements(*by_testid("form-republish"))
+
+    # The public page says it was withdrawn, and nothing else.
+    visit(browser, f"{server.url}letters/{letter_id}", "withdrawal-letter-gone")
+    assert browser.find_elements(*by_testid("letter-withdrawn"))
+    assert tag not in browser.page_source and "住址" not in browser.page_source
+    visit(browser, f"{server.url}letters?q={tag}", "withdrawal-letter-search")
+    assert browser.find_elements(*by_testid("letters-empty"))
