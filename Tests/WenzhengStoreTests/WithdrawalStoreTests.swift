@@ -219,6 +219,9 @@ struct TranscriptWithdrawalStoreTests {
         guard case .entry(let replayed) = replay.first(where: { $0.seq == fixture.remark.seq }) else { Issue.record("no entry"); return }
         #expect(replayed.withdrawn && replayed.body.isEmpty)
         #expect(replay.last == event)
+        // A replay cut short before the withdrawal still leaves the text out
+        let firstTwo = try await db.transcriptEvents(interviewID: id, since: 0, limit: 2)
+        #expect(firstTwo.map(\.seq) == [1, 2] && !String(describing: firstTwo).contains("13812345678"))
 
         // A correction of a withdrawn entry is refused: it would publish at once
         #expect(await storeError {

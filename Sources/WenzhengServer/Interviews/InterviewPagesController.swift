@@ -367,7 +367,7 @@ struct InterviewPagesController {
         let id = try InterviewsController.id(context)
         let entryID = try InterviewsController.id(context, "entry")
         let form = try await request.decodeForm(UnpublishForm.self, context: context)
-        return try await entryForm(request, context: context, entryID: entryID, action: "unpublish", text: form.reason ?? "") {
+        return try await withdrawalForm(request, context: context, entryID: entryID, action: "unpublish", text: form.reason ?? "") {
             _ = try await actions.unpublish(id, entryID: entryID, reason: form.reason ?? "", actor: context.staff!)
             return "/staff/interviews/\(id)?notice=unpublished#entry-\(entryID)"
         }
@@ -379,7 +379,7 @@ struct InterviewPagesController {
         let id = try InterviewsController.id(context)
         let entryID = try InterviewsController.id(context, "entry")
         let form = try await request.decodeForm(CorrectForm.self, context: context)
-        return try await entryForm(request, context: context, entryID: entryID, action: "republish", text: form.body ?? "") {
+        return try await withdrawalForm(request, context: context, entryID: entryID, action: "republish", text: form.body ?? "") {
             let republished = try await actions.republish(id, entryID: entryID, body: form.body ?? "", actor: context.staff!)
             let masked = Array(Set(republished.masked.map(\.kind.rawValue))).sorted().joined(separator: ",")
             return "/staff/interviews/\(id)?notice=republished\(masked.isEmpty ? "" : "&masked=\(masked)")#entry-\(entryID)"
@@ -388,7 +388,7 @@ struct InterviewPagesController {
 
     /// Runs a withdrawal form's action and redirects, or shows the console
     /// again with the error and what was typed (409, 422).
-    private func entryForm(
+    private func withdrawalForm(
         _ request: Request, context: Context, entryID: Int64, action: String, text: String,
         _ perform: () async throws -> String
     ) async throws -> Response {

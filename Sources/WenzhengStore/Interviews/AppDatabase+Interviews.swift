@@ -405,8 +405,10 @@ extension AppDatabase {
                             seq: correction.seq, entryId: correction.entryId, entrySeq: entrySeq, version: correction.version,
                             body: correction.body, correctedAt: correction.correctedAt)))
             }
-            events += try Self.withdrawalEvents(db, interviewID: interviewID, since: since, limit: limit)
-            return Self.redactWithdrawnText(Array(events.sorted { $0.seq < $1.seq }.prefix(limit)))
+            // Every withdrawal after `since`, past the limit too: an entry
+            // in this replay withdrawn later must come without its text.
+            events += try Self.withdrawalEvents(db, interviewID: interviewID, since: since, limit: Int.max)
+            return Array(Self.redactWithdrawnText(events.sorted { $0.seq < $1.seq }).prefix(limit))
         }
     }
 

@@ -69,7 +69,7 @@ extension AppDatabase {
         try Self.ensureWithdraws(actor)
         return try await writer.write { db in
             var entry = try Self.withdrawableEntry(db, interviewID: interviewID, entryID: entryID)
-            var question = try entry.questionId.flatMap { try InterviewQuestionRecord.fetchOne(db, key: $0) }
+            let question = try entry.questionId.flatMap { try InterviewQuestionRecord.fetchOne(db, key: $0) }
             var errors: [FieldError] = []
             let masked = WithdrawalRules.correctedText(
                 body, field: "body", maxLength: InterviewRules.entryMaxLength,
@@ -80,9 +80,9 @@ extension AppDatabase {
             entry.body = masked.text
             entry.version += 1
             try entry.update(db)
-            if entry.kind == .question, question != nil {
-                question!.publishedText = masked.text
-                try question!.update(db)
+            if entry.kind == .question, var asked = question {
+                asked.publishedText = masked.text
+                try asked.update(db)
             }
             let seq = try Self.nextSeq(db, interviewID: interviewID)
             var event = TranscriptWithdrawalEventRecord(
