@@ -43,14 +43,8 @@ extension AppDatabase {
             let entry = try Self.withdrawableEntry(db, interviewID: interviewID, entryID: entryID)
             let withdrawal = try Self.recordWithdrawal(
                 db, .transcriptEntry, entryID, published: true, reason: reason, actor: actor, at: now)
-            let seq = try Self.nextSeq(db, interviewID: interviewID)
-            var event = TranscriptWithdrawalEventRecord(
-                id: nil, interviewId: interviewID, seq: seq, entryId: entryID, withdrawalId: withdrawal.id!, kind: .withdrawn,
-                version: entry.version)
-            try event.insert(db)
-            try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.unpublish_entry",
-                subjectType: "transcript_entry", subjectID: String(entryID),
+            let seq = try Self.appendWithdrawalEvent(
+                db, .withdrawn, entry: entry, withdrawal: withdrawal, audit: "interview.unpublish_entry", actor: actor,
                 before: AuditedPublication(published: true, text: entry.body), after: AuditedPublication(published: false, reason: reason),
                 at: now)
             return .withdrawal(TranscriptWithdrawal(seq: seq, entryId: entryID, entrySeq: entry.seq, withdrawnAt: now))
@@ -84,14 +78,8 @@ extension AppDatabase {
                 asked.publishedText = masked.text
                 try asked.update(db)
             }
-            let seq = try Self.nextSeq(db, interviewID: interviewID)
-            var event = TranscriptWithdrawalEventRecord(
-                id: nil, interviewId: interviewID, seq: seq, entryId: entryID, withdrawalId: withdrawal.id!, kind: .republished,
-                version: entry.version)
-            try event.insert(db)
-            try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.republish_entry",
-                subjectType: "transcript_entry", subjectID: String(entryID),
+            let seq = try Self.appendWithdrawalEvent(
+                db, .republished, entry: entry, withdrawal: withdrawal, audit: "interview.republish_entry", actor: actor,
                 before: AuditedPublication(published: false, text: previous),
                 after: AuditedPublication(published: true, text: masked.text, masked: Self.maskedKinds(masked)), at: now)
             return PublishedCorrection(
@@ -100,6 +88,24 @@ extension AppDatabase {
                         seq: seq, entryId: entryID, entrySeq: entry.seq, version: entry.version, body: masked.text, correctedAt: now)),
                 masked: masked.spans)
         }
+    }
+
+    /// The numbered stream event of a withdrawal or a republication, and its
+    /// audit line; returns the event's sequence number.
+    static func appendWithdrawalEvent(
+        _ db: Database, _ kind: TranscriptWithdrawalEventRecord.Kind, entry: TranscriptEntryRecord,
+        withdrawal: PublicationWithdrawalRecord, audit action: String, actor: AuthenticatedStaff, before: AuditedPublication,
+        after: AuditedPublication, at now: Date
+    ) throws -> Int64 {
+        let seq = try nextSeq(db, interviewID: entry.interviewId)
+        var event = TranscriptWithdrawalEventRecord(
+            id: nil, interviewId: entry.interviewId, seq: seq, entryId: entry.id!, withdrawalId: withdrawal.id!, kind: kind,
+            version: entry.version)
+        try event.insert(db)
+        try AuditEntry.record(
+            db, actor: .staff(actor, clientAddress: actor.clientAddress), action: action, subjectType: "transcript_entry",
+            subjectID: String(entry.id!), before: before, after: after, at: now)
+        return seq
     }
 
     /// An entry of this interview that is not a system line.
