@@ -93,10 +93,13 @@ struct TranscriptWithdrawalTests {
             let live = try await watched
             #expect(live.compactMap(anySeq) == [1, 2, 3, 4, 5], "\(live)")
             let withdrawal = try #require(live.first { $0.contains(#""type":"withdrawal""#) })
-            #expect(withdrawal.contains(#""seq":4"#) && withdrawal.contains(#""entryId":\#(fixture.entryID)"#) && withdrawal.contains(#""entrySeq":2"#))
+            #expect(
+                withdrawal.contains(#""seq":4"#) && withdrawal.contains(#""entryId":\#(fixture.entryID)"#)
+                    && withdrawal.contains(#""entrySeq":2"#))
             #expect(!withdrawal.contains(WithdrawalFixture.phone))
             let republication = try #require(live.last)
-            #expect(republication.contains("139****1111") && !republication.contains("13900001111") && republication.contains(#""version":2"#))
+            #expect(
+                republication.contains("139****1111") && !republication.contains("13900001111") && republication.contains(#""version":2"#))
 
             // A new viewer from the start: gap-free, the entry without its text, then both events
             let replay = try await frames(client, "/live/interviews/\(fixture.id)?since=0", until: #""type":"republication""#)
@@ -137,13 +140,15 @@ struct TranscriptWithdrawalTests {
             #expect(page.text.contains(#"data-testid="entry-withdrawn""#) && page.text.contains("该内容已撤回"))
 
             // The console: the admin reads the text and why; a moderator only why
-            let adminConsole = try await client.execute(uri: "/staff/interviews/\(fixture.id)", method: .get, headers: fixture.admin.staff.headers())
+            let adminConsole = try await client.execute(
+                uri: "/staff/interviews/\(fixture.id)", method: .get, headers: fixture.admin.staff.headers())
             #expect(adminConsole.text.contains(WithdrawalFixture.phone) && adminConsole.text.contains("主持人念出了个人手机号"))
             #expect(adminConsole.text.contains(#"data-testid="republish-form""#))
             let mod = try await client.logIn("mod")
             let modConsole = try await client.execute(uri: "/staff/interviews/\(fixture.id)", method: .get, headers: mod.headers())
             #expect(!modConsole.text.contains(WithdrawalFixture.phone) && modConsole.text.contains("主持人念出了个人手机号"))
-            #expect(modConsole.text.contains(#"data-testid="marker-withdrawn""#) && !modConsole.text.contains(#"data-testid="republish-form""#))
+            #expect(
+                modConsole.text.contains(#"data-testid="marker-withdrawn""#) && !modConsole.text.contains(#"data-testid="republish-form""#))
         }
     }
 

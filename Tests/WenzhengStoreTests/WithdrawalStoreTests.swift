@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import WenzhengCore
 @testable import WenzhengStore
 
@@ -57,7 +58,9 @@ struct LetterWithdrawalStoreTests {
         #expect(line.beforeJson?.contains("路灯") == true && line.beforeJson?.contains(#""published":true"#) == true)
         #expect(line.afterJson?.contains("正文中有来信人住址") == true && line.afterJson?.contains(#""published":false"#) == true)
         // And it cannot be withdrawn twice
-        #expect(await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: "再次", actor: box.admin, at: now) }?.isConflict == true)
+        #expect(
+            await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: "再次", actor: box.admin, at: now) }?.isConflict
+                == true)
     }
 
     @Test("admins only, a reason required, and only a published letter")
@@ -67,16 +70,26 @@ struct LetterWithdrawalStoreTests {
         let letter = try await publishedLetter(box)
         let now = beijing("2026-11-12 09:00")
         for staff in [box.office, box.reviewer, box.moderator, box.host] {
-            #expect(await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: "理由", actor: staff, at: now) }?.isForbidden == true)
+            #expect(
+                await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: "理由", actor: staff, at: now) }?.isForbidden
+                    == true)
         }
-        #expect(await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: " ", actor: box.admin, at: now) }?.invalidFields == ["reason"])
+        #expect(
+            await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: " ", actor: box.admin, at: now) }?.invalidFields == [
+                "reason"
+            ])
         let tooLong = String(repeating: "长", count: WithdrawalRules.reasonMaxLength + 1)
-        #expect(await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: tooLong, actor: box.admin, at: now) }?.invalidFields == ["reason"])
+        #expect(
+            await storeError { _ = try await db.unpublishLetter(id: letter.id, reason: tooLong, actor: box.admin, at: now) }?.invalidFields
+                == ["reason"])
         let unpublished = try await box.submit(.complaint, at: "2026-11-03 09:00")
-        #expect(await storeError { _ = try await db.unpublishLetter(id: unpublished.id, reason: "理由", actor: box.admin, at: now) }?.isConflict == true)
-        #expect(await storeError {
-            _ = try await db.republishLetter(id: letter.id, subject: "标题", body: "正文", actor: box.admin, at: now)
-        }?.isConflict == true)
+        #expect(
+            await storeError { _ = try await db.unpublishLetter(id: unpublished.id, reason: "理由", actor: box.admin, at: now) }?.isConflict
+                == true)
+        #expect(
+            await storeError {
+                _ = try await db.republishLetter(id: letter.id, subject: "标题", body: "正文", actor: box.admin, at: now)
+            }?.isConflict == true)
         #expect(try await db.publishedLetters().map(\.id) == [letter.id])
     }
 
@@ -87,9 +100,11 @@ struct LetterWithdrawalStoreTests {
         let letter = try await publishedLetter(box, body: "路灯坏了，我住幸福小区3号楼。")
         _ = try await db.unpublishLetter(id: letter.id, reason: "住址", actor: box.admin, at: beijing("2026-11-12 09:00"))
         // A staff member who is not an admin cannot publish it again
-        #expect(await storeError {
-            _ = try await db.republishLetter(id: letter.id, subject: "路灯", body: "正文", actor: box.reviewer, at: beijing("2026-11-12 10:00"))
-        }?.isForbidden == true)
+        #expect(
+            await storeError {
+                _ = try await db.republishLetter(
+                    id: letter.id, subject: "路灯", body: "正文", actor: box.reviewer, at: beijing("2026-11-12 10:00"))
+            }?.isForbidden == true)
         // The admin's correction still holds the author's name and a mobile number
         let (republished, masked) = try await db.republishLetter(
             id: letter.id, subject: "小区路灯不亮", body: "张三反映路灯坏了，请回电13812345678。", actor: box.admin,
@@ -117,8 +132,9 @@ struct LetterWithdrawalStoreTests {
         let letter = try await publishedLetter(box)
         #expect(try await db.searchLetters("已处理", limit: 10, offset: 0).ids == [letter.id])
         let now = beijing("2026-11-12 09:00")
-        #expect(await storeError { _ = try await db.unpublishReply(letterID: letter.id, round: 2, reason: "理由", actor: box.admin, at: now) }
-            .map { if case .notFound = $0 { true } else { false } } == true)
+        #expect(
+            await storeError { _ = try await db.unpublishReply(letterID: letter.id, round: 2, reason: "理由", actor: box.admin, at: now) }
+                .map { if case .notFound = $0 { true } else { false } } == true)
         let after = try await db.unpublishReply(letterID: letter.id, round: 1, reason: "答复中有经办人手机号", actor: box.admin, at: now)
         #expect(after.replies[0].withdrawal?.reason == "答复中有经办人手机号")
         let published = try #require(try await db.publishedLetter(id: letter.id))
@@ -136,7 +152,8 @@ struct LetterWithdrawalStoreTests {
         #expect(again.replies.map(\.withdrawn) == [false])
         #expect(again.reply == "您好，已处理，经办人电话139****1111。")
         #expect(try await db.searchLetters("经办人", limit: 10, offset: 0).ids == [letter.id])
-        #expect(try await db.timeline(letterID: letter.id).last.map { ($0.kind, $0.replyRound) } ?? (.submitted, nil) == (.replyRepublished, 1))
+        #expect(
+            try await db.timeline(letterID: letter.id).last.map { ($0.kind, $0.replyRound) } ?? (.submitted, nil) == (.replyRepublished, 1))
     }
 
     @Test("a follow-up's reply to a withdrawn letter does not put it back in search")
@@ -148,7 +165,8 @@ struct LetterWithdrawalStoreTests {
         _ = try await db.rateLetter(number: letter.number, rating: .unsatisfied, at: beijing("2026-11-11 09:00"))
         _ = try await db.followUp(number: letter.number, text: "又坏了", at: beijing("2026-11-11 10:00"))
         _ = try await db.draftReply(id: letter.id, body: "已再次维修并加装巡检。", actor: box.city, at: beijing("2026-11-16 09:00"))
-        _ = try await db.signOff(id: letter.id, approve: true, comment: nil, filter: plainFilter, actor: box.reviewer, at: beijing("2026-11-16 10:00"))
+        _ = try await db.signOff(
+            id: letter.id, approve: true, comment: nil, filter: plainFilter, actor: box.reviewer, at: beijing("2026-11-16 10:00"))
         #expect(try await indexed(db, letter.id) == nil)
         #expect(try await db.searchLetters("巡检", limit: 10, offset: 0).ids.isEmpty)
     }
@@ -172,8 +190,11 @@ private struct TranscriptFixture {
         let remark = try await db.postEntry(
             interviewID: interview.id, kind: .remark, body: "请拨打13812345678咨询", author: .host, questionID: nil, actor: interview.host,
             at: testStart)
-        let question = try await db.putQuestionOnAir(interviewID: interview.id, questionID: questionID, actor: interview.host, at: testStart)
-        guard case .entry(let remarkEntry) = remark, case .entry(let questionEntry) = question else { throw StoreError.conflict("no entries") }
+        let question = try await db.putQuestionOnAir(
+            interviewID: interview.id, questionID: questionID, actor: interview.host, at: testStart)
+        guard case .entry(let remarkEntry) = remark, case .entry(let questionEntry) = question else {
+            throw StoreError.conflict("no entries")
+        }
         return TranscriptFixture(interview: interview, admin: admin, remark: remarkEntry, question: questionEntry, questionID: questionID)
     }
 }
@@ -187,13 +208,18 @@ struct TranscriptWithdrawalStoreTests {
         let fixture = try await TranscriptFixture.make(db)
         let id = fixture.interview.id
         // Only admins
-        #expect(await storeError {
-            _ = try await db.unpublishEntry(interviewID: id, entryID: fixture.remark.id, reason: "手机号", actor: fixture.interview.host, at: testStart)
-        }?.isForbidden == true)
-        #expect(await storeError {
-            _ = try await db.unpublishEntry(interviewID: id, entryID: fixture.remark.id, reason: "", actor: fixture.admin, at: testStart)
-        }?.invalidFields == ["reason"])
-        let event = try await db.unpublishEntry(interviewID: id, entryID: fixture.remark.id, reason: "主持人念了个人手机号", actor: fixture.admin, at: testStart)
+        #expect(
+            await storeError {
+                _ = try await db.unpublishEntry(
+                    interviewID: id, entryID: fixture.remark.id, reason: "手机号", actor: fixture.interview.host, at: testStart)
+            }?.isForbidden == true)
+        #expect(
+            await storeError {
+                _ = try await db.unpublishEntry(
+                    interviewID: id, entryID: fixture.remark.id, reason: "", actor: fixture.admin, at: testStart)
+            }?.invalidFields == ["reason"])
+        let event = try await db.unpublishEntry(
+            interviewID: id, entryID: fixture.remark.id, reason: "主持人念了个人手机号", actor: fixture.admin, at: testStart)
         guard case .withdrawal(let withdrawal) = event else { Issue.record("not a withdrawal: \(event)"); return }
         #expect(withdrawal.entryId == fixture.remark.id && withdrawal.entrySeq == fixture.remark.seq)
         #expect(withdrawal.seq == fixture.question.seq + 1)
@@ -224,17 +250,21 @@ struct TranscriptWithdrawalStoreTests {
         #expect(firstTwo.map(\.seq) == [1, 2] && !String(describing: firstTwo).contains("13812345678"))
 
         // A correction of a withdrawn entry is refused: it would publish at once
-        #expect(await storeError {
-            _ = try await db.correctEntry(interviewID: id, entryID: fixture.remark.id, body: "新文字", actor: fixture.admin, at: testStart)
-        }?.isConflict == true)
+        #expect(
+            await storeError {
+                _ = try await db.correctEntry(interviewID: id, entryID: fixture.remark.id, body: "新文字", actor: fixture.admin, at: testStart)
+            }?.isConflict == true)
         // So is withdrawing it twice, and withdrawing a system line
-        #expect(await storeError {
-            _ = try await db.unpublishEntry(interviewID: id, entryID: fixture.remark.id, reason: "再", actor: fixture.admin, at: testStart)
-        }?.isConflict == true)
+        #expect(
+            await storeError {
+                _ = try await db.unpublishEntry(
+                    interviewID: id, entryID: fixture.remark.id, reason: "再", actor: fixture.admin, at: testStart)
+            }?.isConflict == true)
         let started = try #require(page.entries.first { $0.kind == .system })
-        #expect(await storeError {
-            _ = try await db.unpublishEntry(interviewID: id, entryID: started.id, reason: "系统", actor: fixture.admin, at: testStart)
-        }?.isConflict == true)
+        #expect(
+            await storeError {
+                _ = try await db.unpublishEntry(interviewID: id, entryID: started.id, reason: "系统", actor: fixture.admin, at: testStart)
+            }?.isConflict == true)
         // The audit log keeps the text and the reason
         let line = try #require(try await audit(db, "interview.unpublish_entry").last)
         #expect(line.beforeJson?.contains("13812345678") == true && line.afterJson?.contains("主持人念了个人手机号") == true)
@@ -246,16 +276,19 @@ struct TranscriptWithdrawalStoreTests {
         let db = file.database
         let fixture = try await TranscriptFixture.make(db)
         let id = fixture.interview.id
-        _ = try await db.correctEntry(interviewID: id, entryID: fixture.remark.id, body: "请拨打办公室电话咨询，或到幸福路3号", actor: fixture.admin, at: testStart)
+        _ = try await db.correctEntry(
+            interviewID: id, entryID: fixture.remark.id, body: "请拨打办公室电话咨询，或到幸福路3号", actor: fixture.admin, at: testStart)
         _ = try await db.unpublishEntry(interviewID: id, entryID: fixture.remark.id, reason: "地址", actor: fixture.admin, at: testStart)
         for since in Int64(0)...3 {
             let frames = String(describing: try await db.transcriptEvents(interviewID: id, since: since))
             #expect(!frames.contains("13812345678") && !frames.contains("幸福路"), "since \(since): \(frames)")
         }
         // Only admins republish
-        #expect(await storeError {
-            _ = try await db.republishEntry(interviewID: id, entryID: fixture.remark.id, body: "x", actor: fixture.interview.host, at: testStart)
-        }?.isForbidden == true)
+        #expect(
+            await storeError {
+                _ = try await db.republishEntry(
+                    interviewID: id, entryID: fixture.remark.id, body: "x", actor: fixture.interview.host, at: testStart)
+            }?.isForbidden == true)
         let republished = try await db.republishEntry(
             interviewID: id, entryID: fixture.remark.id, body: "咨询请拨打12348或13900001111", actor: fixture.admin, at: testStart)
         #expect(republished.masked.map(\.kind) == [.mobile])
@@ -268,9 +301,10 @@ struct TranscriptWithdrawalStoreTests {
         #expect(replay.last == republished.event)
         #expect(!String(describing: replay).contains("幸福路"))
         // Republishing twice is refused: it is public
-        #expect(await storeError {
-            _ = try await db.republishEntry(interviewID: id, entryID: fixture.remark.id, body: "x", actor: fixture.admin, at: testStart)
-        }?.isConflict == true)
+        #expect(
+            await storeError {
+                _ = try await db.republishEntry(interviewID: id, entryID: fixture.remark.id, body: "x", actor: fixture.admin, at: testStart)
+            }?.isConflict == true)
     }
 
     @Test("a withdrawn question on air leaves the public question list; republished, it shows the corrected text")
@@ -280,10 +314,12 @@ struct TranscriptWithdrawalStoreTests {
         let fixture = try await TranscriptFixture.make(db)
         let id = fixture.interview.id
         #expect(try await db.publicQuestions(interviewID: id).map(\.id) == [fixture.questionID])
-        _ = try await db.unpublishEntry(interviewID: id, entryID: fixture.question.id, reason: "问题中有住址", actor: fixture.admin, at: testStart)
+        _ = try await db.unpublishEntry(
+            interviewID: id, entryID: fixture.question.id, reason: "问题中有住址", actor: fixture.admin, at: testStart)
         #expect(try await db.publicQuestions(interviewID: id).isEmpty)
         // The asker's nickname is masked in the correction, as in a correction of a question
-        _ = try await db.republishEntry(interviewID: id, entryID: fixture.question.id, body: "王五问：物业费怎么收？", actor: fixture.admin, at: testStart)
+        _ = try await db.republishEntry(
+            interviewID: id, entryID: fixture.question.id, body: "王五问：物业费怎么收？", actor: fixture.admin, at: testStart)
         #expect(try await db.publicQuestions(interviewID: id).map(\.text) == ["王*问：物业费怎么收？"])
     }
 }

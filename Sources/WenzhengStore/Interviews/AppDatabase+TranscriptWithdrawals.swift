@@ -156,7 +156,8 @@ extension AppDatabase {
             switch event.kind {
             case .withdrawn:
                 return .withdrawal(
-                    TranscriptWithdrawal(seq: event.seq, entryId: event.entryId, entrySeq: row["entry_seq"], withdrawnAt: row["withdrawn_at"]))
+                    TranscriptWithdrawal(
+                        seq: event.seq, entryId: event.entryId, entrySeq: row["entry_seq"], withdrawnAt: row["withdrawn_at"]))
             case .republished:
                 return .republication(
                     TranscriptCorrection(

@@ -157,7 +157,8 @@ extension AppDatabase {
         let withdrawn = try withdrawalsInForce(db, .letterReply, ids: replyIDs)
         for (index, id) in replyIDs.enumerated() where index < view.replies.count {
             view.replies[index].publicBody =
-                try republishedText(db, .letterReply, id) ?? PersonalInformation.mask(view.replies[index].body, authorName: record.authorName)
+                try republishedText(db, .letterReply, id)
+                ?? PersonalInformation.mask(view.replies[index].body, authorName: record.authorName)
             view.replies[index].withdrawal = withdrawn[id]
         }
     }

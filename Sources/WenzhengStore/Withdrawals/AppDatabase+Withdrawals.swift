@@ -72,7 +72,8 @@ extension AppDatabase {
     /// the staff members' names.
     static func withdrawalsInForce(_ db: Database, _ kind: WithdrawableKind, ids: [Int64]) throws -> [Int64: PublicationWithdrawal] {
         guard !ids.isEmpty else { return [:] }
-        let records = try PublicationWithdrawalRecord
+        let records =
+            try PublicationWithdrawalRecord
             .filter(PublicationWithdrawalRecord.Columns.subjectKind == kind.rawValue)
             .filter(ids.contains(PublicationWithdrawalRecord.Columns.subjectId))
             .filter(PublicationWithdrawalRecord.Columns.republishedAt == nil)
