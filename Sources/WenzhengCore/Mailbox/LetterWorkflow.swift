@@ -36,12 +36,22 @@ public enum LetterEventKind: String, Sendable, Codable, CaseIterable {
     /// The correction did not arrive within the period given: the request
     /// counts as abandoned (视为放弃, art. 30).
     case withdrawn
+    /// An admin took the published letter off the public side (item 23);
+    /// the note holds the reason.
+    case unpublished
+    /// Published again with a corrected text.
+    case republished
+    /// One reply (`replyRound`) taken off the public side; the note holds
+    /// the reason.
+    case replyUnpublished = "reply_unpublished"
+    case replyRepublished = "reply_republished"
 
     /// Whether the citizen's own query page shows this step. Drafts and
-    /// send-backs are the office's internal work.
+    /// send-backs are the office's internal work; so is publication, which
+    /// the public page itself shows.
     public var isVisibleToCitizen: Bool {
         switch self {
-        case .drafted, .returned, .overdue, .published: false
+        case .drafted, .returned, .overdue, .published, .unpublished, .republished, .replyUnpublished, .replyRepublished: false
         default: true
         }
     }

@@ -43,6 +43,8 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
         case methodNotAllowed = "method-not-allowed"
         case conflict = "conflict"
         case idempotencyKeyReused = "idempotency-key-reused"
+        /// Published once, withdrawn by the office since (410).
+        case withdrawn = "withdrawn"
         case payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type"
         case tooManyRequests = "too-many-requests"
@@ -61,6 +63,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .notFound: 404
             case .methodNotAllowed: 405
             case .conflict, .idempotencyKeyReused: 409
+            case .withdrawn: 410
             case .payloadTooLarge: 413
             case .unsupportedMediaType: 415
             case .validationFailed: 422
@@ -83,6 +86,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .methodNotAllowed: "Method not allowed"
             case .conflict: "Conflict"
             case .idempotencyKeyReused: "Idempotency key already used for a different letter"
+            case .withdrawn: "Withdrawn from publication"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .tooManyRequests: "Too many requests"

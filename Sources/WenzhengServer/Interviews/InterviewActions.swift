@@ -64,6 +64,37 @@ struct InterviewActions: Sendable {
         }
     }
 
+    /// Withdraws an entry from the public side (admins only): viewers get
+    /// a numbered `withdrawal` event, and the question list is refetched in
+    /// case the entry was a question.
+    func unpublish(_ id: Int64, entryID: Int64, reason: String, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
+        try await publishingQuestions(id, event: \.self) {
+            try await database.unpublishEntry(interviewID: id, entryID: entryID, reason: reason, actor: actor, at: clock.now())
+        }
+    }
+
+    /// Publishes a withdrawn entry again with a corrected text, masked; the
+    /// result says what was masked.
+    func republish(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> PublishedCorrection {
+        try await publishingQuestions(id, event: \.event) {
+            try await database.republishEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+        }
+    }
+
+    /// Commits one event through `change` and publishes it, with a
+    /// `questions` signal, while the room's sequencer is held.
+    private func publishingQuestions<Result: Sendable>(
+        _ id: Int64, event: (Result) -> TranscriptEvent, _ change: () async throws -> Result
+    ) async throws -> Result {
+        let room = hub.room(id)
+        return try await room.sequencer.run {
+            let result = try await change()
+            room.publish([event(result)])
+            room.publishQuestionsChanged()
+            return result
+        }
+    }
+
     /// A citizen's question: validated, rate-limited, filtered, stored with
     /// its moderation item, and announced to moderators.
     func ask(
@@ -153,3 +184,4 @@ struct VoteRateLimiter: Sendable {
         limiter.admit([("a:" + address, perAddress), ("q:\(questionID):" + address, perAddressAndQuestion)], now: now)
     }
 }
+

@@ -34,6 +34,10 @@ struct InterviewPagesController {
             .post("/{id}/entries", use: entryForm)
             .post("/{id}/questions/{question}/on-air", use: onAirForm)
             .post("/{id}/entries/{entry}/correct", use: correctForm)
+        router.group("/staff/interviews")
+            .add(middleware: RequireRoleMiddleware(InterviewsController.withdrawers))
+            .post("/{id}/entries/{entry}/unpublish", use: unpublishForm)
+            .post("/{id}/entries/{entry}/republish", use: republishForm)
     }
 
     // MARK: Public pages
@@ -199,15 +203,33 @@ struct InterviewPagesController {
     }
 
     @Sendable func consolePage(_ request: Request, context: Context) async throws -> Response {
+        try await renderConsole(request: request, context: context)
+    }
+
+    /// A withdrawal or republication form that was refused: which entry, the
+    /// text typed, and why.
+    struct FailedEntryForm {
+        var entryID: Int64
+        var action: String
+        var text: String
+        var problem: Problem
+    }
+
+    private func renderConsole(request: Request, context: Context, failed: FailedEntryForm? = nil) async throws -> Response {
         let id = try InterviewsController.id(context)
         let interview = try await database.interview(id: id)
         let language = pages.language(for: request)
         let byVotes = request.uri.queryParameters.get("order") != "time"
-        let queue = try await database.questionQueue(interviewID: id, byVotes: byVotes, actor: context.staff!)
-        let transcript = try await database.transcriptPage(
-            interviewID: id, try InterviewViews.window(request, default: .latest), limit: InterviewRules.transcriptPageSize)
-        let entries = transcript.entries
         let staff = context.staff!
+        let queue = try await database.questionQueue(interviewID: id, byVotes: byVotes, actor: staff)
+        // Withdrawn text is shown to those who may read citizens' text as
+        // written: it was withdrawn because of what it says.
+        let readsWithdrawn = PersonalInformationAccess.mayReadUnmasked(
+            staff.role, hostsTheInterview: interview.hostUsername != nil && interview.hostUsername == staff.username)
+        let transcript = try await database.transcriptPage(
+            interviewID: id, try InterviewViews.window(request, default: .latest), limit: InterviewRules.transcriptPageSize,
+            reader: .staff(readsWithdrawnText: readsWithdrawn))
+        let entries = transcript.entries
         var data = InterviewViews.summary(interview, language: language, pages: pages)
         data["guests"] = interview.guests.map { ["id": $0.id ?? 0, "name": $0.name, "title": $0.title] }
         data["queue"] = queue.map { question -> [String: Any] in
@@ -220,7 +242,14 @@ struct InterviewPagesController {
         }
         data["queueEmpty"] = queue.isEmpty
         data["byVotes"] = byVotes
-        data["entries"] = entries.reversed().map { InterviewViews.entry($0, language: language, pages: pages) }
+        let canWithdraw = InterviewsController.withdrawers.contains(staff.role)
+        data["entries"] = entries.reversed().map { entry -> [String: Any] in
+            var view = InterviewViews.entry(entry, language: language, pages: pages)
+            InterviewViews.addWithdrawal(
+                transcript.withdrawals[entry.id], to: &view, entry: entry, canWithdraw: canWithdraw, failed: failed, language: language,
+                pages: pages)
+            return view
+        }
         // Newest first: "earlier" pages down the list; a page that is not
         // the newest does not take live entries.
         data["followsLive"] = !transcript.hasLater
@@ -239,11 +268,16 @@ struct InterviewPagesController {
         // What masking changed in a correction, by kind (fixed words only).
         let kinds = (request.uri.queryParameters.get("masked") ?? "").split(separator: ",")
             .compactMap { PersonalInformationMatch.Kind(rawValue: String($0)) }
-        if notice == "corrected", !kinds.isEmpty {
+        if notice == "corrected" || notice == "republished", !kinds.isEmpty {
             data["maskedNotice"] = pages.translate("interviews.notices.correctedMasked", language: language)
                 + kinds.map { pages.translate("moderation.pii.\($0.rawValue)", language: language) }.joined(separator: "、")
         }
-        return try pages.render("interview-console", titleKey: "interviews.console.title", data: data, request: request, context: context)
+        if let failed {
+            data["error"] = InterviewViews.problemMessage(failed.problem, language: language, pages: pages)
+        }
+        return try pages.render(
+            "interview-console", titleKey: "interviews.console.title", data: data, status: failed?.problem.status ?? .ok,
+            request: request, context: context)
     }
 
     @Sendable func deferredPage(_ request: Request, context: Context) async throws -> Response {
@@ -324,6 +358,50 @@ struct InterviewPagesController {
         var body: String?
     }
 
+    struct UnpublishForm: Decodable {
+        var reason: String?
+    }
+
+    /// Withdraws an entry (admins); a refused form comes back with the error.
+    @Sendable func unpublishForm(_ request: Request, context: Context) async throws -> Response {
+        let id = try InterviewsController.id(context)
+        let entryID = try InterviewsController.id(context, "entry")
+        let form = try await request.decodeForm(UnpublishForm.self, context: context)
+        return try await withdrawalForm(request, context: context, entryID: entryID, action: "unpublish", text: form.reason ?? "") {
+            _ = try await actions.unpublish(id, entryID: entryID, reason: form.reason ?? "", actor: context.staff!)
+            return "/staff/interviews/\(id)?notice=unpublished#entry-\(entryID)"
+        }
+    }
+
+    /// Publishes a withdrawn entry again with its corrected text (admins);
+    /// the console then says what masking changed.
+    @Sendable func republishForm(_ request: Request, context: Context) async throws -> Response {
+        let id = try InterviewsController.id(context)
+        let entryID = try InterviewsController.id(context, "entry")
+        let form = try await request.decodeForm(CorrectForm.self, context: context)
+        return try await withdrawalForm(request, context: context, entryID: entryID, action: "republish", text: form.body ?? "") {
+            let republished = try await actions.republish(id, entryID: entryID, body: form.body ?? "", actor: context.staff!)
+            let masked = Array(Set(republished.masked.map(\.kind.rawValue))).sorted().joined(separator: ",")
+            return "/staff/interviews/\(id)?notice=republished\(masked.isEmpty ? "" : "&masked=\(masked)")#entry-\(entryID)"
+        }
+    }
+
+    /// Runs a withdrawal form's action and redirects, or shows the console
+    /// again with the error and what was typed (409, 422).
+    private func withdrawalForm(
+        _ request: Request, context: Context, entryID: Int64, action: String, text: String,
+        _ perform: () async throws -> String
+    ) async throws -> Response {
+        do {
+            return .seeOther(try await perform())
+        } catch let error {
+            let problem = ErrorMiddleware.problem(for: error, context: context)
+            guard [409, 422].contains(problem.statusCode) else { throw error }
+            return try await renderConsole(
+                request: request, context: context, failed: FailedEntryForm(entryID: entryID, action: action, text: text, problem: problem))
+        }
+    }
+
     @Sendable func correctForm(_ request: Request, context: Context) async throws -> Response {
         let id = try InterviewsController.id(context)
         let form = try await request.decodeForm(CorrectForm.self, context: context)
@@ -362,10 +440,41 @@ enum InterviewViews {
             "time": OfficeTime.minute(entry.createdAt),
             "late": entry.late,
             "corrected": entry.version > 1,
+            "withdrawn": entry.withdrawn,
             // 补录: 答复日期 and 答复部门 (受理日期 is the question's, added by the page).
             "answeredOn": CivilDate(entry.createdAt).description,
             "department": entry.department ?? "",
         ]
+    }
+
+    /// The console's view of an entry's withdrawal: who, when, why, whether
+    /// the text is shown, and the forms an admin gets (a refused one filled
+    /// in again with its error).
+    static func addWithdrawal(
+        _ withdrawal: PublicationWithdrawal?, to view: inout [String: Any], entry: TranscriptEntry, canWithdraw: Bool,
+        failed: InterviewPagesController.FailedEntryForm?, language: Language, pages: PageRenderer
+    ) {
+        let system = entry.kind == .system
+        view["canCorrect"] = !system && !entry.withdrawn
+        view["canUnpublish"] = canWithdraw && !system && !entry.withdrawn
+        view["canRepublish"] = canWithdraw && entry.withdrawn
+        view["showsText"] = !entry.withdrawn || !entry.body.isEmpty
+        if let withdrawal {
+            view["withdrawnBy"] = withdrawal.withdrawnBy
+            view["withdrawnAt"] = OfficeTime.minute(withdrawal.withdrawnAt)
+            view["withdrawalReason"] = withdrawal.reason
+        }
+        view["reasonValue"] = ""
+        view["republishValue"] = entry.body
+        if let failed, failed.entryID == entry.id {
+            view["formOpen"] = true
+            view[failed.action == "unpublish" ? "reasonValue" : "republishValue"] = failed.text
+        }
+    }
+
+    /// A refused withdrawal or republication as one line for a page.
+    static func problemMessage(_ problem: Problem, language: Language, pages: PageRenderer) -> String {
+        WithdrawalViews.problemMessage(problem, language: language, pages: pages)
     }
 
     /// A question's published text as runs, the masked spans marked with

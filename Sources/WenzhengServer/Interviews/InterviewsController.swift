@@ -19,6 +19,8 @@ struct InterviewsController {
     static let organisers: Set<Role> = [.admin, .host]
     static let onAir: Set<Role> = [.admin, .host, .guest]
     static let consoleRoles: Set<Role> = [.admin, .host, .guest, .moderator]
+    /// Who withdraws published entries and publishes them again.
+    static let withdrawers = WithdrawalRules.roles
 
     func addRoutes(to router: Router<Context>) {
         // Public
@@ -42,6 +44,11 @@ struct InterviewsController {
             .post("/{id}/questions/{question}/on-air", use: putOnAir)
             .post("/{id}/entries", use: postEntry)
             .post("/{id}/entries/{entry}/corrections", use: correct)
+        // Withdrawal (admins)
+        router.group("/api/v1/interviews")
+            .add(middleware: RequireRoleMiddleware(Self.withdrawers))
+            .post("/{id}/entries/{entry}/unpublish", use: unpublish)
+            .post("/{id}/entries/{entry}/republish", use: republish)
         router.group("/api/v1/deferred-questions")
             .add(middleware: RequireRoleMiddleware(Self.consoleRoles))
             .get(use: deferred)
@@ -131,11 +138,18 @@ struct InterviewsController {
         var body: String?
     }
 
+    struct UnpublishBody: Decodable {
+        var reason: String?
+    }
+
     struct EventBody: ResponseEncodable {
         var seq: Int64
         var entry: TranscriptEntry?
         var correction: TranscriptCorrection?
-        /// For a correction: the personal information masked in it, by kind.
+        var withdrawal: TranscriptWithdrawal?
+        var republication: TranscriptCorrection?
+        /// For a correction or a republication: the personal information
+        /// masked in it, by kind.
         var masked: [MaskedSpan]?
 
         init(_ event: TranscriptEvent, masked: [MaskedSpan]? = nil) {
@@ -144,6 +158,8 @@ struct InterviewsController {
             switch event {
             case .entry(let entry): self.entry = entry
             case .correction(let correction): self.correction = correction
+            case .withdrawal(let withdrawal): self.withdrawal = withdrawal
+            case .republication(let correction): self.republication = correction
             }
         }
     }
@@ -273,6 +289,25 @@ struct InterviewsController {
         let correction = try await actions.correct(
             try Self.id(context), entryID: try Self.id(context, "entry"), body: body.body ?? "", actor: context.staff!)
         return EventBody(correction.event, masked: correction.masked)
+    }
+
+    // MARK: Withdrawal
+
+    /// Takes an entry off the public transcript, the API and the live
+    /// stream; `reason` is required.
+    @Sendable func unpublish(_ request: Request, context: Context) async throws -> EventBody {
+        let body = try await request.decodeJSON(UnpublishBody.self, context: context)
+        return EventBody(
+            try await actions.unpublish(
+                try Self.id(context), entryID: try Self.id(context, "entry"), reason: body.reason ?? "", actor: context.staff!))
+    }
+
+    /// Publishes a withdrawn entry again with the corrected `body`, masked.
+    @Sendable func republish(_ request: Request, context: Context) async throws -> EventBody {
+        let body = try await request.decodeJSON(CorrectionBody.self, context: context)
+        let republished = try await actions.republish(
+            try Self.id(context), entryID: try Self.id(context, "entry"), body: body.body ?? "", actor: context.staff!)
+        return EventBody(republished.event, masked: republished.masked)
     }
 
     /// `state=open|answered|all` (default all), `interview=<id>`,

@@ -22,6 +22,8 @@ struct MailboxOffice: Sendable {
     static let roles: Set<Role> = [.admin, .handler, .reviewer]
     /// Who sets reply periods.
     static let policyRoles: Set<Role> = [.admin]
+    /// Who withdraws published letters and replies, and publishes them again.
+    static let publicationRoles = WithdrawalRules.roles
 
     /// Mounts the API and the pages.
     func addRoutes(to router: Router<Context>) {
@@ -155,6 +157,14 @@ struct MailboxOffice: Sendable {
             return try await database.correctedRequestReceived(id: letterID, entry: ClockEntry(on: on, note: note), actor: actor, at: now)
         case .deemedWithdrawn(let note):
             return try await database.deemWithdrawn(id: letterID, note: note, actor: actor, at: now)
+        case .unpublish(let reason):
+            return try await database.unpublishLetter(id: letterID, reason: reason, actor: actor, at: now)
+        case .republish(let subject, let body):
+            return try await database.republishLetter(id: letterID, subject: subject, body: body, actor: actor, at: now).letter
+        case .unpublishReply(let round, let reason):
+            return try await database.unpublishReply(letterID: letterID, round: round, reason: reason, actor: actor, at: now)
+        case .republishReply(let round, let body):
+            return try await database.republishReply(letterID: letterID, round: round, body: body, actor: actor, at: now).letter
         }
     }
 
@@ -174,6 +184,8 @@ struct MailboxOffice: Sendable {
         let pastDue = letter.dueOn.flatMap(CivilDate.init).map { $0 < today } ?? false
         let correctionSent = timeline.contains { $0.kind == .correctionNotice }
         let correctBy = letter.awaitingCorrection ? letter.currentStoppage?.answerDueOn.flatMap(CivilDate.init) : nil
+        let withdraws = WithdrawalRules.mayWithdraw(staff.role)
+        let published = letter.publishedAt != nil
         return OfficeAction.allCases.filter { action in
             switch action {
             case .accept: triages && letter.state == .received
@@ -192,6 +204,10 @@ struct MailboxOffice: Sendable {
                     && correctionNoticeDeadline.map { today <= $0 } ?? false
             case .correctedRequest: worksOn && disclosure && letter.awaitingCorrection
             case .deemedWithdrawn: worksOn && disclosure && correctBy.map { today > $0 } ?? false
+            case .unpublish: withdraws && published && letter.withdrawal == nil
+            case .republish: withdraws && letter.withdrawal != nil
+            case .unpublishReply: withdraws && published && letter.replies.contains { $0.withdrawal == nil }
+            case .republishReply: withdraws && letter.replies.contains { $0.withdrawal != nil }
             }
         }
     }
@@ -350,6 +366,12 @@ enum OfficeAction: String, CaseIterable, Sendable {
     case correctedRequest = "corrected-request"
     /// Art. 30: the correction did not come within the period given.
     case deemedWithdrawn = "deemed-withdrawn"
+    /// Item 23: take the published letter, or one reply, off the public
+    /// side (admins), and publish it again after correction.
+    case unpublish
+    case republish
+    case unpublishReply = "unpublish-reply"
+    case republishReply = "republish-reply"
 
     /// The key of its strings under `office.actions` and `office.notices`.
     var key: String {
@@ -360,8 +382,16 @@ enum OfficeAction: String, CaseIterable, Sendable {
         case .correctionNotice: "correctionNotice"
         case .correctedRequest: "correctedRequest"
         case .deemedWithdrawn: "deemedWithdrawn"
+        case .unpublishReply: "unpublishReply"
+        case .republishReply: "republishReply"
         default: rawValue
         }
+    }
+
+    /// Publication actions are for `MailboxOffice.publicationRoles` only,
+    /// checked at the route, before the input is read.
+    var isPublication: Bool {
+        [.unpublish, .republish, .unpublishReply, .republishReply].contains(self)
     }
 }
 
@@ -386,6 +416,10 @@ struct OfficeActionInput: Sendable {
     var on: String?
     /// The working days the applicant is given to correct.
     var correctionDays: String?
+    /// A republished letter's corrected subject.
+    var subject: String?
+    /// Which reply (1 answers the letter, 2 the follow-up).
+    var round: String?
 }
 
 /// An action with checked ids, codes, numbers and dates. Texts are checked
@@ -405,6 +439,10 @@ enum OfficeCommand: Sendable {
     case correctionNotice(text: String, correctionDays: Int, on: CivilDate?)
     case correctedRequest(note: String?, on: CivilDate?)
     case deemedWithdrawn(note: String?)
+    case unpublish(reason: String)
+    case republish(subject: String, body: String)
+    case unpublishReply(round: Int, reason: String)
+    case republishReply(round: Int, body: String)
 
     init(_ action: OfficeAction, _ input: OfficeActionInput) throws {
         var errors: [FieldError] = []
@@ -513,6 +551,18 @@ enum OfficeCommand: Sendable {
             self = .correctedRequest(note: input.note, on: eventDate())
         case .deemedWithdrawn:
             self = .deemedWithdrawn(note: input.note)
+        case .unpublish:
+            self = .unpublish(reason: input.reason ?? "")
+        case .republish:
+            self = .republish(subject: input.subject ?? "", body: input.body ?? "")
+        case .unpublishReply, .republishReply:
+            var round = 0
+            if let raw = present(input.round) {
+                if let value = Int(raw), value >= 1 { round = value } else { errors.append(.invalid("round", "round must be 1 or more")) }
+            } else {
+                errors.append(.required("round"))
+            }
+            self = action == .unpublishReply ? .unpublishReply(round: round, reason: input.reason ?? "") : .republishReply(round: round, body: input.body ?? "")
         }
         try ValidationFailure.check(errors)
     }

@@ -25,8 +25,9 @@ struct MailboxOfficeAPI {
             .get("/letters/{id}/attachments/{attachment}", use: downloadAttachment)
             .post("/letters/{id}/attachments", use: addReplyDocument)
             .delete("/letters/{id}/attachments/{attachment}", use: removeReplyDocument)
+        let publication = router.group("/api/v1/office").add(middleware: RequireRoleMiddleware(MailboxOffice.publicationRoles))
         for action in OfficeAction.allCases {
-            group.post("/letters/{id}/\(action.rawValue)") { request, context in
+            (action.isPublication ? publication : group).post("/letters/{id}/\(action.rawValue)") { request, context in
                 try await self.act(action, request: request, context: context)
             }
         }
@@ -71,13 +72,15 @@ struct MailboxOfficeAPI {
         var text: String?
         var on: String?
         var correctionDays: Int?
+        var subject: String?
+        var round: Int?
 
         var input: OfficeActionInput {
             OfficeActionInput(
                 to: to, reason: reason, note: note, lead: lead.map(String.init),
                 coHandlers: (coHandlers ?? []).map { .init(department: $0.departmentId.map(String.init) ?? "", dueOn: $0.dueOn) },
                 body: body, comment: comment, workingDays: workingDays.map(String.init), notice: notice, text: text, on: on,
-                correctionDays: correctionDays.map(String.init))
+                correctionDays: correctionDays.map(String.init), subject: subject, round: round.map(String.init))
         }
     }
 

@@ -26,8 +26,9 @@ struct MailboxOfficePages {
             .get("/letters/{id}/attachments/{attachment}", use: downloadAttachment)
             .post("/letters/{id}/attachments", use: addReplyDocumentForm)
             .post("/letters/{id}/attachments/{attachment}/remove", use: removeReplyDocumentForm)
+        let publication = router.group("/office").add(middleware: RequireRoleMiddleware(MailboxOffice.publicationRoles))
         for action in OfficeAction.allCases {
-            group.post("/letters/{id}/\(action.rawValue)") { request, context in
+            (action.isPublication ? publication : group).post("/letters/{id}/\(action.rawValue)") { request, context in
                 try await self.actionForm(action, request: request, context: context)
             }
         }
@@ -121,6 +122,7 @@ struct MailboxOfficePages {
         // period at its usual length.
         if form["on"] == nil { form["on"] = office.today.description }
         data["correctionDaysValue"] = form["correctionDays"] ?? String(LetterClockRules.defaultCorrectionWorkingDays)
+        data["publication"] = MailboxOfficeViews.publication(detail, failed: failed, form: form, language: language, pages: pages)
         data["form"] = form
         return try pages.render(
             "office-letter", titleKey: "office.detail.title", data: data, status: problem?.status ?? .ok, request: request,
@@ -165,7 +167,7 @@ struct MailboxOfficePages {
             to: form.value("to"), reason: form.value("reason"), note: form.value("note"), lead: form.value("lead"),
             body: form.value("body"), comment: form.value("comment"), workingDays: form.value("workingDays"),
             notice: form.value("notice"), text: form.value("text"), on: form.value("on"),
-            correctionDays: form.value("correctionDays"))
+            correctionDays: form.value("correctionDays"), subject: form.value("subject"), round: form.value("round"))
         // One checkbox per co-handling department (`co`), each with its own
         // optional date (`due-<id>`).
         input.coHandlers = form.values("co").map { .init(department: $0, dueOn: form.value("due-\($0)")) }

@@ -147,6 +147,8 @@ enum MailboxOfficeViews {
                 "clockReason": event.clockReason.map { t("office.stopReasons.\($0.rawValue)") } ?? "",
                 // A clock event dated before the day it was recorded.
                 "backdated": event.clockOn.flatMap(CivilDate.init).map { $0 < CivilDate(event.recordedAt) } ?? false,
+                "replyRound": event.replyRound.map { t($0 > 1 ? "withdrawals.office.followUpReply" : "withdrawals.office.firstReply") }
+                    ?? "",
             ]
         }
         data["drafts"] = detail.drafts.map { draft -> [String: Any] in
@@ -166,7 +168,8 @@ enum MailboxOfficeViews {
         var can: [String: Any] = [:]
         for action in detail.actions { can[action.key] = true }
         data["can"] = can
-        data["hasActions"] = !detail.actions.isEmpty
+        // Publication has its own section (office-letter-publication).
+        data["hasActions"] = detail.actions.contains { !$0.isPublication }
         data["reasons"] = TriageRejection.allowed(for: letter.type).map {
             ["code": $0.rawValue, "name": t("office.reasons.\($0.rawValue)")]
         }
@@ -197,6 +200,48 @@ enum MailboxOfficeViews {
     static func fileSize(_ bytes: Int, language: Language) -> String {
         if bytes >= 1024 * 1024 { return String(format: "%.1f MB", Double(bytes) / (1024 * 1024)) }
         return "\(max(1, (bytes + 1023) / 1024)) KB"
+    }
+
+    /// The letter's publication for the office (item 23): what the public
+    /// page shows, whether it is withdrawn, by whom, when and why, and the
+    /// forms an admin gets, filled in again after a refused one.
+    static func publication(
+        _ detail: MailboxOffice.LetterDetail, failed: OfficeAction?, form: [String: String], language: Language, pages: PageRenderer
+    ) -> [String: Any] {
+        let letter = detail.letter
+        guard letter.publishedAt != nil else { return [:] }
+        func withdrawal(_ withdrawal: PublicationWithdrawal?) -> [String: Any] {
+            [
+                "isWithdrawn": withdrawal != nil, "withdrawnBy": withdrawal?.withdrawnBy ?? "",
+                "withdrawnAt": withdrawal.map { OfficeTime.minute($0.withdrawnAt) } ?? "", "reason": withdrawal?.reason ?? "",
+            ]
+        }
+        let can = Set(detail.actions)
+        let failedRound = Int(form["round"] ?? "")
+        let replies = letter.replies.map { reply -> [String: Any] in
+            let failedHere = failedRound == reply.round && (failed == .unpublishReply || failed == .republishReply)
+            return withdrawal(reply.withdrawal).merging([
+                "round": reply.round,
+                "name": pages.translate(reply.round > 1 ? "withdrawals.office.followUpReply" : "withdrawals.office.firstReply", language: language),
+                "text": reply.publicBody ?? "",
+                "canUnpublish": can.contains(.unpublishReply) && reply.withdrawal == nil,
+                "canRepublish": can.contains(.republishReply) && reply.withdrawal != nil,
+                "reasonValue": failedHere && failed == .unpublishReply ? form["reason"] ?? "" : "",
+                "bodyValue": failedHere && failed == .republishReply ? form["body"] ?? "" : reply.publicBody ?? "",
+            ]) { $1 }
+        }
+        let letterFailed = failed == .unpublish || failed == .republish
+        return withdrawal(letter.withdrawal).merging([
+            "isPublished": true,
+            "subject": letter.publicSubject ?? "",
+            "body": letter.publicBody ?? "",
+            "canUnpublish": can.contains(.unpublish),
+            "canRepublish": can.contains(.republish),
+            "reasonValue": letterFailed && failed == .unpublish ? form["reason"] ?? "" : "",
+            "subjectValue": letterFailed && failed == .republish ? form["subject"] ?? "" : letter.publicSubject ?? "",
+            "bodyValue": letterFailed && failed == .republish ? form["body"] ?? "" : letter.publicBody ?? "",
+            "replies": replies,
+        ]) { $1 }
     }
 
     /// A failed action's problem in the reader's language: field errors

@@ -278,9 +278,14 @@ struct MailboxPublicActions: Sendable {
     }
 
     /// A published letter and the working days its period was counted
-    /// with; 404 for an id that is not a published letter.
+    /// with; 404 for an id that is not a published letter, 410 for one the
+    /// office withdrew (docs/security.md, "Withdrawing published text").
     func publishedLetter(id rawID: String?) async throws -> (letter: PublishedLetter, workingDays: Int) {
-        guard let rawID, let id = Int64(rawID), id > 0, let letter = try await database.publishedLetter(id: id) else {
+        guard let rawID, let id = Int64(rawID), id > 0 else { throw Problem(kind: .notFound, detail: "no such published letter") }
+        guard let letter = try await database.publishedLetter(id: id) else {
+            if try await database.isLetterWithdrawn(id: id) {
+                throw Problem(kind: .withdrawn, detail: "the office withdrew this letter from publication")
+            }
             throw Problem(kind: .notFound, detail: "no such published letter")
         }
         return (letter, try await database.letter(id: id).policyDays)

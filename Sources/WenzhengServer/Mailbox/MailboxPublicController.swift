@@ -175,6 +175,9 @@ struct MailboxPublicController {
         var repliedOn: String
         /// 答复部门.
         var department: String
+        /// On the public side only: the office withdrew this reply (its
+        /// `body` is then empty).
+        var withdrawn: Bool? = nil
     }
 
     struct PublishedLetterBody: ResponseEncodable {
@@ -211,7 +214,8 @@ struct MailboxPublicController {
             publishedAt = letter.publishedAt
             acceptedOn = letter.acceptedOn
             replies = letter.replies.map {
-                ReplyBody(round: $0.round, body: $0.body, repliedOn: $0.repliedOn, department: $0.department)
+                ReplyBody(
+                    round: $0.round, body: $0.body, repliedOn: $0.repliedOn, department: $0.department, withdrawn: $0.withdrawn ? true : nil)
             }
             self.workingDays = workingDays
         }

@@ -383,13 +383,16 @@ struct MailboxPublicPages {
 
     @Sendable func publishedPage(_ request: Request, context: Context) async throws -> Response {
         let language = pages.language(for: request)
-        let (letter, workingDays) = try await actions.publishedLetter(id: context.parameters.get("id"))
+        guard let (letter, workingDays) = try await published(context) else { return try withdrawnPage(request, context: context) }
         var data = MailboxPublicViews.summary(letter, language: language, pages: pages)
         data["id"] = letter.id
         data["body"] = letter.body
         data["reply"] = letter.reply
         data["replies"] = letter.replies.map { reply -> [String: Any] in
-            ["body": reply.body, "repliedOn": reply.repliedOn, "department": reply.department, "isFollowUp": reply.round > 1]
+            [
+                "body": reply.body, "repliedOn": reply.repliedOn, "department": reply.department, "isFollowUp": reply.round > 1,
+                "withdrawn": reply.withdrawn,
+            ]
         }
         data["workingDays"] = workingDays
         data["deadlineURL"] = "/letters/\(letter.id)/deadline"
@@ -398,9 +401,24 @@ struct MailboxPublicPages {
 
     // MARK: Deadlines
 
+    /// The published letter, or nil for one the office withdrew: the
+    /// caller shows `withdrawnPage` (410).
+    private func published(_ context: Context) async throws -> (PublishedLetter, Int)? {
+        do {
+            return try await actions.publishedLetter(id: context.parameters.get("id"))
+        } catch let problem as Problem where problem.statusCode == 410 {
+            return nil
+        }
+    }
+
+    /// Says the office withdrew the letter, without its text or the reason.
+    private func withdrawnPage(_ request: Request, context: Context) throws -> Response {
+        try pages.render("letters-withdrawn", titleKey: "withdrawals.public.title", status: .gone, request: request, context: context)
+    }
+
     @Sendable func publishedDeadlinePage(_ request: Request, context: Context) async throws -> Response {
         let language = pages.language(for: request)
-        let (letter, workingDays) = try await actions.publishedLetter(id: context.parameters.get("id"))
+        guard let (letter, workingDays) = try await published(context) else { return try withdrawnPage(request, context: context) }
         guard let received = CivilDate(letter.receivedOn) else {
             throw Problem(kind: .internalError, detail: "letter \(letter.id) has no readable date of receipt")
         }

@@ -17,6 +17,7 @@ extension AppDatabase {
         migrator.registerMigration("v9-reply-clock", migrate: Self.extendMailboxForTheReplyClock)
         migrator.registerMigration("v10-letter-query-failures", migrate: Self.createLetterQueryFailures)
         migrator.registerMigration("v11-server-secrets", migrate: Self.createServerSecrets)
+        migrator.registerMigration("v12-withdrawals", migrate: Self.createWithdrawals)
         return migrator
     }
 

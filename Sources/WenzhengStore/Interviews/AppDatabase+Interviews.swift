@@ -163,12 +163,20 @@ extension AppDatabase {
     }
 
     /// Approved questions and what became of them, for the public page.
+    /// A question whose entry on air an admin withdrew is left out with it.
     public func publicQuestions(interviewID: Int64) async throws -> [PublicQuestion] {
         try await reader.read { db in
             _ = try Self.existingInterview(db, id: interviewID)
             return try InterviewQuestionRecord
                 .filter(Column("interview_id") == interviewID)
                 .filter(["approved", "on_air", "answered", "deferred"].contains(Column("state")))
+                .filter(
+                    sql: """
+                        NOT EXISTS (
+                            SELECT 1 FROM transcript_entry AS aired
+                            WHERE aired.question_id = interview_question.id AND aired.kind = 'question'
+                              AND EXISTS (\(Self.withdrawalInForceSQL(.transcriptEntry, id: "aired.id"))))
+                        """)
                 .order(Column("votes").desc, Column("created_at"))
                 .fetchAll(db).map(Self.publicQuestion)
         }
@@ -320,6 +328,11 @@ extension AppDatabase {
                 throw StoreError.notFound(kind: "transcript entry", key: String(entryID))
             }
             guard entry.kind != .system else { throw StoreError.conflict("system entries cannot be corrected") }
+            // A correction is published at once; a withdrawn entry comes
+            // back only through republication, by an admin.
+            if try Self.withdrawalInForce(db, .transcriptEntry, entryID) != nil {
+                throw StoreError.conflict("entry \(entryID) is withdrawn; an admin publishes it again with the corrected text")
+            }
             if actor.role == .guest && entry.postedBy != actor.userID {
                 throw StoreError.forbidden("a guest corrects only their own answers")
             }
@@ -356,7 +369,8 @@ extension AppDatabase {
     }
 
     /// Every numbered event after `since`, in order: what a reconnecting
-    /// viewer missed.
+    /// viewer missed. Text withdrawn since is not sent again
+    /// (`redactWithdrawnText`).
     public func transcriptEvents(interviewID: Int64, since: Int64, limit: Int = 100_000) async throws -> [TranscriptEvent] {
         try await reader.read { db in
             let entries = try TranscriptEntryRecord
@@ -391,36 +405,48 @@ extension AppDatabase {
                             seq: correction.seq, entryId: correction.entryId, entrySeq: entrySeq, version: correction.version,
                             body: correction.body, correctedAt: correction.correctedAt)))
             }
-            return Array(events.sorted { $0.seq < $1.seq }.prefix(limit))
+            // Every withdrawal after `since`, past the limit too: an entry
+            // in this replay withdrawn later must come without its text.
+            events += try Self.withdrawalEvents(db, interviewID: interviewID, since: since, limit: Int.max)
+            return Array(Self.redactWithdrawnText(events.sorted { $0.seq < $1.seq }).prefix(limit))
         }
     }
 
-    /// Part of the transcript as it reads now (corrections applied), for
-    /// pages and the API: at most `limit` entries, oldest first.
-    public func transcriptPage(interviewID: Int64, _ window: TranscriptWindow, limit: Int) async throws -> TranscriptPage {
+    /// Part of the transcript as it reads now (corrections applied,
+    /// withdrawn entries marked, and without their text for the public),
+    /// for pages and the API: at most `limit` entries, oldest first.
+    public func transcriptPage(
+        interviewID: Int64, _ window: TranscriptWindow, limit: Int, reader transcriptReader: TranscriptReader = .public
+    ) async throws -> TranscriptPage {
         let limit = max(1, limit)
         return try await reader.read { db in
-            _ = try Self.existingInterview(db, id: interviewID)
-            let entries = TranscriptEntryRecord.filter(Column("interview_id") == interviewID)
-            func exists(_ condition: SQLExpression) throws -> Bool {
-                try !entries.filter(condition).isEmpty(db)
-            }
-            switch window {
-            case .after(let seq):
-                let found = try entries.filter(Column("seq") > seq).order(Column("seq")).limit(limit + 1).fetchAll(db)
-                return TranscriptPage(
-                    entries: found.prefix(limit).map(Self.entryView), hasEarlier: try exists(Column("seq") <= seq),
-                    hasLater: found.count > limit)
-            case .before(let seq):
-                let found = try entries.filter(Column("seq") < seq).order(Column("seq").desc).limit(limit + 1).fetchAll(db)
-                return TranscriptPage(
-                    entries: found.prefix(limit).reversed().map(Self.entryView), hasEarlier: found.count > limit,
-                    hasLater: try exists(Column("seq") >= seq))
-            case .latest:
-                let found = try entries.order(Column("seq").desc).limit(limit + 1).fetchAll(db)
-                return TranscriptPage(
-                    entries: found.prefix(limit).reversed().map(Self.entryView), hasEarlier: found.count > limit, hasLater: false)
-            }
+            var page = try Self.transcriptPage(db, interviewID: interviewID, window, limit: limit)
+            (page.entries, page.withdrawals) = try Self.markWithdrawn(db, page.entries, for: transcriptReader)
+            return page
+        }
+    }
+
+    static func transcriptPage(_ db: Database, interviewID: Int64, _ window: TranscriptWindow, limit: Int) throws -> TranscriptPage {
+        _ = try Self.existingInterview(db, id: interviewID)
+        let entries = TranscriptEntryRecord.filter(Column("interview_id") == interviewID)
+        func exists(_ condition: SQLExpression) throws -> Bool {
+            try !entries.filter(condition).isEmpty(db)
+        }
+        switch window {
+        case .after(let seq):
+            let found = try entries.filter(Column("seq") > seq).order(Column("seq")).limit(limit + 1).fetchAll(db)
+            return TranscriptPage(
+                entries: found.prefix(limit).map(Self.entryView), hasEarlier: try exists(Column("seq") <= seq),
+                hasLater: found.count > limit)
+        case .before(let seq):
+            let found = try entries.filter(Column("seq") < seq).order(Column("seq").desc).limit(limit + 1).fetchAll(db)
+            return TranscriptPage(
+                entries: found.prefix(limit).reversed().map(Self.entryView), hasEarlier: found.count > limit,
+                hasLater: try exists(Column("seq") >= seq))
+        case .latest:
+            let found = try entries.order(Column("seq").desc).limit(limit + 1).fetchAll(db)
+            return TranscriptPage(
+                entries: found.prefix(limit).reversed().map(Self.entryView), hasEarlier: found.count > limit, hasLater: false)
         }
     }
 

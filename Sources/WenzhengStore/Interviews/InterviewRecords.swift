@@ -242,6 +242,18 @@ public struct TranscriptPage: Sendable, Equatable {
     public var entries: [TranscriptEntry]
     public var hasEarlier: Bool
     public var hasLater: Bool
+    /// For staff: the withdrawals in force among `entries`, by entry id.
+    public var withdrawals: [Int64: PublicationWithdrawal] = [:]
+}
+
+/// Who reads a transcript, which decides what a withdrawn entry shows.
+public enum TranscriptReader: Sendable, Equatable {
+    /// Pages, the API, exports: a withdrawn entry comes without its text.
+    case `public`
+    /// The console: who withdrew an entry, when and why; the text only
+    /// for those who may read citizens' text unmasked (the text was
+    /// withdrawn because of what it says).
+    case staff(readsWithdrawnText: Bool)
 }
 
 /// A correction as published, and what masking changed in it.
@@ -264,6 +276,10 @@ public struct TranscriptEntry: Codable, Sendable, Equatable, Identifiable {
     public var late: Bool
     /// 答复部门: the answering guest's department (answers only).
     public var department: String?
+    /// An admin withdrew the entry from the public side (item 23). It is
+    /// then encoded without its author, text and department, whatever
+    /// `body` holds, so no page, frame or export can carry the text.
+    public var withdrawn: Bool = false
 
     public init(
         id: Int64, seq: Int64, kind: TranscriptEntryKind, author: String, authorTitle: String?, questionId: Int64?, body: String,
@@ -283,26 +299,95 @@ public struct TranscriptEntry: Codable, Sendable, Equatable, Identifiable {
     }
 }
 
+extension TranscriptEntry {
+    enum CodingKeys: String, CodingKey {
+        case id, seq, kind, author, authorTitle, questionId, body, createdAt, version, late, department, withdrawn
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(kind, forKey: .kind)
+        try container.encodeIfPresent(questionId, forKey: .questionId)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(version, forKey: .version)
+        try container.encode(late, forKey: .late)
+        if withdrawn {
+            try container.encode(true, forKey: .withdrawn)
+        } else {
+            try container.encode(author, forKey: .author)
+            try container.encodeIfPresent(authorTitle, forKey: .authorTitle)
+            try container.encode(body, forKey: .body)
+            try container.encodeIfPresent(department, forKey: .department)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(Int64.self, forKey: .id), seq: try container.decode(Int64.self, forKey: .seq),
+            kind: try container.decode(TranscriptEntryKind.self, forKey: .kind),
+            author: try container.decodeIfPresent(String.self, forKey: .author) ?? "",
+            authorTitle: try container.decodeIfPresent(String.self, forKey: .authorTitle),
+            questionId: try container.decodeIfPresent(Int64.self, forKey: .questionId),
+            body: try container.decodeIfPresent(String.self, forKey: .body) ?? "",
+            createdAt: try container.decode(Date.self, forKey: .createdAt), version: try container.decode(Int.self, forKey: .version),
+            late: try container.decode(Bool.self, forKey: .late),
+            department: try container.decodeIfPresent(String.self, forKey: .department))
+        withdrawn = try container.decodeIfPresent(Bool.self, forKey: .withdrawn) ?? false
+    }
+
+    /// The entry as the public may see it: without its text when withdrawn.
+    public var publicView: TranscriptEntry {
+        guard withdrawn else { return self }
+        var entry = self
+        entry.author = ""
+        entry.authorTitle = nil
+        entry.body = ""
+        entry.department = nil
+        return entry
+    }
+}
+
 /// One numbered event of an interview's transcript stream.
 public enum TranscriptEvent: Sendable, Equatable {
     case entry(TranscriptEntry)
     case correction(TranscriptCorrection)
+    /// An admin withdrew an entry: viewers hide its text (item 23).
+    case withdrawal(TranscriptWithdrawal)
+    /// A withdrawn entry is public again with a corrected text.
+    case republication(TranscriptCorrection)
 
     public var seq: Int64 {
         switch self {
         case .entry(let entry): entry.seq
-        case .correction(let correction): correction.seq
+        case .correction(let correction), .republication(let correction): correction.seq
+        case .withdrawal(let withdrawal): withdrawal.seq
         }
     }
 }
 
+/// A new text for an entry: a correction, or a republication after a
+/// withdrawal.
 public struct TranscriptCorrection: Codable, Sendable, Equatable {
     public var seq: Int64
     public var entryId: Int64
     public var entrySeq: Int64
     public var version: Int
+    /// Empty when `withdrawn`.
     public var body: String
     public var correctedAt: Date
+    /// In a replay: the entry was withdrawn later, so this text is not
+    /// sent again (docs/live-protocol.md).
+    public var withdrawn: Bool = false
+}
+
+public struct TranscriptWithdrawal: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var entryId: Int64
+    public var entrySeq: Int64
+    public var withdrawnAt: Date
 }
 
 /// Where to find the author of a new entry.

@@ -124,64 +124,77 @@ extension AppDatabase {
     private static func publishedLetterRows(
         _ db: Database, condition: String, arguments: StatementArguments, paging: Bool
     ) throws -> [PublishedLetter] {
+        // A letter withdrawn by an admin is left out at once; one published
+        // again shows its corrected text (item 23).
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT letter.id, letter.type, letter.subject, letter.author_name, letter.received_on, letter.accepted_on,
-                       letter.published_at, moderation_item.masked_text
+                       letter.published_at, moderation_item.masked_text,
+                       (\(latestRepublishedTextSQL(.letter, id: "letter.id"))) AS corrected_text
                 FROM letter
                 JOIN moderation_item ON moderation_item.id = letter.moderation_item_id
                 WHERE letter.published_at IS NOT NULL
                   AND EXISTS (SELECT 1 FROM letter_reply WHERE letter_reply.letter_id = letter.id)
-                  AND moderation_item.state IN ('approved', 'edited') \(condition)
+                  AND moderation_item.state IN ('approved', 'edited')
+                  AND NOT EXISTS (\(withdrawalInForceSQL(.letter, id: "letter.id"))) \(condition)
                 ORDER BY letter.published_at DESC, letter.id DESC
                 \(paging ? "LIMIT ? OFFSET ?" : "")
                 """,
             arguments: arguments)
         // The page's replies in one query.
         let ids = rows.map { $0["id"] as Int64 }
-        var replies: [Int64: [(round: Int, body: String, repliedOn: String, department: String)]] = [:]
+        var replies: [Int64: [(round: Int, body: String, repliedOn: String, department: String, corrected: String?, withdrawn: Bool)]] =
+            [:]
         if !ids.isEmpty {
             let replyRows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT letter_reply.letter_id, letter_reply.round, letter_reply.body, letter_reply.replied_on,
-                           department.name AS department_name
+                           department.name AS department_name,
+                           (\(latestRepublishedTextSQL(.letterReply, id: "letter_reply.id"))) AS corrected_text,
+                           EXISTS (\(withdrawalInForceSQL(.letterReply, id: "letter_reply.id"))) AS withdrawn
                     FROM letter_reply JOIN department ON department.id = letter_reply.department_id
                     WHERE letter_reply.letter_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))
                     ORDER BY letter_reply.letter_id, letter_reply.round
                     """,
                 arguments: StatementArguments(ids))
             for row in replyRows {
-                replies[row["letter_id"], default: []].append((row["round"], row["body"], row["replied_on"], row["department_name"]))
+                replies[row["letter_id"], default: []].append(
+                    (row["round"], row["body"], row["replied_on"], row["department_name"], row["corrected_text"], row["withdrawn"]))
             }
         }
         return rows.compactMap { row in
             let letterReplies = replies[row["id"] as Int64] ?? []
             guard let first = letterReplies.first else { return nil }
             let author: String = row["author_name"]
-            let masked: String = row["masked_text"]
-            let subject: String
-            let body: String
-            // The queue held "subject\nbody"; a moderator's edit may have
-            // dropped the line break.
-            if let newline = masked.firstIndex(of: "\n") {
-                subject = String(masked[..<newline]).trimmingCharacters(in: .whitespaces)
-                body = String(masked[masked.index(after: newline)...]).trimmingCharacters(in: .whitespacesAndNewlines)
-            } else {
-                subject = PersonalInformation.mask(row["subject"], authorName: author)
-                body = masked
-            }
+            let (subject, body) = publicLetterText(
+                masked: row["corrected_text"] ?? row["masked_text"], subject: row["subject"], authorName: author)
             let published = letterReplies.map { reply in
                 PublishedReply(
-                    round: reply.round, body: PersonalInformation.mask(reply.body, authorName: author), repliedOn: reply.repliedOn,
-                    department: reply.department)
+                    round: reply.round,
+                    body: reply.withdrawn ? "" : reply.corrected ?? PersonalInformation.mask(reply.body, authorName: author),
+                    repliedOn: reply.repliedOn, department: reply.department, withdrawn: reply.withdrawn)
             }
             return PublishedLetter(
                 id: row["id"], type: LetterType(rawValue: row["type"]) ?? .consultation, subject: subject, body: body,
                 reply: published[0].body, receivedOn: row["received_on"], acceptedOn: row["accepted_on"],
                 repliedOn: first.repliedOn, replyDepartment: first.department, publishedAt: row["published_at"], replies: published)
         }
+    }
+
+    /// A letter's public subject and body from its masked text. The queue
+    /// held "subject\nbody" (so does a republished correction); a
+    /// moderator's edit may have dropped the line break, and then the
+    /// subject is the letter's own, masked.
+    static func publicLetterText(masked: String, subject original: String, authorName: String) -> (subject: String, body: String) {
+        if let newline = masked.firstIndex(of: "\n") {
+            return (
+                String(masked[..<newline]).trimmingCharacters(in: .whitespaces),
+                String(masked[masked.index(after: newline)...]).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        }
+        return (PersonalInformation.mask(original, authorName: authorName), masked)
     }
 
     // MARK: Deadline policies

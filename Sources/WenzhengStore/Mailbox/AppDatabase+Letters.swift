@@ -94,7 +94,7 @@ extension AppDatabase {
                 LetterEventView(
                     id: event.id!, kind: event.kind, actorId: event.actorId, actorName: event.actorName, note: event.note,
                     clockKind: event.clockKind, clockOn: event.clockOn, clockDays: event.clockDays, recordedAt: event.recordedAt,
-                    clockReason: event.kind == .correctionNotice ? .correction : event.clockReason)
+                    clockReason: event.kind == .correctionNotice ? .correction : event.clockReason, replyRound: event.replyRound)
             }
         }
     }
@@ -490,11 +490,7 @@ extension AppDatabase {
             try appendLetterEvent(db, letterID: id, kind: .published, actor: actor, at: now)
             // Searchable from the moment it is public, with the same masked
             // text the public page shows.
-            if let published = try publishedLetter(db, id: id) {
-                try indexLetterForSearch(
-                    db, letterID: id, subject: published.subject, body: published.body,
-                    reply: published.replies.map(\.body).joined(separator: "\n"))
-            }
+            try reindexLetterForSearch(db, letterID: id)
         case .rejected, .pending:
             return
         }
@@ -637,11 +633,7 @@ extension AppDatabase {
             repliedOn: CivilDate(now).description, dueOn: nil, dueProvisional: false, workingDays: nil, rating: nil, ratedAt: nil)
         try computeReplyClock(db, &reply, letter: record, calendar: try holidayCalendar(db))
         try reply.insert(db)
-        if record.publishedAt != nil, let published = try publishedLetter(db, id: record.id!) {
-            try indexLetterForSearch(
-                db, letterID: record.id!, subject: published.subject, body: published.body,
-                reply: published.replies.map(\.body).joined(separator: "\n"))
-        }
+        if record.publishedAt != nil { try reindexLetterForSearch(db, letterID: record.id!) }
         if record.mayPublish && record.moderationItemId == nil {
             let text = record.subject + "\n" + record.body
             let item = try enqueueModeration(
@@ -714,13 +706,17 @@ extension AppDatabase {
             arguments: [id]
         ).map { row in
             let reply = try LetterReplyRecord(row: row)
-            return LetterReplyView(
-                round: reply.round, body: reply.body, department: LetterDepartment(id: reply.departmentId, name: row["department_name"]),
-                repliedAt: reply.repliedAt, repliedOn: reply.repliedOn, dueOn: reply.dueOn, dueProvisional: reply.dueProvisional,
-                onTime: reply.dueOn.map { reply.repliedOn <= $0 } ?? true, workingDays: reply.workingDays, rating: reply.rating)
+            return (
+                reply.id!,
+                LetterReplyView(
+                    round: reply.round, body: reply.body,
+                    department: LetterDepartment(id: reply.departmentId, name: row["department_name"]), repliedAt: reply.repliedAt,
+                    repliedOn: reply.repliedOn, dueOn: reply.dueOn, dueProvisional: reply.dueProvisional,
+                    onTime: reply.dueOn.map { reply.repliedOn <= $0 } ?? true, workingDays: reply.workingDays, rating: reply.rating)
+            )
         }
         let waiting = [LetterState.received, .accepted].contains(record.state)
-        return LetterView(
+        var view = LetterView(
             id: id, number: record.number, type: record.type, subject: record.subject, body: record.body,
             authorName: record.authorName, phone: record.phone, email: record.email, mayPublish: record.mayPublish,
             state: record.state, receivedAt: record.receivedAt, receivedOn: record.receivedOn, policyDays: record.policyDays,
@@ -735,7 +731,9 @@ extension AppDatabase {
             updatedAt: record.updatedAt, acceptedOn: record.acceptedOn,
             transferDueOn: waiting ? LetterRules.transferDeadline(receivedOn: try record.received, calendar: calendar).description : nil,
             stoppages: stoppages, stoppedWorkingDays: stoppages.compactMap(\.workingDays).reduce(0, +),
-            extendedInPeriod: trace.extendedInPeriod, replies: replies)
+            extendedInPeriod: trace.extendedInPeriod, replies: replies.map(\.1))
+        try addPublicTexts(db, to: &view, record: record, replyIDs: replies.map(\.0))
+        return view
     }
 
     static func auditLetter(
@@ -776,12 +774,12 @@ extension AppDatabase {
     @discardableResult
     static func appendLetterEvent(
         _ db: Database, letterID: Int64, kind: LetterEventKind, actor: LetterEventActor, note: String? = nil,
-        clockEvent clock: ClockEvent? = nil, clockOn: CivilDate? = nil, clockDays: Int? = nil, at now: Date
+        clockEvent clock: ClockEvent? = nil, clockOn: CivilDate? = nil, clockDays: Int? = nil, replyRound: Int? = nil, at now: Date
     ) throws -> LetterEventRecord {
         var event = LetterEventRecord(
             id: nil, letterId: letterID, kind: kind, actorId: actor.id, actorName: actor.name, note: note,
             clockKind: clock?.kind, clockOn: (clock?.on ?? clockOn)?.description, clockDays: clock?.workingDays ?? clockDays,
-            recordedAt: now, clockReason: clock?.reason)
+            recordedAt: now, clockReason: clock?.reason, replyRound: replyRound)
         try event.insert(db)
         return event
     }

@@ -106,8 +106,13 @@ extension AppDatabase {
     /// needs copying. The table's other constraints, indexes and triggers
     /// stay exactly as they were.
     ///
-    /// - Throws: when the old list is not a subset of the new one, or the
-    ///   check is not found, rather than guess.
+    /// The new list is the old one followed by the `values` it lacks: a
+    /// widening never narrows. That matters on a fresh database, where an
+    /// early migration that built its list from a Swift enum (`v5-mailbox`)
+    /// already allows values a later widening adds again; on a database
+    /// that ran this before, the result is the same as it always was.
+    ///
+    /// - Throws: when the check is not found, rather than guess.
     static func widenCheckList(_ db: Database, table: String, column: String, to values: [String]) throws {
         guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
         else { throw DatabaseError(message: "no table \(table)") }
@@ -118,10 +123,8 @@ extension AppDatabase {
         let old = sql[start.upperBound..<end.lowerBound].split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
         }
-        guard Set(old).isSubset(of: values) else {
-            throw DatabaseError(message: "\(table).\(column) allows \(old), which the new list \(values) does not cover")
-        }
-        let list = values.map { "'\($0)'" }.joined(separator: ", ")
+        let widenedValues = old + values.filter { !old.contains($0) }
+        let list = widenedValues.map { "'\($0)'" }.joined(separator: ", ")
         let widened = sql.replacingCharacters(in: start.upperBound..<end.lowerBound, with: list)
         guard widened != sql else { return }
         let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0

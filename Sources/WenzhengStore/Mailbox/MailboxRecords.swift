@@ -127,6 +127,8 @@ struct LetterEventRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistable
     var recordedAt: Date
     /// For a stopped clock: why (migration `v9-reply-clock`; NULL before).
     var clockReason: ClockStopReason?
+    /// The reply a publication event is about (migration `v12-withdrawals`).
+    var replyRound: Int? = nil
 
     static let databaseTableName = "letter_event"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -340,6 +342,13 @@ public struct LetterView: Codable, Sendable, Equatable, Identifiable {
     /// Every reply sent, oldest first: a follow-up's answer does not
     /// replace the first one.
     public var replies: [LetterReplyView]
+    /// Once published: the subject and body the public page shows (or
+    /// showed, while withdrawn), masked, as corrected at the last
+    /// republication.
+    public var publicSubject: String? = nil
+    public var publicBody: String? = nil
+    /// Set while an admin has the published letter withdrawn (item 23).
+    public var withdrawal: PublicationWithdrawal? = nil
 
     /// The current stop, if the clock stands still.
     public var currentStoppage: LetterStoppageView? { clockPaused ? stoppages.last { $0.until == nil } : nil }
@@ -367,6 +376,9 @@ public struct LetterEventView: Codable, Sendable, Equatable, Identifiable {
     public var recordedAt: Date
     /// Why the clock stopped.
     public var clockReason: ClockStopReason?
+    /// The reply a withdrawal or republication is about (1 answers the
+    /// letter, 2 the follow-up).
+    public var replyRound: Int?
 }
 
 /// A time the clock stood still.
@@ -404,6 +416,12 @@ public struct LetterReplyView: Codable, Sendable, Equatable {
     /// left out.
     public var workingDays: Int?
     public var rating: ReplyRating?
+    /// Once the letter is published: the text the public page shows (or
+    /// showed, while withdrawn), masked, as corrected at the last
+    /// republication.
+    public var publicBody: String? = nil
+    /// Set while an admin has this reply withdrawn from the public page.
+    public var withdrawal: PublicationWithdrawal? = nil
 }
 
 public struct LetterDraftView: Codable, Sendable, Equatable, Identifiable {
@@ -516,7 +534,8 @@ public struct PublishedLetter: Codable, Sendable, Equatable, Identifiable {
     /// The moderated text with personal information and the author's name
     /// masked.
     public var body: String
-    /// The first reply, with the author's name masked.
+    /// The first reply, with the author's name masked; empty when it is
+    /// withdrawn.
     public var reply: String
     /// 来信日期: the day the letter arrived.
     public var receivedOn: String
@@ -536,10 +555,14 @@ public struct PublishedLetter: Codable, Sendable, Equatable, Identifiable {
 public struct PublishedReply: Codable, Sendable, Equatable {
     /// 1 answers the letter, 2 the follow-up.
     public var round: Int
-    /// The author's name and personal information masked.
+    /// The author's name and personal information masked; empty when
+    /// withdrawn.
     public var body: String
     public var repliedOn: String
     public var department: String
+    /// An admin withdrew this reply from the public page (item 23): the
+    /// page says so, without the text or the reason.
+    public var withdrawn: Bool = false
 }
 
 public struct DeadlinePolicy: Codable, Sendable, Equatable {

@@ -1,7 +1,7 @@
 // Host and guest console: the transcript grows live (newest first) and the
 // question queue reloads when it changes. Actions stay plain forms.
 import { connectLive } from "./live.js";
-import { renderEntry, applyCorrection } from "./transcript.js";
+import { renderEntry, applyCorrection, applyWithdrawal, applyRepublication } from "./transcript.js";
 
 const consoleElement = document.getElementById("interview-console");
 const list = document.getElementById("transcript");
@@ -53,6 +53,8 @@ connectLive(`/live/interviews/${id}/console`, {
     // An earlier page of the transcript (data-follow="0") does not take new entries.
     if (event.type === "entry" && list.dataset.follow !== "0") renderEntry(list, event.entry, { newestFirst: true });
     if (event.type === "correction") applyCorrection(event);
+    if (event.type === "withdrawal") applyWithdrawal(event);
+    if (event.type === "republication") applyRepublication(event);
     if (event.type === "queue") queueChanged();
   },
 });

@@ -2,7 +2,7 @@
 // resumes after a dropped connection from the last sequence number seen,
 // so nothing is missed or shown twice (docs/live-protocol.md).
 import { connectLive } from "./live.js";
-import { renderEntry, applyCorrection } from "./transcript.js";
+import { renderEntry, applyCorrection, applyWithdrawal, applyRepublication } from "./transcript.js";
 
 const article = document.getElementById("interview");
 const list = document.getElementById("transcript");
@@ -90,6 +90,12 @@ connectLive(`/live/interviews/${id}`, {
         break;
       case "correction":
         applyCorrection(event);
+        break;
+      case "withdrawal":
+        applyWithdrawal(event);
+        break;
+      case "republication":
+        applyRepublication(event);
         break;
       case "viewers":
         if (viewersElement) viewersElement.textContent = `${event.count} ${labels.viewers}`;

@@ -16,13 +16,19 @@ function time(iso) {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour === "24" ? "00" : parts.hour}:${parts.minute}`;
 }
 
+// What stands in place of a withdrawn entry (docs/live-protocol.md).
+const withdrawnText = zh ? "该内容已撤回。" : "This text has been withdrawn.";
+
 export function renderEntry(list, entry, { newestFirst = false } = {}) {
   if (document.getElementById(`entry-${entry.id}`)) return;
   const item = document.createElement("li");
   item.className = `entry entry-${entry.kind} is-new` + (entry.late ? " entry-late" : "");
   item.id = `entry-${entry.id}`;
   item.dataset.seq = String(entry.seq);
-  if (entry.kind === "system") {
+  if (entry.withdrawn) {
+    // A replayed entry withdrawn since: no text came with it.
+    item.append(withdrawnNote());
+  } else if (entry.kind === "system") {
     const note = document.createElement("p");
     note.className = "system-note";
     note.textContent = systemText[entry.body] ?? entry.body;
@@ -53,7 +59,47 @@ export function renderEntry(list, entry, { newestFirst = false } = {}) {
   else list.append(item);
 }
 
+function withdrawnNote() {
+  const note = document.createElement("p");
+  note.className = "entry-body withdrawn-note";
+  note.dataset.testid = "entry-withdrawn";
+  note.textContent = withdrawnText;
+  return note;
+}
+
 export function applyCorrection(correction) {
+  // In a replay, a correction of an entry withdrawn later has no text.
+  if (correction.withdrawn) {
+    applyWithdrawal(correction);
+    return;
+  }
   const body = document.querySelector(`#entry-${correction.entryId} .entry-body`);
   if (body) body.textContent = correction.body;
+}
+
+// An admin withdrew the entry: its text leaves the page (not merely
+// hidden), and a note says it was withdrawn.
+export function applyWithdrawal(event) {
+  const item = document.getElementById(`entry-${event.entryId}`);
+  if (!item || item.classList.contains("entry-withdrawn")) return;
+  item.classList.add("entry-withdrawn");
+  item.replaceChildren(withdrawnNote());
+}
+
+// The entry is public again with a corrected text. Its author line is not
+// in the event, so the entry is shown as the text alone until the page is
+// next loaded.
+export function applyRepublication(event) {
+  if (event.withdrawn) {
+    applyWithdrawal(event);
+    return;
+  }
+  const item = document.getElementById(`entry-${event.entryId}`);
+  if (!item) return;
+  item.classList.remove("entry-withdrawn");
+  const body = document.createElement("p");
+  body.className = "entry-body";
+  body.dataset.testid = "entry-body";
+  body.textContent = event.body;
+  item.replaceChildren(body);
 }
