@@ -55,7 +55,7 @@ struct AuthenticationTests {
     @Test func disabledAccountsCannotSignIn() async throws {
         let server = try await TestServer()
         try await server.addStaff("chen", role: .moderator)
-        try await server.database.disableStaffUser(username: "chen", actor: .commandLine(osUser: "t"), at: testStart)
+        try await server.database.accounts.disableStaffUser(username: "chen", actor: .commandLine(osUser: "t"), at: testStart)
         try await server.test { client in
             let response = try await client.postJSON("/api/v1/session", #"{"username":"chen","password":"password-12345"}"#)
             #expect(response.status == .unauthorized)
@@ -111,7 +111,7 @@ struct AuthenticationTests {
         let server = try await TestServer()
         try await server.addStaff("root", role: .admin)
         await #expect(throws: StoreError.conflict("'root' is the last active admin")) {
-            try await server.database.disableStaffUser(username: "root", actor: .commandLine(osUser: "t"), at: testStart)
+            try await server.database.accounts.disableStaffUser(username: "root", actor: .commandLine(osUser: "t"), at: testStart)
         }
     }
 
@@ -150,7 +150,7 @@ struct AuthenticationTests {
                 uri: "/api/v1/staff/users", method: .post, headers: credentials.headers(csrf: true, json: true), body: body)
             #expect(with.status == .created)
             // Nothing was created by the refused attempts.
-            #expect(try await server.database.staffUsers().count == 2)
+            #expect(try await server.database.accounts.staffUsers().count == 2)
         }
     }
 
@@ -211,7 +211,7 @@ struct AuthenticationTests {
 
     @Test func userTextIsEscapedInPages() async throws {
         let server = try await TestServer()
-        try await server.database.createStaffUser(
+        try await server.database.accounts.createStaffUser(
             NewStaffUser(
                 username: "xss", displayName: "<script>alert(1)</script>", role: .admin, department: "<b>部</b>",
                 passwordHash: try await TestServer.hasher.hash("password-12345")),
@@ -272,7 +272,7 @@ struct StaffAdministrationTests {
             let list = try await client.execute(uri: "/api/v1/staff/users", method: .get, headers: admin.headers())
             #expect(list.text.contains("王五"))
         }
-        let actions = try await server.database.auditEntries().map(\.action)
+        let actions = try await server.database.audit.auditEntries().map(\.action)
         #expect(actions.contains("staff_user.disable"))
         #expect(actions.contains("staff_user.enable"))
     }

@@ -79,9 +79,9 @@ struct ClientAddressHTTPTests {
                 body: ByteBuffer(string: #"{"title":"普法访谈","summary":"","scheduledStart":"2026-12-01T02:00:00Z","plannedMinutes":60}"#))
             #expect(created.status == .created, "\(created.text)")
         }
-        let create = try #require(try await server.database.auditEntries().first { $0.action == "interview.create" })
+        let create = try #require(try await server.database.audit.auditEntries().first { $0.action == "interview.create" })
         #expect(create.clientAddress == "198.51.100.23")
-        let login = try #require(try await server.database.auditEntries().first { $0.action == "session.login" && $0.subjectId == "chen" })
+        let login = try #require(try await server.database.audit.auditEntries().first { $0.action == "session.login" && $0.subjectId == "chen" })
         #expect(login.clientAddress == "2001:db8::7")
         let sessionAddress = try await server.database.writer.read { db in
             try String.fetchOne(db, sql: "SELECT client_address FROM staff_session ORDER BY id LIMIT 1")

@@ -205,7 +205,7 @@ struct InterviewHTTPTests {
             let transcript = try await client.execute(uri: "/api/v1/interviews/\(id)/transcript", method: .get)
             #expect(transcript.text.contains("正确的字"))
         }
-        #expect(try await server.database.auditEntries().contains { $0.action == "interview.correct_entry" && ($0.beforeJson ?? "").contains("错别字") })
+        #expect(try await server.database.audit.auditEntries().contains { $0.action == "interview.correct_entry" && ($0.beforeJson ?? "").contains("错别字") })
     }
 
     @Test func pagesWorkWithoutJavaScript() async throws {

@@ -23,7 +23,7 @@ extension TestServer {
         let leader = try await staffMember("leader", client: client)
         let moderator = try await staffMember("mod", client: client)
         let replied = try await reply(to: receipt.number, office: office, reviewer: leader, text: "已安排维修。")
-        _ = try await database.decideModeration(
+        _ = try await database.moderation.decideModeration(
             id: try #require(replied.moderationItemId), .approve(override: true), by: moderator, allowedReasons: [], at: clock.now())
         return replied
     }

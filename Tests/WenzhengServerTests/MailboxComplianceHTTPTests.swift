@@ -210,7 +210,7 @@ struct MailboxComplianceHTTPTests {
             let leader = try await server.staffMember("leader", client: client)
             let moderator = try await server.staffMember("mod", client: client)
             let first = try await server.reply(to: receipt.number, office: office, reviewer: leader, text: "已安排维修。")
-            _ = try await server.database.decideModeration(
+            _ = try await server.database.moderation.decideModeration(
                 id: try #require(first.moderationItemId), .approve(override: true), by: moderator, allowedReasons: [],
                 at: server.clock.now())
             let password = try #require(receipt.password)
@@ -221,8 +221,8 @@ struct MailboxComplianceHTTPTests {
                 "/api/v1/letters/follow-up", #"{"number":"\#(receipt.number)","password":"\#(password)","text":"又坏了"}"#)
             #expect(followed.status == .ok, "\(followed.text)")
             server.clock.set(officeInstant("2026-11-10 10:00"))
-            _ = try await server.database.draftReply(id: first.id, body: "已再次维修并加装巡检。", actor: office, at: server.clock.now())
-            _ = try await server.database.signOff(
+            _ = try await server.database.mailbox.draftReply(id: first.id, body: "已再次维修并加装巡检。", actor: office, at: server.clock.now())
+            _ = try await server.database.mailbox.signOff(
                 id: first.id, approve: true, comment: nil, filter: server.moderation.filter, actor: leader, at: server.clock.now())
 
             let json = try await client.execute(uri: "/api/v1/letters/published/\(first.id)", method: .get)
@@ -275,7 +275,7 @@ struct MailboxComplianceHTTPTests {
             server.clock.set(officeInstant("2026-11-06 10:00"))
             let waiting = try await server.officeLetter(.complaint, subject: "不属本机关的来信")
             server.clock.set(officeInstant("2026-11-10 10:00"))
-            _ = try await server.database.markOverdueLetters(at: server.clock.now())
+            _ = try await server.database.mailbox.markOverdueLetters(at: server.clock.now())
             clerk = try await staff("clerk", client)
             let city = try await staff("city", client)
             let leader = try await staff("leader", client)

@@ -101,7 +101,7 @@ extension TestServer {
     /// A citizen's letter, stored directly as the public side would.
     @discardableResult
     func officeLetter(_ type: LetterType = .complaint, subject: String = "小区路灯不亮") async throws -> LetterView {
-        try await database.submitLetter(
+        try await database.mailbox.submitLetter(
             NewLetter(
                 type: type, subject: subject, body: "我家小区门口的路灯坏了三个月，电话13812345678。", authorName: "张三",
                 phone: "13812345678", email: "zhang@example.cn", mayPublish: false, idempotencyKey: nil, clientAddress: "203.0.113.9"),
@@ -314,7 +314,7 @@ struct MailboxOfficeTests {
         let letter = try await server.officeLetter(.informationDisclosure, subject: "申请公开2026年法律援助经费")
         let onTheSpot = try await server.officeLetter(.informationDisclosure, subject: "申请公开办事指南")
         let corrected = try await server.officeLetter(.informationDisclosure, subject: "申请公开（内容不明确）")
-        let calendar = try await server.database.workingDayCalendar()
+        let calendar = try await server.database.calendar.workingDayCalendar()
         try await server.test { client in
             let clerk = OfficeClient(client: client, staff: try await client.logIn("clerk"))
             let leader = OfficeClient(client: client, staff: try await client.logIn("leader"))
@@ -482,7 +482,7 @@ struct MailboxOfficeTests {
             // 5 working days from 11-18: due 11-25. On 12-07 it is overdue;
             // the complaint (15 working days) is due 12-09, within 2.
             server.clock.set(officeInstant("2026-12-07 09:00"))
-            let marked = try await server.database.markOverdueLetters(at: server.clock.now())
+            let marked = try await server.database.mailbox.markOverdueLetters(at: server.clock.now())
             #expect(marked.map(\.id) == [late.id])
             clerk = OfficeClient(client: client, staff: try await client.logIn("clerk"))
 
@@ -586,7 +586,7 @@ struct MailboxOfficeTests {
             // New letters get the new period.
             let letter = try await server.officeLetter(.consultation)
             #expect(letter.policyDays == 7)
-            let actions = try await server.database.auditEntries().filter { $0.action == "letter.deadline_policy" }
+            let actions = try await server.database.audit.auditEntries().filter { $0.action == "letter.deadline_policy" }
             #expect(actions.count == 4)
             #expect(actions.allSatisfy { $0.actorName == "boss" })
             #expect(actions.contains { ($0.afterJson ?? "").contains(#""workingDays":12"#) })
@@ -609,7 +609,7 @@ struct MailboxOfficeTests {
         var marked = false
         for _ in 0..<200 where !marked {
             try await Task.sleep(for: .milliseconds(10))
-            marked = try await server.database.letter(id: letter.id).overdue
+            marked = try await server.database.mailbox.letter(id: letter.id).overdue
         }
         task.cancel()
         try await task.value

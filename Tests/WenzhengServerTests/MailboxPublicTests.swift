@@ -106,7 +106,7 @@ extension TestServer {
     func staffMember(_ username: String, client: any TestClientProtocol) async throws -> AuthenticatedStaff {
         let credentials = try await client.logIn(username)
         let token = String(credentials.cookie.split(separator: "=", maxSplits: 1)[1])
-        return try #require(try await database.activeSession(tokenHash: SessionToken.hash(token), at: clock.now()))
+        return try #require(try await database.accounts.activeSession(tokenHash: SessionToken.hash(token), at: clock.now()))
     }
 
     /// A handler of the office (`office`), a reviewer (`leader`) and a
@@ -123,12 +123,12 @@ extension TestServer {
     func reply(to number: String, office: AuthenticatedStaff, reviewer: AuthenticatedStaff, text: String = "您好，已安排维修。") async throws
         -> LetterView
     {
-        let letter = try #require(try await database.letterForQuery(number: number)).0
+        let letter = try #require(try await database.mailbox.letterForQuery(number: number)).0
         let now = clock.now()
-        _ = try await database.acceptLetter(id: letter.id, actor: office, at: now)
-        _ = try await database.assignLetter(id: letter.id, lead: office.departmentID, actor: office, at: now)
-        _ = try await database.draftReply(id: letter.id, body: text, actor: office, at: now)
-        return try await database.signOff(id: letter.id, approve: true, comment: "同意", filter: moderation.filter, actor: reviewer, at: now)
+        _ = try await database.mailbox.acceptLetter(id: letter.id, actor: office, at: now)
+        _ = try await database.mailbox.assignLetter(id: letter.id, lead: office.departmentID, actor: office, at: now)
+        _ = try await database.mailbox.draftReply(id: letter.id, body: text, actor: office, at: now)
+        return try await database.mailbox.signOff(id: letter.id, approve: true, comment: "同意", filter: moderation.filter, actor: reviewer, at: now)
     }
 }
 
@@ -178,7 +178,7 @@ struct MailboxPublicTests {
             let english = try await client.postForm("/letters?lang=en", CitizenMailbox.form([("type", "complaint")]))
             #expect(english.text.contains("Please write a subject."))
         }
-        #expect(try await server.database.letters().isEmpty)
+        #expect(try await server.database.mailbox.letters().isEmpty)
     }
 
     @Test("a letter is received once, with its number, password and due date; a repeat shows the number only")
@@ -238,7 +238,7 @@ struct MailboxPublicTests {
             let lateAPI = try await mailbox.submit(CitizenMailbox.letterJSON(type: "complaint"))
             #expect(lateAPI.provisional)
         }
-        #expect(try await server.database.letters().count == 4)
+        #expect(try await server.database.mailbox.letters().count == 4)
     }
 
     @Test("an unknown number and a wrong password get the same answer")
@@ -305,7 +305,7 @@ struct MailboxPublicTests {
             let repeated = try await client.postJSON("/api/v1/letters", CitizenMailbox.letterJSON(), headers: key)
             #expect(repeated.status == .ok)
             #expect(try JSONDecoder().decode(ReceiptBody.self, from: Data(buffer: repeated.body)).number == first.number)
-            #expect(try await server.database.letters().count == 1)
+            #expect(try await server.database.mailbox.letters().count == 1)
 
             // The form: back, edit, send again. The page says so, shows the
             // letter with a fresh key, and sending that is a new letter.
@@ -322,7 +322,7 @@ struct MailboxPublicTests {
             #expect(freshKey != "form-render-0002")
             let resent = try await mailbox.submitForm(edited.map { $0.0 == "idempotencyKey" ? ("idempotencyKey", String(freshKey)) : $0 })
             #expect(resent.status == .created)
-            #expect(try await server.database.letters().count == 3)
+            #expect(try await server.database.mailbox.letters().count == 3)
         }
     }
 
@@ -492,7 +492,7 @@ struct MailboxPublicTests {
             for receipt in [lawyer, notary, privateLetter] {
                 let letter = try await server.reply(to: receipt.number, office: office, reviewer: leader, text: "可以申请法律援助。")
                 if let item = letter.moderationItemId {
-                    _ = try await server.database.decideModeration(
+                    _ = try await server.database.moderation.decideModeration(
                         id: item, .approve(override: true), by: moderator, allowedReasons: [], at: server.clock.now())
                 }
             }
@@ -548,7 +548,7 @@ struct MailboxPublicTests {
             #expect(one.text.contains(#""workingDays":5"#))
 
             // The private letter and unknown ids are not there.
-            let privateID = try #require(try await server.database.letterForQuery(number: privateLetter.number)).0.id
+            let privateID = try #require(try await server.database.mailbox.letterForQuery(number: privateLetter.number)).0.id
             for uri in [
                 "/letters/\(privateID)", "/letters/\(privateID)/deadline", "/letters/99999", "/letters/abc",
                 "/api/v1/letters/published/\(privateID)",

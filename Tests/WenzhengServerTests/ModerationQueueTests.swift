@@ -71,7 +71,7 @@ struct ModerationQueueTests {
             #expect(again.status == .conflict)
             #expect(try again.problem().detail?.hasPrefix("already handled by ") == true)
         }
-        let audit = try await server.database.auditEntries().filter { $0.subjectType == "moderation_item" }
+        let audit = try await server.database.audit.auditEntries().filter { $0.subjectType == "moderation_item" }
         #expect(audit.count == 1)
     }
 
@@ -117,7 +117,7 @@ struct ModerationQueueTests {
             let badAction = try await decision(client, other.id, #"{"action":"publish"}"#, as: li)
             #expect(badAction.status == .unprocessableContent)
         }
-        let actions = try await server.database.auditEntries().map(\.action)
+        let actions = try await server.database.audit.auditEntries().map(\.action)
         #expect(actions.contains("moderation.approve_override"))
     }
 
@@ -147,7 +147,7 @@ struct ModerationQueueTests {
             #expect(full.text == "请回电13812345678，谢谢")
             #expect(full.editedText == "请回电 139 1234 5678，谢谢")
         }
-        let entry = try #require(try await server.database.auditEntries().first { $0.action == "moderation.edit_approve" })
+        let entry = try #require(try await server.database.audit.auditEntries().first { $0.action == "moderation.edit_approve" })
         #expect(entry.beforeJson?.contains("请回电13812345678") == true)
         #expect(entry.afterJson?.contains("请回电 139 1234 5678") == true)
     }
@@ -177,7 +177,7 @@ struct ModerationQueueTests {
         let server = try await TestServer()
         await #expect(throws: StoreError.self) { try await server.submit("   ") }
         await #expect(throws: StoreError.self) { try await server.submit(String(repeating: "长", count: 5001)) }
-        #expect(try await server.database.moderationQueue(.init(), at: testStart).isEmpty)
+        #expect(try await server.database.moderation.moderationQueue(.init(), at: testStart).isEmpty)
     }
 
     @Test func checkAndReloadEndpoints() async throws {

@@ -70,7 +70,7 @@ struct TestServer: @unchecked Sendable {
     func submit(_ text: String, kind: ContentKind = .question, source: String = UUID().uuidString, author: String? = nil) async throws
         -> ModerationItem
     {
-        try await database.submitForModeration(
+        try await database.moderation.submitForModeration(
             NewModerationItem(
                 kind: kind, sourceType: "test", sourceID: source, authorName: author, text: text,
                 check: moderation.filter.check(text)),
@@ -82,7 +82,7 @@ struct TestServer: @unchecked Sendable {
     func addStaff(_ username: String, role: Role, password: String = "password-12345", department: String = "办公室") async throws
         -> StaffUserSummary
     {
-        try await database.createStaffUser(
+        try await database.accounts.createStaffUser(
             NewStaffUser(
                 username: username, displayName: username.capitalized, role: role, department: department,
                 passwordHash: try await Self.hasher.hash(password)),

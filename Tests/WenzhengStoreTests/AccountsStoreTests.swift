@@ -12,7 +12,7 @@ struct AccountsStoreTests {
         try await db.addUser("Zhang", role: .handler, department: "法律援助处")
         try await db.addUser("li", role: .admin)
         // Then they are listed by department, usernames normalised
-        let users = try await db.staffUsers()
+        let users = try await db.accounts.staffUsers()
         #expect(users.map(\.username) == ["zhang", "li"] || users.map(\.username) == ["li", "zhang"])
         #expect(Set(users.map(\.department)) == ["法律援助处", "办公室"])
         #expect(users.first { $0.username == "zhang" }?.role == .handler)
@@ -32,57 +32,57 @@ struct AccountsStoreTests {
     @Test func invalidFieldsAreAllReported() async throws {
         let db = try AppDatabase.inMemory()
         do {
-            try await db.createStaffUser(
+            try await db.accounts.createStaffUser(
                 NewStaffUser(username: "x", displayName: " ", role: .guest, department: "", passwordHash: "h"),
                 actor: cliActor, at: testStart)
             Issue.record("expected a validation failure")
         } catch StoreError.invalid(let failure) {
             #expect(failure.errors.map(\.field) == ["username", "display_name", "department"])
         }
-        #expect(try await db.staffUsers().isEmpty)
+        #expect(try await db.accounts.staffUsers().isEmpty)
     }
 
     @Test func sessionLivesUntilExpiryRevocationOrDisable() async throws {
         let db = try AppDatabase.inMemory()
         let user = try await db.addUser("zhao", role: .host)
         // Given a session valid for an hour
-        try await db.startSession(
+        try await db.accounts.startSession(
             userID: user.id, tokenHash: "t1", csrfToken: "c1", expiresAt: testStart.addingTimeInterval(3600),
             clientAddress: "10.0.0.1", userAgent: "test", at: testStart)
         // Then it resolves to the user until it expires
-        let staff = try await db.activeSession(tokenHash: "t1", at: testStart.addingTimeInterval(60))
+        let staff = try await db.accounts.activeSession(tokenHash: "t1", at: testStart.addingTimeInterval(60))
         #expect(staff?.username == "zhao")
         #expect(staff?.role == .host)
         #expect(staff?.csrfToken == "c1")
-        #expect(try await db.activeSession(tokenHash: "t1", at: testStart.addingTimeInterval(3600)) == nil)
-        #expect(try await db.activeSession(tokenHash: "unknown", at: testStart) == nil)
+        #expect(try await db.accounts.activeSession(tokenHash: "t1", at: testStart.addingTimeInterval(3600)) == nil)
+        #expect(try await db.accounts.activeSession(tokenHash: "unknown", at: testStart) == nil)
 
         // When the account is disabled, its sessions end at once
-        try await db.startSession(
+        try await db.accounts.startSession(
             userID: user.id, tokenHash: "t2", csrfToken: "c2", expiresAt: testStart.addingTimeInterval(3600),
             clientAddress: nil, userAgent: nil, at: testStart)
-        try await db.disableStaffUser(username: "zhao", actor: cliActor, at: testStart.addingTimeInterval(120))
-        #expect(try await db.activeSession(tokenHash: "t2", at: testStart.addingTimeInterval(130)) == nil)
+        try await db.accounts.disableStaffUser(username: "zhao", actor: cliActor, at: testStart.addingTimeInterval(120))
+        #expect(try await db.accounts.activeSession(tokenHash: "t2", at: testStart.addingTimeInterval(130)) == nil)
         // …and re-enabling does not bring them back
-        try await db.enableStaffUser(username: "zhao", actor: cliActor, at: testStart.addingTimeInterval(140))
-        #expect(try await db.activeSession(tokenHash: "t2", at: testStart.addingTimeInterval(150)) == nil)
+        try await db.accounts.enableStaffUser(username: "zhao", actor: cliActor, at: testStart.addingTimeInterval(140))
+        #expect(try await db.accounts.activeSession(tokenHash: "t2", at: testStart.addingTimeInterval(150)) == nil)
     }
 
     @Test func logoutAndPasswordResetEndSessions() async throws {
         let db = try AppDatabase.inMemory()
         let user = try await db.addUser("qian")
         for token in ["a", "b"] {
-            try await db.startSession(
+            try await db.accounts.startSession(
                 userID: user.id, tokenHash: token, csrfToken: "c", expiresAt: testStart.addingTimeInterval(3600),
                 clientAddress: nil, userAgent: nil, at: testStart)
         }
-        try await db.endSession(tokenHash: "a", clientAddress: nil, at: testStart)
-        try await db.endSession(tokenHash: "a", clientAddress: nil, at: testStart)  // idempotent
-        #expect(try await db.activeSession(tokenHash: "a", at: testStart) == nil)
-        #expect(try await db.activeSession(tokenHash: "b", at: testStart) != nil)
-        try await db.resetStaffPassword(username: "qian", passwordHash: "new", actor: cliActor, at: testStart)
-        #expect(try await db.activeSession(tokenHash: "b", at: testStart) == nil)
-        #expect(try await db.staffUserForLogin(username: "QIAN")?.passwordHash == "new")
+        try await db.accounts.endSession(tokenHash: "a", clientAddress: nil, at: testStart)
+        try await db.accounts.endSession(tokenHash: "a", clientAddress: nil, at: testStart)  // idempotent
+        #expect(try await db.accounts.activeSession(tokenHash: "a", at: testStart) == nil)
+        #expect(try await db.accounts.activeSession(tokenHash: "b", at: testStart) != nil)
+        try await db.accounts.resetStaffPassword(username: "qian", passwordHash: "new", actor: cliActor, at: testStart)
+        #expect(try await db.accounts.activeSession(tokenHash: "b", at: testStart) == nil)
+        #expect(try await db.accounts.staffUserForLogin(username: "QIAN")?.passwordHash == "new")
     }
 
     static let tight = LoginThrottlePolicy(
@@ -93,7 +93,7 @@ struct AccountsStoreTests {
         let db = try AppDatabase.inMemory()
         let user = try await db.addUser("sun")
         func attempt(_ name: String, from address: String, at seconds: TimeInterval = 0) async throws -> PasswordAttempt {
-            try await db.registerLoginAttempt(username: name, clientAddress: address, policy: Self.tight, at: testStart.addingTimeInterval(seconds))
+            try await db.accounts.registerLoginAttempt(username: name, clientAddress: address, policy: Self.tight, at: testStart.addingTimeInterval(seconds))
         }
         #expect(try await attempt("Sun", from: "10.0.0.1") == PasswordAttempt(decision: .allowed, failuresForAccount: 1))
         #expect(try await attempt("sun", from: "10.0.0.1").decision == .allowed)
@@ -106,7 +106,7 @@ struct AccountsStoreTests {
         #expect(try await attempt("nobody", from: "10.0.0.1", at: 3).decision == .allowed)
         #expect(try await attempt("zhao", from: "10.0.0.1", at: 4).decision == .throttled(retryAfter: 59))
         // A successful login clears that pair's failures only.
-        try await db.startSession(
+        try await db.accounts.startSession(
             userID: user.id, tokenHash: "t", csrfToken: "c", expiresAt: testStart.addingTimeInterval(60),
             clientAddress: "10.0.0.1", userAgent: nil, at: testStart.addingTimeInterval(5))
         #expect(try await attempt("zhao", from: "10.0.0.1", at: 6).decision == .allowed)
@@ -117,24 +117,24 @@ struct AccountsStoreTests {
     @Test func letterQueriesAreCountedApartFromStaffSignIn() async throws {
         let db = try AppDatabase.inMemory()
         for index in 0..<3 {
-            let attempt = try await db.registerLetterQueryAttempt(
+            let attempt = try await db.accounts.registerLetterQueryAttempt(
                 number: "2026-00000\(index)", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
             #expect(attempt.decision == .allowed)
         }
         #expect(
-            try await db.registerLetterQueryAttempt(number: "2026-000009", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
+            try await db.accounts.registerLetterQueryAttempt(number: "2026-000009", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
                 .decision == .throttled(retryAfter: 60))
         // Staff sign-in from the same address is untouched.
         #expect(
-            try await db.registerLoginAttempt(username: "sun", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart).decision
+            try await db.accounts.registerLoginAttempt(username: "sun", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart).decision
                 == .allowed)
         // A right password forgets that address's tries at that letter.
-        try await db.forgetLetterQueryFailures(number: "2026-000000", clientAddress: "10.0.0.1")
+        try await db.accounts.forgetLetterQueryFailures(number: "2026-000000", clientAddress: "10.0.0.1")
         #expect(
-            try await db.registerLetterQueryAttempt(number: "2026-000009", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
+            try await db.accounts.registerLetterQueryAttempt(number: "2026-000009", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
                 .decision == .allowed)
         // Old rows are pruned from both tables.
-        try await db.pruneExpiredAuthenticationState(before: testStart.addingTimeInterval(1))
+        try await db.accounts.pruneExpiredAuthenticationState(before: testStart.addingTimeInterval(1))
         let counts = try await db.writer.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM letter_query_failure")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_failure")!)
         }
@@ -160,11 +160,11 @@ struct AccountsStoreTests {
 
     @Test func serverSecretsAreMadeOnceAndKept() async throws {
         let db = try AppDatabase.inMemory()
-        let first = try await db.serverSecret(purpose: "browser-key", at: testStart)
+        let first = try await db.secrets.serverSecret(purpose: "browser-key", at: testStart)
         #expect(first.count == 32)
-        #expect(try await db.serverSecret(purpose: "browser-key", at: testStart.addingTimeInterval(60)) == first)
-        #expect(try await db.serverSecret(purpose: "other", at: testStart) != first)
-        #expect(try await AppDatabase.inMemory().serverSecret(purpose: "browser-key", at: testStart) != first)
+        #expect(try await db.secrets.serverSecret(purpose: "browser-key", at: testStart.addingTimeInterval(60)) == first)
+        #expect(try await db.secrets.serverSecret(purpose: "other", at: testStart) != first)
+        #expect(try await AppDatabase.inMemory().secrets.serverSecret(purpose: "browser-key", at: testStart) != first)
         // The schema refuses a short secret.
         #expect(throws: DatabaseError.self) {
             try db.writer.write { db in
@@ -176,9 +176,9 @@ struct AccountsStoreTests {
     @Test func everyStaffActionIsAuditedAndTheLogIsAppendOnly() async throws {
         let db = try AppDatabase.inMemory()
         try await db.addUser("zhou", role: .reviewer)
-        try await db.disableStaffUser(username: "zhou", actor: cliActor, at: testStart.addingTimeInterval(1))
-        try await db.resetStaffPassword(username: "zhou", passwordHash: "x", actor: cliActor, at: testStart.addingTimeInterval(2))
-        let entries = try await db.auditEntries()
+        try await db.accounts.disableStaffUser(username: "zhou", actor: cliActor, at: testStart.addingTimeInterval(1))
+        try await db.accounts.resetStaffPassword(username: "zhou", passwordHash: "x", actor: cliActor, at: testStart.addingTimeInterval(2))
+        let entries = try await db.audit.auditEntries()
         #expect(entries.map(\.action) == ["staff_user.reset_password", "staff_user.disable", "staff_user.create"])
         #expect(entries.allSatisfy { $0.actorName == "cli:tester" })
         let disable = entries[1]
@@ -196,14 +196,14 @@ struct AccountsStoreTests {
         }
         // Accounts that acted cannot be deleted out from under the log.
         let user = try await db.addUser("wu")
-        try await db.startSession(
+        try await db.accounts.startSession(
             userID: user.id, tokenHash: "t", csrfToken: "c", expiresAt: testStart.addingTimeInterval(60),
             clientAddress: nil, userAgent: nil, at: testStart)
-        #expect(try await db.auditEntries(actorName: "wu").map(\.action) == ["session.login"])
+        #expect(try await db.audit.auditEntries(actorName: "wu").map(\.action) == ["session.login"])
         #expect(throws: DatabaseError.self) {
             try db.writer.write { db in try db.execute(sql: "DELETE FROM staff_user WHERE id = ?", arguments: [user.id]) }
         }
-        #expect(try await db.auditEntries(actorName: "nobody").isEmpty)
+        #expect(try await db.audit.auditEntries(actorName: "nobody").isEmpty)
     }
 
     @Test func schemaRefusesWhatTheRulesRefuse() throws {

@@ -27,7 +27,7 @@ struct CalendarStoreTests {
     @Test func theShippedYearsArePresentInANewDatabase() async throws {
         let temporary = try TemporaryDatabase()
         let db = temporary.database
-        let years = try await db.calendarYears()
+        let years = try await db.calendar.calendarYears()
         #expect(years.map(\.year) == [2025, 2026])
         #expect(years.map(\.source) == ["shipped", "shipped"])
         #expect(years.map(\.offDays) == [28, 33])
@@ -35,7 +35,7 @@ struct CalendarStoreTests {
         #expect(years.last?.papers == ["https://www.gov.cn/zhengce/zhengceku/202511/content_7047091.htm"])
 
         // The calendar from the database is the shipped one.
-        let calendar = try await db.workingDayCalendar()
+        let calendar = try await db.calendar.workingDayCalendar()
         #expect(calendar.allNoticeDays == HolidayCalendar.shipped.allNoticeDays)
         #expect(calendar.yearsWithData == [2025, 2026])
         #expect(calendar.adding(workingDays: 20, to: date("2026-09-18")) == date("2026-10-22"))
@@ -46,7 +46,7 @@ struct CalendarStoreTests {
         let db = try AppDatabase.inMemory()
         let at = testStart
         // Given 2027 imported once
-        let first = try await db.importHolidayNotice(try notice2027(), source: "file:2027.json", actor: cliActor, at: at)
+        let first = try await db.calendar.importHolidayNotice(try notice2027(), source: "file:2027.json", actor: cliActor, at: at)
         #expect(!first.replacedEarlierNotice)
         #expect(first.daysBefore == 0)
         #expect(first.daysAfter == 9)
@@ -57,7 +57,7 @@ struct CalendarStoreTests {
         // day off) replaces it
         var corrected = try notice2027(springFestivalLastDay: "2027-02-09").days.filter { $0.date != date("2027-02-20") }
         corrected.append(.init(date: date("2027-02-20"), name: "春节", isOffDay: true))
-        let second = try await db.importHolidayNotice(
+        let second = try await db.calendar.importHolidayNotice(
             try HolidayNotice(year: 2027, papers: [], days: corrected), source: "file:2027-v2.json", actor: cliActor,
             at: at.addingTimeInterval(60))
 
@@ -70,10 +70,10 @@ struct CalendarStoreTests {
         #expect(second.changed.map(\.after.date.description) == ["2027-02-20"])
         #expect(second.changed.first?.before.isOffDay == false)
         #expect(second.changed.first?.after.isOffDay == true)
-        let calendar = try await db.workingDayCalendar()
+        let calendar = try await db.calendar.workingDayCalendar()
         #expect(calendar.isWorkingDay(date("2027-02-10")))
         #expect(!calendar.isWorkingDay(date("2027-02-20")))
-        let years = try await db.calendarYears()
+        let years = try await db.calendar.calendarYears()
         #expect(years.map(\.year) == [2025, 2026, 2027])
         #expect(years.last?.source == "file:2027-v2.json")
         #expect(years.last?.importedBy == "cli:tester")
@@ -82,7 +82,7 @@ struct CalendarStoreTests {
         #expect(years.prefix(2).map(\.offDays) == [28, 33])
 
         // And each import is one audit entry with the day counts
-        let audit = try await db.auditEntries().filter { $0.action == "calendar.import" }
+        let audit = try await db.audit.auditEntries().filter { $0.action == "calendar.import" }
         #expect(audit.count == 2)
         let latest = try #require(audit.first)
         #expect(latest.subjectType == "holiday_notice")
@@ -102,13 +102,13 @@ struct CalendarStoreTests {
         let db = try AppDatabase.inMemory()
         // Given no 2027 notice, a deadline in early February 2027 is provisional
         let received = date("2027-02-04")  // a Thursday
-        let before = try await db.workingDayCalendar().deadline(from: received, workingDays: 2)
+        let before = try await db.calendar.workingDayCalendar().deadline(from: received, workingDays: 2)
         #expect(before.isProvisional)
         #expect(before.date == date("2027-02-08"))
         // When 2027 is imported
-        try await db.importHolidayNotice(try notice2027(), source: "file:2027.json", actor: cliActor, at: testStart)
+        try await db.calendar.importHolidayNotice(try notice2027(), source: "file:2027.json", actor: cliActor, at: testStart)
         // Then the same deadline skips 春节 and is final
-        let after = try await db.workingDayCalendar().deadline(from: received, workingDays: 2)
+        let after = try await db.calendar.workingDayCalendar().deadline(from: received, workingDays: 2)
         #expect(!after.isProvisional)
         #expect(after.date == date("2027-02-15"))
     }
@@ -123,18 +123,18 @@ struct CalendarStoreTests {
                 .init(date: date("2026-12-31"), name: "元旦", isOffDay: true),  // 2026's notice is silent
                 .init(date: date("2027-01-01"), name: "元旦", isOffDay: true),
             ])
-        let result = try await db.importHolidayNotice(notice, source: "test", actor: cliActor, at: testStart)
+        let result = try await db.calendar.importHolidayNotice(notice, source: "test", actor: cliActor, at: testStart)
         #expect(result.added.map(\.date.description) == ["2026-12-31", "2027-01-01"])
         #expect(result.changed.isEmpty)
-        let calendar = try await db.workingDayCalendar()
+        let calendar = try await db.calendar.workingDayCalendar()
         #expect(calendar.noticeDay(on: date("2026-10-01"))?.name == "国庆节")
         #expect(!calendar.isWorkingDay(date("2026-12-31")))
 
         // Re-importing 2026 takes back what is its own and leaves 2027's row.
-        let again = try await db.importHolidayNotice(
+        let again = try await db.calendar.importHolidayNotice(
             ShippedHolidayNotices.all[1], source: "shipped-again", actor: cliActor, at: testStart)
         #expect(again.isUnchanged)
-        #expect(try await db.workingDayCalendar().noticeDay(on: date("2026-12-31"))?.name == "元旦")
+        #expect(try await db.calendar.workingDayCalendar().noticeDay(on: date("2026-12-31"))?.name == "元旦")
         let owner = try await db.reader.read { db in
             try Int.fetchOne(db, sql: "SELECT notice_year FROM calendar_day WHERE date = '2026-12-31'")
         }
@@ -156,16 +156,16 @@ struct CalendarStoreTests {
         }
         // A notice's days go when it goes.
         try await db.writer.write { db in try db.execute(sql: "DELETE FROM holiday_notice WHERE year = 2025") }
-        #expect(try await db.calendarYears().map(\.year) == [2026])
-        #expect(!(try await db.workingDayCalendar()).hasData(forYear: 2025))
-        #expect(try await db.workingDayCalendar().isWorkingDay(date("2025-10-08")))
+        #expect(try await db.calendar.calendarYears().map(\.year) == [2026])
+        #expect(!(try await db.calendar.workingDayCalendar()).hasData(forYear: 2025))
+        #expect(try await db.calendar.workingDayCalendar().isWorkingDay(date("2025-10-08")))
     }
 
     @Test func anEmptySourceIsRefused() async throws {
         let db = try AppDatabase.inMemory()
         await #expect(throws: StoreError.self) {
-            try await db.importHolidayNotice(try notice2027(), source: "  ", actor: cliActor, at: testStart)
+            try await db.calendar.importHolidayNotice(try notice2027(), source: "  ", actor: cliActor, at: testStart)
         }
-        #expect(try await db.calendarYears().count == 2)
+        #expect(try await db.calendar.calendarYears().count == 2)
     }
 }

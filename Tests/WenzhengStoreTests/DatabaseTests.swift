@@ -20,7 +20,7 @@ struct DatabaseTests {
         let temporary = try TemporaryDatabase()
         try await temporary.database.addUser("li")
         let reopened = try AppDatabase.openFile(atPath: temporary.path)
-        #expect(try await reopened.staffUsers().map(\.username) == ["li"])
+        #expect(try await reopened.accounts.staffUsers().map(\.username) == ["li"])
     }
 
     @Test("a file from a newer schema is refused with the unknown migrations named")

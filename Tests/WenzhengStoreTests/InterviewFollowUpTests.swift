@@ -18,28 +18,28 @@ struct StoreInterview {
 
     static func create(_ db: AppDatabase, hostName: String = "host", at now: Date = testStart) async throws -> StoreInterview {
         let host = staff(try await db.addUser(hostName, role: .host), hostName, .host)
-        let interview = try await db.createInterview(
+        let interview = try await db.interviews.createInterview(
             InterviewDraft(
                 title: "访谈", summary: "", scheduledStart: now, plannedMinutes: 60, hostUsername: nil,
                 guests: [InterviewGuest(name: "张局长", title: "局长", department: "市司法局")]),
             actor: host, at: now)
-        _ = try await db.changeInterviewStatus(id: interview.id, to: .open, actor: host, calendar: WeekdayCalendar(), at: now)
+        _ = try await db.interviews.changeInterviewStatus(id: interview.id, to: .open, actor: host, calendar: WeekdayCalendar(), at: now)
         return StoreInterview(db: db, host: host, id: interview.id)
     }
 
     /// Asks and approves a question; returns its id.
     func askApproved(_ text: String, nickname: String? = nil, contact: String? = nil, at now: Date = testStart) async throws -> Int64 {
-        let (question, item) = try await db.submitQuestion(
+        let (question, item) = try await db.interviews.submitQuestion(
             interviewID: id, NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: "b", clientAddress: "127.0.0.1"),
             check: ContentFilter.Result(flags: [], personalInformation: PersonalInformation.detect(in: text), action: nil), at: now)
         var moderator = host
         moderator.role = .moderator
-        _ = try await db.decideModeration(id: item.id, .approve(override: false), by: moderator, allowedReasons: [], at: now)
+        _ = try await db.moderation.decideModeration(id: item.id, .approve(override: false), by: moderator, allowedReasons: [], at: now)
         return question.id
     }
 
     func status(_ status: InterviewStatus, at now: Date) async throws {
-        _ = try await db.changeInterviewStatus(id: id, to: status, actor: host, at: now)
+        _ = try await db.interviews.changeInterviewStatus(id: id, to: status, actor: host, at: now)
     }
 
     /// Asks and approves one question, then runs the interview from `live`
@@ -52,7 +52,7 @@ struct StoreInterview {
     }
 
     func answer(_ questionID: Int64, _ body: String, at now: Date) async throws {
-        _ = try await db.postEntry(
+        _ = try await db.interviews.postEntry(
             interviewID: id, kind: .answer, body: body, author: .guest(id: nil), questionID: questionID, actor: host, at: now)
     }
 }
@@ -74,7 +74,7 @@ struct InterviewFollowUpTests {
         // A second answer does not move the first answer's date.
         try await interview.answer(first, "补充说明", at: beijing("2026-12-15 10:00"))
 
-        let list = try await db.deferredQuestions(for: interview.host, at: beijing("2026-12-15 10:00"))
+        let list = try await db.interviews.deferredQuestions(for: interview.host, at: beijing("2026-12-15 10:00"))
         #expect(list.more == false)
         let byID = Dictionary(uniqueKeysWithValues: list.questions.map { ($0.id, $0) })
         // Open questions come first.
@@ -92,11 +92,11 @@ struct InterviewFollowUpTests {
         #expect(byID[first]?.replyDueProvisional == false)
 
         // Before the deadline nothing is overdue.
-        let earlier = try await db.deferredQuestions(.init(state: .open), for: interview.host, at: beijing("2026-12-11 10:00"))
+        let earlier = try await db.interviews.deferredQuestions(.init(state: .open), for: interview.host, at: beijing("2026-12-11 10:00"))
         #expect(earlier.questions.map(\.id) == [third])
         #expect(earlier.questions.first?.overdue == false)
         // The answer entry keeps its department.
-        let transcript = try await db.transcriptPage(interviewID: interview.id, .latest, limit: 10)
+        let transcript = try await db.interviews.transcriptPage(interviewID: interview.id, .latest, limit: 10)
         #expect(transcript.entries.filter(\.late).compactMap(\.department) == ["市司法局", "市司法局", "市司法局"])
     }
 
@@ -105,13 +105,13 @@ struct InterviewFollowUpTests {
         let db = try AppDatabase.inMemory()
         let interview = try await StoreInterview.create(db)
         let question = try await interview.deferOne("年底的问题", live: "2026-12-21 10:00", ended: "2026-12-22 10:00")
-        let before = try await db.deferredQuestions(for: interview.host, at: beijing("2026-12-22 10:00")).questions
+        let before = try await db.interviews.deferredQuestions(for: interview.host, at: beijing("2026-12-22 10:00")).questions
         #expect(before.map(\.replyDueOn) == ["2026-12-29"])
         #expect(before.map(\.replyDueProvisional) == [true])
-        _ = try await db.importHolidayNotice(
+        _ = try await db.calendar.importHolidayNotice(
             try HolidayNotice(year: 2027, days: [.init(date: CivilDate("2027-01-01")!, name: "元旦", isOffDay: true)]),
             source: "test", actor: cliActor, at: beijing("2026-12-23 10:00"))
-        let after = try await db.deferredQuestions(for: interview.host, at: beijing("2026-12-23 10:00")).questions
+        let after = try await db.interviews.deferredQuestions(for: interview.host, at: beijing("2026-12-23 10:00")).questions
         #expect(after.map(\.id) == [question])
         #expect(after.map(\.replyDueProvisional) == [false])
     }
@@ -123,8 +123,8 @@ struct InterviewFollowUpTests {
         // Due 02-08 on weekdays only.
         let question = try await interview.deferOne("春节前的问题", live: "2027-02-01 10:00", ended: "2027-02-01 10:00")
         try await interview.answer(question, "答复", at: beijing("2027-02-09 10:00"))
-        #expect(try await db.deferredQuestions(for: interview.host, at: beijing("2027-02-09 10:00")).questions.first?.answeredOnTime == false)
-        _ = try await db.importHolidayNotice(
+        #expect(try await db.interviews.deferredQuestions(for: interview.host, at: beijing("2027-02-09 10:00")).questions.first?.answeredOnTime == false)
+        _ = try await db.calendar.importHolidayNotice(
             try HolidayNotice(
                 year: 2027,
                 days: [
@@ -132,7 +132,7 @@ struct InterviewFollowUpTests {
                     .init(date: CivilDate("2027-02-04")!, name: "春节", isOffDay: true),
                 ]),
             source: "test", actor: cliActor, at: beijing("2027-02-10 10:00"))
-        let settled = try await db.deferredQuestions(for: interview.host, at: beijing("2027-02-10 10:00")).questions.first
+        let settled = try await db.interviews.deferredQuestions(for: interview.host, at: beijing("2027-02-10 10:00")).questions.first
         #expect(settled?.replyDueOn == "2027-02-10")
         #expect(settled?.answeredOnTime == true)
     }
@@ -149,20 +149,20 @@ struct InterviewFollowUpTests {
             try await interview.status(.ended, at: beijing("2026-12-04 10:00"))
         }
         let now = beijing("2026-12-07 10:00")
-        let first = try await db.deferredQuestions(.init(limit: 2), for: mine.host, at: now)
+        let first = try await db.interviews.deferredQuestions(.init(limit: 2), for: mine.host, at: now)
         #expect(first.questions.count == 2 && first.more)
-        let last = try await db.deferredQuestions(.init(limit: 2, offset: 4), for: mine.host, at: now)
+        let last = try await db.interviews.deferredQuestions(.init(limit: 2, offset: 4), for: mine.host, at: now)
         #expect(last.questions.count == 1 && !last.more)
         // The host of the other interview sees its question only, with its contact.
-        let theirs = try await db.deferredQuestions(for: others.host, at: now).questions
+        let theirs = try await db.interviews.deferredQuestions(for: others.host, at: now).questions
         #expect(theirs.map(\.contact) == ["13900002222"])
         // An admin sees all six, with contacts.
         let admin = StoreInterview.staff(try await db.addUser("root", role: .admin), "root", .admin)
-        let all = try await db.deferredQuestions(.init(limit: 10), for: admin, at: now).questions
+        let all = try await db.interviews.deferredQuestions(.init(limit: 10), for: admin, at: now).questions
         #expect(all.count == 6 && all.allSatisfy { $0.contact != nil && !$0.redacted })
         // A moderator sees all six, without contacts or original text, names masked.
         let moderator = StoreInterview.staff(try await db.addUser("mod", role: .moderator), "mod", .moderator)
-        let masked = try await db.deferredQuestions(.init(limit: 10), for: moderator, at: now).questions
+        let masked = try await db.interviews.deferredQuestions(.init(limit: 10), for: moderator, at: now).questions
         #expect(masked.count == 6)
         #expect(masked.allSatisfy { $0.contact == nil && $0.originalText == nil && $0.redacted })
         #expect(Set(masked.compactMap(\.nickname)) == ["王*", "赵*"])
@@ -174,20 +174,20 @@ struct InterviewFollowUpTests {
         let interview = try await StoreInterview.create(db)
         try await interview.status(.live, at: testStart)  // seq 1
         for index in 0..<9 {
-            _ = try await db.postEntry(
+            _ = try await db.interviews.postEntry(
                 interviewID: interview.id, kind: .remark, body: "发言\(index)", author: .host, questionID: nil, actor: interview.host,
                 at: testStart)
         }  // seqs 2...10
-        let start = try await db.transcriptPage(interviewID: interview.id, .after(0), limit: 4)
+        let start = try await db.interviews.transcriptPage(interviewID: interview.id, .after(0), limit: 4)
         #expect(start.entries.map(\.seq) == [1, 2, 3, 4])
         #expect(!start.hasEarlier && start.hasLater)
-        let middle = try await db.transcriptPage(interviewID: interview.id, .after(4), limit: 4)
+        let middle = try await db.interviews.transcriptPage(interviewID: interview.id, .after(4), limit: 4)
         #expect(middle.entries.map(\.seq) == [5, 6, 7, 8])
         #expect(middle.hasEarlier && middle.hasLater)
-        let latest = try await db.transcriptPage(interviewID: interview.id, .latest, limit: 4)
+        let latest = try await db.interviews.transcriptPage(interviewID: interview.id, .latest, limit: 4)
         #expect(latest.entries.map(\.seq) == [7, 8, 9, 10])
         #expect(latest.hasEarlier && !latest.hasLater)
-        let before = try await db.transcriptPage(interviewID: interview.id, .before(7), limit: 4)
+        let before = try await db.interviews.transcriptPage(interviewID: interview.id, .before(7), limit: 4)
         #expect(before.entries.map(\.seq) == [3, 4, 5, 6])
         #expect(before.hasEarlier && before.hasLater)
     }

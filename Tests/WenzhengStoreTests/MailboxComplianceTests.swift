@@ -15,8 +15,8 @@ struct MailboxComplianceTests {
     /// accepted and assigned to 城建处: due Monday 2026-11-30.
     func request(_ box: Mailbox, mayPublish: Bool = false) async throws -> LetterView {
         let letter = try await box.submit(.informationDisclosure, at: "2026-11-02 09:00", mayPublish: mayPublish)
-        _ = try await box.db.acceptLetter(id: letter.id, actor: box.office, at: beijing("2026-11-02 10:00"))
-        let assigned = try await box.db.assignLetter(id: letter.id, lead: box.cityID, actor: box.office, at: beijing("2026-11-02 10:00"))
+        _ = try await box.db.mailbox.acceptLetter(id: letter.id, actor: box.office, at: beijing("2026-11-02 10:00"))
+        let assigned = try await box.db.mailbox.assignLetter(id: letter.id, lead: box.cityID, actor: box.office, at: beijing("2026-11-02 10:00"))
         #expect(assigned.dueOn == "2026-11-30")
         return assigned
     }
@@ -35,27 +35,27 @@ struct MailboxComplianceTests {
         // Given the state the old code left: paused on 12-02, after the
         // deadline, with no due date
         try await db.writer.write { db in
-            try AppDatabase.appendLetterEvent(
+            try GRDBMailboxStore.appendLetterEvent(
                 db, letterID: letter.id, kind: .paused, actor: .system, note: "征求第三方意见",
                 clockEvent: ClockEvent(kind: .paused, on: civil("2026-12-02"), reason: .thirdParty), at: beijing("2026-12-02 10:00"))
             try db.execute(sql: "UPDATE letter SET clock_paused = 1, due_on = NULL WHERE id = ?", arguments: [letter.id])
         }
         // When the sweep runs
-        let marked = try await db.markOverdueLetters(at: beijing("2026-12-02 23:00"))
+        let marked = try await db.mailbox.markOverdueLetters(at: beijing("2026-12-02 23:00"))
         // Then the letter is overdue, due 11-30, its clock running
         #expect(marked.map(\.id) == [letter.id])
-        let after = try await db.letter(id: letter.id)
+        let after = try await db.mailbox.letter(id: letter.id)
         #expect(after.dueOn == "2026-11-30" && after.overdue && !after.clockPaused)
         // And it cannot be resumed into a later deadline
         let resumed = await storeError {
-            _ = try await db.resumeLetter(id: letter.id, actor: box.city, at: beijing("2026-12-03 09:00"))
+            _ = try await db.mailbox.resumeLetter(id: letter.id, actor: box.city, at: beijing("2026-12-03 09:00"))
         }
         #expect(resumed?.isConflict == true)
         // And a reply on 12-03 counts as late
         _ = try await box.reply(after, at: "2026-12-03 10:00")
-        let statistics = try await db.departmentStatistics(from: civil("2026-12-01"), to: civil("2026-12-31"))
+        let statistics = try await db.mailbox.departmentStatistics(from: civil("2026-12-01"), to: civil("2026-12-31"))
         #expect(statistics.first?.replied == 1 && statistics.first?.repliedOnTime == 0)
-        #expect(try await db.letter(id: letter.id).replies.first?.onTime == false)
+        #expect(try await db.mailbox.letter(id: letter.id).replies.first?.onTime == false)
     }
 
     @Test("13, 16: pauses and extensions are refused once the letter is overdue on the day they are recorded, even backdated")
@@ -66,21 +66,21 @@ struct MailboxComplianceTests {
         let december = beijing("2026-12-01 09:00")
         #expect(
             await storeError {
-                _ = try await db.pauseLetter(id: letter.id, reason: .thirdParty, note: "征求意见", actor: box.city, at: december)
+                _ = try await db.mailbox.pauseLetter(id: letter.id, reason: .thirdParty, note: "征求意见", actor: box.city, at: december)
             }?.isConflict == true)
         #expect(
             await storeError {
-                _ = try await db.extendLetter(id: letter.id, workingDays: 10, notice: "延期", actor: box.reviewer, at: december)
+                _ = try await db.mailbox.extendLetter(id: letter.id, workingDays: 10, notice: "延期", actor: box.reviewer, at: december)
             }?.isConflict == true)
         // Dated Friday 11-27, before the deadline, but recorded when overdue
         let backdated = await storeError {
-            _ = try await db.pauseLetter(
+            _ = try await db.mailbox.pauseLetter(
                 id: letter.id, reason: .thirdParty, note: "征求意见", entry: ClockEntry(on: civil("2026-11-27")), actor: box.city,
                 at: december)
         }
         #expect(backdated?.isConflict == true)
         #expect(backdated?.description.contains("2026-11-30") == true)
-        #expect(try await db.timeline(letterID: letter.id).allSatisfy { $0.clockKind == nil })
+        #expect(try await db.mailbox.timeline(letterID: letter.id).allSatisfy { $0.clockKind == nil })
     }
 
     // MARK: 14. Consultation (arts. 32, 34)
@@ -90,18 +90,18 @@ struct MailboxComplianceTests {
         let box = try await Mailbox(onFile: true)
         let db = box.db
         let letter = try await request(box)
-        let first = try await db.pauseLetter(
+        let first = try await db.mailbox.pauseLetter(
             id: letter.id, reason: .thirdParty, note: "征求某公司意见", actor: box.city, at: beijing("2026-11-05 10:00"))
         #expect(first.stoppages.map(\.reason) == [.thirdParty])
         #expect(first.currentStoppage?.answerDueOn == "2026-11-26")
-        #expect(try await db.timeline(letterID: letter.id).last?.clockReason == .thirdParty)
-        let row = try #require(try await db.openLetterDeadlines(at: beijing("2026-11-06 09:00")).rows.first)
+        #expect(try await db.mailbox.timeline(letterID: letter.id).last?.clockReason == .thirdParty)
+        let row = try #require(try await db.mailbox.openLetterDeadlines(at: beijing("2026-11-06 09:00")).rows.first)
         #expect(row.paused && row.stopReason == .thirdParty && row.answerDueOn == "2026-11-26")
 
-        _ = try await db.resumeLetter(id: letter.id, actor: box.city, at: beijing("2026-11-10 10:00"))
-        _ = try await db.pauseLetter(
+        _ = try await db.mailbox.resumeLetter(id: letter.id, actor: box.city, at: beijing("2026-11-10 10:00"))
+        _ = try await db.mailbox.pauseLetter(
             id: letter.id, reason: .otherAgency, note: "征求市司法局意见", actor: box.city, at: beijing("2026-11-12 10:00"))
-        let twice = try await db.resumeLetter(id: letter.id, actor: box.city, at: beijing("2026-11-16 10:00"))
+        let twice = try await db.mailbox.resumeLetter(id: letter.id, actor: box.city, at: beijing("2026-11-16 10:00"))
         #expect(twice.stoppages.map(\.reason) == [.thirdParty, .otherAgency])
         #expect(twice.stoppages.map(\.workingDays) == [3, 2])
         #expect(twice.stoppedWorkingDays == 5)
@@ -109,15 +109,15 @@ struct MailboxComplianceTests {
 
         // A third consultation nobody answers: the sweep ends it when its
         // 15 working days (to 12-09) have run out.
-        _ = try await db.pauseLetter(id: letter.id, reason: .thirdParty, note: "再次征求意见", actor: box.city, at: beijing("2026-11-18 10:00"))
-        #expect(try await db.sweepLetterClocks(at: beijing("2026-12-09 23:00")).resumed.isEmpty)
-        let sweep = try await db.sweepLetterClocks(at: beijing("2026-12-10 08:00"))
+        _ = try await db.mailbox.pauseLetter(id: letter.id, reason: .thirdParty, note: "再次征求意见", actor: box.city, at: beijing("2026-11-18 10:00"))
+        #expect(try await db.mailbox.sweepLetterClocks(at: beijing("2026-12-09 23:00")).resumed.isEmpty)
+        let sweep = try await db.mailbox.sweepLetterClocks(at: beijing("2026-12-10 08:00"))
         #expect(sweep.resumed.map(\.id) == [letter.id])
-        let lapsed = try await db.letter(id: letter.id)
+        let lapsed = try await db.mailbox.letter(id: letter.id)
         #expect(!lapsed.clockPaused && lapsed.stoppages.last?.endedByLimit == true)
         // 7 working days ran before the third pause: 13 remain from 12-09.
         #expect(lapsed.dueOn == due(13, after: "2026-12-09"))
-        let event = try #require(try await db.timeline(letterID: letter.id).last)
+        let event = try #require(try await db.mailbox.timeline(letterID: letter.id).last)
         #expect(event.kind == .resumed && event.actorName == "system" && event.clockOn == "2026-12-09")
     }
 
@@ -128,21 +128,21 @@ struct MailboxComplianceTests {
         let box = try await Mailbox(onFile: true)
         let db = box.db
         let letter = try await request(box)
-        _ = try await db.extendLetter(id: letter.id, workingDays: 5, notice: "延期5个工作日", actor: box.reviewer, at: beijing("2026-11-03 10:00"))
-        let noticed = try await db.sendCorrectionNotice(
+        _ = try await db.mailbox.extendLetter(id: letter.id, workingDays: 5, notice: "延期5个工作日", actor: box.reviewer, at: beijing("2026-11-03 10:00"))
+        let noticed = try await db.mailbox.sendCorrectionNotice(
             id: letter.id, text: "请补充申请内容", correctionDays: 10, actor: box.office, at: beijing("2026-11-04 10:00"))
         #expect(noticed.awaitingCorrection && noticed.currentStoppage?.answerDueOn == "2026-11-18")
-        #expect(try await db.timeline(letterID: letter.id).last?.clockDays == 10)
-        let restarted = try await db.correctedRequestReceived(id: letter.id, actor: box.city, at: beijing("2026-11-16 10:00"))
+        #expect(try await db.mailbox.timeline(letterID: letter.id).last?.clockDays == 10)
+        let restarted = try await db.mailbox.correctedRequestReceived(id: letter.id, actor: box.city, at: beijing("2026-11-16 10:00"))
         #expect(restarted.dueOn == due(20, after: "2026-11-16"))
         #expect(restarted.extensionWorkingDays == nil && !restarted.extendedInPeriod)
         // The new period may be extended once.
-        let extended = try await db.extendLetter(
+        let extended = try await db.mailbox.extendLetter(
             id: letter.id, workingDays: 5, notice: "再次延期", actor: box.reviewer, at: beijing("2026-11-17 10:00"))
         #expect(extended.dueOn == due(25, after: "2026-11-16"))
         #expect(
             await storeError {
-                _ = try await db.sendCorrectionNotice(
+                _ = try await db.mailbox.sendCorrectionNotice(
                     id: letter.id, text: "x", correctionDays: 4, actor: box.office, at: beijing("2026-11-17 10:00"))
             }?.invalidFields == ["correctionDays"])
     }
@@ -152,17 +152,17 @@ struct MailboxComplianceTests {
         let box = try await Mailbox(onFile: true)
         let db = box.db
         let letter = try await request(box)
-        _ = try await db.sendCorrectionNotice(
+        _ = try await db.mailbox.sendCorrectionNotice(
             id: letter.id, text: "请补充申请内容", correctionDays: 10, actor: box.office, at: beijing("2026-11-04 10:00"))
-        let early = await storeError { _ = try await db.deemWithdrawn(id: letter.id, actor: box.city, at: beijing("2026-11-18 17:00")) }
+        let early = await storeError { _ = try await db.mailbox.deemWithdrawn(id: letter.id, actor: box.city, at: beijing("2026-11-18 17:00")) }
         #expect(early?.isConflict == true && early?.description.contains("2026-11-18") == true)
-        let closed = try await db.deemWithdrawn(id: letter.id, note: "逾期未补正", actor: box.city, at: beijing("2026-11-19 09:00"))
+        let closed = try await db.mailbox.deemWithdrawn(id: letter.id, note: "逾期未补正", actor: box.city, at: beijing("2026-11-19 09:00"))
         #expect(closed.state == .withdrawn && !closed.state.isOpen)
-        let event = try #require(try await db.timeline(letterID: letter.id).last)
+        let event = try #require(try await db.mailbox.timeline(letterID: letter.id).last)
         #expect(event.kind == .withdrawn && event.note == "逾期未补正" && event.actorName == "王城")
-        #expect(try await db.openLetterDeadlines(at: beijing("2026-12-10 09:00")).rows.isEmpty)
-        #expect(try await db.markOverdueLetters(at: beijing("2026-12-10 09:00")).isEmpty)
-        #expect(try await db.auditEntries().contains { $0.action == "letter.deemed_withdrawn" })
+        #expect(try await db.mailbox.openLetterDeadlines(at: beijing("2026-12-10 09:00")).rows.isEmpty)
+        #expect(try await db.mailbox.markOverdueLetters(at: beijing("2026-12-10 09:00")).isEmpty)
+        #expect(try await db.audit.auditEntries().contains { $0.action == "letter.deemed_withdrawn" })
     }
 
     @Test("15: a follow-up reopens with the policy's period, not the earlier extension")
@@ -170,10 +170,10 @@ struct MailboxComplianceTests {
         let box = try await Mailbox(onFile: true)
         let db = box.db
         let letter = try await request(box)
-        _ = try await db.extendLetter(id: letter.id, workingDays: 10, notice: "延期", actor: box.reviewer, at: beijing("2026-11-03 10:00"))
+        _ = try await db.mailbox.extendLetter(id: letter.id, workingDays: 10, notice: "延期", actor: box.reviewer, at: beijing("2026-11-03 10:00"))
         _ = try await box.reply(letter, at: "2026-11-10 10:00")
-        _ = try await db.rateLetter(number: letter.number, rating: .unsatisfied, at: beijing("2026-11-11 09:00"))
-        let reopened = try await db.followUp(number: letter.number, text: "答复不完整", at: beijing("2026-11-12 09:00"))
+        _ = try await db.mailbox.rateLetter(number: letter.number, rating: .unsatisfied, at: beijing("2026-11-11 09:00"))
+        let reopened = try await db.mailbox.followUp(number: letter.number, text: "答复不完整", at: beijing("2026-11-12 09:00"))
         #expect(reopened.dueOn == due(20, after: "2026-11-12"))
         #expect(reopened.extensionWorkingDays == nil)
     }
@@ -189,28 +189,28 @@ struct MailboxComplianceTests {
         // The consultation letter went out on Thursday 11-05; recorded Monday.
         #expect(
             await storeError {
-                _ = try await db.pauseLetter(
+                _ = try await db.mailbox.pauseLetter(
                     id: letter.id, reason: .thirdParty, note: "征求意见", entry: ClockEntry(on: civil("2026-11-03")), actor: box.city,
                     at: monday)
             }?.invalidFields == ["on"])
         #expect(
             await storeError {
-                _ = try await db.pauseLetter(
+                _ = try await db.mailbox.pauseLetter(
                     id: letter.id, reason: .thirdParty, note: "征求意见", entry: ClockEntry(on: civil("2026-11-10")), actor: box.city,
                     at: monday)
             }?.invalidFields == ["on"])
-        _ = try await db.pauseLetter(
+        _ = try await db.mailbox.pauseLetter(
             id: letter.id, reason: .thirdParty, note: "征求意见", entry: ClockEntry(on: civil("2026-11-05")), actor: box.city, at: monday)
-        let event = try #require(try await db.timeline(letterID: letter.id).last)
+        let event = try #require(try await db.mailbox.timeline(letterID: letter.id).last)
         #expect(event.clockOn == "2026-11-05" && event.recordedAt == monday && event.actorName == "王城")
         // The clock counts from the day it happened: 3 working days used, not 5.
-        #expect(try await db.openLetterDeadlines(at: monday).rows.first?.workingDaysLeft == 17)
+        #expect(try await db.mailbox.openLetterDeadlines(at: monday).rows.first?.workingDaysLeft == 17)
         // A resume may not come before the pause.
         #expect(
             await storeError {
-                _ = try await db.resumeLetter(id: letter.id, entry: ClockEntry(on: civil("2026-11-04")), actor: box.city, at: monday)
+                _ = try await db.mailbox.resumeLetter(id: letter.id, entry: ClockEntry(on: civil("2026-11-04")), actor: box.city, at: monday)
             }?.invalidFields == ["on"])
-        let resumed = try await db.resumeLetter(
+        let resumed = try await db.mailbox.resumeLetter(
             id: letter.id, entry: ClockEntry(on: civil("2026-11-10"), note: "第三方已答复"), actor: box.city, at: beijing("2026-11-12 10:00"))
         #expect(resumed.dueOn == due(17, after: "2026-11-10"))
     }
@@ -223,15 +223,15 @@ struct MailboxComplianceTests {
         let db = box.db
         #expect(
             await storeError {
-                try await db.setDeadlinePolicy(type: .informationDisclosure, departmentID: nil, workingDays: 21, actor: cliActor, at: testStart)
+                try await db.mailbox.setDeadlinePolicy(type: .informationDisclosure, departmentID: nil, workingDays: 21, actor: cliActor, at: testStart)
             }?.invalidFields == ["workingDays"])
         #expect(
             await storeError {
-                try await db.setDeadlinePolicy(
+                try await db.mailbox.setDeadlinePolicy(
                     type: .informationDisclosure, departmentID: box.cityID, workingDays: 365, actor: cliActor, at: testStart)
             }?.invalidFields == ["workingDays"])
-        try await db.setDeadlinePolicy(type: .informationDisclosure, departmentID: box.cityID, workingDays: 15, actor: cliActor, at: testStart)
-        try await db.setDeadlinePolicy(type: .complaint, departmentID: nil, workingDays: 30, actor: cliActor, at: testStart)
+        try await db.mailbox.setDeadlinePolicy(type: .informationDisclosure, departmentID: box.cityID, workingDays: 15, actor: cliActor, at: testStart)
+        try await db.mailbox.setDeadlinePolicy(type: .complaint, departmentID: nil, workingDays: 30, actor: cliActor, at: testStart)
         #expect(throws: DatabaseError.self) {
             try db.writer.write { db in
                 try db.execute(
@@ -248,13 +248,13 @@ struct MailboxComplianceTests {
         let disclosure = try await box.submit(.informationDisclosure, at: "2026-11-02 09:00")
         for reason in [TriageRejection.noContent, .abusive] {
             let error = await storeError {
-                _ = try await db.rejectLetter(id: disclosure.id, reason: reason, actor: box.office, at: now)
+                _ = try await db.mailbox.rejectLetter(id: disclosure.id, reason: reason, actor: box.office, at: now)
             }
             #expect(error?.invalidFields == ["reason"])
         }
-        #expect(try await db.rejectLetter(id: disclosure.id, reason: .duplicate, actor: box.office, at: now).state == .rejected)
+        #expect(try await db.mailbox.rejectLetter(id: disclosure.id, reason: .duplicate, actor: box.office, at: now).state == .rejected)
         let complaint = try await box.submit(.complaint, at: "2026-11-02 09:00")
-        #expect(try await db.rejectLetter(id: complaint.id, reason: .noContent, actor: box.office, at: now).state == .rejected)
+        #expect(try await db.mailbox.rejectLetter(id: complaint.id, reason: .noContent, actor: box.office, at: now).state == .rejected)
     }
 
     @Test("17: assigning or reassigning an overdue letter never moves its deadline or clears overdue")
@@ -263,17 +263,17 @@ struct MailboxComplianceTests {
         let db = box.db
         let start = beijing("2026-11-02 10:00")
         // 教育处 answers consultations in 10 working days
-        try await db.setDeadlinePolicy(type: .consultation, departmentID: box.educationID, workingDays: 10, actor: cliActor, at: start)
+        try await db.mailbox.setDeadlinePolicy(type: .consultation, departmentID: box.educationID, workingDays: 10, actor: cliActor, at: start)
         let assigned = try await box.submit(.consultation, at: "2026-11-02 09:00")
         let waiting = try await box.submit(.consultation, at: "2026-11-02 09:00")
-        for letter in [assigned, waiting] { _ = try await db.acceptLetter(id: letter.id, actor: box.office, at: start) }
-        _ = try await db.assignLetter(id: assigned.id, lead: box.cityID, actor: box.office, at: start)
+        for letter in [assigned, waiting] { _ = try await db.mailbox.acceptLetter(id: letter.id, actor: box.office, at: start) }
+        _ = try await db.mailbox.assignLetter(id: assigned.id, lead: box.cityID, actor: box.office, at: start)
         // Due 11-09; overdue on 11-11
-        #expect(try await db.markOverdueLetters(at: beijing("2026-11-11 08:00")).count == 2)
+        #expect(try await db.mailbox.markOverdueLetters(at: beijing("2026-11-11 08:00")).count == 2)
         let later = beijing("2026-11-11 10:00")
-        let reassigned = try await db.assignLetter(id: assigned.id, lead: box.educationID, actor: box.office, at: later)
+        let reassigned = try await db.mailbox.assignLetter(id: assigned.id, lead: box.educationID, actor: box.office, at: later)
         #expect(reassigned.dueOn == "2026-11-09" && reassigned.overdue && reassigned.policyDays == 5)
-        let late = try await db.assignLetter(id: waiting.id, lead: box.educationID, actor: box.office, at: later)
+        let late = try await db.mailbox.assignLetter(id: waiting.id, lead: box.educationID, actor: box.office, at: later)
         #expect(late.dueOn == "2026-11-09" && late.overdue && late.policyDays == 5)
     }
 
@@ -304,9 +304,9 @@ struct MailboxComplianceTests {
             days: [
                 .init(date: civil("2027-01-01"), name: "元旦", isOffDay: true), .init(date: civil("2027-01-04"), name: "元旦", isOffDay: true),
             ])
-        try await db.importHolidayNotice(notice, source: "test", actor: cliActor, at: beijing("2027-01-02 09:00"))
+        try await db.calendar.importHolidayNotice(notice, source: "test", actor: cliActor, at: beijing("2027-01-02 09:00"))
         // Then the replied letter's deadline and its reply's are final
-        let after = try await db.letter(id: letter.id)
+        let after = try await db.mailbox.letter(id: letter.id)
         #expect(after.dueOn == "2027-01-06" && !after.dueProvisional)
         #expect(after.replies.first?.dueOn == "2027-01-06" && after.replies.first?.dueProvisional == false)
     }
@@ -318,28 +318,28 @@ struct MailboxComplianceTests {
         let box = try await Mailbox(onFile: true)
         let db = box.db
         let letter = try await box.submit(.complaint, at: "2026-11-02 09:00", mayPublish: true)
-        _ = try await db.acceptLetter(id: letter.id, actor: box.office, at: beijing("2026-11-03 09:00"))
+        _ = try await db.mailbox.acceptLetter(id: letter.id, actor: box.office, at: beijing("2026-11-03 09:00"))
         let first = try await box.reply(letter, at: "2026-11-10 10:00")
-        _ = try await db.decideModeration(
+        _ = try await db.moderation.decideModeration(
             id: try #require(first.moderationItemId), .approve(override: false), by: box.moderator, allowedReasons: [],
             at: beijing("2026-11-10 11:00"))
-        _ = try await db.rateLetter(number: letter.number, rating: .unsatisfied, at: beijing("2026-11-11 09:00"))
-        _ = try await db.followUp(number: letter.number, text: "路灯又坏了", at: beijing("2026-11-12 09:00"))
-        _ = try await db.draftReply(id: letter.id, body: "已再次维修，并加装巡检。", actor: box.city, at: beijing("2026-11-16 09:00"))
-        let second = try await db.signOff(
+        _ = try await db.mailbox.rateLetter(number: letter.number, rating: .unsatisfied, at: beijing("2026-11-11 09:00"))
+        _ = try await db.mailbox.followUp(number: letter.number, text: "路灯又坏了", at: beijing("2026-11-12 09:00"))
+        _ = try await db.mailbox.draftReply(id: letter.id, body: "已再次维修，并加装巡检。", actor: box.city, at: beijing("2026-11-16 09:00"))
+        let second = try await db.mailbox.signOff(
             id: letter.id, approve: true, comment: nil, filter: plainFilter, actor: box.reviewer, at: beijing("2026-11-16 10:00"))
         #expect(second.replies.map(\.round) == [1, 2])
         #expect(second.replies.map(\.body) == ["您好，已处理。", "已再次维修，并加装巡检。"])
         #expect(second.replies.map(\.repliedOn) == ["2026-11-10", "2026-11-16"])
         #expect(second.replies.first?.rating == .unsatisfied && second.replies.last?.rating == nil)
 
-        let published = try #require(try await db.publishedLetter(id: letter.id))
+        let published = try #require(try await db.mailbox.publishedLetter(id: letter.id))
         #expect(published.receivedOn == "2026-11-02" && published.acceptedOn == "2026-11-03")
         #expect(published.reply == "您好，已处理。" && published.repliedOn == "2026-11-10")
         #expect(published.replies.map(\.repliedOn) == ["2026-11-10", "2026-11-16"])
         #expect(published.replies.map(\.department) == ["城建处", "城建处"])
         // Search finds the follow-up's reply too.
-        #expect(try await db.searchLetters("巡检", limit: 10, offset: 0).ids == [letter.id])
+        #expect(try await db.mailbox.searchLetters("巡检", limit: 10, offset: 0).ids == [letter.id])
     }
 
     // MARK: 21. Transfer within one working day
@@ -352,14 +352,14 @@ struct MailboxComplianceTests {
         let friday = try await box.submit(.complaint, at: "2026-11-06 09:00")
         let monday = try await box.submit(.complaint, at: "2026-11-09 09:00")
         #expect(friday.transferDueOn == "2026-11-09")
-        let queue = try await db.triageQueue(at: beijing("2026-11-10 09:00"))
+        let queue = try await db.mailbox.triageQueue(at: beijing("2026-11-10 09:00"))
         #expect(queue.rows.map(\.letterId) == [friday.id, monday.id])
         #expect(queue.rows.map(\.late) == [true, false] && queue.total == 2 && queue.late == 1)
-        let row = try #require(try await db.openLetterDeadlines(at: beijing("2026-11-10 09:00")).rows.first { $0.letterId == friday.id })
+        let row = try #require(try await db.mailbox.openLetterDeadlines(at: beijing("2026-11-10 09:00")).rows.first { $0.letterId == friday.id })
         #expect(row.transferDueOn == "2026-11-09")
-        _ = try await db.transferLetter(id: friday.id, to: "市公安局", actor: box.office, at: beijing("2026-11-10 09:00"))
-        _ = try await db.transferLetter(id: monday.id, to: "市公安局", actor: box.office, at: beijing("2026-11-10 09:00"))
-        let transfers = try await db.transferStatistics(from: civil("2026-11-01"), to: civil("2026-11-30"))
+        _ = try await db.mailbox.transferLetter(id: friday.id, to: "市公安局", actor: box.office, at: beijing("2026-11-10 09:00"))
+        _ = try await db.mailbox.transferLetter(id: monday.id, to: "市公安局", actor: box.office, at: beijing("2026-11-10 09:00"))
+        let transfers = try await db.mailbox.transferStatistics(from: civil("2026-11-01"), to: civil("2026-11-30"))
         #expect(transfers == TransferStatistics(transferred: 2, withinDeadline: 1))
     }
 
@@ -370,19 +370,19 @@ struct MailboxComplianceTests {
         let box = try await Mailbox(onFile: true)
         let db = box.db
         let paused = try await request(box)
-        _ = try await db.pauseLetter(id: paused.id, reason: .thirdParty, note: "征求意见", actor: box.city, at: beijing("2026-11-05 10:00"))
-        _ = try await db.resumeLetter(id: paused.id, actor: box.city, at: beijing("2026-11-12 10:00"))
+        _ = try await db.mailbox.pauseLetter(id: paused.id, reason: .thirdParty, note: "征求意见", actor: box.city, at: beijing("2026-11-05 10:00"))
+        _ = try await db.mailbox.resumeLetter(id: paused.id, actor: box.city, at: beijing("2026-11-12 10:00"))
         _ = try await box.reply(paused, at: "2026-11-20 10:00")
         let corrected = try await request(box)
-        _ = try await db.sendCorrectionNotice(
+        _ = try await db.mailbox.sendCorrectionNotice(
             id: corrected.id, text: "请补正", correctionDays: 10, actor: box.office, at: beijing("2026-11-04 10:00"))
-        _ = try await db.correctedRequestReceived(id: corrected.id, actor: box.city, at: beijing("2026-11-16 10:00"))
+        _ = try await db.mailbox.correctedRequestReceived(id: corrected.id, actor: box.city, at: beijing("2026-11-16 10:00"))
         _ = try await box.reply(corrected, at: "2026-11-20 10:00")
         // 14 working days from 11-02 to 11-20 less 5 paused; 4 from the
         // corrected request.
-        #expect(try await db.letter(id: paused.id).replies.first?.workingDays == 9)
-        #expect(try await db.letter(id: corrected.id).replies.first?.workingDays == 4)
-        let statistics = try await db.departmentStatistics(from: civil("2026-11-01"), to: civil("2026-11-30"))
+        #expect(try await db.mailbox.letter(id: paused.id).replies.first?.workingDays == 9)
+        #expect(try await db.mailbox.letter(id: corrected.id).replies.first?.workingDays == 4)
+        let statistics = try await db.mailbox.departmentStatistics(from: civil("2026-11-01"), to: civil("2026-11-30"))
         #expect(statistics.first?.medianWorkingDaysToReply == 6.5)
     }
 
@@ -394,14 +394,14 @@ struct MailboxComplianceTests {
         let db = box.db
         for _ in 0..<5 { try await box.submit(.complaint, at: "2026-11-02 09:00") }
         let now = beijing("2026-11-03 09:00")
-        let first = try await db.openLetterDeadlines(limit: 2, at: now)
-        let last = try await db.openLetterDeadlines(limit: 2, offset: 4, at: now)
+        let first = try await db.mailbox.openLetterDeadlines(limit: 2, at: now)
+        let last = try await db.mailbox.openLetterDeadlines(limit: 2, offset: 4, at: now)
         #expect(first.rows.count == 2 && first.more)
         #expect(last.rows.count == 1 && !last.more)
-        #expect(try await db.countOpenLetterDeadlines(at: now) == 5)
-        #expect(try await db.openDeadlineYears() == [2026])
-        #expect(await storeError { _ = try await db.openLetterDeadlines(limit: 201, at: now) }?.invalidFields == ["limit"])
-        #expect(await storeError { _ = try await db.openLetterDeadlines(limit: 0, at: now) }?.invalidFields == ["limit"])
+        #expect(try await db.mailbox.countOpenLetterDeadlines(at: now) == 5)
+        #expect(try await db.mailbox.openDeadlineYears() == [2026])
+        #expect(await storeError { _ = try await db.mailbox.openLetterDeadlines(limit: 201, at: now) }?.invalidFields == ["limit"])
+        #expect(await storeError { _ = try await db.mailbox.openLetterDeadlines(limit: 0, at: now) }?.invalidFields == ["limit"])
     }
 }
 
@@ -413,14 +413,14 @@ struct ReplyClockMigrationTests {
         try queue.write { db in
             try db.execute(sql: #"CREATE TABLE t (id INTEGER PRIMARY KEY, "state" TEXT CHECK ("state" IN ('a', 'b')))"#)
             try db.execute(sql: "INSERT INTO t (state) VALUES ('a')")
-            try AppDatabase.widenCheckList(db, table: "t", column: "state", to: ["a", "b", "c"])
+            try SchemaChanges.widenCheckList(db, table: "t", column: "state", to: ["a", "b", "c"])
             try db.execute(sql: "INSERT INTO t (state) VALUES ('c')")
             #expect(throws: DatabaseError.self) { try db.execute(sql: "INSERT INTO t (state) VALUES ('d')") }
             // A list that lacks a value already allowed keeps it: on a fresh
             // database an earlier migration may have allowed more already.
-            try AppDatabase.widenCheckList(db, table: "t", column: "state", to: ["a", "c"])
+            try SchemaChanges.widenCheckList(db, table: "t", column: "state", to: ["a", "c"])
             try db.execute(sql: "INSERT INTO t (state) VALUES ('b')")
-            try AppDatabase.widenCheckList(db, table: "t", column: "state", to: ["e"])
+            try SchemaChanges.widenCheckList(db, table: "t", column: "state", to: ["e"])
             try db.execute(sql: "INSERT INTO t (state) VALUES ('e')")
             #expect(throws: DatabaseError.self) { try db.execute(sql: "INSERT INTO t (state) VALUES ('d')") }
             #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")

@@ -16,18 +16,18 @@ struct MailboxReportTests {
         // consultation late (received 11-02, due 11-09, replied 11-12: 8
         // working days; unsatisfied)
         let a = try await box.reply(try await box.submit(.complaint, at: "2026-09-18 10:00"), at: "2026-10-14 10:00")
-        _ = try await db.rateLetter(number: a.number, rating: .satisfied, at: beijing("2026-10-15 10:00"))
+        _ = try await db.mailbox.rateLetter(number: a.number, rating: .satisfied, at: beijing("2026-10-15 10:00"))
         let b = try await box.reply(try await box.submit(.consultation, at: "2026-11-02 10:00"), at: "2026-11-12 10:00")
-        _ = try await db.rateLetter(number: b.number, rating: .unsatisfied, at: beijing("2026-11-13 10:00"))
+        _ = try await db.mailbox.rateLetter(number: b.number, rating: .unsatisfied, at: beijing("2026-11-13 10:00"))
         // And 教育处 answered a suggestion in 3 working days, unrated
         _ = try await box.reply(try await box.submit(.suggestion, at: "2026-11-02 11:00"), lead: box.educationID, at: "2026-11-05 10:00")
         // And one letter is still open, one was rejected
         _ = try await box.submit(.complaint, at: "2026-11-20 10:00")
         let rejected = try await box.submit(.complaint, at: "2026-11-20 10:00")
-        _ = try await db.rejectLetter(id: rejected.id, reason: .noContent, actor: box.office, at: beijing("2026-11-20 11:00"))
+        _ = try await db.mailbox.rejectLetter(id: rejected.id, reason: .noContent, actor: box.office, at: beijing("2026-11-20 11:00"))
 
         // When the year's statistics are read
-        let departments = try await db.departmentStatistics(from: civil("2026-01-01"), to: civil("2026-12-31"))
+        let departments = try await db.mailbox.departmentStatistics(from: civil("2026-01-01"), to: civil("2026-12-31"))
         // Then each lead department has its figures
         #expect(departments.map(\.department) == ["城建处", "教育处"])
         let city = departments[0]
@@ -38,17 +38,17 @@ struct MailboxReportTests {
         #expect(education.replied == 1 && education.repliedOnTime == 1 && education.onTimeRate == 1)
         #expect(education.medianWorkingDaysToReply == 3 && education.unrated == 1)
         // And a period is a filter on the reply date
-        #expect(try await db.departmentStatistics(from: civil("2026-11-01"), to: civil("2026-11-30")).map(\.replied) == [1, 1])
+        #expect(try await db.mailbox.departmentStatistics(from: civil("2026-11-01"), to: civil("2026-11-30")).map(\.replied) == [1, 1])
         #expect(
-            await storeError { _ = try await db.departmentStatistics(from: civil("2026-12-01"), to: civil("2026-11-01")) }?.invalidFields
+            await storeError { _ = try await db.mailbox.departmentStatistics(from: civil("2026-12-01"), to: civil("2026-11-01")) }?.invalidFields
                 == ["to"])
 
-        let months = try await db.monthlyStatistics(year: 2026)
+        let months = try await db.mailbox.monthlyStatistics(year: 2026)
         #expect(months.count == 12)
         #expect(months[8] == MonthlyLetterStatistics(month: 9, received: 1, replied: 0, repliedOnTime: 0))
         #expect(months[9] == MonthlyLetterStatistics(month: 10, received: 0, replied: 1, repliedOnTime: 1))
         #expect(months[10] == MonthlyLetterStatistics(month: 11, received: 4, replied: 2, repliedOnTime: 1))
-        #expect(try await db.monthlyStatistics(year: 2027).allSatisfy { $0.received == 0 && $0.replied == 0 })
+        #expect(try await db.mailbox.monthlyStatistics(year: 2027).allSatisfy { $0.received == 0 && $0.replied == 0 })
     }
 
     @Test("the schema refuses what the rules refuse")
@@ -90,6 +90,6 @@ struct MailboxReportTests {
             }
         }
         // And the defaults are seeded.
-        #expect(try await box.db.deadlinePolicies().map(\.workingDays) == [5, 15, 15, 20])
+        #expect(try await box.db.mailbox.deadlinePolicies().map(\.workingDays) == [5, 15, 15, 20])
     }
 }

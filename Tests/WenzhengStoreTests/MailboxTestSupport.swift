@@ -66,7 +66,7 @@ struct Mailbox {
     static func staff(_ db: AppDatabase, _ username: String, _ role: Role, department: String, name: String) async throws
         -> AuthenticatedStaff
     {
-        let summary = try await db.createStaffUser(
+        let summary = try await db.accounts.createStaffUser(
             NewStaffUser(username: username, displayName: name, role: role, department: department, passwordHash: "hash"),
             actor: cliActor, at: testStart)
         let departmentID = try await db.reader.read { db in
@@ -93,7 +93,7 @@ struct Mailbox {
     {
         var letter = newLetter(type, mayPublish: mayPublish)
         if let body { letter.body = body }
-        return try await db.submitLetter(letter, passwordHash: "$2b$hash", at: beijing(instant)).letter
+        return try await db.mailbox.submitLetter(letter, passwordHash: "$2b$hash", at: beijing(instant)).letter
     }
 
     /// Accept, assign to `lead` (城建处 by default), draft, sign off, all at
@@ -102,17 +102,17 @@ struct Mailbox {
     func reply(_ letter: LetterView, lead: Int64? = nil, at instant: String) async throws -> LetterView {
         let now = beijing(instant)
         let lead = lead ?? cityID
-        if try await db.letter(id: letter.id).state == .received { _ = try await db.acceptLetter(id: letter.id, actor: office, at: now) }
-        let current = try await db.letter(id: letter.id)
+        if try await db.mailbox.letter(id: letter.id).state == .received { _ = try await db.mailbox.acceptLetter(id: letter.id, actor: office, at: now) }
+        let current = try await db.mailbox.letter(id: letter.id)
         if current.state == .accepted || current.leadDepartment?.id != lead {
-            _ = try await db.assignLetter(id: letter.id, lead: lead, actor: office, at: now)
+            _ = try await db.mailbox.assignLetter(id: letter.id, lead: lead, actor: office, at: now)
         }
-        _ = try await db.draftReply(id: letter.id, body: "您好，已处理。", actor: admin, at: now)
-        return try await db.signOff(id: letter.id, approve: true, comment: nil, filter: plainFilter, actor: reviewer, at: now)
+        _ = try await db.mailbox.draftReply(id: letter.id, body: "您好，已处理。", actor: admin, at: now)
+        return try await db.mailbox.signOff(id: letter.id, approve: true, comment: nil, filter: plainFilter, actor: reviewer, at: now)
     }
 
     func kinds(_ letter: LetterView) async throws -> [LetterEventKind] {
-        try await db.timeline(letterID: letter.id).map(\.kind)
+        try await db.mailbox.timeline(letterID: letter.id).map(\.kind)
     }
 }
 

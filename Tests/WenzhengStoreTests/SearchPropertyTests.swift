@@ -130,7 +130,7 @@ struct SearchPropertyTests {
         let database = try AppDatabase.inMemory()
         try database.writer.write { db in
             for (id, parts) in letters {
-                try AppDatabase.indexLetterForSearch(db, letterID: id, subject: parts[0], body: parts[1], reply: parts[2])
+                try LetterSearchIndex.indexLetterForSearch(db, letterID: id, subject: parts[0], body: parts[1], reply: parts[2])
             }
         }
         // The letters' segments in order; a text boundary is a word boundary,
@@ -174,7 +174,7 @@ struct SearchPropertyTests {
             let expected = Set(
                 letters.keys.filter { id in queryWords.allSatisfy { Self.occurs($0, in: segments[id]!) } })
             let found = try database.reader.read { db in
-                try AppDatabase.searchLetters(db, query: parsed, limit: 1_000, offset: 0, window: 1_000)
+                try LetterSearchIndex.searchLetters(db, query: parsed, limit: 1_000, offset: 0, window: 1_000)
             }
             #expect(Set(found.ids) == expected, "'\(query)' → \(parsed.matchExpression)")
             #expect(found.ids.count == found.total)

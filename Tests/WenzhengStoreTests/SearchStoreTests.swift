@@ -11,14 +11,14 @@ private func indexed(_ letters: [(Int64, String)]) throws -> AppDatabase {
     let database = try AppDatabase.inMemory()
     try database.writer.write { db in
         for (id, text) in letters {
-            try AppDatabase.indexLetterForSearch(db, letterID: id, subject: "", body: text, reply: "")
+            try LetterSearchIndex.indexLetterForSearch(db, letterID: id, subject: "", body: text, reply: "")
         }
     }
     return database
 }
 
 private func ids(_ database: AppDatabase, _ query: String) async throws -> [Int64] {
-    try await database.searchLetters(query, limit: 100, offset: 0).ids.sorted()
+    try await database.mailbox.searchLetters(query, limit: 100, offset: 0).ids.sorted()
 }
 
 @Suite("Letter search in the store")
@@ -26,8 +26,8 @@ struct SearchStoreTests {
     @Test func theMigrationRunsOnAPlainQueue() throws {
         let queue = try DatabaseQueue()
         try queue.write { db in
-            try AppDatabase.createLetterSearch(db)
-            try AppDatabase.indexLetterForSearch(db, letterID: 7, subject: "咨询", body: "律师", reply: "")
+            try MailboxSchema.createLetterSearch(db)
+            try LetterSearchIndex.indexLetterForSearch(db, letterID: 7, subject: "咨询", body: "律师", reply: "")
             let found = try Int64.fetchAll(db, sql: "SELECT rowid FROM letter_search WHERE letter_search MATCH '\"律师\"'")
             #expect(found == [7])
         }
@@ -92,7 +92,7 @@ struct SearchStoreTests {
     func injectionIsHarmless(query: String) async throws {
         let database = try indexed([(1, "律师和公证"), (2, "律师 or 公证 near"), (3, "律师"), (4, "公证")])
         do {
-            let page = try await database.searchLetters(query, limit: 100, offset: 0)
+            let page = try await database.mailbox.searchLetters(query, limit: 100, offset: 0)
             // Every word of the query, operators included, must be in each result.
             let words = SearchTokenizer.words(query).map { $0.map(\.text).joined() }
             let texts: [Int64: String] = [1: "律师和公证", 2: "律师 or 公证 near", 3: "律师", 4: "公证"]
@@ -121,10 +121,10 @@ struct SearchStoreTests {
         for (query, limit, offset, field) in [
             ("", 20, 0, "q"), ("法", 20, 0, "q"), (String(repeating: "律", count: 51), 20, 0, "q"),
             ("律师", 0, 0, "limit"), ("律师", 101, 0, "limit"), ("律师", 20, -1, "offset"),
-            ("律师", 20, AppDatabase.letterSearchWindow, "offset"),
+            ("律师", 20, LetterSearchIndex.letterSearchWindow, "offset"),
         ] {
             let error = await #expect(throws: StoreError.self, "\(query) \(limit) \(offset)") {
-                _ = try await database.searchLetters(query, limit: limit, offset: offset)
+                _ = try await database.mailbox.searchLetters(query, limit: limit, offset: offset)
             }
             guard case .invalid(let failure) = error else {
                 Issue.record("\(query) \(limit) \(offset): \(String(describing: error))")
@@ -139,7 +139,7 @@ struct SearchStoreTests {
         let database = try indexed([(1, "律师不出庭"), (2, "律师收费")])
         // When it is indexed again with other text
         try await database.writer.write { db in
-            try AppDatabase.indexLetterForSearch(db, letterID: 1, subject: "公证", body: "公证处", reply: "已答复")
+            try LetterSearchIndex.indexLetterForSearch(db, letterID: 1, subject: "公证", body: "公证处", reply: "已答复")
         }
         // Then only the new text finds it
         #expect(try await ids(database, "律师") == [2])
@@ -147,9 +147,9 @@ struct SearchStoreTests {
         #expect(try await ids(database, "答复") == [1])
         // When letter 2 is removed (twice: removing is idempotent)
         try await database.writer.write { db in
-            try AppDatabase.removeLetterFromSearch(db, letterID: 2)
-            try AppDatabase.removeLetterFromSearch(db, letterID: 2)
-            try AppDatabase.removeLetterFromSearch(db, letterID: 99)
+            try LetterSearchIndex.removeLetterFromSearch(db, letterID: 2)
+            try LetterSearchIndex.removeLetterFromSearch(db, letterID: 2)
+            try LetterSearchIndex.removeLetterFromSearch(db, letterID: 99)
         }
         // Then it is gone, and the index agrees with its content table
         #expect(try await ids(database, "律师") == [])
@@ -178,10 +178,10 @@ struct SearchStoreTests {
         // long one; letters 3 and 4 tie, and the newer (higher id) comes first.
         let filler = String(repeating: "其他内容，", count: 40)
         let database = try indexed([(1, "公证" + filler), (2, "公证，公证，公证"), (3, "公证处"), (4, "公证处")])
-        let page = try await database.searchLetters("公证", limit: 100, offset: 0)
+        let page = try await database.mailbox.searchLetters("公证", limit: 100, offset: 0)
         #expect(page.ids == [2, 4, 3, 1])
         #expect(page.total == 4 && !page.moreThanTotal)
-        let second = try await database.searchLetters("公证", limit: 2, offset: 2)
+        let second = try await database.mailbox.searchLetters("公证", limit: 2, offset: 2)
         #expect(second.ids == [3, 1])
         #expect(second.total == 4)
     }
@@ -191,8 +191,8 @@ struct SearchStoreTests {
         let query = try SearchQuery("律师")
         let (small, all) = try database.reader.read { db in
             (
-                try AppDatabase.searchLetters(db, query: query, limit: 100, offset: 0, window: 10),
-                try AppDatabase.searchLetters(db, query: query, limit: 100, offset: 0, window: 100)
+                try LetterSearchIndex.searchLetters(db, query: query, limit: 100, offset: 0, window: 10),
+                try LetterSearchIndex.searchLetters(db, query: query, limit: 100, offset: 0, window: 100)
             )
         }
         // The newest ten (21…30), newest first among equal scores

@@ -28,7 +28,7 @@ extension AppDatabase {
     func addUser(_ username: String, role: Role = .moderator, department: String = "办公室", at: Date = testStart) async throws
         -> StaffUserSummary
     {
-        try await createStaffUser(
+        try await accounts.createStaffUser(
             NewStaffUser(username: username, displayName: username, role: role, department: department, passwordHash: "hash-\(username)"),
             actor: cliActor, at: at)
     }

@@ -23,29 +23,29 @@ struct DeadlinesCommandTests {
             db = temp.path("db.sqlite")
             let database = try AppDatabase.openFile(atPath: db)
             let cli = AuditActor.commandLine(osUser: "test")
-            let admin = try await database.createStaffUser(
+            let admin = try await database.accounts.createStaffUser(
                 NewStaffUser(username: "admin", displayName: "管理员", role: .admin, department: "办公室", passwordHash: "hash"),
                 actor: cli, at: Date())
-            try await database.createStaffUser(
+            try await database.accounts.createStaffUser(
                 NewStaffUser(username: "city", displayName: "王城", role: .handler, department: "城建处", passwordHash: "hash"),
                 actor: cli, at: Date())
             // The store acts for a signed-in staff member: sign the admin in.
-            try await database.startSession(
+            try await database.accounts.startSession(
                 userID: admin.id, tokenHash: "token-hash", csrfToken: "csrf", expiresAt: .distantFuture, clientAddress: nil,
                 userAgent: nil, at: Date())
-            let actor = try #require(try await database.activeSession(tokenHash: "token-hash", at: Date()))
-            let city = try #require(try await database.department(named: "城建处"))
+            let actor = try #require(try await database.accounts.activeSession(tokenHash: "token-hash", at: Date()))
+            let city = try #require(try await database.accounts.department(named: "城建处"))
 
             overdue = try await Self.letter(database, .complaint, #"路灯, "不亮""#, at: "2025-01-02")
-            _ = try await database.acceptLetter(id: overdue.id, actor: actor, at: Self.instant("2025-01-02"))
-            _ = try await database.assignLetter(id: overdue.id, lead: city.id, actor: actor, at: Self.instant("2025-01-02"))
+            _ = try await database.mailbox.acceptLetter(id: overdue.id, actor: actor, at: Self.instant("2025-01-02"))
+            _ = try await database.mailbox.assignLetter(id: overdue.id, lead: city.id, actor: actor, at: Self.instant("2025-01-02"))
             provisional = try await Self.letter(database, .consultation, "咨询", at: "2099-12-28")
             paused = try await Self.letter(database, .informationDisclosure, "申请公开", at: "2099-06-01")
-            _ = try await database.pauseLetter(id: paused.id, reason: .thirdParty, note: "征求第三方意见", actor: actor, at: Self.instant("2099-06-02"))
+            _ = try await database.mailbox.pauseLetter(id: paused.id, reason: .thirdParty, note: "征求第三方意见", actor: actor, at: Self.instant("2099-06-02"))
         }
 
         static func letter(_ database: AppDatabase, _ type: LetterType, _ subject: String, at day: String) async throws -> LetterView {
-            try await database.submitLetter(
+            try await database.mailbox.submitLetter(
                 NewLetter(
                     type: type, subject: subject, body: "正文", authorName: "张三", phone: "13812345678", email: nil,
                     mayPublish: false, idempotencyKey: nil, clientAddress: nil),

@@ -9,7 +9,7 @@ import WenzhengStore
 ///
 /// Letters are generated deterministically (letter i from the seed and i
 /// alone, so any letter can be regenerated to check a result), indexed
-/// through `AppDatabase.indexLetterForSearch` in batch transactions into a
+/// through `LetterSearchIndex.indexLetterForSearch` in batch transactions into a
 /// fresh temporary database file, checked, then searched through the public
 /// `searchLetters` (page of 20, first page) in a seeded order.
 struct LetterSearchBenchmark: AsyncParsableCommand {
@@ -91,7 +91,7 @@ struct LetterSearchBenchmark: AsyncParsableCommand {
                     for index in range {
                         let letter = generator.letter(index)
                         count += letter.subject.count + letter.body.count + letter.reply.count
-                        try AppDatabase.indexLetterForSearch(
+                        try LetterSearchIndex.indexLetterForSearch(
                             db, letterID: Int64(index + 1), subject: letter.subject, body: letter.body, reply: letter.reply)
                     }
                     return count
@@ -125,7 +125,7 @@ struct LetterSearchBenchmark: AsyncParsableCommand {
         }
         print(
             "Verified: totals over the first \(min(verifyLetters, indexed)) letters equal a brute-force count; "
-                + "each top result contains its query, and the page is the best 20 of the newest \(AppDatabase.letterSearchWindow) matches by a score recomputed from the letters' text."
+                + "each top result contains its query, and the page is the best 20 of the newest \(LetterSearchIndex.letterSearchWindow) matches by a score recomputed from the letters' text."
         )
 
         // Exact match counts (untimed, for the report), then the timed runs
@@ -146,9 +146,9 @@ struct LetterSearchBenchmark: AsyncParsableCommand {
         for index in order {
             let (query, queryClass) = queries[index]
             let start = clock.now
-            let result = try await database.searchLetters(query, limit: 20, offset: 0)
+            let result = try await database.mailbox.searchLetters(query, limit: 20, offset: 0)
             let elapsed = seconds(clock.now - start) * 1e3
-            precondition(result.total == min(matches[query]!, AppDatabase.letterSearchWindow))
+            precondition(result.total == min(matches[query]!, LetterSearchIndex.letterSearchWindow))
             samples[queryClass, default: []].append(elapsed)
             perQuery[query, default: []].append(elapsed)
         }
@@ -163,7 +163,7 @@ struct LetterSearchBenchmark: AsyncParsableCommand {
         }
         print("  database file  \(fmt(Double(fileBytes) / 1e6, 1)) MB after checkpoint (\(segments) FTS5 segments)")
         print(
-            "  search         searchLetters(limit: 20, offset: 0), window \(AppDatabase.letterSearchWindow), \(rounds) runs of each query")
+            "  search         searchLetters(limit: 20, offset: 0), window \(LetterSearchIndex.letterSearchWindow), \(rounds) runs of each query")
         for queryClass in QueryClass.allCases {
             let values = samples[queryClass] ?? []
             let p95 = percentile(values, 0.95)
@@ -229,7 +229,7 @@ struct LetterSearchBenchmark: AsyncParsableCommand {
                 bruteForce[number] += 1
             }
         }
-        let window = AppDatabase.letterSearchWindow
+        let window = LetterSearchIndex.letterSearchWindow
         // FTS5's average document length: tokens per indexed letter.
         let averageLength = try await database.reader.read { db in
             try Double.fetchOne(
@@ -245,7 +245,7 @@ struct LetterSearchBenchmark: AsyncParsableCommand {
                 failures.append("'\(query)': index finds \(counted) of the first \(checked) letters, brute force \(bruteForce[number])")
             }
             let all = try await Self.exactCount(database, query)
-            let result = try await database.searchLetters(query, limit: 20, offset: 0)
+            let result = try await database.mailbox.searchLetters(query, limit: 20, offset: 0)
             if result.total != min(all, window) || result.moreThanTotal != (all > window) {
                 failures.append("'\(query)': total \(result.total) (more: \(result.moreThanTotal)) but \(all) match")
             }

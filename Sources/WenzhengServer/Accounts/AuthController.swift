@@ -132,7 +132,7 @@ struct AuthController {
         // SessionMiddleware has already checked the CSRF token when a live
         // session came with the request.
         if context.staff != nil, let token = request.cookies[sessionCookieName]?.value {
-            try await database.endSession(tokenHash: SessionToken.hash(token), clientAddress: context.clientAddress, at: clock.now())
+            try await database.accounts.endSession(tokenHash: SessionToken.hash(token), clientAddress: context.clientAddress, at: clock.now())
         }
     }
 

@@ -23,7 +23,7 @@ struct SessionMiddleware: RouterMiddleware {
         if let token = request.cookies[sessionCookieName]?.value, !token.isEmpty, token.count <= 128 {
             let tokenHash = SessionToken.hash(token)
             let now = clock.now()
-            context.staff = try await database.activeSession(tokenHash: tokenHash, at: now)
+            context.staff = try await database.accounts.activeSession(tokenHash: tokenHash, at: now)
             context.staff?.clientAddress = context.clientAddress
         }
         if let staff = context.staff, !Self.isSafe(request.method) {

@@ -10,7 +10,7 @@ enum SessionPruning {
     static func service(database: AppDatabase, clock: any WallClock, logger: Logger, interval: Duration) -> PeriodicService {
         PeriodicService(interval: interval, runsAtStart: true) {
             do {
-                try await database.pruneExpiredAuthenticationState(before: clock.now().addingTimeInterval(-24 * 3600))
+                try await database.accounts.pruneExpiredAuthenticationState(before: clock.now().addingTimeInterval(-24 * 3600))
             } catch is CancellationError {
                 return  // shutting down
             } catch {

@@ -38,7 +38,7 @@ struct StaffController {
 
     @Sendable func usersPage(_ request: Request, context: Context) async throws -> Response {
         let language = pages.language(for: request)
-        let users = try await database.staffUsers().map { user -> [String: Any] in
+        let users = try await database.accounts.staffUsers().map { user -> [String: Any] in
             [
                 "username": user.username,
                 "displayName": user.displayName,
@@ -65,7 +65,7 @@ struct StaffController {
     }
 
     @Sendable func listUsers(_ request: Request, context: Context) async throws -> UserList {
-        UserList(users: try await database.staffUsers())
+        UserList(users: try await database.accounts.staffUsers())
     }
 
     @Sendable func createUser(_ request: Request, context: Context) async throws -> EditedResponse<StaffUserSummary> {
@@ -86,7 +86,7 @@ struct StaffController {
         try ValidationFailure.check(errors)
         let staff = context.staff!
         let hash = try await hasher.hash(body.password!)
-        let created = try await database.createStaffUser(
+        let created = try await database.accounts.createStaffUser(
             NewStaffUser(
                 username: body.username!, displayName: body.displayName ?? body.username!, role: role!,
                 department: body.department ?? defaultDepartmentName, passwordHash: hash),
@@ -99,13 +99,13 @@ struct StaffController {
         if (try? StaffAccountRules.normalizedUsername(username)) == context.staff!.username {
             throw Problem(kind: .conflict, detail: "you cannot disable your own account")
         }
-        return try await database.disableStaffUser(
+        return try await database.accounts.disableStaffUser(
             username: username, actor: .staff(context.staff!, clientAddress: context.clientAddress), at: clock.now())
     }
 
     @Sendable func enableUser(_ request: Request, context: Context) async throws -> StaffUserSummary {
         let username = try context.parameters.require("username")
-        return try await database.enableStaffUser(
+        return try await database.accounts.enableStaffUser(
             username: username, actor: .staff(context.staff!, clientAddress: context.clientAddress), at: clock.now())
     }
 }

@@ -34,10 +34,10 @@ struct StaffLogin: Sendable {
         if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
 
         let now = clock.now()
-        let attempt = try await database.registerLoginAttempt(username: username, clientAddress: clientAddress, policy: policy, at: now)
+        let attempt = try await database.accounts.registerLoginAttempt(username: username, clientAddress: clientAddress, policy: policy, at: now)
         try attempt.enforce(policy, logger: logger, subject: "staff account '\(username)'", failure: "failed sign-ins")
 
-        let user = try await database.staffUserForLogin(username: username)
+        let user = try await database.accounts.staffUserForLogin(username: username)
         let passwordMatches = try await hasher.verify(password, hash: user?.passwordHash ?? hasher.decoyHash)
         guard let user, passwordMatches, !user.isDisabled, let userID = user.id else {
             // The attempt is already counted as a failure.
@@ -46,11 +46,11 @@ struct StaffLogin: Sendable {
 
         let token = SessionToken.generate()
         let tokenHash = SessionToken.hash(token)
-        try await database.startSession(
+        try await database.accounts.startSession(
             userID: userID, tokenHash: tokenHash, csrfToken: SessionToken.generate(),
             expiresAt: now.addingTimeInterval(sessionLifetime), clientAddress: clientAddress, userAgent: userAgent,
             at: now)
-        guard let staff = try await database.activeSession(tokenHash: tokenHash, at: now) else {
+        guard let staff = try await database.accounts.activeSession(tokenHash: tokenHash, at: now) else {
             throw Problem(kind: .internalError, detail: "the new session could not be read back")
         }
         return Success(token: token, staff: staff)

@@ -115,7 +115,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
         .addRoutes(to: router)
     AuditController(database: database, pages: pages).addRoutes(to: router)
-    let browserKeys = BrowserKeys(secret: try await database.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
+    let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
         questionLimiter: QuestionRateLimiter(), browserKeys: browserKeys, voteLimiter: VoteRateLimiter())

@@ -25,12 +25,12 @@ struct AuditController {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> AuditList {
         let query = try Self.query(request.uri.queryParameters)
-        return AuditList(entries: try await database.auditEntries(since: query.since, actorName: query.actor, limit: query.limit))
+        return AuditList(entries: try await database.audit.auditEntries(since: query.since, actorName: query.actor, limit: query.limit))
     }
 
     @Sendable func page(_ request: Request, context: Context) async throws -> Response {
         let query = try Self.query(request.uri.queryParameters)
-        let entries = try await database.auditEntries(since: query.since, actorName: query.actor, limit: query.limit)
+        let entries = try await database.audit.auditEntries(since: query.since, actorName: query.actor, limit: query.limit)
         let rows = entries.map { entry -> [String: Any] in
             [
                 "at": OfficeTime.minute(entry.recordedAt),

@@ -17,7 +17,7 @@ struct HomeController {
 
     @Sendable func home(_ request: Request, context: Context) async throws -> Response {
         let language = pages.language(for: request)
-        let interviews = try await database.interviews(publicOnly: true)
+        let interviews = try await database.interviews.interviews(publicOnly: true)
             .filter { $0.status == .open || $0.status == .live }
             .reversed()
             .prefix(5)
@@ -28,7 +28,7 @@ struct HomeController {
                         + pages.translate("interviews.statuses.\(interview.status.rawValue)", language: language),
                 ]
             }
-        let replies = try await database.publishedLetters(limit: 5).map { letter -> [String: Any] in
+        let replies = try await database.mailbox.publishedLetters(limit: 5).map { letter -> [String: Any] in
             ["url": "/letters/\(letter.id)", "subject": letter.subject, "department": letter.replyDepartment, "repliedOn": letter.repliedOn]
         }
         let sections: [String: Any] = [

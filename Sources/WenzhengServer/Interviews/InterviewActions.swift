@@ -20,9 +20,9 @@ struct InterviewActions: Sendable {
     func changeStatus(_ id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff) async throws -> Interview {
         let room = hub.room(id)
         // Read per use: `wenzheng calendar import` may have changed it.
-        let calendar = try await database.workingDayCalendar()
+        let calendar = try await database.calendar.workingDayCalendar()
         return try await room.sequencer.run {
-            let (interview, events) = try await database.changeInterviewStatus(
+            let (interview, events) = try await database.interviews.changeInterviewStatus(
                 id: id, to: status, actor: actor, calendar: calendar, at: clock.now())
             room.publish(events)
             if status == .ended { room.publishQuestionsChanged() }
@@ -35,7 +35,7 @@ struct InterviewActions: Sendable {
     ) async throws -> TranscriptEvent {
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let event = try await database.postEntry(
+            let event = try await database.interviews.postEntry(
                 interviewID: id, kind: kind, body: body, author: author, questionID: questionID, actor: actor, at: clock.now())
             room.publish([event])
             if questionID != nil { room.publishQuestionsChanged() }
@@ -46,7 +46,7 @@ struct InterviewActions: Sendable {
     func putOnAir(_ id: Int64, questionID: Int64, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let event = try await database.putQuestionOnAir(interviewID: id, questionID: questionID, actor: actor, at: clock.now())
+            let event = try await database.interviews.putQuestionOnAir(interviewID: id, questionID: questionID, actor: actor, at: clock.now())
             room.publish([event])
             room.publishQuestionsChanged()
             return event
@@ -58,7 +58,7 @@ struct InterviewActions: Sendable {
     func correct(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> PublishedCorrection {
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let correction = try await database.correctEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+            let correction = try await database.interviews.correctEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
             room.publish([correction.event])
             return correction
         }
@@ -69,7 +69,7 @@ struct InterviewActions: Sendable {
     /// case the entry was a question.
     func unpublish(_ id: Int64, entryID: Int64, reason: String, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
         try await publishingQuestions(id, event: \.self) {
-            try await database.unpublishEntry(interviewID: id, entryID: entryID, reason: reason, actor: actor, at: clock.now())
+            try await database.interviews.unpublishEntry(interviewID: id, entryID: entryID, reason: reason, actor: actor, at: clock.now())
         }
     }
 
@@ -77,7 +77,7 @@ struct InterviewActions: Sendable {
     /// result says what was masked.
     func republish(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> PublishedCorrection {
         try await publishingQuestions(id, event: \.event) {
-            try await database.republishEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+            try await database.interviews.republishEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
         }
     }
 
@@ -121,7 +121,7 @@ struct InterviewActions: Sendable {
             throw Problem.validation(
                 FieldError(field: "text", code: "rejected", message: reason.map { "\($0.zh) / \($0.en)" } ?? "the text was refused"))
         }
-        let (question, item) = try await database.submitQuestion(
+        let (question, item) = try await database.interviews.submitQuestion(
             interviewID: id,
             NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
             check: check, at: now)
@@ -140,7 +140,7 @@ struct InterviewActions: Sendable {
                 kind: .tooManyRequests, detail: "too many votes from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])
         }
-        let result = try await database.voteForQuestion(interviewID: id, questionID: questionID, browserKey: browserKey, at: now)
+        let result = try await database.interviews.voteForQuestion(interviewID: id, questionID: questionID, browserKey: browserKey, at: now)
         if result.counted { hub.room(id).publishQuestionsChanged() }
         return result
     }

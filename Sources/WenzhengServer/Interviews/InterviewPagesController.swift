@@ -44,7 +44,7 @@ struct InterviewPagesController {
 
     @Sendable func listPage(_ request: Request, context: Context) async throws -> Response {
         let language = pages.language(for: request)
-        let interviews = try await database.interviews(publicOnly: true)
+        let interviews = try await database.interviews.interviews(publicOnly: true)
         let upcoming = interviews.filter { $0.status == .open || $0.status == .live }.reversed().map { InterviewViews.summary($0, language: language, pages: pages) }
         let past = interviews.filter { $0.status == .ended || $0.status == .published }.map { InterviewViews.summary($0, language: language, pages: pages) }
         return try pages.render(
@@ -71,7 +71,7 @@ struct InterviewPagesController {
         let form = try await request.decodeForm(AskForm.self, context: context)
         let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
         do {
-            let interview = try await database.interview(id: id)
+            let interview = try await database.interviews.interview(id: id)
             guard interview.status != .scheduled || context.staff != nil else { throw Problem(kind: .notFound) }
             _ = try await actions.ask(
                 id, text: form.text, nickname: form.nickname, contact: form.contact, browserKey: browserKey,
@@ -106,7 +106,7 @@ struct InterviewPagesController {
 
     private func renderInterview(request: Request, context: Context, form: AskForm? = nil, problem: Problem? = nil) async throws -> Response {
         let id = try InterviewsController.id(context)
-        let interview = try await database.interview(id: id)
+        let interview = try await database.interviews.interview(id: id)
         if interview.status == .scheduled && context.staff == nil {
             throw Problem(kind: .notFound, detail: "no such interview")
         }
@@ -114,9 +114,9 @@ struct InterviewPagesController {
         // A live interview opens on its newest entries, which the live
         // stream continues; a finished one reads from the start.
         let window = try InterviewViews.window(request, default: interview.status == .live ? .latest : .after(0))
-        let transcript = try await database.transcriptPage(interviewID: id, window, limit: InterviewRules.transcriptPageSize)
+        let transcript = try await database.interviews.transcriptPage(interviewID: id, window, limit: InterviewRules.transcriptPageSize)
         let entries = transcript.entries
-        let questions = try await database.publicQuestions(interviewID: id)
+        let questions = try await database.interviews.publicQuestions(interviewID: id)
         var data = InterviewViews.summary(interview, language: language, pages: pages)
         data["summaryText"] = interview.summary
         data["guests"] = interview.guests.map { ["name": $0.name, "title": $0.title, "department": $0.department] }
@@ -163,7 +163,7 @@ struct InterviewPagesController {
 
     @Sendable func staffListPage(_ request: Request, context: Context) async throws -> Response {
         let language = pages.language(for: request)
-        let interviews = try await database.interviews(publicOnly: false).map { InterviewViews.summary($0, language: language, pages: pages) }
+        let interviews = try await database.interviews.interviews(publicOnly: false).map { InterviewViews.summary($0, language: language, pages: pages) }
         return try pages.render(
             "staff-interviews", titleKey: "interviews.staff.title",
             data: [
@@ -194,7 +194,7 @@ struct InterviewPagesController {
         if let name = form.guestName, !name.trimmingCharacters(in: .whitespaces).isEmpty {
             guests.append(InterviewGuest(name: name, title: form.guestTitle ?? "", department: form.guestDepartment ?? "", username: form.guestUsername))
         }
-        let interview = try await database.createInterview(
+        let interview = try await database.interviews.createInterview(
             InterviewDraft(
                 title: form.title ?? "", summary: form.summary ?? "", scheduledStart: start, plannedMinutes: form.minutes ?? 90,
                 hostUsername: nil, guests: guests),
@@ -217,16 +217,16 @@ struct InterviewPagesController {
 
     private func renderConsole(request: Request, context: Context, failed: FailedEntryForm? = nil) async throws -> Response {
         let id = try InterviewsController.id(context)
-        let interview = try await database.interview(id: id)
+        let interview = try await database.interviews.interview(id: id)
         let language = pages.language(for: request)
         let byVotes = request.uri.queryParameters.get("order") != "time"
         let staff = context.staff!
-        let queue = try await database.questionQueue(interviewID: id, byVotes: byVotes, actor: staff)
+        let queue = try await database.interviews.questionQueue(interviewID: id, byVotes: byVotes, actor: staff)
         // Withdrawn text is shown to those who may read citizens' text as
         // written: it was withdrawn because of what it says.
         let readsWithdrawn = PersonalInformationAccess.mayReadUnmasked(
             staff.role, hostsTheInterview: interview.hostUsername != nil && interview.hostUsername == staff.username)
-        let transcript = try await database.transcriptPage(
+        let transcript = try await database.interviews.transcriptPage(
             interviewID: id, try InterviewViews.window(request, default: .latest), limit: InterviewRules.transcriptPageSize,
             reader: .staff(readsWithdrawnText: readsWithdrawn))
         let entries = transcript.entries
@@ -294,7 +294,7 @@ struct InterviewPagesController {
         }
         try ValidationFailure.check(errors)
         filter.offset = (page - 1) * InterviewRules.deferredPageSize
-        let result = try await database.deferredQuestions(filter, for: context.staff!, at: actions.clock.now())
+        let result = try await database.interviews.deferredQuestions(filter, for: context.staff!, at: actions.clock.now())
         let rows = result.questions.map { InterviewViews.deferredRow($0, language: language, pages: pages) }
         var data: [String: Any] = [
             "questions": rows, "empty": rows.isEmpty, "canAnswer": InterviewsController.onAir.contains(context.staff!.role),

@@ -167,7 +167,7 @@ struct InterviewsController {
     // MARK: Public
 
     @Sendable func list(_ request: Request, context: Context) async throws -> InterviewList {
-        InterviewList(interviews: try await database.interviews(publicOnly: context.staff == nil).map { Self.visible($0, to: context.staff) })
+        InterviewList(interviews: try await database.interviews.interviews(publicOnly: context.staff == nil).map { Self.visible($0, to: context.staff) })
     }
 
     @Sendable func detail(_ request: Request, context: Context) async throws -> Interview {
@@ -196,13 +196,13 @@ struct InterviewsController {
             request, default: InterviewRules.transcriptPageSize, max: InterviewRules.transcriptMaxPageSize, into: &errors)
         try ValidationFailure.check(errors)
         let interview = try await visibleInterview(context)
-        let page = try await database.transcriptPage(interviewID: interview.id, .after(since ?? 0), limit: limit)
+        let page = try await database.interviews.transcriptPage(interviewID: interview.id, .after(since ?? 0), limit: limit)
         return TranscriptBody(interview: Self.visible(interview, to: context.staff), entries: page.entries, more: page.hasLater)
     }
 
     @Sendable func questions(_ request: Request, context: Context) async throws -> QuestionList {
         let interview = try await visibleInterview(context)
-        return QuestionList(questions: try await database.publicQuestions(interviewID: interview.id))
+        return QuestionList(questions: try await database.interviews.publicQuestions(interviewID: interview.id))
     }
 
     @Sendable func ask(_ request: Request, context: Context) async throws -> Response {
@@ -226,7 +226,7 @@ struct InterviewsController {
         // without end.
         let result = cookie == nil
             ? try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey, clientAddress: context.clientAddress)
-            : (votes: try await database.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0, counted: false)
+            : (votes: try await database.interviews.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0, counted: false)
         var response = try VoteResult(votes: result.votes, counted: result.counted).response(from: request, context: context)
         if let cookie { response.setCookie(cookie) }
         return response
@@ -236,13 +236,13 @@ struct InterviewsController {
 
     @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<Interview> {
         let body = try await request.decodeJSON(DraftBody.self, context: context)
-        let interview = try await database.createInterview(try body.draft(), actor: context.staff!, at: actions.clock.now())
+        let interview = try await database.interviews.createInterview(try body.draft(), actor: context.staff!, at: actions.clock.now())
         return EditedResponse(status: .created, headers: [.location: "/api/v1/interviews/\(interview.id)"], response: interview)
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Interview {
         let body = try await request.decodeJSON(DraftBody.self, context: context)
-        return try await database.updateInterview(id: try Self.id(context), try body.draft(), actor: context.staff!, at: actions.clock.now())
+        return try await database.interviews.updateInterview(id: try Self.id(context), try body.draft(), actor: context.staff!, at: actions.clock.now())
     }
 
     @Sendable func changeStatus(_ request: Request, context: Context) async throws -> Interview {
@@ -262,7 +262,7 @@ struct InterviewsController {
             throw Problem.validation(.invalid("order", "order must be votes or time"))
         }
         return QueueBody(
-            questions: try await database.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes", actor: context.staff!))
+            questions: try await database.interviews.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes", actor: context.staff!))
     }
 
     @Sendable func putOnAir(_ request: Request, context: Context) async throws -> EventBody {
@@ -325,7 +325,7 @@ struct InterviewsController {
             }
         }
         try ValidationFailure.check(errors)
-        let page = try await database.deferredQuestions(filter, for: context.staff!, at: actions.clock.now())
+        let page = try await database.interviews.deferredQuestions(filter, for: context.staff!, at: actions.clock.now())
         return DeferredBody(questions: page.questions, more: page.more)
     }
 
@@ -383,7 +383,7 @@ struct InterviewsController {
     /// only for the interviews they run (403 at the handshake otherwise).
     @Sendable func consoleShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
         try LiveSocket.checkOrigin(request)
-        try await database.checkConsoleAccess(interviewID: try Self.id(context), actor: context.staff!)
+        try await database.interviews.checkConsoleAccess(interviewID: try Self.id(context), actor: context.staff!)
         _ = try Self.since(request)
         return .upgrade([:])
     }
@@ -399,7 +399,7 @@ struct InterviewsController {
         let database = self.database
         let staffCheck: @Sendable () async -> Bool = {
             guard let staff = await session() else { return false }
-            return (try? await database.checkConsoleAccess(interviewID: id, actor: staff)) != nil
+            return (try? await database.interviews.checkConsoleAccess(interviewID: id, actor: staff)) != nil
         }
         try await stream(
             hub.room(id).console, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound,
@@ -416,8 +416,8 @@ struct InterviewsController {
         // The close frame cannot get through a full socket; if the client
         // has not read it within 2 s, the connection is dropped.
         let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(channel))
-        let interview = try await database.interview(id: interviewID)
-        let events = try await database.transcriptEvents(interviewID: interviewID, since: since)
+        let interview = try await database.interviews.interview(id: interviewID)
+        let events = try await database.interviews.transcriptEvents(interviewID: interviewID, since: since)
         let hello = InterviewFrames.Hello(
             interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
             lastSeq: max(interview.lastSeq, events.last?.seq ?? 0))
@@ -432,7 +432,7 @@ struct InterviewsController {
     /// The interview, unless it is not yet announced and the caller is not
     /// staff: the public gets 404 for those.
     private func visibleInterview(_ context: Context) async throws -> Interview {
-        let interview = try await database.interview(id: try Self.id(context))
+        let interview = try await database.interviews.interview(id: try Self.id(context))
         if interview.status == .scheduled && context.staff == nil {
             throw Problem(kind: .notFound, detail: "no such interview")
         }

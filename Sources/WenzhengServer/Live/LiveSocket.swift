@@ -71,7 +71,7 @@ enum LiveSocket {
     /// current role), or nil once it has ended.
     static func sessionStaff(_ request: Request, database: AppDatabase, clock: any WallClock) -> @Sendable () async -> AuthenticatedStaff? {
         let hash = SessionToken.hash(request.cookies[sessionCookieName]?.value ?? "")
-        return { (try? await database.activeSession(tokenHash: hash, at: clock.now())) ?? nil }
+        return { (try? await database.accounts.activeSession(tokenHash: hash, at: clock.now())) ?? nil }
     }
 
     static let sessionCheckInterval: Duration = .seconds(5)

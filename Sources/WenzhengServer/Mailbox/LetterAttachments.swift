@@ -39,7 +39,7 @@ struct LetterAttachments: Sendable {
         if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
         if let type {
             do {
-                try AppDatabase.validateCitizenAttachments(attachments, type: type, requireIdentityProof: requireIdentityProof)
+                try MailboxChecks.validateCitizenAttachments(attachments, type: type, requireIdentityProof: requireIdentityProof)
             } catch StoreError.invalid(let failure) {
                 throw Problem.validation(failure)
             }

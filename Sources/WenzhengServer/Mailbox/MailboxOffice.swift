@@ -59,7 +59,7 @@ struct MailboxOffice: Sendable {
 
     /// The letter, if this staff member may see it.
     func visibleLetter(_ id: Int64, staff: AuthenticatedStaff) async throws -> LetterView {
-        let letter = try await database.letter(id: id)
+        let letter = try await database.mailbox.letter(id: id)
         try Self.ensureVisible(letter, to: staff)
         return letter
     }
@@ -86,7 +86,7 @@ struct MailboxOffice: Sendable {
     /// One attachment of a letter the staff member may see, as a download.
     func download(letterID: Int64, attachmentID: Int64, staff: AuthenticatedStaff) async throws -> Response {
         _ = try await visibleLetter(letterID, staff: staff)
-        return try attachments.download(try await database.letterAttachment(id: attachmentID, letterID: letterID))
+        return try attachments.download(try await database.mailbox.letterAttachment(id: attachmentID, letterID: letterID))
     }
 
     /// Reads a staff member's upload (one file in the `document` field)
@@ -102,12 +102,12 @@ struct MailboxOffice: Sendable {
         defer { upload.discard() }
         let document = try attachments.replyDocument(upload)
         try attachments.keep(upload, [document])
-        return try await database.addReplyDocument(letterID: letterID, attachment: document, actor: staff, at: clock.now())
+        return try await database.mailbox.addReplyDocument(letterID: letterID, attachment: document, actor: staff, at: clock.now())
     }
 
     func removeReplyDocument(letterID: Int64, attachmentID: Int64, staff: AuthenticatedStaff) async throws {
         _ = try await visibleLetter(letterID, staff: staff)
-        try await database.removeReplyDocument(letterID: letterID, attachmentID: attachmentID, actor: staff, at: clock.now())
+        try await database.mailbox.removeReplyDocument(letterID: letterID, attachmentID: attachmentID, actor: staff, at: clock.now())
     }
 
     static func attachmentID(_ context: Context) throws -> Int64 {
@@ -128,43 +128,43 @@ struct MailboxOffice: Sendable {
         let filter = library.filter
         switch command {
         case .accept:
-            return try await database.acceptLetter(id: letterID, actor: actor, at: now)
+            return try await database.mailbox.acceptLetter(id: letterID, actor: actor, at: now)
         case .transfer(let to):
-            return try await database.transferLetter(id: letterID, to: to, actor: actor, at: now)
+            return try await database.mailbox.transferLetter(id: letterID, to: to, actor: actor, at: now)
         case .reject(let reason, let note):
-            return try await database.rejectLetter(id: letterID, reason: reason, note: note, actor: actor, at: now)
+            return try await database.mailbox.rejectLetter(id: letterID, reason: reason, note: note, actor: actor, at: now)
         case .assign(let lead, let coHandlers):
-            return try await database.assignLetter(id: letterID, lead: lead, coHandlers: coHandlers, actor: actor, at: now)
+            return try await database.mailbox.assignLetter(id: letterID, lead: lead, coHandlers: coHandlers, actor: actor, at: now)
         case .draft(let body):
-            return try await database.draftReply(id: letterID, body: body, actor: actor, at: now)
+            return try await database.mailbox.draftReply(id: letterID, body: body, actor: actor, at: now)
         case .signOff(let comment):
-            return try await database.signOff(id: letterID, approve: true, comment: comment, filter: filter, actor: actor, at: now)
+            return try await database.mailbox.signOff(id: letterID, approve: true, comment: comment, filter: filter, actor: actor, at: now)
         case .sendBack(let comment):
-            return try await database.signOff(id: letterID, approve: false, comment: comment, filter: filter, actor: actor, at: now)
+            return try await database.mailbox.signOff(id: letterID, approve: false, comment: comment, filter: filter, actor: actor, at: now)
         case .replyOnTheSpot(let body):
-            return try await database.replyOnTheSpot(id: letterID, body: body, filter: filter, actor: actor, at: now)
+            return try await database.mailbox.replyOnTheSpot(id: letterID, body: body, filter: filter, actor: actor, at: now)
         case .extend(let workingDays, let notice, let on):
-            return try await database.extendLetter(
+            return try await database.mailbox.extendLetter(
                 id: letterID, workingDays: workingDays, notice: notice, entry: ClockEntry(on: on), actor: actor, at: now)
         case .pause(let reason, let note, let on):
-            return try await database.pauseLetter(id: letterID, reason: reason, note: note, entry: ClockEntry(on: on), actor: actor, at: now)
+            return try await database.mailbox.pauseLetter(id: letterID, reason: reason, note: note, entry: ClockEntry(on: on), actor: actor, at: now)
         case .resume(let note, let on):
-            return try await database.resumeLetter(id: letterID, entry: ClockEntry(on: on, note: note), actor: actor, at: now)
+            return try await database.mailbox.resumeLetter(id: letterID, entry: ClockEntry(on: on, note: note), actor: actor, at: now)
         case .correctionNotice(let text, let days, let on):
-            return try await database.sendCorrectionNotice(
+            return try await database.mailbox.sendCorrectionNotice(
                 id: letterID, text: text, correctionDays: days, entry: ClockEntry(on: on), actor: actor, at: now)
         case .correctedRequest(let note, let on):
-            return try await database.correctedRequestReceived(id: letterID, entry: ClockEntry(on: on, note: note), actor: actor, at: now)
+            return try await database.mailbox.correctedRequestReceived(id: letterID, entry: ClockEntry(on: on, note: note), actor: actor, at: now)
         case .deemedWithdrawn(let note):
-            return try await database.deemWithdrawn(id: letterID, note: note, actor: actor, at: now)
+            return try await database.mailbox.deemWithdrawn(id: letterID, note: note, actor: actor, at: now)
         case .unpublish(let reason):
-            return try await database.unpublishLetter(id: letterID, reason: reason, actor: actor, at: now)
+            return try await database.mailbox.unpublishLetter(id: letterID, reason: reason, actor: actor, at: now)
         case .republish(let subject, let body):
-            return try await database.republishLetter(id: letterID, subject: subject, body: body, actor: actor, at: now).letter
+            return try await database.mailbox.republishLetter(id: letterID, subject: subject, body: body, actor: actor, at: now).letter
         case .unpublishReply(let round, let reason):
-            return try await database.unpublishReply(letterID: letterID, round: round, reason: reason, actor: actor, at: now)
+            return try await database.mailbox.unpublishReply(letterID: letterID, round: round, reason: reason, actor: actor, at: now)
         case .republishReply(let round, let body):
-            return try await database.republishReply(letterID: letterID, round: round, body: body, actor: actor, at: now).letter
+            return try await database.mailbox.republishReply(letterID: letterID, round: round, body: body, actor: actor, at: now).letter
         }
     }
 
@@ -231,9 +231,9 @@ struct MailboxOffice: Sendable {
 
     func detail(_ id: Int64, staff: AuthenticatedStaff) async throws -> LetterDetail {
         let letter = try await visibleLetter(id, staff: staff)
-        let timeline = try await database.timeline(letterID: id)
-        let drafts = try await database.letterDrafts(letterID: id)
-        let calendar = try await database.workingDayCalendar()
+        let timeline = try await database.mailbox.timeline(letterID: id)
+        let drafts = try await database.mailbox.letterDrafts(letterID: id)
+        let calendar = try await database.calendar.workingDayCalendar()
         let today = self.today
         var correctionDeadline: CivilDate?
         if letter.type == .informationDisclosure, let received = CivilDate(letter.receivedOn) {
@@ -241,7 +241,7 @@ struct MailboxOffice: Sendable {
         }
         let actions = Self.availableActions(
             letter, staff: staff, timeline: timeline, correctionNoticeDeadline: correctionDeadline, today: today)
-        let attachments = try await database.letterAttachments(letterID: id)
+        let attachments = try await database.mailbox.letterAttachments(letterID: id)
         let stopDays = letter.currentStoppage.flatMap { CivilDate($0.from) }.map {
             max(0, LetterRules.workingDays(from: $0, to: today, calendar: calendar))
         }
@@ -288,14 +288,14 @@ struct MailboxOffice: Sendable {
         let today = self.today
         if query.overdue || query.dueWithin != nil {
             let filter: LetterDeadlineFilter = query.overdue ? .overdueOnly : .dueWithin(workingDays: query.dueWithin!)
-            let page = try await database.openLetterDeadlines(
+            let page = try await database.mailbox.openLetterDeadlines(
                 filter: filter, departmentID: department, states: query.states, limit: query.limit, offset: query.offset,
                 at: clock.now())
             return (page.rows.map(Self.row), page.more)
         }
-        let letters = try await database.letters(
+        let letters = try await database.mailbox.letters(
             states: query.states, departmentID: department, limit: query.limit + 1, offset: query.offset)
-        let calendar = try await database.workingDayCalendar()
+        let calendar = try await database.calendar.workingDayCalendar()
         let rows = letters.prefix(query.limit).map { letter -> LetterRow in
             let co = department.flatMap { id in letter.coHandlers.first { $0.departmentId == id } }
             let due = co?.dueOn ?? letter.dueOn
@@ -327,7 +327,7 @@ struct MailboxOffice: Sendable {
     /// Checks that a department id names a department.
     func ensureDepartment(_ id: Int64?, field: String) async throws {
         guard let id else { return }
-        guard try await database.departments().contains(where: { $0.id == id }) else {
+        guard try await database.accounts.departments().contains(where: { $0.id == id }) else {
             throw Problem.validation(.invalid(field, "no department \(id)"))
         }
     }
@@ -338,10 +338,10 @@ struct MailboxOffice: Sendable {
     /// this year, next year, and the years open letters fall due in (read
     /// as distinct years, not by loading the letters).
     func yearsMissingFromCalendar() async throws -> [Int] {
-        let calendar = try await database.workingDayCalendar()
+        let calendar = try await database.calendar.workingDayCalendar()
         let today = self.today
         var years: Set<Int> = [today.year, today.year + 1]
-        years.formUnion(try await database.openDeadlineYears())
+        years.formUnion(try await database.mailbox.openDeadlineYears())
         return years.filter { !calendar.hasData(forYear: $0) }.sorted()
     }
 }
@@ -655,11 +655,11 @@ struct LetterListQuery: Sendable {
         case limitOffset
     }
 
-    /// An API page: `limit` 1…`AppDatabase.maxDeadlinePageSize` (200) and
+    /// An API page: `limit` 1…`MailboxChecks.maxDeadlinePageSize` (200) and
     /// `offset` from 0.
     static func limitAndOffset(limit: String?, offset: String?, defaultLimit: Int, into errors: inout [FieldError]) -> (Int, Int) {
         var result = (defaultLimit, 0)
-        let maximum = AppDatabase.maxDeadlinePageSize
+        let maximum = MailboxChecks.maxDeadlinePageSize
         if let limit {
             if let value = Int(limit), (1...maximum).contains(value) {
                 result.0 = value

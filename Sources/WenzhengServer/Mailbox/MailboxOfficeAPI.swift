@@ -239,7 +239,7 @@ struct MailboxOfficeAPI {
         try ValidationFailure.check(errors)
         try await office.ensureDepartment(department, field: "department")
         let scoped = MailboxOffice.scopedDepartment(department, for: context.staff!)
-        let page = try await database.openLetterDeadlines(
+        let page = try await database.mailbox.openLetterDeadlines(
             filter: filter, departmentID: scoped, limit: limit, offset: offset, at: office.clock.now())
         return DeadlineList(deadlines: page.rows, more: page.more)
     }
@@ -250,20 +250,20 @@ struct MailboxOfficeAPI {
         let query = try StatisticsQuery.parse(request, today: office.today)
         return StatisticsBody(
             from: query.from.description, to: query.to.description, year: query.year,
-            departments: try await database.departmentStatistics(from: query.from, to: query.to),
-            monthly: try await database.monthlyStatistics(year: query.year),
+            departments: try await database.mailbox.departmentStatistics(from: query.from, to: query.to),
+            monthly: try await database.mailbox.monthlyStatistics(year: query.year),
             missingCalendarYears: try await office.yearsMissingFromCalendar(),
-            transfers: try await database.transferStatistics(from: query.from, to: query.to))
+            transfers: try await database.mailbox.transferStatistics(from: query.from, to: query.to))
     }
 
     @Sendable func departments(_ request: Request, context: Context) async throws -> DepartmentList {
-        DepartmentList(departments: try await database.departments())
+        DepartmentList(departments: try await database.accounts.departments())
     }
 
     // MARK: Reply periods
 
     @Sendable func policies(_ request: Request, context: Context) async throws -> PolicyList {
-        PolicyList(policies: try await database.deadlinePolicies())
+        PolicyList(policies: try await database.mailbox.deadlinePolicies())
     }
 
     /// Sets a type's period (`departmentId` for one lead department's own;
@@ -275,10 +275,10 @@ struct MailboxOfficeAPI {
             throw Problem.validation(
                 .invalid("letterType", "letterType must be one of \(LetterType.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        try await database.setDeadlinePolicy(
+        try await database.mailbox.setDeadlinePolicy(
             type: type, departmentID: body.departmentId, workingDays: body.workingDays,
             actor: .staff(context.staff!, clientAddress: context.clientAddress), at: office.clock.now())
-        return PolicyList(policies: try await database.deadlinePolicies())
+        return PolicyList(policies: try await database.mailbox.deadlinePolicies())
     }
 }
 

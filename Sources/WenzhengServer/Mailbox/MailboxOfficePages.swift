@@ -78,7 +78,7 @@ struct MailboxOfficePages {
         }
         let departmentValue = parameters.get("department") ?? ""
         data["canChooseDepartment"] = MailboxOffice.seesEveryLetter(staff)
-        data["departments"] = try await database.departments().map { department -> [String: Any] in
+        data["departments"] = try await database.accounts.departments().map { department -> [String: Any] in
             ["id": department.id, "name": department.name, "selected": String(department.id) == departmentValue]
         }
         data["overdue"] = query.overdue || ["1", "true", "on"].contains(parameters.get("overdue") ?? "")
@@ -101,7 +101,7 @@ struct MailboxOfficePages {
         let language = pages.language(for: request)
         let detail = try await office.detail(id, staff: context.staff!)
         var data = MailboxOfficeViews.letter(
-            detail, departments: try await database.departments(), today: office.today, language: language, pages: pages)
+            detail, departments: try await database.accounts.departments(), today: office.today, language: language, pages: pages)
         if let notice = request.uri.queryParameters.get("notice"), problem == nil {
             if let action = OfficeAction(rawValue: notice) {
                 data["notice"] = pages.translate("office.notices.\(action.key)", language: language)
@@ -209,10 +209,10 @@ struct MailboxOfficePages {
         let now = office.clock.now()
         let scope = MailboxOffice.scopedDepartment(nil, for: staff)
         let limit = Self.dashboardListSize
-        let overdue = try await database.openLetterDeadlines(filter: .overdueOnly, departmentID: scope, limit: limit, at: now)
-        let overdueCount = try await database.countOpenLetterDeadlines(filter: .overdueOnly, departmentID: scope, at: now)
-        let dueSoon = try await database.openLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, limit: limit, at: now)
-        let dueSoonCount = try await database.countOpenLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, at: now)
+        let overdue = try await database.mailbox.openLetterDeadlines(filter: .overdueOnly, departmentID: scope, limit: limit, at: now)
+        let overdueCount = try await database.mailbox.countOpenLetterDeadlines(filter: .overdueOnly, departmentID: scope, at: now)
+        let dueSoon = try await database.mailbox.openLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, limit: limit, at: now)
+        let dueSoonCount = try await database.mailbox.countOpenLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, at: now)
         func rows(_ rows: some Sequence<LetterDeadlineRow>) -> [[String: Any]] {
             rows.map { MailboxOfficeViews.row(MailboxOffice.row($0), language: language, pages: pages) }
         }
@@ -233,7 +233,7 @@ struct MailboxOfficePages {
         // Transfers within one working day: letters waiting for triage,
         // for those who triage.
         if MailboxOffice.seesEveryLetter(staff) {
-            let queue = try await database.triageQueue(limit: limit, at: now)
+            let queue = try await database.mailbox.triageQueue(limit: limit, at: now)
             data["showTriage"] = true
             data["triage"] = queue.rows.map { row -> [String: Any] in
                 [
@@ -251,7 +251,7 @@ struct MailboxOfficePages {
         data["from"] = query.from.description
         data["to"] = query.to.description
         data["year"] = query.year
-        let statistics = try await database.departmentStatistics(from: query.from, to: query.to)
+        let statistics = try await database.mailbox.departmentStatistics(from: query.from, to: query.to)
         data["departments"] = statistics.map { row -> [String: Any] in
             [
                 "department": row.department, "replied": row.replied, "onTime": row.repliedOnTime,
@@ -262,10 +262,10 @@ struct MailboxOfficePages {
             ]
         }
         data["noStatistics"] = statistics.isEmpty
-        let transfers = try await database.transferStatistics(from: query.from, to: query.to)
+        let transfers = try await database.mailbox.transferStatistics(from: query.from, to: query.to)
         data["transferred"] = transfers.transferred
         data["transferredInTime"] = transfers.withinDeadline
-        let monthly = try await database.monthlyStatistics(year: query.year)
+        let monthly = try await database.mailbox.monthlyStatistics(year: query.year)
         data["monthly"] = monthly.map { ["month": $0.month, "received": $0.received, "replied": $0.replied, "onTime": $0.repliedOnTime] }
         data["totals"] = [
             "received": monthly.map(\.received).reduce(0, +), "replied": monthly.map(\.replied).reduce(0, +),
@@ -292,7 +292,7 @@ struct MailboxOfficePages {
     ) async throws -> Response {
         let language = pages.language(for: request)
         func t(_ key: String) -> String { pages.translate(key, language: language) }
-        let policies = try await database.deadlinePolicies()
+        let policies = try await database.mailbox.deadlinePolicies()
         var data: [String: Any] = [:]
         data["policies"] = policies.map { policy -> [String: Any] in
             [
@@ -310,7 +310,7 @@ struct MailboxOfficePages {
             ]
         }
         let chosenDepartment = form["department"] ?? ""
-        data["departments"] = try await database.departments().map { department -> [String: Any] in
+        data["departments"] = try await database.accounts.departments().map { department -> [String: Any] in
             ["id": department.id, "name": department.name, "selected": String(department.id) == chosenDepartment]
         }
         if problem == nil, request.uri.queryParameters.get("notice") == "saved" { data["notice"] = t("office.policies.saved") }
@@ -346,7 +346,7 @@ struct MailboxOfficePages {
                 }
             }
             try ValidationFailure.check(errors)
-            try await database.setDeadlinePolicy(
+            try await database.mailbox.setDeadlinePolicy(
                 type: type!, departmentID: department, workingDays: days,
                 actor: .staff(context.staff!, clientAddress: context.clientAddress), at: office.clock.now())
             return .seeOther("/office/policies?notice=saved")

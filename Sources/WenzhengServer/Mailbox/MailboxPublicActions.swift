@@ -75,12 +75,12 @@ struct MailboxPublicActions: Sendable {
             mayPublish: submission.mayPublish, idempotencyKey: submission.idempotencyKey, clientAddress: clientAddress,
             attachments: files)
         // Refuse bad fields before paying ~60 ms of CPU for the hash.
-        try AppDatabase.validateLetter(new)
+        try MailboxChecks.validateLetter(new)
         if let upload { try attachments.keep(upload, files) }
         let password = Self.generatePassword()
         let hash = try await hasher.hash(password)
         do {
-            let (letter, created) = try await database.submitLetter(new, passwordHash: hash, at: now)
+            let (letter, created) = try await database.mailbox.submitLetter(new, passwordHash: hash, at: now)
             return Receipt(letter: letter, created: created, password: created ? password : nil)
         } catch is LetterIdempotencyKeyReused {
             throw Problem(
@@ -132,15 +132,15 @@ struct MailboxPublicActions: Sendable {
         if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
 
         let now = clock.now()
-        let attempt = try await database.registerLetterQueryAttempt(
+        let attempt = try await database.accounts.registerLetterQueryAttempt(
             number: number, clientAddress: clientAddress, policy: policy, at: now)
         try attempt.enforce(policy, logger: logger, subject: "letter \(number)", failure: "failed attempts")
-        let found = try await database.letterForQuery(number: number)
+        let found = try await database.mailbox.letterForQuery(number: number)
         let matches = try await hasher.verify(password, hash: found?.passwordHash ?? hasher.decoyHash)
         guard let found, matches else { throw Self.wrongCredentials }
         // A right password is not a failure: forget this address's attempts
         // so a citizen who reads, rates and follows up is never throttled.
-        try await database.forgetLetterQueryFailures(number: number, clientAddress: clientAddress)
+        try await database.accounts.forgetLetterQueryFailures(number: number, clientAddress: clientAddress)
         return found.0
     }
 
@@ -153,7 +153,7 @@ struct MailboxPublicActions: Sendable {
         if rawID == nil { errors.append(.required("attachment")) } else if id == nil { errors.append(.invalid("attachment", "attachment must be a number")) }
         let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
         do {
-            return try await database.letterAttachment(id: id!, letterID: letter.id)
+            return try await database.mailbox.letterAttachment(id: id!, letterID: letter.id)
         } catch StoreError.notFound {
             throw Problem(kind: .notFound, detail: "this letter has no such attachment")
         }
@@ -207,19 +207,19 @@ struct MailboxPublicActions: Sendable {
             errors.append(.invalid("rating", "rating must be one of \(ReplyRating.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
-        return try await database.rateLetter(number: letter.number, rating: rating!, at: clock.now())
+        return try await database.mailbox.rateLetter(number: letter.number, rating: rating!, at: clock.now())
     }
 
     func followUp(number: String?, password: String?, text rawText: String?, clientAddress: String) async throws -> LetterView {
         var errors: [FieldError] = []
         let text = TextRules.requiredText(rawText, field: "text", maxLength: LetterRules.bodyMaxLength, into: &errors)
         let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
-        return try await database.followUp(number: letter.number, text: text, at: clock.now())
+        return try await database.mailbox.followUp(number: letter.number, text: text, at: clock.now())
     }
 
     /// The steps the citizen sees, oldest first.
     func citizenTimeline(_ letter: LetterView) async throws -> [LetterEventView] {
-        try await database.timeline(letterID: letter.id).filter(\.kind.isVisibleToCitizen)
+        try await database.mailbox.timeline(letterID: letter.id).filter(\.kind.isVisibleToCitizen)
     }
 
     // MARK: Published letters
@@ -248,20 +248,20 @@ struct MailboxPublicActions: Sendable {
             guard page <= Self.maxPage else {
                 throw Problem.validation(.invalid("page", "page must be between 1 and \(Self.maxPage)"))
             }
-            var letters = try await database.publishedLetters(limit: size + 1, offset: (page - 1) * size)
+            var letters = try await database.mailbox.publishedLetters(limit: size + 1, offset: (page - 1) * size)
             let more = letters.count > size
             if more { letters.removeLast() }
             return PublishedPage(letters: letters, page: page, hasMore: more, query: nil, total: nil, moreThanTotal: false)
         }
-        let lastPage = AppDatabase.letterSearchWindow / size
+        let lastPage = LetterSearchIndex.letterSearchWindow / size
         guard page <= lastPage else {
             throw Problem.validation(.invalid("page", "search results go up to page \(lastPage)"))
         }
-        let found = try await database.searchLetters(query, limit: size, offset: (page - 1) * size)
+        let found = try await database.mailbox.searchLetters(query, limit: size, offset: (page - 1) * size)
         var letters: [PublishedLetter] = []
         for id in found.ids {
             // A letter unpublished between the search and now is left out.
-            if let letter = try await database.publishedLetter(id: id) { letters.append(letter) }
+            if let letter = try await database.mailbox.publishedLetter(id: id) { letters.append(letter) }
         }
         return PublishedPage(
             letters: letters, page: page, hasMore: page * size < found.total, query: query, total: found.total,
@@ -282,13 +282,13 @@ struct MailboxPublicActions: Sendable {
     /// office withdrew (docs/security.md, "Withdrawing published text").
     func publishedLetter(id rawID: String?) async throws -> (letter: PublishedLetter, workingDays: Int) {
         guard let rawID, let id = Int64(rawID), id > 0 else { throw Problem(kind: .notFound, detail: "no such published letter") }
-        guard let letter = try await database.publishedLetter(id: id) else {
-            if try await database.isLetterWithdrawn(id: id) {
+        guard let letter = try await database.mailbox.publishedLetter(id: id) else {
+            if try await database.mailbox.isLetterWithdrawn(id: id) {
                 throw Problem(kind: .withdrawn, detail: "the office withdrew this letter from publication")
             }
             throw Problem(kind: .notFound, detail: "no such published letter")
         }
-        return (letter, try await database.letter(id: id).policyDays)
+        return (letter, try await database.mailbox.letter(id: id).policyDays)
     }
 
     // MARK: Deadlines
@@ -296,7 +296,7 @@ struct MailboxPublicActions: Sendable {
     /// How a period of `workingDays` from `receivedOn` is counted on the
     /// office's calendar.
     func explain(from receivedOn: CivilDate, workingDays: Int) async throws -> DeadlineExplanation {
-        try await database.workingDayCalendar().explain(from: receivedOn, workingDays: workingDays)
+        try await database.calendar.workingDayCalendar().explain(from: receivedOn, workingDays: workingDays)
     }
 
     /// `?from=2026-09-18&days=15`, checked.

@@ -385,6 +385,6 @@ struct MailboxPublicController {
 
     @Sendable func statistics(_ request: Request, context: Context) async throws -> StatisticsBody {
         let year = try actions.statisticsYear(request.uri.queryParameters.get("year"))
-        return StatisticsBody(year: year, months: try await actions.database.monthlyStatistics(year: year))
+        return StatisticsBody(year: year, months: try await actions.database.mailbox.monthlyStatistics(year: year))
     }
 }

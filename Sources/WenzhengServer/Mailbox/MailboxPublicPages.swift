@@ -133,7 +133,7 @@ struct MailboxPublicPages {
         // The office's default periods (a department's own applies once
         // the letter is assigned to it).
         var periods: [LetterType: Int] = [:]
-        for policy in try await database.deadlinePolicies() where policy.departmentId == nil {
+        for policy in try await database.mailbox.deadlinePolicies() where policy.departmentId == nil {
             periods[policy.letterType] = policy.workingDays
         }
         var data: [String: Any] = [
@@ -222,7 +222,7 @@ struct MailboxPublicPages {
                 error: pages.translate("letters.errors.rating.required", language: language), status: .unprocessableContent)
         }
         do {
-            let rated = try await database.rateLetter(number: letter.number, rating: rating, at: actions.clock.now())
+            let rated = try await database.mailbox.rateLetter(number: letter.number, rating: rating, at: actions.clock.now())
             let notice = rated.canFollowUp ? "letters.letter.ratedUnsatisfied" : "letters.letter.rated"
             return try await renderLetter(
                 rated, password: form.password ?? "", request: request, context: context,
@@ -244,7 +244,7 @@ struct MailboxPublicPages {
         }
         let language = pages.language(for: request)
         do {
-            let reopened = try await database.followUp(number: letter.number, text: form.text ?? "", at: actions.clock.now())
+            let reopened = try await database.mailbox.followUp(number: letter.number, text: form.text ?? "", at: actions.clock.now())
             return try await renderLetter(
                 reopened, password: form.password ?? "", request: request, context: context,
                 notice: pages.translate("letters.letter.followedUp", language: language))
@@ -316,7 +316,7 @@ struct MailboxPublicPages {
         data["notice"] = notice ?? ""
         data["error"] = error ?? ""
         data["draftFollowUp"] = followUpText
-        let files = try await actions.database.letterAttachments(letterID: letter.id)
+        let files = try await actions.database.mailbox.letterAttachments(letterID: letter.id)
         func rows(_ files: [LetterAttachmentView]) -> [[String: Any]] {
             files.map { ["id": $0.id, "name": $0.displayName, "size": MailboxOfficeViews.fileSize($0.byteCount, language: language)] }
         }
@@ -479,7 +479,7 @@ struct MailboxPublicPages {
                 data: ["error": message, "year": rawYear ?? "", "thisYear": CivilDate(actions.clock.now()).year], status: problem.status,
                 request: request, context: context)
         }
-        let months = try await database.monthlyStatistics(year: year)
+        let months = try await database.mailbox.monthlyStatistics(year: year)
         func rate(_ onTime: Int, _ replied: Int) -> String {
             replied == 0 ? "—" : String(format: "%.0f%%", Double(onTime) * 100 / Double(replied))
         }

@@ -38,7 +38,7 @@ struct OverdueLetterService: Sendable {
     @discardableResult
     func sweep(recomputeAll: Bool = false) async -> [LetterView] {
         do {
-            let sweep = try await database.sweepLetterClocks(at: clock.now(), recomputeAll: recomputeAll)
+            let sweep = try await database.mailbox.sweepLetterClocks(at: clock.now(), recomputeAll: recomputeAll)
             for letter in sweep.resumed {
                 logger.notice(
                     "letter consultation period ended",

@@ -117,22 +117,22 @@ struct ModerationController {
 
     @Sendable func listItems(_ request: Request, context: Context) async throws -> ItemList {
         ItemList(
-            items: try await database.moderationQueue(try Self.filter(from: request.uri.queryParameters), at: clock.now())
+            items: try await database.moderation.moderationQueue(try Self.filter(from: request.uri.queryParameters), at: clock.now())
                 .map { Self.visible($0, to: context.staff) })
     }
 
     @Sendable func getItem(_ request: Request, context: Context) async throws -> ModerationItem {
-        Self.visible(try await database.moderationItem(id: try Self.itemID(context)), to: context.staff)
+        Self.visible(try await database.moderation.moderationItem(id: try Self.itemID(context)), to: context.staff)
     }
 
     @Sendable func claimItem(_ request: Request, context: Context) async throws -> ModerationItem {
-        let item = try await database.claimModerationItem(id: try Self.itemID(context), by: context.staff!, at: clock.now())
+        let item = try await database.moderation.claimModerationItem(id: try Self.itemID(context), by: context.staff!, at: clock.now())
         hub.publishModeration(item, change: "claimed")
         return Self.visible(item, to: context.staff)
     }
 
     @Sendable func releaseItem(_ request: Request, context: Context) async throws -> ModerationItem {
-        let item = try await database.releaseModerationClaim(id: try Self.itemID(context), by: context.staff!)
+        let item = try await database.moderation.releaseModerationClaim(id: try Self.itemID(context), by: context.staff!)
         hub.publishModeration(item, change: "released")
         return Self.visible(item, to: context.staff)
     }
@@ -201,7 +201,7 @@ struct ModerationController {
     }
 
     @Sendable func itemCard(_ request: Request, context: Context) async throws -> Response {
-        let item = Self.visible(try await database.moderationItem(id: try Self.itemID(context)), to: context.staff)
+        let item = Self.visible(try await database.moderation.moderationItem(id: try Self.itemID(context)), to: context.staff)
         let language = pages.language(for: request)
         return try pages.renderFragment(
             "moderation-card", data: ["item": ModerationViews.card(item, filter: library.filter, language: language, pages: pages, staff: context.staff)],
@@ -225,7 +225,7 @@ struct ModerationController {
 
     @Sendable func claimForm(_ request: Request, context: Context) async throws -> Response {
         try await formAction(request, context: context) { id, _ in
-            let item = try await database.claimModerationItem(id: id, by: context.staff!, at: clock.now())
+            let item = try await database.moderation.claimModerationItem(id: id, by: context.staff!, at: clock.now())
             hub.publishModeration(item, change: "claimed")
             return "claimed"
         }
@@ -329,20 +329,20 @@ struct ModerationController {
     // MARK: Shared
 
     private func decide(_ id: Int64, _ decision: ModerationDecision, version: Int?, context: Context) async throws -> ModerationItem {
-        let item = try await database.decideModeration(
+        let decided = try await database.moderation.decideModeration(
             id: id, decision, by: context.staff!, expectedVersion: version,
             allowedReasons: Set(library.filter.rules.rejectionReasons.map(\.code)), clientAddress: context.clientAddress,
             at: clock.now())
-        hub.publishModeration(item, change: "decided")
-        return item
+        hub.publishDecision(decided.item, effect: decided.effect)
+        return decided.item
     }
 
     private func bulk(_ ids: [Int64], _ decision: ModerationDecision, context: Context) async throws -> [BulkDecisionResult] {
-        let results = try await database.decideModerationInBulk(
+        let results = try await database.moderation.decideModerationInBulk(
             ids: ids, decision, by: context.staff!, allowedReasons: Set(library.filter.rules.rejectionReasons.map(\.code)),
             clientAddress: context.clientAddress, at: clock.now())
         for result in results {
-            if let item = result.item { hub.publishModeration(item, change: "decided") }
+            if let item = result.item { hub.publishDecision(item, effect: result.effect) }
         }
         return results
     }
@@ -353,7 +353,7 @@ struct ModerationController {
             let library = self.library
             let now = clock.now()
             let loaded = try await NIOThreadPool.singleton.runIfActive { try library.reload(now: now) }
-            try await database.recordStaffAction(
+            try await database.audit.recordStaffAction(
                 actor: .staff(context.staff!, clientAddress: context.clientAddress), action: "moderation.reload",
                 subjectType: "word_lists", subjectID: nil, after: loaded.summary.map { "\($0.category): \($0.terms)" }, at: now)
             let terms = loaded.summary.reduce(0) { $0 + $1.terms }
@@ -389,8 +389,8 @@ struct ModerationController {
         let language = pages.language(for: request)
         let query = request.uri.queryParameters
         let filter = try Self.filter(from: query)
-        let items = try await database.moderationQueue(filter, at: clock.now()).map { Self.visible($0, to: context.staff) }
-        let counts = try await database.pendingModerationCounts()
+        let items = try await database.moderation.moderationQueue(filter, at: clock.now()).map { Self.visible($0, to: context.staff) }
+        let counts = try await database.moderation.pendingModerationCounts()
         var data = ModerationViews.console(
             items: items, filter: filter, counts: counts, library: library, language: language, pages: pages, staff: context.staff)
         if let errorKey { data["error"] = pages.translate(errorKey, language: language) }

@@ -26,11 +26,18 @@ extension LiveHub {
     /// card, which shows them the unmasked text.
     func publishModeration(_ item: ModerationItem, change: String) {
         moderation.publish(Self.encode(ModerationItemEvent(change: change, item: item.redacted())))
-        // A decided question changes its interview's public list and queue.
-        if change == "decided", item.kind == .question, let url = item.sourceURL, url.hasPrefix("/interviews/"),
-            let interviewID = Int64(url.dropFirst("/interviews/".count))
-        {
+    }
+
+    /// A decision: the consoles hear of the item, and the feature that owns
+    /// the text hears of what changed (typed by the store, not read from a
+    /// web path).
+    func publishDecision(_ item: ModerationItem, effect: ModerationEffect) {
+        publishModeration(item, change: "decided")
+        switch effect {
+        case .interviewQuestionsChanged(let interviewID):
             room(interviewID).publishQuestionsChanged()
+        case .letterPublished, .none:
+            break
         }
     }
 }

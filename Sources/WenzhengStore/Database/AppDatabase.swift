@@ -2,13 +2,15 @@ import Foundation
 import GRDB
 import Logging
 
-/// The one door to Wenzheng's storage. It owns the schema (see
-/// `AppDatabase+Migrations.swift`) and exposes intention-named methods, one
-/// transaction each; the HTTP and CLI layers call those and never write SQL.
+/// The one door to Wenzheng's storage. It owns the connection pool and the
+/// schema (`Migrations.swift`), and hands out one store per feature
+/// (`database.mailbox.submitLetter(…)`, `database.interviews.postEntry(…)`),
+/// each a contract of intention-named methods, one transaction each. The
+/// HTTP and CLI layers call those and never write SQL.
 ///
 /// Every query goes through GRDB's query interface or plain SQL that
-/// PostgreSQL also accepts, so that a second backend can be added behind the
-/// same methods when a deployment outgrows one machine.
+/// PostgreSQL also accepts, so that a second backend can implement the same
+/// contracts when a deployment outgrows one machine.
 public struct AppDatabase: Sendable {
     /// Exposed for the query helpers in this module and for tests that need
     /// to inspect the raw schema.
@@ -16,8 +18,19 @@ public struct AppDatabase: Sendable {
 
     public var reader: any DatabaseReader { writer }
 
+    public let accounts: any AccountsStore
+    public let audit: any AuditStore
+    public let calendar: any CalendarStore
+    public let moderation: any ModerationStore
+    public let interviews: any InterviewsStore
+    public let mailbox: any MailboxStore
+    public let secrets: any ServerSecretStore
+
     /// The SQLite file, or nil for an in-memory database.
     public var filePath: String? { (writer as? DatabasePool)?.path }
+
+    /// The schema's history (`Migrations`).
+    static var migrator: DatabaseMigrator { Migrations.migrator }
 
     /// Opens an existing connection and brings its schema up to date.
     ///
@@ -25,6 +38,16 @@ public struct AppDatabase: Sendable {
     ///   Wenzheng, rather than migrating it into a state neither version knows.
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        let interviews = GRDBInterviewsStore(writer: writer)
+        let mailbox = GRDBMailboxStore(writer: writer)
+        self.interviews = interviews
+        self.mailbox = mailbox
+        accounts = GRDBAccountsStore(writer: writer)
+        audit = GRDBAuditStore(writer: writer)
+        // Features that react to another's changes do so in its transaction.
+        calendar = GRDBCalendarStore(writer: writer, dependents: [interviews, mailbox])
+        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox])
+        secrets = GRDBServerSecretStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {

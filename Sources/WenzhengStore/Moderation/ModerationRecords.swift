@@ -168,4 +168,10 @@ public struct BulkDecisionResult: Sendable, Codable, Equatable {
     public var ok: Bool
     public var error: String?
     public var item: ModerationItem?
+    /// What the decision changed in the owning feature (not sent to clients).
+    public var effect: ModerationEffect = .none
+
+    enum CodingKeys: String, CodingKey {
+        case id, ok, error, item
+    }
 }

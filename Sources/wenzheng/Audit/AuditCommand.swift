@@ -30,7 +30,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let entries = try await database.open().auditEntries(
+        let entries = try await database.open().audit.auditEntries(
             since: since.flatMap(AuditDates.parse), actorName: actor, limit: limit)
         switch format {
         case .json:

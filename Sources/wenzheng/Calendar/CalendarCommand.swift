@@ -39,7 +39,7 @@ struct CalendarCommand: AsyncParsableCommand {
             let notice = try readNotice()
             let db = try database.open()
             let result = try await reportingFailures {
-                try await db.importHolidayNotice(
+                try await db.calendar.importHolidayNotice(
                     notice, source: "file:\(URL(fileURLWithPath: file).lastPathComponent)",
                     actor: .commandLine(osUser: operatingSystemUser), at: Date())
             }
@@ -126,7 +126,7 @@ struct CalendarCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let received = CivilDate(from) else { return }  // checked in validate()
-            let calendar = try await database.open().workingDayCalendar()
+            let calendar = try await database.open().calendar.workingDayCalendar()
             let explanation = calendar.explain(from: received, workingDays: workingDays)
             print(
                 "received \(received) (\(received.weekdayAbbreviation)); counting \(workingDays) working days "
@@ -158,7 +158,7 @@ struct CalendarCommand: AsyncParsableCommand {
         var format: OutputFormat = .table
 
         func run() async throws {
-            let years = try await database.open().calendarYears()
+            let years = try await database.open().calendar.calendarYears()
             switch format {
             case .json:
                 let encoder = JSONEncoder()

@@ -56,8 +56,8 @@ struct DeadlinesCommand: AsyncParsableCommand {
         let rows = try await reportingFailures { () -> [LetterDeadlineRow] in
             var departmentID: Int64?
             if let department {
-                guard let found = try await db.department(named: department) else {
-                    let known = try await db.departments().map(\.name)
+                guard let found = try await db.accounts.department(named: department) else {
+                    let known = try await db.accounts.departments().map(\.name)
                     throw CommandFailure(
                         "no department named '\(department)'"
                             + (known.isEmpty ? "" : "; departments: \(known.joined(separator: ", "))"))
@@ -70,8 +70,8 @@ struct DeadlinesCommand: AsyncParsableCommand {
             let now = Date()
             var rows: [LetterDeadlineRow] = []
             while true {
-                let page = try await db.openLetterDeadlines(
-                    filter: filter, departmentID: departmentID, limit: AppDatabase.maxDeadlinePageSize, offset: rows.count, at: now)
+                let page = try await db.mailbox.openLetterDeadlines(
+                    filter: filter, departmentID: departmentID, limit: MailboxChecks.maxDeadlinePageSize, offset: rows.count, at: now)
                 rows += page.rows
                 if !page.more || page.rows.isEmpty { return rows }
             }

@@ -134,7 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let db = try database.open(logger: logger)
         let dbPath = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.path
-        let hasAdmin = try await db.staffUsers().contains { $0.role == .admin && !$0.disabled }
+        let hasAdmin = try await db.accounts.staffUsers().contains { $0.role == .admin && !$0.disabled }
 
         var configuration = AppConfiguration(
             host: host, port: port, webRoot: webRoot, secureCookies: secure, logLevel: level)

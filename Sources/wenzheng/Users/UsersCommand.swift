@@ -41,7 +41,7 @@ struct UsersCommand: AsyncParsableCommand {
             let db = try database.open()
             let hash = try await PasswordHasher().hash(password)
             let user = try await reportingFailures {
-                try await db.createStaffUser(
+                try await db.accounts.createStaffUser(
                     NewStaffUser(
                         username: username, displayName: displayName ?? username, role: role, department: department,
                         passwordHash: hash),
@@ -60,7 +60,7 @@ struct UsersCommand: AsyncParsableCommand {
         var format: OutputFormat = .table
 
         func run() async throws {
-            let users = try await database.open().staffUsers()
+            let users = try await database.open().accounts.staffUsers()
             switch format {
             case .json:
                 let encoder = JSONEncoder()
@@ -90,7 +90,7 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             let db = try database.open()
             let user = try await reportingFailures {
-                try await db.disableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
+                try await db.accounts.disableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
             }
             print("disabled '\(user.username)'; their sessions have ended")
         }
@@ -106,7 +106,7 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             let db = try database.open()
             let user = try await reportingFailures {
-                try await db.enableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
+                try await db.accounts.enableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
             }
             print("enabled '\(user.username)'")
         }
@@ -126,14 +126,14 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             let db = try database.open()
             // Fail on an unknown user before asking for a password.
-            guard try await db.staffUserForLogin(username: username) != nil else {
+            guard try await db.accounts.staffUserForLogin(username: username) != nil else {
                 throw CommandFailure("no user '\(username)'")
             }
             let password = try PasswordInput.read(fromStandardInput: passwordFromStandardInput)
             do { try StaffAccountRules.validatePassword(password) } catch { throw CommandFailure(error.message) }
             let hash = try await PasswordHasher().hash(password)
             try await reportingFailures {
-                try await db.resetStaffPassword(
+                try await db.accounts.resetStaffPassword(
                     username: username, passwordHash: hash, actor: .commandLine(osUser: operatingSystemUser), at: Date())
             }
             print("password for '\(username)' changed; their sessions have ended")

@@ -52,7 +52,7 @@ struct LetterAttachmentTests {
                 ])
             #expect(response.status == .created, "\(response.text)")
             let receipt = try JSONDecoder().decode(Receipt.self, from: Data(buffer: response.body))
-            let letter = try #require(try await server.database.letters().first { $0.number == receipt.number })
+            let letter = try #require(try await server.database.mailbox.letters().first { $0.number == receipt.number })
 
             let clerk = try await client.logIn("clerk")
             let detail = try await client.execute(uri: "/api/v1/office/letters/\(letter.id)", method: .get, headers: clerk.headers())
@@ -109,7 +109,7 @@ struct LetterAttachmentTests {
             #expect(proof.status == .unprocessableContent)
             #expect(try proof.problem().errors?.map(\.field) == ["identityProof"])
 
-            #expect(try await server.database.letters().isEmpty)
+            #expect(try await server.database.mailbox.letters().isEmpty)
             #expect(Self.incoming(server).isEmpty)
             // No file was kept under its hash either.
             let kept = try FileManager.default.contentsOfDirectory(atPath: server.directory.appendingPathComponent("attachments").path)
@@ -180,8 +180,8 @@ struct LetterAttachmentTests {
                 "/letters", [.field("type", "complaint")] + Self.letterFields + [.file("attachments", filename: "照片.png", MultipartBody.png)],
                 headers: [.accept: "text/html"])
             #expect(accepted.status == .created)
-            let letter = try #require(try await server.database.letters().first)
-            #expect(try await server.database.letterAttachments(letterID: letter.id).count == 1)
+            let letter = try #require(try await server.database.mailbox.letters().first)
+            #expect(try await server.database.mailbox.letterAttachments(letterID: letter.id).count == 1)
         }
     }
 
@@ -194,8 +194,8 @@ struct LetterAttachmentTests {
                 "/api/v1/letters", [.field("type", "complaint")] + Self.letterFields + [.file("attachments", filename: "照片.png", MultipartBody.png)])
             let receipt = try JSONDecoder().decode(Receipt.self, from: Data(buffer: response.body))
             let password = try #require(receipt.password)
-            let letter = try #require(try await server.database.letters().first)
-            let own = try #require(try await server.database.letterAttachments(letterID: letter.id).first)
+            let letter = try #require(try await server.database.mailbox.letters().first)
+            let own = try #require(try await server.database.mailbox.letterAttachments(letterID: letter.id).first)
 
             let ok = try await client.postJSON(
                 "/api/v1/letters/attachment", #"{"number":"\#(receipt.number)","password":"\#(password)","attachment":\#(own.id)}"#)
@@ -225,7 +225,7 @@ struct LetterAttachmentTests {
         try await server.test { client in
             let clerk = try await client.logIn("clerk")
             _ = try await client.execute(uri: "/api/v1/office/letters/\(letter.id)/accept", method: .post, headers: clerk.headers(csrf: true))
-            let city = try await server.database.departments().first { $0.name == "城建处" }!
+            let city = try await server.database.accounts.departments().first { $0.name == "城建处" }!
             let assigned = try await client.postJSON(
                 "/api/v1/office/letters/\(letter.id)/assign", #"{"lead":\#(city.id)}"#, headers: clerk.headers(csrf: true))
             #expect(assigned.status == .ok)
@@ -256,12 +256,12 @@ struct LetterAttachmentTests {
                 headers: edu.headers(csrf: true))
             #expect(foreign.status == .forbidden)
 
-            var files = try await server.database.letterAttachments(letterID: letter.id)
+            var files = try await server.database.mailbox.letterAttachments(letterID: letter.id)
             #expect(files.map(\.role) == [.reply, .reply])
             let removed = try await client.execute(
                 uri: "/api/v1/office/letters/\(letter.id)/attachments/\(files[1].id)", method: .delete, headers: handler.headers(csrf: true))
             #expect(removed.status == .noContent)
-            files = try await server.database.letterAttachments(letterID: letter.id)
+            files = try await server.database.mailbox.letterAttachments(letterID: letter.id)
             #expect(files.count == 1)
 
             // Once the reply is sent, the documents are fixed.

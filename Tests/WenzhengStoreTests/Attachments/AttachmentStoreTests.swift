@@ -17,29 +17,29 @@ struct AttachmentStoreTests {
         let mailbox = try await Mailbox()
         var new = mailbox.newLetter(.informationDisclosure)
         new.attachments = [Self.attachment("a"), Self.attachment("b", role: .identityProof)]
-        let letter = try await mailbox.db.submitLetter(new, passwordHash: "$2b$hash", at: beijing("2026-11-18 10:00")).letter
-        var files = try await mailbox.db.letterAttachments(letterID: letter.id)
+        let letter = try await mailbox.db.mailbox.submitLetter(new, passwordHash: "$2b$hash", at: beijing("2026-11-18 10:00")).letter
+        var files = try await mailbox.db.mailbox.letterAttachments(letterID: letter.id)
         #expect(files.map(\.role) == [.letter, .identityProof])
         #expect(files.map(\.addedBy) == [nil, nil])
         #expect(files[0].displayName == "材料 a.pdf")
 
-        _ = try await mailbox.db.acceptLetter(id: letter.id, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
-        _ = try await mailbox.db.assignLetter(id: letter.id, lead: mailbox.cityID, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
-        let reply = try await mailbox.db.addReplyDocument(
+        _ = try await mailbox.db.mailbox.acceptLetter(id: letter.id, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
+        _ = try await mailbox.db.mailbox.assignLetter(id: letter.id, lead: mailbox.cityID, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
+        let reply = try await mailbox.db.mailbox.addReplyDocument(
             letterID: letter.id, attachment: Self.attachment("c"), actor: mailbox.city, at: beijing("2026-11-19 09:00"))
         #expect(reply.role == .reply)
         #expect(reply.addedBy == "王城")
-        files = try await mailbox.db.letterAttachments(letterID: letter.id)
+        files = try await mailbox.db.mailbox.letterAttachments(letterID: letter.id)
         #expect(files.map(\.role) == [.letter, .identityProof, .reply])
         // The same content on another letter is one stored file.
         var second = mailbox.newLetter(.complaint)
         second.attachments = [Self.attachment("a")]
-        let other = try await mailbox.db.submitLetter(second, passwordHash: "$2b$hash", at: beijing("2026-11-18 12:00")).letter
+        let other = try await mailbox.db.mailbox.submitLetter(second, passwordHash: "$2b$hash", at: beijing("2026-11-18 12:00")).letter
         let stored = try await mailbox.db.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attachment") }
         #expect(stored == 3)
-        #expect(try await mailbox.db.letterAttachments(letterID: other.id).count == 1)
+        #expect(try await mailbox.db.mailbox.letterAttachments(letterID: other.id).count == 1)
         // An attachment is only found through its own letter.
-        let error = await storeError { _ = try await mailbox.db.letterAttachment(id: reply.id, letterID: other.id) }
+        let error = await storeError { _ = try await mailbox.db.mailbox.letterAttachment(id: reply.id, letterID: other.id) }
         #expect(error == .notFound(kind: "attachment", key: String(reply.id)))
     }
 
@@ -47,7 +47,7 @@ struct AttachmentStoreTests {
     func citizenLimits() throws {
         func fields(_ attachments: [NewAttachment], _ type: LetterType, required: Bool = false) -> [String] {
             do {
-                try AppDatabase.validateCitizenAttachments(attachments, type: type, requireIdentityProof: required)
+                try MailboxChecks.validateCitizenAttachments(attachments, type: type, requireIdentityProof: required)
                 return []
             } catch StoreError.invalid(let failure) {
                 return failure.errors.map(\.field)
@@ -73,40 +73,40 @@ struct AttachmentStoreTests {
         let letter = try await mailbox.submit(.complaint, at: "2026-11-18 10:00")
         // Not yet accepted: no reply is being prepared.
         let early = await storeError {
-            _ = try await mailbox.db.addReplyDocument(letterID: letter.id, attachment: Self.attachment("a"), actor: mailbox.admin, at: testStart)
+            _ = try await mailbox.db.mailbox.addReplyDocument(letterID: letter.id, attachment: Self.attachment("a"), actor: mailbox.admin, at: testStart)
         }
         #expect(early?.isConflict == true)
-        _ = try await mailbox.db.acceptLetter(id: letter.id, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
-        _ = try await mailbox.db.assignLetter(id: letter.id, lead: mailbox.cityID, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
+        _ = try await mailbox.db.mailbox.acceptLetter(id: letter.id, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
+        _ = try await mailbox.db.mailbox.assignLetter(id: letter.id, lead: mailbox.cityID, actor: mailbox.office, at: beijing("2026-11-18 11:00"))
         let otherDepartment = await storeError {
-            _ = try await mailbox.db.addReplyDocument(
+            _ = try await mailbox.db.mailbox.addReplyDocument(
                 letterID: letter.id, attachment: Self.attachment("a"), actor: mailbox.education, at: testStart)
         }
         #expect(otherDepartment?.isForbidden == true)
         let moderator = await storeError {
-            _ = try await mailbox.db.addReplyDocument(
+            _ = try await mailbox.db.mailbox.addReplyDocument(
                 letterID: letter.id, attachment: Self.attachment("a"), actor: mailbox.moderator, at: testStart)
         }
         #expect(moderator?.isForbidden == true)
         var added: [LetterAttachmentView] = []
         for index in 0..<10 {
             added.append(
-                try await mailbox.db.addReplyDocument(
+                try await mailbox.db.mailbox.addReplyDocument(
                     letterID: letter.id, attachment: Self.attachment(Character(String(index))), actor: mailbox.city, at: testStart))
         }
         let eleventh = await storeError {
-            _ = try await mailbox.db.addReplyDocument(letterID: letter.id, attachment: Self.attachment("f"), actor: mailbox.city, at: testStart)
+            _ = try await mailbox.db.mailbox.addReplyDocument(letterID: letter.id, attachment: Self.attachment("f"), actor: mailbox.city, at: testStart)
         }
         #expect(eleventh?.invalidFields == ["document"])
-        try await mailbox.db.removeReplyDocument(letterID: letter.id, attachmentID: added[0].id, actor: mailbox.city, at: testStart)
-        #expect(try await mailbox.db.letterAttachments(letterID: letter.id).count == 9)
-        let audited = try await mailbox.db.auditEntries().map(\.action)
+        try await mailbox.db.mailbox.removeReplyDocument(letterID: letter.id, attachmentID: added[0].id, actor: mailbox.city, at: testStart)
+        #expect(try await mailbox.db.mailbox.letterAttachments(letterID: letter.id).count == 9)
+        let audited = try await mailbox.db.audit.auditEntries().map(\.action)
         #expect(audited.filter { $0 == "letter.attachment.add" }.count == 10)
         #expect(audited.contains("letter.attachment.remove"))
 
         _ = try await mailbox.reply(letter, at: "2026-11-20 10:00")
         let afterReply = await storeError {
-            _ = try await mailbox.db.addReplyDocument(letterID: letter.id, attachment: Self.attachment("e"), actor: mailbox.city, at: testStart)
+            _ = try await mailbox.db.mailbox.addReplyDocument(letterID: letter.id, attachment: Self.attachment("e"), actor: mailbox.city, at: testStart)
         }
         #expect(afterReply?.isConflict == true)
     }

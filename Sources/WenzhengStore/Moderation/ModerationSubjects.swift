@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import WenzhengCore
+
+/// What a moderation decision changed in the feature that owns the text,
+/// so the server can tell that feature's live pages. Typed: moderation
+/// names which feature and which item, never a web path to parse.
+public enum ModerationEffect: Sendable, Equatable {
+    /// Nothing public changed (a rejected letter, a pending item).
+    case none
+    /// An interview's public question list changed.
+    case interviewQuestionsChanged(interviewID: Int64)
+    /// A letter became public.
+    case letterPublished(letterID: Int64)
+}
+
+/// A decision and what it changed.
+public struct DecidedModeration: Sendable {
+    public var item: ModerationItem
+    public var effect: ModerationEffect
+}
+
+/// A feature whose citizens' text goes through the queue. It owns what
+/// approval, editing, rejection or merging means for its own rows, and the
+/// moderation store calls it inside the decision's transaction, so the two
+/// never disagree. Moderation knows the features only through this.
+protocol GRDBModerationSubject: Sendable {
+    /// The `source_type` of its queue items.
+    static var moderationSourceType: String { get }
+    func moderationDecided(_ db: Database, item: ModerationItemRecord, mergedIntoItemID: Int64?, at now: Date) throws
+        -> ModerationEffect
+}
+
+/// A feature with working-day deadlines, recomputed inside a holiday
+/// notice's import transaction, so no deadline disagrees with the calendar
+/// committed with it.
+protocol GRDBCalendarDependent: Sendable {
+    func calendarChanged(_ db: Database, calendar: HolidayCalendar, at now: Date) throws
+}
