@@ -16,13 +16,19 @@ struct CLI {
         // holds the executable.
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wenzheng")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return repository.appendingPathComponent(".build/debug/wenzheng")
     }()
 
-    static let webRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Web").path
+    /// The repository: the first folder above this file that holds Package.swift.
+    static let repository: URL = {
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path), folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        return folder
+    }()
+
+    static let webRoot = repository.appendingPathComponent("Web").path
 
     struct Result {
         var status: Int32

@@ -10,9 +10,17 @@ import WenzhengServer
 import WenzhengStore
 
 /// The repository's Web/ folder, found from this file's location.
-let webRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Web").path
+/// The repository: the first folder above this file that holds Package.swift.
+let repositoryRoot: URL = {
+    var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path), folder.path != "/" {
+        folder.deleteLastPathComponent()
+    }
+    return folder
+}()
+
+/// The repository's Web/ folder.
+let webRoot = repositoryRoot.appendingPathComponent("Web").path
 
 let moderationDirectory = URL(fileURLWithPath: webRoot).deletingLastPathComponent().appendingPathComponent("Moderation").path
 
