@@ -33,7 +33,9 @@ public protocol AccountsStore: Sendable {
 
     /// Records a successful login: a new session, the account's failures
     /// from this address cleared, and an audit line.
-    func startSession(userID: Int64, tokenHash: String, csrfToken: String, expiresAt: Date, clientAddress: String?, userAgent: String?, at now: Date) async throws
+    func startSession(
+        userID: Int64, tokenHash: String, csrfToken: String, expiresAt: Date, clientAddress: String?, userAgent: String?, at now: Date)
+        async throws
 
     /// The staff member behind a session token's hash, if the session is
     /// live: not expired, not revoked, and its account not disabled.
@@ -52,11 +54,13 @@ public protocol AccountsStore: Sendable {
     /// counted too, so throttling does not tell which accounts exist. A
     /// successful login clears the (account, address) failures
     /// (`startSession`).
-    func registerLoginAttempt(username: String, clientAddress: String, policy: LoginThrottlePolicy, at now: Date) async throws -> PasswordAttempt
+    func registerLoginAttempt(username: String, clientAddress: String, policy: LoginThrottlePolicy, at now: Date) async throws
+        -> PasswordAttempt
 
     /// Like `registerLoginAttempt`, for a citizen's letter number and query
     /// password, counted apart from staff sign-in.
-    func registerLetterQueryAttempt(number: String, clientAddress: String, policy: LoginThrottlePolicy, at now: Date) async throws -> PasswordAttempt
+    func registerLetterQueryAttempt(number: String, clientAddress: String, policy: LoginThrottlePolicy, at now: Date) async throws
+        -> PasswordAttempt
 
     /// A right letter password is not a failure: forgets that address's
     /// failed tries at that letter, so a citizen who reads, rates and

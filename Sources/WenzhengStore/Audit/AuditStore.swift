@@ -11,7 +11,9 @@ public protocol AuditStore: Sendable {
 
     /// Records a staff action that changes no table of its own (a word-list
     /// reload), so the audit log still shows who did it and when.
-    func recordStaffAction(actor: AuditActor, action: String, subjectType: String, subjectID: String?, after: (any Encodable & Sendable)?, at now: Date) async throws
+    func recordStaffAction(
+        actor: AuditActor, action: String, subjectType: String, subjectID: String?, after: (any Encodable & Sendable)?, at now: Date)
+        async throws
 }
 
 /// The defaults callers may leave out.

@@ -13,7 +13,6 @@ public protocol InterviewsStore: Sendable {
     /// replaced before the interview goes live.
     func updateInterview(id: Int64, _ draft: InterviewDraft, actor: AuthenticatedStaff, at now: Date) async throws -> Interview
 
-
     func interview(id: Int64) async throws -> Interview
 
     /// Interviews, soonest first; the public sees only announced ones.
@@ -25,11 +24,15 @@ public protocol InterviewsStore: Sendable {
     ///
     /// - Parameter calendar: the working-day calendar; by default the one
     ///   stored, read in the same transaction so an import cannot slip in.
-    func changeInterviewStatus(id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, calendar: (any WorkingDayCalendar)?, at now: Date) async throws -> (Interview, [TranscriptEvent])
+    func changeInterviewStatus(
+        id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, calendar: (any WorkingDayCalendar)?, at now: Date
+    ) async throws -> (Interview, [TranscriptEvent])
 
     /// Stores a citizen's question and puts it in the moderation queue, in
     /// one transaction.
-    func submitQuestion(interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date) async throws -> (PublicQuestion, ModerationItem)
+    func submitQuestion(interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date) async throws -> (
+        PublicQuestion, ModerationItem
+    )
 
     /// Approved questions and what became of them, for the public page.
     /// A question whose entry on air an admin withdrew is left out with it.
@@ -44,7 +47,9 @@ public protocol InterviewsStore: Sendable {
     func checkConsoleAccess(interviewID: Int64, actor: AuthenticatedStaff) async throws
 
     /// One vote per browser per question; voting twice changes nothing.
-    func voteForQuestion(interviewID: Int64, questionID: Int64, browserKey: String, at now: Date) async throws -> (votes: Int, counted: Bool)
+    func voteForQuestion(interviewID: Int64, questionID: Int64, browserKey: String, at now: Date) async throws -> (
+        votes: Int, counted: Bool
+    )
 
     /// Puts an approved question on air: it enters the transcript with the
     /// asker's masked nickname.
@@ -52,14 +57,18 @@ public protocol InterviewsStore: Sendable {
 
     /// Adds a host remark or a guest answer to a live interview (or, with
     /// `late`, an answer to a deferred question afterwards: 补录).
-    func postEntry(interviewID: Int64, kind: TranscriptEntryKind, body: String, author: EntryAuthor, questionID: Int64?, actor: AuthenticatedStaff, at now: Date) async throws -> TranscriptEvent
+    func postEntry(
+        interviewID: Int64, kind: TranscriptEntryKind, body: String, author: EntryAuthor, questionID: Int64?, actor: AuthenticatedStaff,
+        at now: Date
+    ) async throws -> TranscriptEvent
 
     /// Corrects an entry's text. The corrected text is masked as citizens'
     /// text is before publication (a question's asker's nickname too), and
     /// what was masked is returned for the corrector to see. The previous
     /// text is kept, the entry's version goes up, and the correction is a
     /// numbered event of its own.
-    func correctEntry(interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> PublishedCorrection
+    func correctEntry(interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date) async throws
+        -> PublishedCorrection
 
     /// Every numbered event after `since`, in order: what a reconnecting
     /// viewer missed. Text withdrawn since is not sent again
@@ -69,14 +78,16 @@ public protocol InterviewsStore: Sendable {
     /// Part of the transcript as it reads now (corrections applied,
     /// withdrawn entries marked, and without their text for the public),
     /// for pages and the API: at most `limit` entries, oldest first.
-    func transcriptPage(interviewID: Int64, _ window: TranscriptWindow, limit: Int, reader transcriptReader: TranscriptReader) async throws -> TranscriptPage
+    func transcriptPage(interviewID: Int64, _ window: TranscriptWindow, limit: Int, reader transcriptReader: TranscriptReader) async throws
+        -> TranscriptPage
 
     /// Questions deferred to after their interview, a page at a time: the
     /// open ones soonest deadline first, then those answered afterwards
     /// (补录), latest first. Hosts and guests see the questions of the
     /// interviews they run; admins and moderators all. Contacts as
     /// `PersonalInformationAccess` says.
-    func deferredQuestions(_ filter: DeferredQuestionFilter, for actor: AuthenticatedStaff, at now: Date) async throws -> DeferredQuestionPage
+    func deferredQuestions(_ filter: DeferredQuestionFilter, for actor: AuthenticatedStaff, at now: Date) async throws
+        -> DeferredQuestionPage
 
     /// Withdraws an entry from the public transcript, the transcript API and
     /// the live stream (a numbered `withdrawal` event). A question's text
@@ -84,7 +95,8 @@ public protocol InterviewsStore: Sendable {
     ///
     /// - Throws: `StoreError.forbidden` for anyone but an admin;
     ///   `StoreError.conflict` for a system entry or one already withdrawn.
-    func unpublishEntry(interviewID: Int64, entryID: Int64, reason: String, actor: AuthenticatedStaff, at now: Date) async throws -> TranscriptEvent
+    func unpublishEntry(interviewID: Int64, entryID: Int64, reason: String, actor: AuthenticatedStaff, at now: Date) async throws
+        -> TranscriptEvent
 
     /// Publishes a withdrawn entry again with a corrected text, masked as
     /// citizens' text is (a question's asker's name too), as a numbered
@@ -92,12 +104,15 @@ public protocol InterviewsStore: Sendable {
     /// public text becomes the corrected one.
     ///
     /// - Returns: the event, and what masking changed, for the admin.
-    func republishEntry(interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> PublishedCorrection
+    func republishEntry(interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date) async throws
+        -> PublishedCorrection
 }
 
 /// The defaults callers may leave out.
 extension InterviewsStore {
-    public func changeInterviewStatus(id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, at now: Date) async throws -> (Interview, [TranscriptEvent]) {
+    public func changeInterviewStatus(id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, at now: Date) async throws -> (
+        Interview, [TranscriptEvent]
+    ) {
         try await changeInterviewStatus(id: id, to: status, actor: actor, calendar: nil, at: now)
     }
 

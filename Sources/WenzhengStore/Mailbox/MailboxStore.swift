@@ -24,7 +24,6 @@ public protocol MailboxStore: Sendable {
     /// hash before it shows anything. Nil for an unknown number.
     func letterForQuery(number: String) async throws -> (LetterView, passwordHash: String)?
 
-
     func letter(id: Int64) async throws -> LetterView
 
     /// Every step of a letter, oldest first.
@@ -70,7 +69,8 @@ public protocol MailboxStore: Sendable {
     ///
     /// - Parameter filter: screens the letter's text for the moderation
     ///   queue when it is queued for publication.
-    func signOff(id: Int64, approve: Bool, comment: String?, filter: ContentFilter, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView
+    func signOff(id: Int64, approve: Bool, comment: String?, filter: ContentFilter, actor: AuthenticatedStaff, at now: Date) async throws
+        -> LetterView
 
     /// Answers an information-disclosure request at once (当场答复): from
     /// received or accepted straight to replied, with the actor's
@@ -93,7 +93,8 @@ public protocol MailboxStore: Sendable {
     ///
     /// - Parameter entry: the day it was approved (up to 3 working days
     ///   back; `LetterClockRules`).
-    func extendLetter(id: Int64, workingDays: Int, notice: String, entry: ClockEntry, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView
+    func extendLetter(id: Int64, workingDays: Int, notice: String, entry: ClockEntry, actor: AuthenticatedStaff, at now: Date) async throws
+        -> LetterView
 
     /// Stops the clock while a third party (art. 32) or another agency
     /// (art. 34) is consulted; they have 15 working days to answer, and the
@@ -101,7 +102,8 @@ public protocol MailboxStore: Sendable {
     /// on the day it is recorded.
     ///
     /// - Parameter note: who is consulted and about what.
-    func pauseLetter(id: Int64, reason: ClockStopReason, note: String, entry: ClockEntry, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView
+    func pauseLetter(id: Int64, reason: ClockStopReason, note: String, entry: ClockEntry, actor: AuthenticatedStaff, at now: Date)
+        async throws -> LetterView
 
     /// The consulted party answered: the clock runs again from that day
     /// (not one stopped by a correction notice: that one restarts with
@@ -112,7 +114,8 @@ public protocol MailboxStore: Sendable {
     /// working days of receipt, giving the applicant `correctionDays`
     /// working days to correct. The clock stops until the corrected
     /// request arrives.
-    func sendCorrectionNotice(id: Int64, text: String, correctionDays: Int, entry: ClockEntry, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView
+    func sendCorrectionNotice(id: Int64, text: String, correctionDays: Int, entry: ClockEntry, actor: AuthenticatedStaff, at now: Date)
+        async throws -> LetterView
 
     /// The corrected request arrived: the full period starts again from
     /// that day, without any earlier extension (art. 30).
@@ -149,10 +152,13 @@ public protocol MailboxStore: Sendable {
     ///     co-handling shares (with their own due dates).
     ///   - states: only these states (all open ones when empty).
     ///   - limit: 1…`GRDBMailboxStore.maxDeadlinePageSize`.
-    func openLetterDeadlines(filter: LetterDeadlineFilter, departmentID: Int64?, states: [LetterState], limit: Int, offset: Int, at now: Date) async throws -> LetterDeadlinePage
+    func openLetterDeadlines(
+        filter: LetterDeadlineFilter, departmentID: Int64?, states: [LetterState], limit: Int, offset: Int, at now: Date
+    ) async throws -> LetterDeadlinePage
 
     /// How many rows `openLetterDeadlines` would list over all its pages.
-    func countOpenLetterDeadlines(filter: LetterDeadlineFilter, departmentID: Int64?, states: [LetterState], at now: Date) async throws -> Int
+    func countOpenLetterDeadlines(filter: LetterDeadlineFilter, departmentID: Int64?, states: [LetterState], at now: Date) async throws
+        -> Int
 
     /// The years open letters fall due in, read as a few distinct values
     /// rather than by loading the letters.
@@ -215,7 +221,9 @@ public protocol MailboxStore: Sendable {
     /// in search.
     ///
     /// - Returns: the letter, and what masking changed in the correction.
-    func republishLetter(id: Int64, subject: String, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> (letter: LetterView, masked: [MaskedSpan])
+    func republishLetter(id: Int64, subject: String, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> (
+        letter: LetterView, masked: [MaskedSpan]
+    )
 
     /// Takes one reply of a published letter off the public side: the page
     /// says a reply was withdrawn, with its date and department, and search
@@ -224,7 +232,9 @@ public protocol MailboxStore: Sendable {
 
     /// Publishes a withdrawn reply again with a corrected text, masked as
     /// citizens' text is (the letter's author's name too).
-    func republishReply(letterID: Int64, round: Int, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> (letter: LetterView, masked: [MaskedSpan])
+    func republishReply(letterID: Int64, round: Int, body: String, actor: AuthenticatedStaff, at now: Date) async throws -> (
+        letter: LetterView, masked: [MaskedSpan]
+    )
 
     /// Whether a letter was published and is withdrawn now (the public page
     /// answers 410 rather than 404).
@@ -232,7 +242,8 @@ public protocol MailboxStore: Sendable {
 
     /// Attaches a document to the reply being prepared (handlers of the
     /// lead department, reviewers, admins), audited.
-    func addReplyDocument(letterID: Int64, attachment: NewAttachment, actor: AuthenticatedStaff, at now: Date) async throws -> LetterAttachmentView
+    func addReplyDocument(letterID: Int64, attachment: NewAttachment, actor: AuthenticatedStaff, at now: Date) async throws
+        -> LetterAttachmentView
 
     /// Removes a reply document before the reply is sent, audited.
     func removeReplyDocument(letterID: Int64, attachmentID: Int64, actor: AuthenticatedStaff, at now: Date) async throws
@@ -278,11 +289,15 @@ extension MailboxStore {
         try await assignLetter(id: id, lead: lead, coHandlers: [], actor: actor, at: now)
     }
 
-    public func extendLetter(id: Int64, workingDays: Int, notice: String, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
+    public func extendLetter(id: Int64, workingDays: Int, notice: String, actor: AuthenticatedStaff, at now: Date) async throws
+        -> LetterView
+    {
         try await extendLetter(id: id, workingDays: workingDays, notice: notice, entry: ClockEntry(), actor: actor, at: now)
     }
 
-    public func pauseLetter(id: Int64, reason: ClockStopReason, note: String, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
+    public func pauseLetter(id: Int64, reason: ClockStopReason, note: String, actor: AuthenticatedStaff, at now: Date) async throws
+        -> LetterView
+    {
         try await pauseLetter(id: id, reason: reason, note: note, entry: ClockEntry(), actor: actor, at: now)
     }
 
@@ -290,7 +305,9 @@ extension MailboxStore {
         try await resumeLetter(id: id, entry: ClockEntry(), actor: actor, at: now)
     }
 
-    public func sendCorrectionNotice(id: Int64, text: String, correctionDays: Int, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
+    public func sendCorrectionNotice(id: Int64, text: String, correctionDays: Int, actor: AuthenticatedStaff, at now: Date) async throws
+        -> LetterView
+    {
         try await sendCorrectionNotice(id: id, text: text, correctionDays: correctionDays, entry: ClockEntry(), actor: actor, at: now)
     }
 
@@ -306,7 +323,9 @@ extension MailboxStore {
         try await sweepLetterClocks(at: now, recomputeAll: false)
     }
 
-    public func openLetterDeadlines(filter: LetterDeadlineFilter, departmentID: Int64?, limit: Int, at now: Date) async throws -> LetterDeadlinePage {
+    public func openLetterDeadlines(filter: LetterDeadlineFilter, departmentID: Int64?, limit: Int, at now: Date) async throws
+        -> LetterDeadlinePage
+    {
         try await openLetterDeadlines(filter: filter, departmentID: departmentID, states: [], limit: limit, offset: 0, at: now)
     }
 
@@ -315,7 +334,8 @@ extension MailboxStore {
     }
 
     public func openLetterDeadlines(filter: LetterDeadlineFilter, departmentID: Int64?, at now: Date) async throws -> LetterDeadlinePage {
-        try await openLetterDeadlines(filter: filter, departmentID: departmentID, states: [], limit: GRDBMailboxStore.maxDeadlinePageSize, offset: 0, at: now)
+        try await openLetterDeadlines(
+            filter: filter, departmentID: departmentID, states: [], limit: GRDBMailboxStore.maxDeadlinePageSize, offset: 0, at: now)
     }
 
     public func openLetterDeadlines(limit: Int, at now: Date) async throws -> LetterDeadlinePage {
@@ -323,11 +343,13 @@ extension MailboxStore {
     }
 
     public func openLetterDeadlines(filter: LetterDeadlineFilter, at now: Date) async throws -> LetterDeadlinePage {
-        try await openLetterDeadlines(filter: filter, departmentID: nil, states: [], limit: GRDBMailboxStore.maxDeadlinePageSize, offset: 0, at: now)
+        try await openLetterDeadlines(
+            filter: filter, departmentID: nil, states: [], limit: GRDBMailboxStore.maxDeadlinePageSize, offset: 0, at: now)
     }
 
     public func openLetterDeadlines(at now: Date) async throws -> LetterDeadlinePage {
-        try await openLetterDeadlines(filter: .all, departmentID: nil, states: [], limit: GRDBMailboxStore.maxDeadlinePageSize, offset: 0, at: now)
+        try await openLetterDeadlines(
+            filter: .all, departmentID: nil, states: [], limit: GRDBMailboxStore.maxDeadlinePageSize, offset: 0, at: now)
     }
 
     public func countOpenLetterDeadlines(filter: LetterDeadlineFilter, departmentID: Int64?, at now: Date) async throws -> Int {

@@ -12,9 +12,7 @@ public protocol ModerationStore: Sendable {
     @discardableResult
     func submitForModeration(_ new: NewModerationItem, at now: Date) async throws -> ModerationItem
 
-
     func moderationQueue(_ filter: ModerationQueueFilter, at now: Date) async throws -> [ModerationItem]
-
 
     func moderationItem(id: Int64) async throws -> ModerationItem
 
@@ -39,29 +37,48 @@ public protocol ModerationStore: Sendable {
     ///   item was decided, claimed or changed by someone else;
     ///   `StoreError.invalid` for a held item without override, an unknown
     ///   reason or a bad edit.
-    func decideModeration(id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, expectedVersion: Int?, allowedReasons: Set<String>, clientAddress: String?, at now: Date) async throws -> DecidedModeration
+    func decideModeration(
+        id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, expectedVersion: Int?, allowedReasons: Set<String>,
+        clientAddress: String?, at now: Date
+    ) async throws -> DecidedModeration
 
     /// Decides several items the same way. Each item is its own
     /// transaction, so one conflict does not undo the others; the result
     /// says what happened to each.
-    func decideModerationInBulk(ids: [Int64], _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, clientAddress: String?, at now: Date) async throws -> [BulkDecisionResult]
+    func decideModerationInBulk(
+        ids: [Int64], _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, clientAddress: String?,
+        at now: Date
+    ) async throws -> [BulkDecisionResult]
 }
 
 /// The defaults callers may leave out.
 extension ModerationStore {
-    public func decideModeration(id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, clientAddress: String?, at now: Date) async throws -> DecidedModeration {
-        try await decideModeration(id: id, decision, by: staff, expectedVersion: nil, allowedReasons: allowedReasons, clientAddress: clientAddress, at: now)
+    public func decideModeration(
+        id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, clientAddress: String?,
+        at now: Date
+    ) async throws -> DecidedModeration {
+        try await decideModeration(
+            id: id, decision, by: staff, expectedVersion: nil, allowedReasons: allowedReasons, clientAddress: clientAddress, at: now)
     }
 
-    public func decideModeration(id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, expectedVersion: Int?, allowedReasons: Set<String>, at now: Date) async throws -> DecidedModeration {
-        try await decideModeration(id: id, decision, by: staff, expectedVersion: expectedVersion, allowedReasons: allowedReasons, clientAddress: nil, at: now)
+    public func decideModeration(
+        id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, expectedVersion: Int?, allowedReasons: Set<String>,
+        at now: Date
+    ) async throws -> DecidedModeration {
+        try await decideModeration(
+            id: id, decision, by: staff, expectedVersion: expectedVersion, allowedReasons: allowedReasons, clientAddress: nil, at: now)
     }
 
-    public func decideModeration(id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, at now: Date) async throws -> DecidedModeration {
-        try await decideModeration(id: id, decision, by: staff, expectedVersion: nil, allowedReasons: allowedReasons, clientAddress: nil, at: now)
+    public func decideModeration(
+        id: Int64, _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, at now: Date
+    ) async throws -> DecidedModeration {
+        try await decideModeration(
+            id: id, decision, by: staff, expectedVersion: nil, allowedReasons: allowedReasons, clientAddress: nil, at: now)
     }
 
-    public func decideModerationInBulk(ids: [Int64], _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, at now: Date) async throws -> [BulkDecisionResult] {
+    public func decideModerationInBulk(
+        ids: [Int64], _ decision: ModerationDecision, by staff: AuthenticatedStaff, allowedReasons: Set<String>, at now: Date
+    ) async throws -> [BulkDecisionResult] {
         try await decideModerationInBulk(ids: ids, decision, by: staff, allowedReasons: allowedReasons, clientAddress: nil, at: now)
     }
 }
