@@ -34,10 +34,7 @@ struct AuditCommand: AsyncParsableCommand {
             since: since.flatMap(AuditDates.parse), actorName: actor, limit: limit)
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            try printJSON(entries)
         case .table:
             if entries.isEmpty {
                 print("no audit entries match")

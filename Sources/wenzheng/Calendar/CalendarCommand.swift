@@ -161,10 +161,7 @@ struct CalendarCommand: AsyncParsableCommand {
             let years = try await database.open().calendar.calendarYears()
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(years), as: UTF8.self))
+                try printJSON(years)
             case .table:
                 if years.isEmpty {
                     print("no holiday notices loaded: every year counts weekdays only; import one with: wenzheng calendar import FILE")

@@ -63,10 +63,7 @@ struct UsersCommand: AsyncParsableCommand {
             let users = try await database.open().accounts.staffUsers()
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(users), as: UTF8.self))
+                try printJSON(users)
             case .table:
                 if users.isEmpty {
                     print("no staff accounts yet; create one with: wenzheng users add NAME --role admin")
