@@ -84,9 +84,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
         sessionLifetime: configuration.sessionLifetime, logger: dependencies.logger)
-    AuthController(login: login, database: database, clock: clock, pages: pages, secureCookies: configuration.secureCookies)
-        .addRoutes(to: router)
-    StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
+    let accounts = AccountsActions(
+        login: login, database: database, clock: clock, hasher: hasher, secureCookies: configuration.secureCookies)
+    AccountsAPIController(actions: accounts).addRoutes(to: router)
+    AccountsPagesController(actions: accounts, pages: pages).addRoutes(to: router)
     ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
         .addRoutes(to: router)
     AuditController(database: database, pages: pages).addRoutes(to: router)
