@@ -77,10 +77,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: SameOriginMiddleware())
     router.add(middleware: SessionMiddleware(database: database, clock: clock))
 
-    HealthController(database: database).addRoutes(to: router)
-    try OpenAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
-    HomeController(pages: pages, database: database).addRoutes(to: router)
-    PreferencesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
+    OperationsAPIController(database: database).addRoutes(to: router)
+    try OpenAPIAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
+    HomePagesController(pages: pages, database: database).addRoutes(to: router)
+    PreferencesPagesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
         sessionLifetime: configuration.sessionLifetime, logger: dependencies.logger)
@@ -90,7 +90,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     AccountsPagesController(actions: accounts, pages: pages).addRoutes(to: router)
     ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
         .addRoutes(to: router)
-    AuditController(database: database, pages: pages).addRoutes(to: router)
+    let audit = AuditActions(database: database)
+    AuditAPIController(actions: audit).addRoutes(to: router)
+    AuditPagesController(actions: audit, pages: pages).addRoutes(to: router)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
