@@ -42,7 +42,8 @@ struct AccountsActions: Sendable {
         // SessionMiddleware has already checked the CSRF token when a live
         // session came with the request.
         if context.staff != nil, let token = request.cookies[sessionCookieName]?.value {
-            try await database.accounts.endSession(tokenHash: SessionToken.hash(token), clientAddress: context.clientAddress, at: clock.now())
+            try await database.accounts.endSession(
+                tokenHash: SessionToken.hash(token), clientAddress: context.clientAddress, at: clock.now())
         }
         return Cookie(name: sessionCookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
     }
@@ -99,6 +100,7 @@ struct AccountsActions: Sendable {
 
     /// Re-enables a disabled account.
     func enableStaffUser(username: String, by admin: AuthenticatedStaff) async throws -> StaffUserSummary {
-        try await database.accounts.enableStaffUser(username: username, actor: .staff(admin, clientAddress: admin.clientAddress), at: clock.now())
+        try await database.accounts.enableStaffUser(
+            username: username, actor: .staff(admin, clientAddress: admin.clientAddress), at: clock.now())
     }
 }

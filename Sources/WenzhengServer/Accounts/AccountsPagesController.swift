@@ -51,7 +51,8 @@ struct AccountsPagesController {
         }
         do {
             return try await FormSubmission.run(context: context) {
-                let signedIn = try await actions.signIn(username: form.username, password: form.password, request: request, context: context)
+                let signedIn = try await actions.signIn(
+                    username: form.username, password: form.password, request: request, context: context)
                 var response = Response.seeOther(next)
                 response.setCookie(signedIn.cookie)
                 return response
@@ -80,6 +81,7 @@ struct AccountsPagesController {
     @Sendable func usersPage(_ request: Request, context: Context) async throws -> Response {
         let text = pages.text(for: request)
         return try pages.render(
-            AdminUsersView(try await actions.staffUsers(), text: text), title: text("admin.users.title"), request: request, context: context)
+            AdminUsersView(try await actions.staffUsers(), text: text), title: text("admin.users.title"), request: request, context: context
+        )
     }
 }

@@ -23,6 +23,9 @@ public struct AppDependencies: Sendable {
         // The hub holds the live limits, so it is made from the configuration
         // unless a test passes its own.
         self.hub = hub ?? LiveHub(maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress)
+        // The configured level wins over the one the logger came with.
+        var logger = logger
+        logger.logLevel = configuration.logLevel
         self.logger = logger
     }
 }

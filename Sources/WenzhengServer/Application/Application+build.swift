@@ -96,22 +96,22 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
-        questionLimiter: QuestionRateLimiter(), browserKeys: browserKeys, voteLimiter: VoteRateLimiter())
+        questionLimiter: QuestionRateLimiter(
+            perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress),
+        browserKeys: browserKeys,
+        voteLimiter: VoteRateLimiter(perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion))
     InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
-    // Letter query passwords are random (8 characters from 31, about 40
-    // bits), not chosen by people, so they need less stretching than staff
-    // passwords: cost 10 keeps an offline guess per letter impractical while
-    // a submission costs ~60 ms of CPU instead of ~250 ms.
-    let letterPasswordHasher = PasswordHasher(cost: min(configuration.passwordHashCost, 10))
+    let letterPasswordHasher = PasswordHasher(cost: configuration.letterPasswordHashCost)
     let letterAttachments = LetterAttachments(
         files: try AttachmentFiles(root: attachmentsDirectory(configuration, database: database)),
         requireIdentityProof: configuration.requireIdentityProof)
     MailboxPublicController(
         database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
-        attachments: letterAttachments, logger: dependencies.logger
+        attachments: letterAttachments, logger: dependencies.logger,
+        submissions: MailboxPublicSubmissionLimiter(policy: configuration.letterLimitPerAddress)
     ).addRoutes(to: router)
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
         .addRoutes(to: router)

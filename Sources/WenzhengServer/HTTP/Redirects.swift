@@ -8,7 +8,9 @@ func localRedirectTarget(_ candidate: String?, fallback: String = "/") -> String
     // Browsers drop tabs and newlines from URLs and treat `\` as `/`, so
     // `/\t/evil.example` would become `//evil.example`: refuse them all.
     guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"),
-        !candidate.contains(where: { $0.isWhitespace || $0 == "\\" || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+        !candidate.contains(where: {
+            $0.isWhitespace || $0 == "\\" || $0.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        })
     else { return fallback }
     return candidate
 }

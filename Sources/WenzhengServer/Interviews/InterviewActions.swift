@@ -152,7 +152,7 @@ struct QuestionRateLimiter: Sendable {
     let perAddress: RateLimitPolicy
     private let limiter = SlidingWindowLimiter()
 
-    init(perBrowser: RateLimitPolicy = .init(limit: 5, window: 600), perAddress: RateLimitPolicy = .init(limit: 30, window: 600)) {
+    init(perBrowser: RateLimitPolicy, perAddress: RateLimitPolicy) {
         self.perBrowser = perBrowser
         self.perAddress = perAddress
     }
@@ -171,10 +171,7 @@ struct VoteRateLimiter: Sendable {
     let perAddressAndQuestion: RateLimitPolicy
     private let limiter = SlidingWindowLimiter()
 
-    init(
-        perAddress: RateLimitPolicy = .init(limit: 60, window: 600),
-        perAddressAndQuestion: RateLimitPolicy = .init(limit: 10, window: 3600)
-    ) {
+    init(perAddress: RateLimitPolicy, perAddressAndQuestion: RateLimitPolicy) {
         self.perAddress = perAddress
         self.perAddressAndQuestion = perAddressAndQuestion
     }
