@@ -93,13 +93,15 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let audit = AuditActions(database: database)
     AuditAPIController(actions: audit).addRoutes(to: router)
     AuditPagesController(actions: audit, pages: pages).addRoutes(to: router)
+    // Citizens' rate limits, as configured (docs/security.md).
+    let questionLimiter = QuestionRateLimiter(
+        perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress)
+    let voteLimiter = VoteRateLimiter(perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion)
+    let letterLimiter = MailboxPublicSubmissionLimiter(policy: configuration.letterLimitPerAddress)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
-        questionLimiter: QuestionRateLimiter(
-            perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress),
-        browserKeys: browserKeys,
-        voteLimiter: VoteRateLimiter(perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion))
+        questionLimiter: questionLimiter, browserKeys: browserKeys, voteLimiter: voteLimiter)
     InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
@@ -110,8 +112,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         requireIdentityProof: configuration.requireIdentityProof)
     MailboxPublicController(
         database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
-        attachments: letterAttachments, logger: dependencies.logger,
-        submissions: MailboxPublicSubmissionLimiter(policy: configuration.letterLimitPerAddress)
+        attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter
     ).addRoutes(to: router)
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
         .addRoutes(to: router)

@@ -152,7 +152,7 @@ struct QuestionRateLimiter: Sendable {
     let perAddress: RateLimitPolicy
     private let limiter = SlidingWindowLimiter()
 
-    init(perBrowser: RateLimitPolicy, perAddress: RateLimitPolicy) {
+    init(perBrowser: RateLimitPolicy = .init(limit: 5, window: 600), perAddress: RateLimitPolicy = .init(limit: 30, window: 600)) {
         self.perBrowser = perBrowser
         self.perAddress = perAddress
     }
@@ -171,7 +171,10 @@ struct VoteRateLimiter: Sendable {
     let perAddressAndQuestion: RateLimitPolicy
     private let limiter = SlidingWindowLimiter()
 
-    init(perAddress: RateLimitPolicy, perAddressAndQuestion: RateLimitPolicy) {
+    init(
+        perAddress: RateLimitPolicy = .init(limit: 60, window: 600),
+        perAddressAndQuestion: RateLimitPolicy = .init(limit: 10, window: 3600)
+    ) {
         self.perAddress = perAddress
         self.perAddressAndQuestion = perAddressAndQuestion
     }

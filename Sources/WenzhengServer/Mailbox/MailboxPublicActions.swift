@@ -342,7 +342,7 @@ struct MailboxPublicSubmissionLimiter: Sendable {
     let policy: RateLimitPolicy
     private let limiter = SlidingWindowLimiter()
 
-    init(policy: RateLimitPolicy) {
+    init(policy: RateLimitPolicy = .init(limit: 20, window: 600)) {
         self.policy = policy
     }
 

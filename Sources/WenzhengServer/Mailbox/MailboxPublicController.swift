@@ -17,7 +17,7 @@ struct MailboxPublicController {
 
     init(
         database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, pages: PageRenderer, policy: LoginThrottlePolicy,
-        attachments: LetterAttachments, logger: Logger, submissions: MailboxPublicSubmissionLimiter
+        attachments: LetterAttachments, logger: Logger, submissions: MailboxPublicSubmissionLimiter = MailboxPublicSubmissionLimiter()
     ) {
         self.actions = MailboxPublicActions(
             database: database, clock: clock, hasher: hasher, policy: policy, submissions: submissions, attachments: attachments,
