@@ -65,27 +65,27 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Every option, else its environment variable, else the default.
     func appConfiguration(_ settings: ServeSettings) throws -> AppConfiguration {
-        let host = settings.text(self.host, "WENZHENG_HOST") ?? "127.0.0.1"
-        let portText = settings.text(self.port.map(String.init), "WENZHENG_PORT") ?? "8080"
+        let host = settings.text(self.host, "host") ?? "127.0.0.1"
+        let portText = settings.text(self.port.map(String.init), "port") ?? "8080"
         guard let port = Int(portText), (0...65535).contains(port) else {
             throw ValidationError("port must be a number from 0 to 65535, not '\(portText)'")
         }
-        let levelText = settings.text(logLevel, "WENZHENG_LOG_LEVEL") ?? "info"
+        let levelText = settings.text(logLevel, "log-level") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("unknown log level '\(levelText)'")
         }
         var configuration = AppConfiguration(host: host, port: port, webRoot: "", logLevel: level)
         try intervals.apply(to: &configuration, settings: settings)
         try limits.apply(to: &configuration, settings: settings)
-        configuration.trustedProxies = try settings.trustedProxies(trustedProxies, "WENZHENG_TRUSTED_PROXIES")
+        configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
         configuration.webRoot = try FolderLocator.locate(
-            "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "WENZHENG_WEB"), option: "--web",
+            "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "web"), option: "--web",
             variable: "WENZHENG_WEB")
-        configuration.secureCookies = settings.flag(secureCookies, "WENZHENG_SECURE_COOKIES")
-        configuration.requireIdentityProof = settings.flag(requireIdentityProof, "WENZHENG_REQUIRE_IDENTITY_PROOF")
+        configuration.secureCookies = settings.flag(secureCookies, "secure-cookies")
+        configuration.requireIdentityProof = settings.flag(requireIdentityProof, "require-identity-proof")
         let databaseFolder = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.deletingLastPathComponent()
         configuration.attachmentsDirectory =
-            settings.text(attachments, "WENZHENG_ATTACHMENTS")
+            settings.text(attachments, "attachments")
             .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             ?? databaseFolder.appendingPathComponent("attachments").path
         return configuration

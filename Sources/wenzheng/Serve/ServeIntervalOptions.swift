@@ -31,16 +31,9 @@ struct ServeIntervalOptions: ParsableArguments {
     var sessionPrune: String?
 
     func apply(to configuration: inout AppConfiguration, settings: ServeSettings) throws {
-        configuration.viewerCountInterval = try settings.duration(
-            viewerCount, name: "viewer-count-interval", variable: "WENZHENG_VIEWER_COUNT_INTERVAL",
-            default: configuration.viewerCountInterval)
-        configuration.heartbeatInterval = try settings.duration(
-            heartbeat, name: "heartbeat-interval", variable: "WENZHENG_HEARTBEAT_INTERVAL", default: configuration.heartbeatInterval)
-        configuration.overdueSweepInterval = try settings.duration(
-            overdueSweep, name: "overdue-sweep-interval", variable: "WENZHENG_OVERDUE_SWEEP_INTERVAL",
-            default: configuration.overdueSweepInterval)
-        configuration.sessionPruneInterval = try settings.duration(
-            sessionPrune, name: "session-prune-interval", variable: "WENZHENG_SESSION_PRUNE_INTERVAL",
-            default: configuration.sessionPruneInterval)
+        try settings.read(&configuration.viewerCountInterval, viewerCount, "viewer-count-interval", as: .duration)
+        try settings.read(&configuration.heartbeatInterval, heartbeat, "heartbeat-interval", as: .duration)
+        try settings.read(&configuration.overdueSweepInterval, overdueSweep, "overdue-sweep-interval", as: .duration)
+        try settings.read(&configuration.sessionPruneInterval, sessionPrune, "session-prune-interval", as: .duration)
     }
 }

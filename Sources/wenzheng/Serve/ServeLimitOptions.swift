@@ -58,30 +58,18 @@ struct ServeLimitOptions: ParsableArguments {
     var letterQueryFailuresPerAddress: String?
 
     func apply(to configuration: inout AppConfiguration, settings: ServeSettings) throws {
-        configuration.maxViewerSocketsPerAddress = try settings.count(
-            viewerSocketsPerAddress, name: "max-viewer-sockets-per-address", variable: "WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS",
-            range: 1...1_000_000, default: configuration.maxViewerSocketsPerAddress)
-        configuration.questionLimitPerBrowser = try settings.rateLimit(
-            questionsPerBrowser, name: "question-limit-per-browser", variable: "WENZHENG_QUESTION_LIMIT_PER_BROWSER",
-            default: configuration.questionLimitPerBrowser)
-        configuration.questionLimitPerAddress = try settings.rateLimit(
-            questionsPerAddress, name: "question-limit-per-address", variable: "WENZHENG_QUESTION_LIMIT_PER_ADDRESS",
-            default: configuration.questionLimitPerAddress)
-        configuration.voteLimitPerAddress = try settings.rateLimit(
-            votesPerAddress, name: "vote-limit-per-address", variable: "WENZHENG_VOTE_LIMIT_PER_ADDRESS",
-            default: configuration.voteLimitPerAddress)
-        configuration.voteLimitPerQuestion = try settings.rateLimit(
-            votesPerQuestion, name: "vote-limit-per-question", variable: "WENZHENG_VOTE_LIMIT_PER_QUESTION",
-            default: configuration.voteLimitPerQuestion)
-        configuration.letterLimitPerAddress = try settings.rateLimit(
-            lettersPerAddress, name: "letter-limit-per-address", variable: "WENZHENG_LETTER_LIMIT_PER_ADDRESS",
-            default: configuration.letterLimitPerAddress)
-        configuration.loginThrottle.perAddress.freeFailures = try settings.count(
-            signInFailuresPerAddress, name: "sign-in-free-failures-per-address", variable: "WENZHENG_SIGN_IN_FREE_FAILURES_PER_ADDRESS",
-            range: 1...100_000, default: configuration.loginThrottle.perAddress.freeFailures)
-        configuration.letterQueryThrottle.perAddress.freeFailures = try settings.count(
-            letterQueryFailuresPerAddress, name: "letter-query-free-failures-per-address",
-            variable: "WENZHENG_LETTER_QUERY_FREE_FAILURES_PER_ADDRESS", range: 1...100_000,
-            default: configuration.letterQueryThrottle.perAddress.freeFailures)
+        try settings.read(
+            &configuration.maxViewerSocketsPerAddress, viewerSocketsPerAddress, "max-viewer-sockets-per-address", as: .count(1...1_000_000))
+        try settings.read(&configuration.questionLimitPerBrowser, questionsPerBrowser, "question-limit-per-browser", as: .rateLimit)
+        try settings.read(&configuration.questionLimitPerAddress, questionsPerAddress, "question-limit-per-address", as: .rateLimit)
+        try settings.read(&configuration.voteLimitPerAddress, votesPerAddress, "vote-limit-per-address", as: .rateLimit)
+        try settings.read(&configuration.voteLimitPerQuestion, votesPerQuestion, "vote-limit-per-question", as: .rateLimit)
+        try settings.read(&configuration.letterLimitPerAddress, lettersPerAddress, "letter-limit-per-address", as: .rateLimit)
+        try settings.read(
+            &configuration.loginThrottle.perAddress.freeFailures, signInFailuresPerAddress, "sign-in-free-failures-per-address",
+            as: .count(1...100_000))
+        try settings.read(
+            &configuration.letterQueryThrottle.perAddress.freeFailures, letterQueryFailuresPerAddress,
+            "letter-query-free-failures-per-address", as: .count(1...100_000))
     }
 }

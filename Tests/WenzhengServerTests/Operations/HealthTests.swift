@@ -1,12 +1,7 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import Testing
-import WenzhengCore
-import WenzhengServer
-import WenzhengStore
 
 @Suite("Health probes")
 struct HealthTests {

@@ -2,11 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import Testing
-import WenzhengCore
-import WenzhengServer
-import WenzhengStore
 
 @Suite("Pages, language and large text")
 struct PagesTests {

@@ -136,20 +136,21 @@ struct ServeCommandTests {
         #expect(name.error.contains("'proxy.internal' is not a CIDR range"))
     }
 
-    @Test func serveRejectsBadLimitsAndIntervals() throws {
-        let count = try CLI.run(["serve", "--question-limit-per-browser", "5"])
-        #expect(count.status != 0)
-        #expect(count.error.contains("--question-limit-per-browser: '5' is not a rate limit"))
-        #expect(count.error.contains("for example 5/10m"))
-        let fromEnvironment = try CLI.run(["serve"], environment: ["WENZHENG_LETTER_LIMIT_PER_ADDRESS": "lots"])
-        #expect(fromEnvironment.status != 0)
-        #expect(fromEnvironment.error.contains("--letter-limit-per-address: 'lots' is not a rate limit"))
-        let free = try CLI.run(["serve", "--sign-in-free-failures-per-address", "0"])
-        #expect(free.status != 0)
-        #expect(free.error.contains("--sign-in-free-failures-per-address must be a whole number from 1 to 100000, not '0'"))
-        let prune = try CLI.run(["serve"], environment: ["WENZHENG_SESSION_PRUNE_INTERVAL": "hourly"])
-        #expect(prune.status != 0)
-        #expect(prune.error.contains("--session-prune-interval: 'hourly' is not a duration"))
+    @Test(
+        "serve refuses a bad limit or interval, from its option or its variable, naming the option",
+        arguments: [
+            (["--question-limit-per-browser", "5"], [:], "--question-limit-per-browser: '5' is not a rate limit"),
+            ([], ["WENZHENG_LETTER_LIMIT_PER_ADDRESS": "lots"], "--letter-limit-per-address: 'lots' is not a rate limit; write a count"),
+            (
+                ["--sign-in-free-failures-per-address", "0"], [:],
+                "--sign-in-free-failures-per-address must be a whole number from 1 to 100000, not '0'"
+            ),
+            ([], ["WENZHENG_SESSION_PRUNE_INTERVAL": "hourly"], "--session-prune-interval: 'hourly' is not a duration"),
+        ] as [([String], [String: String], String)])
+    func serveRejectsBadLimitsAndIntervals(_ arguments: [String], _ environment: [String: String], _ message: String) throws {
+        let result = try CLI.run(["serve"] + arguments, environment: environment)
+        #expect(result.status != 0)
+        #expect(result.error.contains(message), "\(result.error)")
     }
 
     @Test func serveHelpGroupsTheIntervalsAndLimitsWithTheirDefaults() throws {
