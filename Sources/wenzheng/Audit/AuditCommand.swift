@@ -40,11 +40,9 @@ struct AuditCommand: AsyncParsableCommand {
                 print("no audit entries match")
                 return
             }
-            let formatter = ISO8601DateFormatter()
-            formatter.timeZone = AuditDates.officeTimeZone
             let rows = entries.map { entry in
                 [
-                    formatter.string(from: entry.recordedAt), entry.actorName, entry.action,
+                    officeTimestamp(entry.recordedAt), entry.actorName, entry.action,
                     "\(entry.subjectType) \(entry.subjectId ?? "")", String((entry.afterJson ?? "").prefix(60)),
                 ]
             }

@@ -167,12 +167,10 @@ struct CalendarCommand: AsyncParsableCommand {
                     print("no holiday notices loaded: every year counts weekdays only; import one with: wenzheng calendar import FILE")
                     return
                 }
-                let formatter = ISO8601DateFormatter()
-                formatter.timeZone = CivilDate.officeTimeZone
                 let rows = years.map { year in
                     [
                         String(year.year), String(year.offDays), String(year.makeUpWorkingDays), year.source,
-                        formatter.string(from: year.importedAt), year.importedBy, year.papers.joined(separator: " "),
+                        officeTimestamp(year.importedAt), year.importedBy, year.papers.joined(separator: " "),
                     ]
                 }
                 print(renderTable(headers: ["YEAR", "DAYS OFF", "MAKE-UP DAYS", "SOURCE", "IMPORTED", "BY", "PAPERS"], rows: rows))
