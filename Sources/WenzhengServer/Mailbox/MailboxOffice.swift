@@ -37,17 +37,14 @@ struct MailboxOffice: Sendable {
 
     /// Admins, reviewers and the office's own handlers (who triage) see
     /// every letter; other handlers see the letters their department leads
-    /// or co-handles.
+    /// or co-handles (`LetterWorkflow`).
     static func seesEveryLetter(_ staff: AuthenticatedStaff) -> Bool {
-        staff.role == .admin || staff.role == .reviewer || staff.department == defaultDepartmentName
+        LetterWorkflow.seesEveryLetter(staff.letterActor)
     }
 
     static func ensureVisible(_ letter: LetterView, to staff: AuthenticatedStaff) throws {
-        guard
-            seesEveryLetter(staff) || letter.leadDepartment?.id == staff.departmentID
-                || letter.coHandlers.contains(where: { $0.departmentId == staff.departmentID })
-        else {
-            throw Problem(kind: .forbidden, detail: "letter \(letter.number) is not assigned to your department (\(staff.department))")
+        if let refusal = LetterWorkflow.refusalToView(letter.workflowFacts(timeline: []), by: staff.letterActor) {
+            throw Problem(kind: .forbidden, detail: refusal.description)
         }
     }
 
@@ -73,14 +70,10 @@ struct MailboxOffice: Sendable {
 
     // MARK: Attachments
 
-    /// The store decides; this only saves showing a form that would be
-    /// refused (the same rule: who works on the letter, before the reply
-    /// is sent).
+    /// Whether the staff member may add or remove reply documents now
+    /// (`LetterWorkflow`, which the store enforces).
     static func mayChangeReplyDocuments(_ letter: LetterView, staff: AuthenticatedStaff) -> Bool {
-        let works =
-            staff.role == .admin || staff.role == .reviewer
-            || (staff.role == .handler && (staff.department == defaultDepartmentName || letter.leadDepartment?.id == staff.departmentID))
-        return works && [.accepted, .assigned, .awaitingSignOff].contains(letter.state)
+        LetterWorkflow.refusalToChangeReplyDocuments(letter.workflowFacts(timeline: []), by: staff.letterActor, adding: true) == nil
     }
 
     /// One attachment of a letter the staff member may see, as a download.
@@ -168,50 +161,6 @@ struct MailboxOffice: Sendable {
         }
     }
 
-    /// The actions that fit the letter's state and type and the viewer's
-    /// role and department. The store decides in the end; this only keeps
-    /// forms that would certainly fail off the page.
-    static func availableActions(
-        _ letter: LetterView, staff: AuthenticatedStaff, timeline: [LetterEventView], correctionNoticeDeadline: CivilDate?,
-        today: CivilDate
-    ) -> [OfficeAction] {
-        let triages = staff.role == .admin || (staff.role == .handler && staff.department == defaultDepartmentName)
-        let reviews = staff.role == .admin || staff.role == .reviewer
-        let leads = letter.leadDepartment?.id == staff.departmentID
-        let drafts = reviews || (staff.role == .handler && leads)
-        let worksOn = reviews || (staff.role == .handler && (staff.department == defaultDepartmentName || leads))
-        let disclosure = letter.type == .informationDisclosure && letter.state.isOpen
-        let pastDue = letter.dueOn.flatMap(CivilDate.init).map { $0 < today } ?? false
-        let correctionSent = timeline.contains { $0.kind == .correctionNotice }
-        let correctBy = letter.awaitingCorrection ? letter.currentStoppage?.answerDueOn.flatMap(CivilDate.init) : nil
-        let withdraws = WithdrawalRules.mayWithdraw(staff.role)
-        let published = letter.publishedAt != nil
-        return OfficeAction.allCases.filter { action in
-            switch action {
-            case .accept: triages && letter.state == .received
-            case .transfer, .reject: triages && [.received, .accepted].contains(letter.state)
-            case .assign: triages && [.accepted, .assigned].contains(letter.state)
-            case .draft: drafts && letter.state == .assigned
-            case .signOff, .sendBack: reviews && letter.state == .awaitingSignOff
-            case .replyOnTheSpot:
-                (triages || staff.role == .reviewer) && letter.type == .informationDisclosure
-                    && [.received, .accepted].contains(letter.state)
-            case .extend: reviews && disclosure && !letter.extendedInPeriod && !pastDue
-            case .pause: worksOn && disclosure && !letter.clockPaused && !pastDue
-            case .resume: worksOn && disclosure && letter.clockPaused && !letter.awaitingCorrection
-            case .correctionNotice:
-                worksOn && disclosure && !letter.clockPaused && !correctionSent && !pastDue
-                    && correctionNoticeDeadline.map { today <= $0 } ?? false
-            case .correctedRequest: worksOn && disclosure && letter.awaitingCorrection
-            case .deemedWithdrawn: worksOn && disclosure && correctBy.map { today > $0 } ?? false
-            case .unpublish: withdraws && published && letter.withdrawal == nil
-            case .republish: withdraws && letter.withdrawal != nil
-            case .unpublishReply: withdraws && published && letter.replies.contains { $0.withdrawal == nil }
-            case .republishReply: withdraws && letter.replies.contains { $0.withdrawal != nil }
-            }
-        }
-    }
-
     /// Everything the detail views need, read once.
     struct LetterDetail: Sendable {
         var letter: LetterView
@@ -236,13 +185,13 @@ struct MailboxOffice: Sendable {
         let calendar = try await database.calendar.workingDayCalendar()
         let today = self.today
         var correctionDeadline: CivilDate?
-        if letter.type == .informationDisclosure, let received = CivilDate(letter.receivedOn) {
-            correctionDeadline = LetterRules.correctionNoticeDeadline(receivedOn: received, calendar: calendar)
+        if letter.type == .informationDisclosure {
+            correctionDeadline = LetterRules.correctionNoticeDeadline(receivedOn: letter.receivedOn, calendar: calendar)
         }
-        let actions = Self.availableActions(
-            letter, staff: staff, timeline: timeline, correctionNoticeDeadline: correctionDeadline, today: today)
+        let actions = LetterWorkflow.availableActions(
+            letter.workflowFacts(timeline: timeline), by: staff.letterActor, today: today, calendar: calendar)
         let attachments = try await database.mailbox.letterAttachments(letterID: id)
-        let stopDays = letter.currentStoppage.flatMap { CivilDate($0.from) }.map {
+        let stopDays = letter.currentStoppage.map(\.from).map {
             max(0, LetterRules.workingDays(from: $0, to: today, calendar: calendar))
         }
         return LetterDetail(
@@ -265,8 +214,8 @@ struct MailboxOffice: Sendable {
         var departmentId: Int64?
         var department: String?
         var coHandling: Bool
-        var receivedOn: String
-        var dueOn: String?
+        var receivedOn: CivilDate
+        var dueOn: CivilDate?
         var provisional: Bool
         var paused: Bool
         var overdue: Bool
@@ -276,9 +225,9 @@ struct MailboxOffice: Sendable {
         /// While paused: why, and the consulted party's (or the
         /// applicant's) last day to answer.
         var stopReason: ClockStopReason?
-        var answerDueOn: String?
+        var answerDueOn: CivilDate?
         /// While waiting for triage: the last day to transfer it.
-        var transferDueOn: String?
+        var transferDueOn: CivilDate?
     }
 
     /// The letters a list query asks for, one page of them, and whether
@@ -306,9 +255,8 @@ struct MailboxOffice: Sendable {
                 departmentId: co?.departmentId ?? letter.leadDepartment?.id, department: co?.department ?? letter.leadDepartment?.name,
                 coHandling: co != nil, receivedOn: letter.receivedOn, dueOn: due, provisional: open && letter.dueProvisional,
                 paused: open && letter.clockPaused && co?.ownDueDate != true,
-                overdue: open && (letter.overdue || due.flatMap(CivilDate.init).map { $0 < today } ?? false),
-                workingDaysLeft: open
-                    ? due.flatMap(CivilDate.init).map { LetterRules.workingDays(from: today, to: $0, calendar: calendar) } : nil,
+                overdue: LetterWorkflow.isOverdue(state: letter.state, dueOn: due, marked: letter.overdue, today: today),
+                workingDaysLeft: open ? due.map { LetterRules.workingDays(from: today, to: $0, calendar: calendar) } : nil,
                 stopReason: stop?.reason, answerDueOn: stop?.answerDueOn,
                 transferDueOn: letter.state == .received ? letter.transferDueOn : nil)
         }
@@ -348,31 +296,9 @@ struct MailboxOffice: Sendable {
 
 // MARK: Actions and their input
 
-/// What staff do to a letter; the raw value is the last path segment of
-/// `POST /office/letters/{id}/<action>` and its API twin.
-enum OfficeAction: String, CaseIterable, Sendable {
-    case accept
-    case transfer
-    case reject
-    case assign
-    case draft
-    case signOff = "sign-off"
-    case sendBack = "send-back"
-    case replyOnTheSpot = "reply-on-the-spot"
-    case extend
-    case pause
-    case resume
-    case correctionNotice = "correction-notice"
-    case correctedRequest = "corrected-request"
-    /// Art. 30: the correction did not come within the period given.
-    case deemedWithdrawn = "deemed-withdrawn"
-    /// Item 23: take the published letter, or one reply, off the public
-    /// side (admins), and publish it again after correction.
-    case unpublish
-    case republish
-    case unpublishReply = "unpublish-reply"
-    case republishReply = "republish-reply"
+typealias OfficeAction = LetterAction
 
+extension LetterAction {
     /// The key of its strings under `office.actions` and `office.notices`.
     var key: String {
         switch self {
@@ -386,12 +312,6 @@ enum OfficeAction: String, CaseIterable, Sendable {
         case .republishReply: "republishReply"
         default: rawValue
         }
-    }
-
-    /// Publication actions are for `MailboxOffice.publicationRoles` only,
-    /// checked at the route, before the input is read.
-    var isPublication: Bool {
-        [.unpublish, .republish, .unpublishReply, .republishReply].contains(self)
     }
 }
 

@@ -237,8 +237,8 @@ struct MailboxOfficePages {
             data["showTriage"] = true
             data["triage"] = queue.rows.map { row -> [String: Any] in
                 [
-                    "id": row.letterId, "number": row.number, "subject": row.subject, "receivedOn": row.receivedOn,
-                    "transferDueOn": row.transferDueOn, "late": row.late,
+                    "id": row.letterId, "number": row.number, "subject": row.subject, "receivedOn": row.receivedOn.description,
+                    "transferDueOn": row.transferDueOn.description, "late": row.late,
                     "typeName": pages.translate("office.types.\(row.type.rawValue)", language: language),
                 ]
             }

@@ -16,15 +16,15 @@ enum MailboxOfficeViews {
             "stateName": pages.translate("office.states.\(row.state.rawValue)", language: language),
             "department": row.department ?? "",
             "coHandling": row.coHandling,
-            "receivedOn": row.receivedOn,
-            "dueOn": row.dueOn ?? "",
+            "receivedOn": row.receivedOn.description,
+            "dueOn": row.dueOn?.description ?? "",
             "provisional": row.provisional,
             "paused": row.paused,
             "overdue": row.overdue,
             "left": row.workingDaysLeft.map(String.init) ?? "",
             "stopReason": row.stopReason.map { pages.translate("office.stopReasons.\($0.rawValue)", language: language) } ?? "",
-            "answerDueOn": row.answerDueOn ?? "",
-            "transferDueOn": row.transferDueOn ?? "",
+            "answerDueOn": row.answerDueOn?.description ?? "",
+            "transferDueOn": row.transferDueOn?.description ?? "",
         ]
     }
 
@@ -49,13 +49,13 @@ enum MailboxOfficeViews {
             "state": letter.state.rawValue,
             "stateName": t("office.states.\(letter.state.rawValue)"),
             "receivedAt": OfficeTime.minute(letter.receivedAt),
-            "receivedOn": letter.receivedOn,
+            "receivedOn": letter.receivedOn.description,
             "policyDays": letter.policyDays,
             "isOpen": open,
-            "dueOn": letter.dueOn ?? "",
+            "dueOn": letter.dueOn?.description ?? "",
             "provisional": open && letter.dueProvisional,
             "paused": open && letter.clockPaused,
-            "overdue": open && (letter.overdue || letter.dueOn.flatMap(CivilDate.init).map { $0 < today } ?? false),
+            "overdue": LetterWorkflow.isOverdue(state: letter.state, dueOn: letter.dueOn, marked: letter.overdue, today: today),
             "lead": letter.leadDepartment?.name ?? "",
             "triageReason": letter.triageReason.map { t("office.reasons.\($0.rawValue)") } ?? "",
             "transferredTo": letter.transferredTo ?? "",
@@ -69,9 +69,9 @@ enum MailboxOfficeViews {
             "published": letter.publishedAt.map(OfficeTime.minute) ?? "",
             "correctionDeadline": detail.correctionNoticeDeadline?.description ?? "",
             "maxExtension": LetterRules.maxExtensionWorkingDays,
-            "acceptedOn": letter.acceptedOn ?? "",
-            "transferDueOn": letter.transferDueOn ?? "",
-            "transferLate": letter.transferDueOn.flatMap(CivilDate.init).map { today > $0 } ?? false,
+            "acceptedOn": letter.acceptedOn?.description ?? "",
+            "transferDueOn": letter.transferDueOn?.description ?? "",
+            "transferLate": letter.transferDueOn.map { today > $0 } ?? false,
             // The date field of the clock forms: today, or up to 3 working
             // days back.
             "today": today.description,
@@ -91,21 +91,21 @@ enum MailboxOfficeViews {
             return [
                 "reason": t("office.stopReasons.\(stop.reason?.rawValue ?? "unspecified")"),
                 "isCorrection": stop.reason == .correction,
-                "from": stop.from, "until": stop.until ?? "", "open": open && letter.state.isOpen,
-                "answerDueOn": stop.answerDueOn ?? "", "endedByLimit": stop.endedByLimit,
-                "answerLate": open && (stop.answerDueOn.flatMap(CivilDate.init).map { today > $0 } ?? false),
+                "from": stop.from.description, "until": stop.until?.description ?? "", "open": open && letter.state.isOpen,
+                "answerDueOn": stop.answerDueOn?.description ?? "", "endedByLimit": stop.endedByLimit,
+                "answerLate": open && (stop.answerDueOn.map { today > $0 } ?? false),
                 "workingDays": days.map(String.init) ?? "",
             ]
         }
         data["stoppages"] = stoppages
         data["hasStoppages"] = !stoppages.isEmpty
         data["stoppedTotal"] = letter.stoppedWorkingDays + (letter.currentStoppage == nil ? 0 : detail.currentStopWorkingDays ?? 0)
-        data["correctBy"] = letter.awaitingCorrection ? (letter.currentStoppage?.answerDueOn ?? "") : ""
+        data["correctBy"] = letter.awaitingCorrection ? (letter.currentStoppage?.answerDueOn?.description ?? "") : ""
         // Every reply, the first one kept when a follow-up is answered.
         data["replies"] = letter.replies.map { reply -> [String: Any] in
             [
                 "round": reply.round, "isFollowUp": reply.round > 1, "body": reply.body, "department": reply.department.name,
-                "repliedAt": OfficeTime.minute(reply.repliedAt), "dueOn": reply.dueOn ?? "", "onTime": reply.onTime,
+                "repliedAt": OfficeTime.minute(reply.repliedAt), "dueOn": reply.dueOn?.description ?? "", "onTime": reply.onTime,
                 "workingDays": reply.workingDays.map(String.init) ?? "",
                 "ratingName": reply.rating.map { t("office.ratings.\($0.rawValue)") } ?? "",
             ]
@@ -113,10 +113,10 @@ enum MailboxOfficeViews {
         data["hasReplies"] = !letter.replies.isEmpty
         var assignments: [[String: Any]] = []
         if let lead = letter.leadDepartment {
-            assignments.append(["department": lead.name, "isLead": true, "dueOn": letter.dueOn ?? "", "own": false])
+            assignments.append(["department": lead.name, "isLead": true, "dueOn": letter.dueOn?.description ?? "", "own": false])
         }
         for co in letter.coHandlers {
-            assignments.append(["department": co.department, "isLead": false, "dueOn": co.dueOn ?? "", "own": co.ownDueDate])
+            assignments.append(["department": co.department, "isLead": false, "dueOn": co.dueOn?.description ?? "", "own": co.ownDueDate])
         }
         data["assignments"] = assignments
         data["hasAssignments"] = !assignments.isEmpty
@@ -142,11 +142,11 @@ enum MailboxOfficeViews {
                 "actor": actor,
                 "time": OfficeTime.minute(event.recordedAt),
                 "note": note,
-                "clockOn": event.clockOn ?? "",
+                "clockOn": event.clockOn?.description ?? "",
                 "clockDays": event.clockDays.map(String.init) ?? "",
                 "clockReason": event.clockReason.map { t("office.stopReasons.\($0.rawValue)") } ?? "",
                 // A clock event dated before the day it was recorded.
-                "backdated": event.clockOn.flatMap(CivilDate.init).map { $0 < CivilDate(event.recordedAt) } ?? false,
+                "backdated": event.clockOn.map { $0 < CivilDate(event.recordedAt) } ?? false,
                 "replyRound": event.replyRound.map { t($0 > 1 ? "withdrawals.office.followUpReply" : "withdrawals.office.firstReply") }
                     ?? "",
             ]
@@ -178,7 +178,7 @@ enum MailboxOfficeViews {
                 "id": department.id, "name": department.name,
                 "isLead": department.id == letter.leadDepartment?.id,
                 "isCo": letter.coHandlers.contains { $0.departmentId == department.id },
-                "coDue": letter.coHandlers.first { $0.departmentId == department.id && $0.ownDueDate }?.dueOn ?? "",
+                "coDue": letter.coHandlers.first { $0.departmentId == department.id && $0.ownDueDate }?.dueOn?.description ?? "",
             ]
         }
         data["attachments"] = detail.attachments.map { attachment -> [String: Any] in

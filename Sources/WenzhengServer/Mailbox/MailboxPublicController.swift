@@ -60,9 +60,9 @@ struct MailboxPublicController {
         var password: String?
         var type: LetterType
         var state: LetterState
-        var receivedOn: String
+        var receivedOn: CivilDate
         var workingDays: Int
-        var dueOn: String?
+        var dueOn: CivilDate?
         var provisional: Bool
 
         init(_ receipt: MailboxPublicActions.Receipt) {
@@ -112,17 +112,17 @@ struct MailboxPublicController {
         var subject: String
         var body: String
         var state: LetterState
-        var receivedOn: String
+        var receivedOn: CivilDate
         var workingDays: Int
         /// nil while the clock is stopped.
-        var dueOn: String?
+        var dueOn: CivilDate?
         var provisional: Bool
         var clockPaused: Bool
         var overdue: Bool
         var transferredTo: String?
         var rejectionReason: TriageRejection?
         var reply: String?
-        var repliedOn: String?
+        var repliedOn: CivilDate?
         var replyDepartment: String?
         var rating: ReplyRating?
         var canRate: Bool
@@ -130,7 +130,7 @@ struct MailboxPublicController {
         var followUpText: String?
         var timeline: [Event]
         /// 受理日期.
-        var acceptedOn: String?
+        var acceptedOn: CivilDate?
         /// Every reply, oldest first: the answer to the follow-up does not
         /// replace the first one.
         var replies: [ReplyBody]
@@ -172,7 +172,7 @@ struct MailboxPublicController {
         var round: Int
         var body: String
         /// 答复日期.
-        var repliedOn: String
+        var repliedOn: CivilDate
         /// 答复部门.
         var department: String
         /// On the public side only: the office withdrew this reply (its
@@ -189,11 +189,11 @@ struct MailboxPublicController {
         /// The first reply.
         var reply: String
         /// 来信日期.
-        var receivedOn: String
+        var receivedOn: CivilDate
         /// 受理日期.
-        var acceptedOn: String?
+        var acceptedOn: CivilDate?
         /// 答复日期 of the first reply.
-        var repliedOn: String
+        var repliedOn: CivilDate
         /// 答复部门 of the first reply.
         var replyDepartment: String
         var publishedAt: Date

@@ -99,10 +99,10 @@ struct MailboxPublicPages {
             "number": letter.number,
             "password": receipt.password ?? "",
             "typeName": MailboxPublicViews.typeName(letter.type, language: language, pages: pages),
-            "receivedOn": letter.receivedOn,
+            "receivedOn": letter.receivedOn.description,
             "workingDays": letter.policyDays,
             "periodText": MailboxPublicViews.period(letter.policyDays, language: language, pages: pages),
-            "dueOn": letter.dueOn ?? "",
+            "dueOn": letter.dueOn?.description ?? "",
             "provisional": letter.dueProvisional,
             "deadlineURL": "/letters/deadline?from=\(letter.receivedOn)&days=\(letter.policyDays)",
         ]
@@ -307,7 +307,7 @@ struct MailboxPublicPages {
         let language = pages.language(for: request)
         let timeline = try await actions.citizenTimeline(letter)
         // A follow-up restarts the period on its day.
-        let start = timeline.last { $0.clockKind == .reopened }?.clockOn.flatMap(CivilDate.init) ?? CivilDate(letter.receivedOn)
+        let start: CivilDate? = timeline.last { $0.clockKind == .reopened }?.clockOn ?? letter.receivedOn
         let explanation: DeadlineExplanation? =
             if let start { try await actions.explain(from: start, workingDays: letter.policyDays) } else { nil }
         var data = MailboxPublicViews.citizenLetter(
@@ -390,7 +390,7 @@ struct MailboxPublicPages {
         data["reply"] = letter.reply
         data["replies"] = letter.replies.map { reply -> [String: Any] in
             [
-                "body": reply.body, "repliedOn": reply.repliedOn, "department": reply.department, "isFollowUp": reply.round > 1,
+                "body": reply.body, "repliedOn": reply.repliedOn.description, "department": reply.department, "isFollowUp": reply.round > 1,
                 "withdrawn": reply.withdrawn,
             ]
         }
@@ -419,9 +419,7 @@ struct MailboxPublicPages {
     @Sendable func publishedDeadlinePage(_ request: Request, context: Context) async throws -> Response {
         let language = pages.language(for: request)
         guard let (letter, workingDays) = try await published(context) else { return try withdrawnPage(request, context: context) }
-        guard let received = CivilDate(letter.receivedOn) else {
-            throw Problem(kind: .internalError, detail: "letter \(letter.id) has no readable date of receipt")
-        }
+        let received = letter.receivedOn
         var data = MailboxPublicViews.deadline(
             try await actions.explain(from: received, workingDays: workingDays), language: language, pages: pages)
         data["letterURL"] = "/letters/\(letter.id)"

@@ -74,9 +74,9 @@ enum MailboxPublicViews {
             "subject": letter.subject,
             "typeName": typeName(letter.type, language: language, pages: pages),
             "department": letter.replyDepartment,
-            "receivedOn": letter.receivedOn,
-            "acceptedOn": letter.acceptedOn ?? "",
-            "repliedOn": letter.repliedOn,
+            "receivedOn": letter.receivedOn.description,
+            "acceptedOn": letter.acceptedOn?.description ?? "",
+            "repliedOn": letter.repliedOn.description,
             "excerpt": excerpt(letter.body),
         ]
     }
@@ -101,11 +101,11 @@ enum MailboxPublicViews {
             "body": letter.body,
             "state": letter.state.rawValue,
             "stateName": pages.translate("letters.states.\(letter.state.rawValue)", language: language),
-            "receivedOn": letter.receivedOn,
-            "acceptedOn": letter.acceptedOn ?? "",
+            "receivedOn": letter.receivedOn.description,
+            "acceptedOn": letter.acceptedOn?.description ?? "",
             "workingDays": letter.policyDays,
             "periodText": period(letter.policyDays, language: language, pages: pages),
-            "dueOn": letter.dueOn ?? "",
+            "dueOn": letter.dueOn?.description ?? "",
             "provisional": letter.dueProvisional,
             "paused": letter.clockPaused,
             "overdue": letter.overdue && letter.state.isOpen,
@@ -114,12 +114,12 @@ enum MailboxPublicViews {
                 ? letter.triageReason.map { pages.translate("letters.reasons.\($0.rawValue)", language: language) } ?? "" : "",
             "isReplied": replied,
             "reply": replied ? (letter.replyBody ?? "") : "",
-            "repliedOn": replied ? (letter.repliedOn ?? "") : "",
+            "repliedOn": replied ? (letter.repliedOn?.description ?? "") : "",
             "replyDepartment": replied ? (letter.replyDepartment?.name ?? "") : "",
             // Every reply sent (the first is kept when a follow-up is answered).
             "replies": letter.replies.map { reply -> [String: Any] in
                 [
-                    "body": reply.body, "repliedOn": reply.repliedOn, "department": reply.department.name,
+                    "body": reply.body, "repliedOn": reply.repliedOn.description, "department": reply.department.name,
                     "isFollowUp": reply.round > 1,
                 ]
             },
@@ -136,7 +136,7 @@ enum MailboxPublicViews {
         ]
         // The shown due date moved from the plain count: an extension, a
         // stopped clock or a follow-up.
-        data["adjusted"] = explanation.map { letter.dueOn != $0.deadline.date.description } ?? false
+        data["adjusted"] = explanation.map { letter.dueOn != $0.deadline.date } ?? false
         data["timeline"] = timeline.map { event -> [String: Any] in
             var note = citizenNote(event) ?? ""
             if event.kind == .rated, let rating = ReplyRating(rawValue: note) {
