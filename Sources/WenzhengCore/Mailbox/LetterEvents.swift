@@ -55,6 +55,18 @@ public enum LetterEventKind: String, Sendable, Codable, CaseIterable {
         default: true
         }
     }
+
+    /// Whether the citizen may read the step's note: who a letter went to,
+    /// an extension's notice, a consultation, a correction notice, their
+    /// own follow-up and rating. Reviewers' comments on sign-off and triage
+    /// notes stay inside the office (a rejection's reason is shown from its
+    /// code instead).
+    public var showsNoteToCitizen: Bool {
+        switch self {
+        case .transferred, .assigned, .extended, .paused, .correctionNotice, .restarted, .reopened, .rated: true
+        default: false
+        }
+    }
 }
 
 /// Where a drafted reply is in review.

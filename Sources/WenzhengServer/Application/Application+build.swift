@@ -131,12 +131,14 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let letterAttachments = LetterAttachments(
         files: try AttachmentFiles(root: attachmentsDirectory(configuration, database: database)),
         requireIdentityProof: configuration.requireIdentityProof)
-    MailboxPublicController(
-        database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
-        attachments: letterAttachments, logger: dependencies.logger
-    ).addRoutes(to: router)
-    MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
-        .addRoutes(to: router)
+    let letters = LetterActions(
+        database: database, clock: clock, hasher: letterPasswordHasher, policy: configuration.letterQueryThrottle,
+        attachments: letterAttachments, logger: dependencies.logger)
+    LettersAPIController(actions: letters).addRoutes(to: router)
+    LettersPagesController(actions: letters, pages: pages).addRoutes(to: router)
+    let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)
+    OfficeLettersAPIController(actions: officeLetters).addRoutes(to: router)
+    OfficeLettersPagesController(actions: officeLetters, pages: pages).addRoutes(to: router)
     return router
 }
 

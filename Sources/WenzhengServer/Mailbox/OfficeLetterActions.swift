@@ -4,18 +4,18 @@ import Hummingbird
 import WenzhengCore
 import WenzhengStore
 
-/// The office's side of the leader's mailbox (docs/mailbox-design.md):
-/// triage, assignment, drafting and sign-off, the information-disclosure
-/// clock, deadlines, statistics and reply periods. The JSON API and the
-/// pages share this value; it validates input, checks that the letter is
-/// one the staff member may see, and calls the store, which enforces the
-/// workflow's own rules (state, role, department).
-struct MailboxOffice: Sendable {
+/// The office's use cases of the leader's mailbox (docs/mailbox-design.md),
+/// shared by the API (`OfficeLettersAPIController`) and the pages
+/// (`OfficeLettersPagesController`): triage, assignment, drafting and
+/// sign-off, the information-disclosure clock, reply documents,
+/// publication, work lists, deadlines, the dashboard's figures and reply
+/// periods. It checks the input and that the letter is one the staff
+/// member may see, and calls the store, which enforces `LetterWorkflow`.
+struct OfficeLetterActions: Sendable {
     typealias Context = AppRequestContext
     let database: AppDatabase
     let clock: any WallClock
     let library: ModerationLibrary
-    let pages: PageRenderer
     let attachments: LetterAttachments
 
     /// Who works letters.
@@ -25,10 +25,24 @@ struct MailboxOffice: Sendable {
     /// Who withdraws published letters and replies, and publishes them again.
     static let publicationRoles = WithdrawalRules.roles
 
-    /// Mounts the API and the pages.
-    func addRoutes(to router: Router<Context>) {
-        MailboxOfficeAPI(office: self).addRoutes(to: router)
-        MailboxOfficePages(office: self).addRoutes(to: router)
+    /// The office's routes under `prefix` (`/office` for the pages,
+    /// `/api/v1/office` for the API): `routes` on a group for those who
+    /// work letters, then `POST letters/{id}/<action>` for every workflow
+    /// action, the publication ones for `publicationRoles` only (refused
+    /// before the input is read). The API and the pages register the same
+    /// actions through this one table.
+    static func addRoutes<Output: ResponseGenerator>(
+        to router: Router<Context>, prefix: String, _ routes: (RouterGroup<Context>) -> Void,
+        action: @escaping @Sendable (LetterAction, Request, Context) async throws -> Output
+    ) {
+        let group = router.group(RouterPath(prefix)).add(middleware: RequireRoleMiddleware(roles))
+        routes(group)
+        let publication = router.group(RouterPath(prefix)).add(middleware: RequireRoleMiddleware(publicationRoles))
+        for each in LetterAction.allCases {
+            (each.isPublication ? publication : group).post("/letters/{id}/\(each.rawValue)") { request, context in
+                try await action(each, request, context)
+            }
+        }
     }
 
     var today: CivilDate { CivilDate(clock.now()) }
@@ -114,7 +128,7 @@ struct MailboxOffice: Sendable {
 
     /// Validates the action's input, checks the letter is visible, and
     /// performs it; the store checks the state and the actor's rights.
-    func perform(_ action: OfficeAction, input: OfficeActionInput, letterID: Int64, actor: AuthenticatedStaff) async throws -> LetterView {
+    func perform(_ action: LetterAction, input: OfficeActionInput, letterID: Int64, actor: AuthenticatedStaff) async throws -> LetterView {
         let command = try OfficeCommand(action, input)
         _ = try await visibleLetter(letterID, staff: actor)
         let now = clock.now()
@@ -166,7 +180,8 @@ struct MailboxOffice: Sendable {
         var letter: LetterView
         var timeline: [LetterEventView]
         var drafts: [LetterDraftView]
-        var actions: [OfficeAction]
+        /// What the caller may do now (`LetterWorkflow.availableActions`).
+        var actions: [LetterAction]
         var correctionNoticeDeadline: CivilDate?
         /// The earliest date a clock event recorded today may carry.
         var earliestClockDate: CivilDate
@@ -280,6 +295,68 @@ struct MailboxOffice: Sendable {
         }
     }
 
+    // MARK: Deadlines and the dashboard
+
+    /// One page of a deadline list, for the departments the staff member
+    /// may see.
+    func deadlines(filter: LetterDeadlineFilter, department: Int64?, limit: Int, offset: Int, staff: AuthenticatedStaff) async throws
+        -> LetterDeadlinePage
+    {
+        try await ensureDepartment(department, field: "department")
+        return try await database.mailbox.openLetterDeadlines(
+            filter: filter, departmentID: Self.scopedDepartment(department, for: staff), limit: limit, offset: offset, at: clock.now())
+    }
+
+    /// Rows each dashboard list shows before linking to the full list.
+    static let dashboardListSize = 20
+
+    /// What the dashboard shows: the first rows of each deadline list and
+    /// their counts (bounded reads, never every open letter), the letters
+    /// waiting for triage for those who see every letter, and the figures
+    /// of a period.
+    struct Dashboard: Sendable {
+        var overdue: LetterDeadlinePage
+        var overdueCount: Int
+        var dueSoon: LetterDeadlinePage
+        var dueSoonCount: Int
+        var triage: TriageQueue?
+        var departments: [DepartmentLetterStatistics]
+        var transfers: TransferStatistics
+        var monthly: [MonthlyLetterStatistics]
+        var missingCalendarYears: [Int]
+    }
+
+    func dashboard(_ query: StatisticsQuery, staff: AuthenticatedStaff) async throws -> Dashboard {
+        let now = clock.now()
+        let scope = Self.scopedDepartment(nil, for: staff)
+        let limit = Self.dashboardListSize
+        let mailbox = database.mailbox
+        return Dashboard(
+            overdue: try await mailbox.openLetterDeadlines(filter: .overdueOnly, departmentID: scope, limit: limit, at: now),
+            overdueCount: try await mailbox.countOpenLetterDeadlines(filter: .overdueOnly, departmentID: scope, at: now),
+            dueSoon: try await mailbox.openLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, limit: limit, at: now),
+            dueSoonCount: try await mailbox.countOpenLetterDeadlines(filter: .dueSoon(workingDays: 2), departmentID: scope, at: now),
+            // Transfers within one working day: for those who triage.
+            triage: Self.seesEveryLetter(staff) ? try await mailbox.triageQueue(limit: limit, at: now) : nil,
+            departments: try await mailbox.departmentStatistics(from: query.from, to: query.to),
+            transfers: try await mailbox.transferStatistics(from: query.from, to: query.to),
+            monthly: try await mailbox.monthlyStatistics(year: query.year), missingCalendarYears: try await yearsMissingFromCalendar())
+    }
+
+    // MARK: Reply periods
+
+    /// Sets a type's period (a department's own with `department`; nil
+    /// working days removes a department's own), then the periods as they
+    /// are now.
+    func setPolicy(type: LetterType, department: Int64?, workingDays: Int?, staff: AuthenticatedStaff, clientAddress: String) async throws
+        -> [DeadlinePolicy]
+    {
+        try await database.mailbox.setDeadlinePolicy(
+            type: type, departmentID: department, workingDays: workingDays, actor: .staff(staff, clientAddress: clientAddress),
+            at: clock.now())
+        return try await database.mailbox.deadlinePolicies()
+    }
+
     // MARK: Statistics
 
     /// Years whose holiday notice is missing although deadlines need them:
@@ -294,10 +371,7 @@ struct MailboxOffice: Sendable {
     }
 }
 
-// MARK: Actions and their input
-
-typealias OfficeAction = LetterAction
-
+/// The office's words for the workflow's actions.
 extension LetterAction {
     /// The key of its strings under `office.actions` and `office.notices`.
     var key: String {
@@ -312,343 +386,5 @@ extension LetterAction {
         case .republishReply: "republishReply"
         default: rawValue
         }
-    }
-}
-
-/// An action's fields as a form or a JSON body sent them, before checking.
-struct OfficeActionInput: Sendable {
-    struct CoHandlerInput: Sendable {
-        var department: String
-        var dueOn: String?
-    }
-
-    var to: String?
-    var reason: String?
-    var note: String?
-    var lead: String?
-    var coHandlers: [CoHandlerInput] = []
-    var body: String?
-    var comment: String?
-    var workingDays: String?
-    var notice: String?
-    var text: String?
-    /// The day a clock event happened (`yyyy-MM-dd`; empty: today).
-    var on: String?
-    /// The working days the applicant is given to correct.
-    var correctionDays: String?
-    /// A republished letter's corrected subject.
-    var subject: String?
-    /// Which reply (1 answers the letter, 2 the follow-up).
-    var round: String?
-}
-
-/// An action with checked ids, codes, numbers and dates. Texts are checked
-/// by the store (presence and length), which knows their limits.
-enum OfficeCommand: Sendable {
-    case accept
-    case transfer(to: String)
-    case reject(TriageRejection, note: String?)
-    case assign(lead: Int64, coHandlers: [CoHandler])
-    case draft(body: String)
-    case signOff(comment: String?)
-    case sendBack(comment: String)
-    case replyOnTheSpot(body: String)
-    case extend(workingDays: Int, notice: String, on: CivilDate?)
-    case pause(reason: ClockStopReason, note: String, on: CivilDate?)
-    case resume(note: String?, on: CivilDate?)
-    case correctionNotice(text: String, correctionDays: Int, on: CivilDate?)
-    case correctedRequest(note: String?, on: CivilDate?)
-    case deemedWithdrawn(note: String?)
-    case unpublish(reason: String)
-    case republish(subject: String, body: String)
-    case unpublishReply(round: Int, reason: String)
-    case republishReply(round: Int, body: String)
-
-    init(_ action: OfficeAction, _ input: OfficeActionInput) throws {
-        var errors: [FieldError] = []
-        func present(_ value: String?) -> String? {
-            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            return trimmed.isEmpty ? nil : trimmed
-        }
-        /// A required number of working days in `range`.
-        func workingDays(_ raw: String?, field: String, range: ClosedRange<Int>, message: String) -> Int {
-            guard let raw = present(raw) else {
-                errors.append(.required(field))
-                return 0
-            }
-            guard let value = Int(raw), range.contains(value) else {
-                errors.append(.invalid(field, message))
-                return 0
-            }
-            return value
-        }
-        /// The clock event's date, when one was given.
-        func eventDate() -> CivilDate? {
-            guard let raw = present(input.on) else { return nil }
-            guard let date = CivilDate(raw) else {
-                errors.append(.invalid("on", "on must be a date like 2026-11-05"))
-                return nil
-            }
-            return date
-        }
-        switch action {
-        case .accept:
-            self = .accept
-        case .transfer:
-            self = .transfer(to: input.to ?? "")
-        case .reject:
-            var reason = TriageRejection.abusive
-            if let raw = present(input.reason) {
-                if let parsed = TriageRejection(rawValue: raw) {
-                    reason = parsed
-                } else {
-                    errors.append(
-                        .invalid("reason", "reason must be one of \(TriageRejection.allCases.map(\.rawValue).joined(separator: ", "))"))
-                }
-            } else {
-                errors.append(.required("reason"))
-            }
-            self = .reject(reason, note: input.note)
-        case .assign:
-            var lead: Int64 = 0
-            if let raw = present(input.lead) {
-                if let id = Int64(raw), id > 0 { lead = id } else { errors.append(.invalid("lead", "lead must be a department id")) }
-            } else {
-                errors.append(.required("lead"))
-            }
-            var coHandlers: [CoHandler] = []
-            for (index, co) in input.coHandlers.enumerated() {
-                let field = "coHandlers[\(index)]"
-                guard let id = Int64(co.department.trimmingCharacters(in: .whitespaces)), id > 0 else {
-                    errors.append(.invalid(field, "\(field) must be a department id"))
-                    continue
-                }
-                var due: CivilDate?
-                if let raw = present(co.dueOn) {
-                    due = CivilDate(raw)
-                    if due == nil { errors.append(.invalid("\(field).dueOn", "\(field).dueOn must be a date like 2026-12-01")) }
-                }
-                coHandlers.append(CoHandler(departmentID: id, dueOn: due))
-            }
-            self = .assign(lead: lead, coHandlers: coHandlers)
-        case .draft:
-            self = .draft(body: input.body ?? "")
-        case .signOff:
-            self = .signOff(comment: input.comment)
-        case .sendBack:
-            self = .sendBack(comment: input.comment ?? "")
-        case .replyOnTheSpot:
-            self = .replyOnTheSpot(body: input.body ?? "")
-        case .extend:
-            let days = workingDays(
-                input.workingDays, field: "workingDays", range: 1...LetterRules.maxExtensionWorkingDays,
-                message: "an extension is 1 to \(LetterRules.maxExtensionWorkingDays) working days")
-            var notice = ""
-            if present(input.notice) == nil { errors.append(.required("notice")) } else { notice = input.notice! }
-            self = .extend(workingDays: days, notice: notice, on: eventDate())
-        case .pause:
-            var reason = ClockStopReason.thirdParty
-            let choices = ClockStopReason.consultations.map(\.rawValue).joined(separator: ", ")
-            if let raw = present(input.reason) {
-                if let parsed = ClockStopReason(rawValue: raw), parsed.isConsultation {
-                    reason = parsed
-                } else {
-                    errors.append(.invalid("reason", "reason must be one of \(choices)"))
-                }
-            } else {
-                errors.append(.required("reason"))
-            }
-            self = .pause(reason: reason, note: input.note ?? "", on: eventDate())
-        case .resume:
-            self = .resume(note: input.note, on: eventDate())
-        case .correctionNotice:
-            let range = LetterClockRules.correctionPeriodRange
-            let days = workingDays(
-                input.correctionDays, field: "correctionDays", range: range,
-                message: "correctionDays must be \(range.lowerBound) to \(range.upperBound) working days")
-            self = .correctionNotice(text: input.text ?? "", correctionDays: days, on: eventDate())
-        case .correctedRequest:
-            self = .correctedRequest(note: input.note, on: eventDate())
-        case .deemedWithdrawn:
-            self = .deemedWithdrawn(note: input.note)
-        case .unpublish:
-            self = .unpublish(reason: input.reason ?? "")
-        case .republish:
-            self = .republish(subject: input.subject ?? "", body: input.body ?? "")
-        case .unpublishReply, .republishReply:
-            var round = 0
-            if let raw = present(input.round) {
-                if let value = Int(raw), value >= 1 { round = value } else { errors.append(.invalid("round", "round must be 1 or more")) }
-            } else {
-                errors.append(.required("round"))
-            }
-            self = action == .unpublishReply ? .unpublishReply(round: round, reason: input.reason ?? "") : .republishReply(round: round, body: input.body ?? "")
-        }
-        try ValidationFailure.check(errors)
-    }
-}
-
-// MARK: List queries
-
-/// The filters of a letter list: `state` (a state, or `open`),
-/// `department` (an id), `overdue`, `dueWithin` (working days), and the
-/// page (`page` on pages, `limit`/`offset` in the API).
-struct LetterListQuery: Sendable {
-    var state: String = ""
-    var states: [LetterState] = []
-    var departmentID: Int64?
-    var overdue = false
-    var dueWithin: Int?
-    var limit = 50
-    var offset = 0
-
-    static let maxDueWithin = 365
-    static let pageSize = 50
-
-    /// Reads the filters; every bad one is reported at once (422).
-    static func parse(_ request: Request, paging: Paging) throws -> LetterListQuery {
-        let parameters = request.uri.queryParameters
-        func value(_ name: String) -> String? {
-            guard let raw = parameters.get(name)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        var query = LetterListQuery()
-        var errors: [FieldError] = []
-        if let state = value("state") {
-            query.state = state
-            if state == "open" {
-                query.states = LetterState.allCases.filter(\.isOpen)
-            } else if let parsed = LetterState(rawValue: state) {
-                query.states = [parsed]
-            } else {
-                errors.append(
-                    .invalid("state", "state must be open or one of \(LetterState.allCases.map(\.rawValue).joined(separator: ", "))"))
-            }
-        }
-        if let department = value("department") {
-            if let id = Int64(department), id > 0 {
-                query.departmentID = id
-            } else {
-                errors.append(.invalid("department", "department must be a department id"))
-            }
-        }
-        if let overdue = value("overdue") {
-            switch overdue {
-            case "1", "true", "on": query.overdue = true
-            case "0", "false", "off": query.overdue = false
-            default: errors.append(.invalid("overdue", "overdue must be true or false"))
-            }
-        }
-        if let raw = value("dueWithin") {
-            if let days = Int(raw), (1...maxDueWithin).contains(days) {
-                query.dueWithin = days
-            } else {
-                errors.append(.invalid("dueWithin", "dueWithin must be 1 to \(maxDueWithin) working days"))
-            }
-        }
-        if query.overdue && query.dueWithin != nil {
-            errors.append(.invalid("dueWithin", "choose either overdue or due within N working days, not both"))
-        }
-        if (query.overdue || query.dueWithin != nil), query.states.contains(where: { !$0.isOpen }) {
-            errors.append(.invalid("state", "deadlines are for open letters; \(query.state) letters have none"))
-        }
-        switch paging {
-        case .page:
-            if let raw = value("page") {
-                if let page = Int(raw), (1...10_000).contains(page) {
-                    query.offset = (page - 1) * pageSize
-                } else {
-                    errors.append(.invalid("page", "page must be a number from 1"))
-                }
-            }
-            query.limit = pageSize
-        case .limitOffset:
-            (query.limit, query.offset) = limitAndOffset(
-                limit: value("limit"), offset: value("offset"), defaultLimit: query.limit, into: &errors)
-        }
-        try ValidationFailure.check(errors)
-        return query
-    }
-
-    enum Paging {
-        case page
-        case limitOffset
-    }
-
-    /// An API page: `limit` 1…`MailboxChecks.maxDeadlinePageSize` (200) and
-    /// `offset` from 0.
-    static func limitAndOffset(limit: String?, offset: String?, defaultLimit: Int, into errors: inout [FieldError]) -> (Int, Int) {
-        var result = (defaultLimit, 0)
-        let maximum = MailboxChecks.maxDeadlinePageSize
-        if let limit {
-            if let value = Int(limit), (1...maximum).contains(value) {
-                result.0 = value
-            } else {
-                errors.append(.invalid("limit", "limit must be 1 to \(maximum)"))
-            }
-        }
-        if let offset {
-            if let value = Int(offset), (0...1_000_000).contains(value) {
-                result.1 = value
-            } else {
-                errors.append(.invalid("offset", "offset must be 0 or more"))
-            }
-        }
-        return result
-    }
-
-    var page: Int { offset / Self.pageSize + 1 }
-}
-
-/// A statistics period: `from` and `to` (dates, inclusive), by default
-/// this year up to today; `year` for the monthly figures, by default the
-/// year of `to`.
-struct StatisticsQuery: Sendable {
-    var from: CivilDate
-    var to: CivilDate
-    var year: Int
-
-    static func parse(_ request: Request, today: CivilDate) throws -> StatisticsQuery {
-        let parameters = request.uri.queryParameters
-        var errors: [FieldError] = []
-        func date(_ name: String, _ fallback: CivilDate) -> CivilDate {
-            guard let raw = parameters.get(name)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return fallback }
-            guard let date = CivilDate(raw), HolidayNotice.supportedYears.contains(date.year) else {
-                errors.append(.invalid(name, "\(name) must be a date like 2026-01-01"))
-                return fallback
-            }
-            return date
-        }
-        let from = date("from", CivilDate(year: today.year, month: 1, day: 1))
-        let to = date("to", today)
-        var year = to.year
-        if let raw = parameters.get("year")?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-            if let value = Int(raw), HolidayNotice.supportedYears.contains(value) {
-                year = value
-            } else {
-                errors.append(.invalid("year", "year must be a year like 2026"))
-            }
-        }
-        if errors.isEmpty && to < from { errors.append(.invalid("to", "the period ends before it starts")) }
-        try ValidationFailure.check(errors)
-        return StatisticsQuery(from: from, to: to, year: year)
-    }
-}
-
-/// A JSON answer for a store value that is not itself `ResponseEncodable`,
-/// encoded the way every API answer is.
-struct OfficeJSON<Value: Encodable & Sendable>: ResponseGenerator {
-    var value: Value
-    var status: HTTPResponse.Status = .ok
-
-    init(_ value: Value, status: HTTPResponse.Status = .ok) {
-        self.value = value
-        self.status = status
-    }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try context.responseEncoder.encode(value, from: request, context: context)
-        response.status = status
-        return response
     }
 }
