@@ -97,7 +97,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let questionLimiter = QuestionRateLimiter(
         perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress)
     let voteLimiter = VoteRateLimiter(perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion)
-    let letterLimiter = MailboxPublicSubmissionLimiter(policy: configuration.letterLimitPerAddress)
+    let letterLimiter = LetterSubmissionLimiter(policy: configuration.letterLimitPerAddress)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
@@ -110,12 +110,14 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let letterAttachments = LetterAttachments(
         files: try AttachmentFiles(root: attachmentsDirectory(configuration, database: database)),
         requireIdentityProof: configuration.requireIdentityProof)
-    MailboxPublicController(
-        database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
-        attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter
-    ).addRoutes(to: router)
-    MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
-        .addRoutes(to: router)
+    let letters = LetterActions(
+        database: database, clock: clock, hasher: letterPasswordHasher, policy: configuration.letterQueryThrottle,
+        attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter)
+    LettersAPIController(actions: letters).addRoutes(to: router)
+    LettersPagesController(actions: letters, pages: pages).addRoutes(to: router)
+    let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)
+    OfficeLettersAPIController(actions: officeLetters).addRoutes(to: router)
+    OfficeLettersPagesController(actions: officeLetters, pages: pages).addRoutes(to: router)
     return router
 }
 

@@ -44,7 +44,7 @@ struct OverdueLetterService: Sendable {
                     "letter consultation period ended",
                     metadata: [
                         "letter": .string(letter.number), "department": .string(letter.leadDepartment?.name ?? "-"),
-                        "answerDue": .string(letter.stoppages.last?.answerDueOn ?? "-"),
+                        "answerDue": .string(letter.stoppages.last?.answerDueOn?.description ?? "-"),
                     ])
             }
             for letter in sweep.overdue {
@@ -53,7 +53,7 @@ struct OverdueLetterService: Sendable {
                     metadata: [
                         "letter": .string(letter.number),
                         "department": .string(letter.leadDepartment?.name ?? "-"),
-                        "due": .string(letter.dueOn ?? "-"),
+                        "due": .string(letter.dueOn?.description ?? "-"),
                     ])
             }
             return sweep.overdue

@@ -57,10 +57,6 @@ extension GRDBMailboxStore {
 
     // MARK: The office's reply documents
 
-    /// States in which the office may add or remove reply documents: the
-    /// reply is being prepared and has not been sent.
-    static let replyDocumentStates: Set<LetterState> = [.accepted, .assigned, .awaitingSignOff]
-
     /// Attaches a document to the reply being prepared (handlers of the
     /// lead department, reviewers, admins), audited.
     func addReplyDocument(letterID: Int64, attachment: NewAttachment, actor: AuthenticatedStaff, at now: Date) async throws
@@ -68,8 +64,8 @@ extension GRDBMailboxStore {
     {
         try await writer.write { db in
             let letter = try Self.existingLetter(db, id: letterID)
-            try Self.ensureWorksOn(actor, letter)
-            try Self.ensureState(letter, in: Self.replyDocumentStates, to: "attach a reply document")
+            try Self.enforce(
+                LetterWorkflow.refusalToChangeReplyDocuments(try Self.workflowFacts(db, letter), by: actor.letterActor, adding: true))
             let existing = try LetterAttachmentRecord.filter(
                 LetterAttachmentRecord.Columns.letterId == letterID && LetterAttachmentRecord.Columns.role == AttachmentRole.reply.rawValue
             ).fetchCount(db)
@@ -91,8 +87,8 @@ extension GRDBMailboxStore {
     func removeReplyDocument(letterID: Int64, attachmentID: Int64, actor: AuthenticatedStaff, at now: Date) async throws {
         try await writer.write { db in
             let letter = try Self.existingLetter(db, id: letterID)
-            try Self.ensureWorksOn(actor, letter)
-            try Self.ensureState(letter, in: Self.replyDocumentStates, to: "remove a reply document")
+            try Self.enforce(
+                LetterWorkflow.refusalToChangeReplyDocuments(try Self.workflowFacts(db, letter), by: actor.letterActor, adding: false))
             guard let link = try LetterAttachmentRecord.fetchOne(db, key: attachmentID), link.letterId == letterID else {
                 throw StoreError.notFound(kind: "attachment", key: String(attachmentID))
             }

@@ -28,7 +28,7 @@ extension GRDBMailboxStore {
             var (sql, arguments) = Self.deadlineQuery(
                 columns: """
                     letter.id, letter.number, letter.subject, letter.type, letter.state, letter.received_on,
-                    letter.due_provisional, letter.clock_paused, letter.policy_days,
+                    letter.due_provisional, letter.clock_paused, letter.policy_days, letter.overdue,
                     COALESCE(letter_assignment.due_on, letter.due_on) AS row_due_on,
                     letter_assignment.due_on AS own_due_on,
                     department.id AS department_id, department.name AS department_name,
@@ -115,14 +115,15 @@ extension GRDBMailboxStore {
         sql += "\nWHERE letter.state IN (\(inList))"
         switch filter {
         case .overdueOnly:
+            // Past due (`LetterWorkflow.isPastDue`): before today.
             sql += " AND COALESCE(letter_assignment.due_on, letter.due_on) < ?"
-            arguments += [today.description]
+            arguments += [today]
         case .dueWithin(let days):
             sql += " AND COALESCE(letter_assignment.due_on, letter.due_on) <= ?"
-            arguments += [calendar.adding(workingDays: days, to: today).description]
+            arguments += [calendar.adding(workingDays: days, to: today)]
         case .dueSoon(let days):
             sql += " AND COALESCE(letter_assignment.due_on, letter.due_on) BETWEEN ? AND ?"
-            arguments += [today.description, calendar.adding(workingDays: days, to: today).description]
+            arguments += [today, calendar.adding(workingDays: days, to: today)]
         case .all:
             break
         }
@@ -132,17 +133,17 @@ extension GRDBMailboxStore {
     private static func deadlineRow(_ db: Database, _ row: Row, today: CivilDate, calendar: HolidayCalendar) throws
         -> LetterDeadlineRow
     {
-        let due: String? = row["row_due_on"]
-        let ownDue: String? = row["own_due_on"]
+        let due = try row.decode(CivilDate?.self, forColumn: "row_due_on")
+        let ownDue = try row.decode(CivilDate?.self, forColumn: "own_due_on")
         let state = LetterState(rawValue: row["state"])!
-        let received = CivilDate(row["received_on"] as String)
+        let received = try row.decode(CivilDate.self, forColumn: "received_on")
         // A co-handler's own date does not stop with the letter's clock.
         let paused = ownDue == nil && row["clock_paused"] as Bool
         var left: Int?
         var stop: ClockStoppage?
-        if let due = due.flatMap(CivilDate.init) {
+        if let due {
             left = LetterRules.workingDays(from: today, to: due, calendar: calendar)
-        } else if paused, let received {
+        } else if paused {
             let trace = LetterClock.trace(
                 receivedOn: received, workingDays: row["policy_days"], events: try letterClockEvents(db, letterID: row["id"]),
                 calendar: calendar)
@@ -152,11 +153,10 @@ extension GRDBMailboxStore {
         return LetterDeadlineRow(
             letterId: row["id"], number: row["number"], subject: row["subject"], type: LetterType(rawValue: row["type"])!,
             state: state, departmentId: row["department_id"], department: row["department_name"], coHandling: row["co_handling"],
-            receivedOn: row["received_on"], dueOn: due, provisional: ownDue == nil && row["due_provisional"] as Bool, paused: paused,
-            overdue: due.flatMap(CivilDate.init).map { $0 < today } ?? false, workingDaysLeft: left,
-            stopReason: stop.map { $0.reason ?? .thirdParty }, answerDueOn: stop?.answerDueOn?.description,
-            transferDueOn: state == .received
-                ? received.map { LetterRules.transferDeadline(receivedOn: $0, calendar: calendar).description } : nil)
+            receivedOn: received, dueOn: due, provisional: ownDue == nil && row["due_provisional"] as Bool, paused: paused,
+            overdue: LetterWorkflow.isOverdue(state: state, dueOn: due, marked: row["overdue"], today: today), workingDaysLeft: left,
+            stopReason: stop.map { $0.reason ?? .thirdParty }, answerDueOn: stop?.answerDueOn,
+            transferDueOn: state == .received ? LetterRules.transferDeadline(receivedOn: received, calendar: calendar) : nil)
     }
 
     // MARK: Triage and transfers (one working day)
@@ -172,10 +172,10 @@ extension GRDBMailboxStore {
                 .order(LetterRecord.Columns.receivedAt, LetterRecord.Columns.id)
                 .limit(max(1, min(limit, Self.maxDeadlinePageSize))).fetchAll(db)
                 .map { record in
-                    let due = LetterRules.transferDeadline(receivedOn: try record.received, calendar: calendar)
+                    let due = LetterRules.transferDeadline(receivedOn: record.receivedOn, calendar: calendar)
                     return TriageQueueRow(
                         letterId: record.id!, number: record.number, subject: record.subject, type: record.type,
-                        receivedOn: record.receivedOn, transferDueOn: due.description, late: today > due)
+                        receivedOn: record.receivedOn, transferDueOn: due, late: today > due)
                 }
             let total = try LetterRecord.filter(LetterRecord.Columns.state == LetterState.received.rawValue).fetchCount(db)
             // Received on or before this day, a letter is past its transfer
@@ -185,7 +185,7 @@ extension GRDBMailboxStore {
                 lastOnTime = CivilDate(daysSinceEpoch: lastOnTime.daysSinceEpoch - 1)
             }
             let late = try LetterRecord.filter(LetterRecord.Columns.state == LetterState.received.rawValue)
-                .filter(Column("received_on") <= lastOnTime.description).fetchCount(db)
+                .filter(Column("received_on") <= lastOnTime).fetchCount(db)
             return TriageQueue(rows: rows, total: total, late: late)
         }
     }
@@ -202,7 +202,7 @@ extension GRDBMailboxStore {
                            COALESCE(SUM(CASE WHEN clock_days <= ? THEN 1 ELSE 0 END), 0) AS within
                     FROM letter_event WHERE kind = 'transferred' AND clock_on BETWEEN ? AND ?
                     """,
-                arguments: [LetterRules.transferWorkingDays, from.description, to.description])
+                arguments: [LetterRules.transferWorkingDays, from, to])
             return TransferStatistics(transferred: row?["transferred"] ?? 0, withinDeadline: row?["within"] ?? 0)
         }
     }

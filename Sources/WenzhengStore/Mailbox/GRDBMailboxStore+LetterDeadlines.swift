@@ -23,7 +23,7 @@ extension GRDBMailboxStore {
         try GRDBModerationStore.throwIfInvalid(errors)
         return try await clockAction(
             id: id, .extend(workingDays: workingDays), kind: .extended, note: notice, on: entry.on, audit: "letter.extend",
-            approver: true, actor: actor, at: now)
+            actor: actor, at: now)
     }
 
     /// Stops the clock while a third party (art. 32) or another agency
@@ -99,37 +99,22 @@ extension GRDBMailboxStore {
     }
 
     /// The shared shape of a clock action on an open information-disclosure
-    /// request: who may act (the approver of an extension: a reviewer or an
-    /// admin; otherwise those who work on the letter), the letter's type and
-    /// state, then `LetterClockRules` on the stored events; append the
-    /// event dated `on` (today when nil), recompute the deadline, audit.
+    /// request: the workflow's refusal (`LetterWorkflow.refusal(clock:…)`:
+    /// who may act, the letter's type and state, then `LetterClockRules`
+    /// on its events); append the event dated `on` (today when nil),
+    /// recompute the deadline, audit.
     private func clockAction(
         id: Int64, _ action: ClockAction, kind: LetterEventKind, note: String?, on: CivilDate?, audit: String,
-        approver: Bool = false, actor: AuthenticatedStaff, at now: Date
+        actor: AuthenticatedStaff, at now: Date
     ) async throws -> LetterView {
         try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
             let today = CivilDate(now)
-            if approver { try Self.ensureReviews(actor) } else { try Self.ensureWorksOn(actor, record) }
-            guard record.type == .informationDisclosure else {
-                throw StoreError.conflict(
-                    "only information-disclosure requests have this clock; letter \(record.number) is a \(record.type.rawValue)")
-            }
-            try Self.ensureState(record, in: Set(LetterState.allCases.filter(\.isOpen)), to: "act on its clock")
             let calendar = try GRDBCalendarStore.holidayCalendar(db)
-            let events = try Self.letterClockEvents(db, letterID: id)
-            let correctionSent =
-                try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == id)
-                .filter(LetterEventRecord.Columns.kind == LetterEventKind.correctionNotice.rawValue).fetchCount(db) > 0
             let on = on ?? today
-            if let refusal = LetterClockRules.refusal(
-                action, on: on, recordedOn: today, receivedOn: try record.received, workingDays: record.policyDays, events: events,
-                correctionSent: correctionSent, calendar: calendar)
-            {
-                let message = "letter \(record.number): \(refusal.message)"
-                if let field = refusal.field { throw StoreError.invalid(ValidationFailure([.invalid(field, message)])) }
-                throw StoreError.conflict(message)
-            }
+            try Self.enforce(
+                LetterWorkflow.refusal(
+                    clock: action, dated: on, try Self.workflowFacts(db, record), by: actor.letterActor, today: today, calendar: calendar))
             let clock: ClockEvent? =
                 switch action {
                 case .extend(let days): ClockEvent(kind: .extended, on: on, workingDays: days)
@@ -160,7 +145,7 @@ extension GRDBMailboxStore {
             .filter(LetterEventRecord.Columns.clockKind != nil)
             .order(LetterEventRecord.Columns.id).fetchAll(db)
             .compactMap { event in
-                guard let kind = event.clockKind, let on = event.clockOn.flatMap(CivilDate.init) else { return nil }
+                guard let kind = event.clockKind, let on = event.clockOn else { return nil }
                 let reason = event.kind == .correctionNotice ? .correction : event.clockReason
                 return ClockEvent(kind: kind, on: on, workingDays: event.clockDays, reason: reason)
             }
@@ -172,7 +157,7 @@ extension GRDBMailboxStore {
     {
         let events = try events ?? (record.id.map { try letterClockEvents(db, letterID: $0) } ?? [])
         return LetterClock.trace(
-            receivedOn: try record.received, workingDays: record.policyDays, events: events, calendar: calendar,
+            receivedOn: record.receivedOn, workingDays: record.policyDays, events: events, calendar: calendar,
             isProvisional: calendar.isProvisional)
     }
 
@@ -183,7 +168,7 @@ extension GRDBMailboxStore {
     /// overdue deadline (`LetterClock`).
     static func recomputeDeadline(_ db: Database, _ record: inout LetterRecord, calendar: HolidayCalendar, today: CivilDate) throws {
         let deadline = try clockTrace(db, record, calendar: calendar).deadline
-        record.dueOn = deadline.dueOn?.description
+        record.dueOn = deadline.dueOn
         record.dueProvisional = deadline.provisional
         record.clockPaused = deadline.paused
         if deadline.dueOn.map({ $0 >= today }) ?? true { record.overdue = false }
@@ -237,11 +222,9 @@ extension GRDBMailboxStore {
             return reopens < reply.round
         }
         let trace = try clockTrace(db, letter, calendar: calendar, events: Array(own))
-        reply.dueOn = trace.deadline.dueOn?.description
+        reply.dueOn = trace.deadline.dueOn
         reply.dueProvisional = trace.deadline.provisional
-        if let repliedOn = CivilDate(reply.repliedOn) {
-            reply.workingDays = trace.workingDaysOnClock(through: repliedOn, calendar: calendar)
-        }
+        reply.workingDays = trace.workingDaysOnClock(through: reply.repliedOn, calendar: calendar)
     }
 
     // MARK: The periodic sweep
@@ -286,7 +269,7 @@ extension GRDBMailboxStore {
                 try LetterRecord
                 .filter(open.contains(LetterRecord.Columns.state))
                 .filter(LetterRecord.Columns.overdue == false && LetterRecord.Columns.clockPaused == false)
-                .filter(LetterRecord.Columns.dueOn < today.description)
+                .filter(LetterRecord.Columns.dueOn < today)
                 .order(LetterRecord.Columns.dueOn, LetterRecord.Columns.id).fetchAll(db)
             sweep.overdue = try records.map { record in
                 var record = record

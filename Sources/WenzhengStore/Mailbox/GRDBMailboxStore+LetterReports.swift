@@ -26,7 +26,7 @@ extension GRDBMailboxStore {
                     WHERE letter_reply.replied_on BETWEEN ? AND ?
                     ORDER BY department.name, letter_reply.id
                     """,
-                arguments: [from.description, to.description])
+                arguments: [from, to])
             var order: [Int64] = []
             var byDepartment: [Int64: (name: String, rows: [Row])] = [:]
             for row in rows {
@@ -37,15 +37,15 @@ extension GRDBMailboxStore {
                 }
                 byDepartment[id]!.rows.append(row)
             }
-            return order.map { id in
+            return try order.map { id in
                 let (name, rows) = byDepartment[id]!
                 var onTime = 0
                 var days: [Int] = []
                 var ratings: [ReplyRating?: Int] = [:]
                 for row in rows {
-                    let replied = CivilDate(row["replied_on"] as String)
-                    let due = (row["due_on"] as String?).flatMap(CivilDate.init)
-                    if let replied, due.map({ replied <= $0 }) ?? true { onTime += 1 }
+                    let replied = try row.decode(CivilDate.self, forColumn: "replied_on")
+                    let due = try row.decode(CivilDate?.self, forColumn: "due_on")
+                    if due.map({ replied <= $0 }) ?? true { onTime += 1 }
                     if let workingDays = row["working_days"] as Int? { days.append(workingDays) }
                     let rating = (row["rating"] as String?).flatMap(ReplyRating.init(rawValue:))
                     ratings[rating, default: 0] += 1
@@ -144,7 +144,7 @@ extension GRDBMailboxStore {
             arguments: arguments)
         // The page's replies in one query.
         let ids = rows.map { $0["id"] as Int64 }
-        var replies: [Int64: [(round: Int, body: String, repliedOn: String, department: String, corrected: String?, withdrawn: Bool)]] =
+        var replies: [Int64: [(round: Int, body: String, repliedOn: CivilDate, department: String, corrected: String?, withdrawn: Bool)]] =
             [:]
         if !ids.isEmpty {
             let replyRows = try Row.fetchAll(
@@ -161,10 +161,13 @@ extension GRDBMailboxStore {
                 arguments: StatementArguments(ids))
             for row in replyRows {
                 replies[row["letter_id"], default: []].append(
-                    (row["round"], row["body"], row["replied_on"], row["department_name"], row["corrected_text"], row["withdrawn"]))
+                    (
+                        row["round"], row["body"], try row.decode(CivilDate.self, forColumn: "replied_on"), row["department_name"],
+                        row["corrected_text"], row["withdrawn"]
+                    ))
             }
         }
-        return rows.compactMap { row in
+        return try rows.compactMap { row in
             let letterReplies = replies[row["id"] as Int64] ?? []
             guard let first = letterReplies.first else { return nil }
             let author: String = row["author_name"]
@@ -178,7 +181,8 @@ extension GRDBMailboxStore {
             }
             return PublishedLetter(
                 id: row["id"], type: LetterType(rawValue: row["type"]) ?? .consultation, subject: subject, body: body,
-                reply: published[0].body, receivedOn: row["received_on"], acceptedOn: row["accepted_on"],
+                reply: published[0].body, receivedOn: try row.decode(CivilDate.self, forColumn: "received_on"),
+                acceptedOn: try row.decode(CivilDate?.self, forColumn: "accepted_on"),
                 repliedOn: first.repliedOn, replyDepartment: first.department, publishedAt: row["published_at"], replies: published)
         }
     }

@@ -31,7 +31,7 @@ extension GRDBMailboxStore {
                 id: nil, number: try Self.unusedLetterNumber(db, year: today.year), type: new.type,
                 subject: new.subject, body: new.body, authorName: new.authorName, phone: new.phone, email: new.email,
                 mayPublish: new.mayPublish, passwordHash: passwordHash, idempotencyKey: new.idempotencyKey, state: .received,
-                receivedAt: now, receivedOn: today.description,
+                receivedAt: now, receivedOn: today,
                 policyDays: try Self.policyDays(db, type: new.type, departmentID: nil),
                 dueOn: nil, dueProvisional: false, clockPaused: false, overdue: false, leadDepartmentId: nil,
                 triageReason: nil, transferredTo: nil, replyBody: nil, repliedAt: nil, repliedOn: nil, replyDepartmentId: nil,
@@ -88,14 +88,18 @@ extension GRDBMailboxStore {
     func timeline(letterID: Int64) async throws -> [LetterEventView] {
         try await reader.read { db in
             _ = try Self.existingLetter(db, id: letterID)
-            let rows = try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == letterID)
-                .order(LetterEventRecord.Columns.id).fetchAll(db)
-            return rows.map { event in
-                LetterEventView(
-                    id: event.id!, kind: event.kind, actorId: event.actorId, actorName: event.actorName, note: event.note,
-                    clockKind: event.clockKind, clockOn: event.clockOn, clockDays: event.clockDays, recordedAt: event.recordedAt,
-                    clockReason: event.kind == .correctionNotice ? .correction : event.clockReason, replyRound: event.replyRound)
-            }
+            return try Self.timeline(db, letterID: letterID)
+        }
+    }
+
+    static func timeline(_ db: Database, letterID: Int64) throws -> [LetterEventView] {
+        let rows = try LetterEventRecord.filter(LetterEventRecord.Columns.letterId == letterID)
+            .order(LetterEventRecord.Columns.id).fetchAll(db)
+        return rows.map { event in
+            LetterEventView(
+                id: event.id!, kind: event.kind, actorId: event.actorId, actorName: event.actorName, note: event.note,
+                clockKind: event.clockKind, clockOn: event.clockOn, clockDays: event.clockDays, recordedAt: event.recordedAt,
+                clockReason: event.kind == .correctionNotice ? .correction : event.clockReason, replyRound: event.replyRound)
         }
     }
 
@@ -150,11 +154,10 @@ extension GRDBMailboxStore {
     func acceptLetter(id: Int64, actor: AuthenticatedStaff, at now: Date) async throws -> LetterView {
         try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
-            try Self.ensureTriages(actor)
-            try Self.ensureState(record, in: [.received], to: "accept it")
+            try Self.enforce(.accept, db, record, actor: actor, at: now)
             let before = AuditedLetter(record)
             record.state = .accepted
-            record.acceptedOn = CivilDate(now).description
+            record.acceptedOn = CivilDate(now)
             record.updatedAt = now
             try record.update(db)
             try Self.appendLetterEvent(db, letterID: id, kind: .accepted, actor: .staff(actor), at: now)
@@ -172,11 +175,10 @@ extension GRDBMailboxStore {
         try GRDBModerationStore.throwIfInvalid(errors)
         return try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
-            try Self.ensureTriages(actor)
-            try Self.ensureState(record, in: [.received, .accepted], to: "transfer it")
+            try Self.enforce(.transfer, db, record, actor: actor, at: now)
             let before = AuditedLetter(record)
             let today = CivilDate(now)
-            let elapsed = LetterRules.workingDays(from: try record.received, to: today, calendar: try GRDBCalendarStore.holidayCalendar(db))
+            let elapsed = LetterRules.workingDays(from: record.receivedOn, to: today, calendar: try GRDBCalendarStore.holidayCalendar(db))
             record.state = .transferred
             record.transferredTo = authority
             record.updatedAt = now
@@ -198,8 +200,7 @@ extension GRDBMailboxStore {
         try GRDBModerationStore.throwIfInvalid(errors)
         return try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
-            try Self.ensureTriages(actor)
-            try Self.ensureState(record, in: [.received, .accepted], to: "reject it")
+            try Self.enforce(.reject, db, record, actor: actor, at: now)
             guard reason.isAllowed(for: record.type) else {
                 let allowed = TriageRejection.allowed(for: record.type).map(\.rawValue).joined(separator: ", ")
                 let hint = reason == .noContent ? "; an unclear request gets a correction notice (art. 30)" : ""
@@ -231,8 +232,7 @@ extension GRDBMailboxStore {
     ) async throws -> LetterView {
         try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
-            try Self.ensureTriages(actor)
-            try Self.ensureState(record, in: [.accepted, .assigned], to: "assign it")
+            try Self.enforce(.assign, db, record, actor: actor, at: now)
             let before = AuditedLetter(record)
             let today = CivilDate(now)
 
@@ -241,7 +241,7 @@ extension GRDBMailboxStore {
             if leadName == nil { errors.append(.invalid("lead", "no department \(lead)")) }
 
             let reassignment = record.leadDepartmentId != nil
-            let overdue = record.overdue || (record.dueOn.flatMap(CivilDate.init).map { $0 < today } ?? false)
+            let overdue = LetterWorkflow.isOverdue(state: record.state, dueOn: record.dueOn, marked: record.overdue, today: today)
             let period = LetterRules.periodOnAssignment(
                 current: record.policyDays, departmentPeriod: try Self.departmentPolicyDays(db, type: record.type, departmentID: lead),
                 reassignment: reassignment, overdue: overdue)
@@ -269,7 +269,7 @@ extension GRDBMailboxStore {
                 if let due = co.dueOn {
                     if due < today {
                         errors.append(.invalid("\(field).dueOn", "\(due) is in the past"))
-                    } else if let letterDue = record.dueOn.flatMap(CivilDate.init), due > letterDue {
+                    } else if let letterDue = record.dueOn, due > letterDue {
                         errors.append(.invalid("\(field).dueOn", "\(due) is after the letter's due date \(letterDue)"))
                     }
                 }
@@ -283,7 +283,7 @@ extension GRDBMailboxStore {
             try leadRow.insert(db)
             for co in coHandlers {
                 var row = LetterAssignmentRecord(
-                    id: nil, letterId: id, departmentId: co.departmentID, isLead: false, dueOn: co.dueOn?.description, assignedAt: now)
+                    id: nil, letterId: id, departmentId: co.departmentID, isLead: false, dueOn: co.dueOn, assignedAt: now)
                 try row.insert(db)
             }
             let note = coNames.isEmpty ? leadName! : "\(leadName!); 协办: \(coNames.joined(separator: "、"))"
@@ -305,8 +305,7 @@ extension GRDBMailboxStore {
         try GRDBModerationStore.throwIfInvalid(errors)
         return try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
-            try Self.ensureDrafts(actor, record)
-            try Self.ensureState(record, in: [.assigned], to: "draft a reply")
+            try Self.enforce(.draft, db, record, actor: actor, at: now)
             let before = AuditedLetter(record)
             var draft = LetterDraftRecord(
                 id: nil, letterId: id, body: body, draftedBy: actor.userID, draftedAt: now, reviewState: .pending, reviewedBy: nil,
@@ -338,8 +337,7 @@ extension GRDBMailboxStore {
         try GRDBModerationStore.throwIfInvalid(errors)
         return try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
-            try Self.ensureReviews(actor)
-            try Self.ensureState(record, in: [.awaitingSignOff], to: approve ? "sign off a reply" : "send a draft back")
+            try Self.enforce(approve ? .signOff : .sendBack, db, record, actor: actor, at: now)
             guard
                 var draft = try LetterDraftRecord.filter(LetterDraftRecord.Columns.letterId == id)
                     .filter(LetterDraftRecord.Columns.reviewState == DraftReviewState.pending.rawValue).fetchOne(db)
@@ -380,14 +378,9 @@ extension GRDBMailboxStore {
         try GRDBModerationStore.throwIfInvalid(errors)
         return try await writer.write { db in
             var record = try Self.existingLetter(db, id: id)
-            if actor.role != .reviewer { try Self.ensureTriages(actor) }
-            guard record.type == .informationDisclosure else {
-                throw StoreError.conflict(
-                    "only information-disclosure requests are answered on the spot; letter \(record.number) is a \(record.type.rawValue)")
-            }
-            try Self.ensureState(record, in: [.received, .accepted], to: "answer it on the spot")
+            try Self.enforce(.replyOnTheSpot, db, record, actor: actor, at: now)
             let before = AuditedLetter(record)
-            if record.acceptedOn == nil { record.acceptedOn = CivilDate(now).description }
+            if record.acceptedOn == nil { record.acceptedOn = CivilDate(now) }
             let lead = record.leadDepartmentId ?? actor.departmentID
             if record.leadDepartmentId == nil {
                 record.leadDepartmentId = lead
@@ -414,12 +407,7 @@ extension GRDBMailboxStore {
     func rateLetter(number: String, rating: ReplyRating, at now: Date) async throws -> LetterView {
         try await writer.write { db in
             var record = try Self.existingLetter(db, number: number)
-            guard record.state == .replied else {
-                throw StoreError.conflict("letter \(record.number) has not been answered yet")
-            }
-            guard record.rating == nil else {
-                throw StoreError.conflict("letter \(record.number)'s reply was already rated")
-            }
+            try Self.enforce(LetterWorkflow.refusal(.rate, try Self.workflowFacts(db, record)))
             record.rating = rating
             record.ratedAt = now
             record.updatedAt = now
@@ -444,12 +432,7 @@ extension GRDBMailboxStore {
         try GRDBModerationStore.throwIfInvalid(errors)
         return try await writer.write { db in
             var record = try Self.existingLetter(db, number: number)
-            guard record.state == .replied, record.rating == .unsatisfied else {
-                throw StoreError.conflict("a follow-up is possible only after rating the reply unsatisfied")
-            }
-            guard !record.followUpUsed else {
-                throw StoreError.conflict("letter \(record.number) already had its follow-up")
-            }
+            try Self.enforce(LetterWorkflow.refusal(.followUp, try Self.workflowFacts(db, record)))
             let today = CivilDate(now)
             record.followUpUsed = true
             record.followUpText = text
@@ -556,60 +539,23 @@ extension GRDBMailboxStore {
         return record
     }
 
-    static func ensureState(_ record: LetterRecord, in states: Set<LetterState>, to action: String) throws {
-        guard states.contains(record.state) else {
-            throw StoreError.conflict("letter \(record.number) is \(record.state.rawValue); cannot \(action)")
-        }
+    /// Throws the workflow's refusal (`LetterWorkflow`) of `action` by
+    /// `actor` on the letter as it stands, as the store's error.
+    static func enforce(_ action: LetterAction, _ db: Database, _ record: LetterRecord, actor: AuthenticatedStaff, at now: Date) throws {
+        try enforce(
+            LetterWorkflow.refusal(
+                action, try workflowFacts(db, record), by: actor.letterActor, today: CivilDate(now),
+                calendar: try GRDBCalendarStore.holidayCalendar(db)))
     }
 
-    /// Triage and assignment: admins, and handlers of the office that runs
-    /// the mailbox.
-    static func ensureTriages(_ actor: AuthenticatedStaff) throws {
-        switch actor.role {
-        case .admin:
-            return
-        case .handler where actor.department == defaultDepartmentName:
-            return
-        case .handler:
-            throw StoreError.forbidden("letters are triaged by handlers of \(defaultDepartmentName); you are in \(actor.department)")
-        default:
-            throw StoreError.forbidden("your role does not triage letters")
-        }
+    static func enforce(_ refusal: LetterRefusal?) throws {
+        if let refusal { throw StoreError(refusal) }
     }
 
-    /// Drafting: handlers of the lead department; reviewers and admins.
-    static func ensureDrafts(_ actor: AuthenticatedStaff, _ record: LetterRecord) throws {
-        switch actor.role {
-        case .admin, .reviewer:
-            return
-        case .handler:
-            guard let lead = record.leadDepartmentId, lead == actor.departmentID else {
-                throw StoreError.forbidden("letter \(record.number) is not led by your department (\(actor.department))")
-            }
-        default:
-            throw StoreError.forbidden("your role does not draft replies")
-        }
-    }
-
-    /// Sign-off and extension approval: reviewers and admins.
-    static func ensureReviews(_ actor: AuthenticatedStaff) throws {
-        guard actor.role == .reviewer || actor.role == .admin else {
-            throw StoreError.forbidden("only a reviewer or an admin signs off and approves extensions")
-        }
-    }
-
-    /// Working on the clock (pause, resume, correction): reviewers, admins,
-    /// and handlers of the lead department or of the office.
-    static func ensureWorksOn(_ actor: AuthenticatedStaff, _ record: LetterRecord) throws {
-        switch actor.role {
-        case .admin, .reviewer:
-            return
-        case .handler:
-            if actor.department == defaultDepartmentName || record.leadDepartmentId == actor.departmentID { return }
-            throw StoreError.forbidden("letter \(record.number) is not led by your department (\(actor.department))")
-        default:
-            throw StoreError.forbidden("your role does not handle letters")
-        }
+    /// The letter as the workflow sees it, read the way the server reads
+    /// it (its view and its timeline), so both apply the same facts.
+    static func workflowFacts(_ db: Database, _ record: LetterRecord) throws -> LetterFacts {
+        try letterView(db, record).workflowFacts(timeline: timeline(db, letterID: record.id!))
     }
 
     /// The reply goes out: state, reply fields (the latest reply), a row of
@@ -624,14 +570,14 @@ extension GRDBMailboxStore {
         record.state = .replied
         record.replyBody = body
         record.repliedAt = now
-        record.repliedOn = CivilDate(now).description
+        record.repliedOn = CivilDate(now)
         record.replyDepartmentId = department
         record.rating = nil
         record.ratedAt = nil
         let round = try LetterReplyRecord.filter(LetterReplyRecord.Columns.letterId == record.id!).fetchCount(db) + 1
         var reply = LetterReplyRecord(
             id: nil, letterId: record.id!, round: round, body: body, departmentId: department, repliedAt: now,
-            repliedOn: CivilDate(now).description, dueOn: nil, dueProvisional: false, workingDays: nil, rating: nil, ratedAt: nil)
+            repliedOn: CivilDate(now), dueOn: nil, dueProvisional: false, workingDays: nil, rating: nil, ratedAt: nil)
         try computeReplyClock(db, &reply, letter: record, calendar: try GRDBCalendarStore.holidayCalendar(db))
         try reply.insert(db)
         if record.publishedAt != nil { try reindexLetterForSearch(db, letterID: record.id!) }
@@ -684,7 +630,7 @@ extension GRDBMailboxStore {
                 """,
             arguments: [id]
         ).map { row in
-            let own: String? = row["due_on"]
+            let own: CivilDate? = try row.decode(CivilDate?.self, forColumn: "due_on")
             return LetterCoHandlerView(
                 departmentId: row["department_id"], department: row["name"], dueOn: own ?? record.dueOn, ownDueDate: own != nil)
         }
@@ -693,8 +639,7 @@ extension GRDBMailboxStore {
         let trace = try clockTrace(db, record, calendar: calendar, events: events)
         let stoppages = trace.stoppages.map { stop in
             LetterStoppageView(
-                reason: stop.reason, from: stop.from.description, until: stop.until?.description,
-                answerDueOn: stop.answerDueOn?.description, endedByLimit: stop.endedByLimit,
+                reason: stop.reason, from: stop.from, until: stop.until, answerDueOn: stop.answerDueOn, endedByLimit: stop.endedByLimit,
                 workingDays: stop.until == nil ? nil : stop.workingDays(today: stop.from, calendar: calendar))
         }
         let replies = try Row.fetchAll(
@@ -730,7 +675,7 @@ extension GRDBMailboxStore {
             awaitingCorrection: record.state.isOpen && trace.currentStop?.reason == .correction,
             moderationItemId: record.moderationItemId, publishedAt: record.publishedAt, createdAt: record.createdAt,
             updatedAt: record.updatedAt, acceptedOn: record.acceptedOn,
-            transferDueOn: waiting ? LetterRules.transferDeadline(receivedOn: try record.received, calendar: calendar).description : nil,
+            transferDueOn: waiting ? LetterRules.transferDeadline(receivedOn: record.receivedOn, calendar: calendar) : nil,
             stoppages: stoppages, stoppedWorkingDays: stoppages.compactMap(\.workingDays).reduce(0, +),
             extendedInPeriod: trace.extendedInPeriod, replies: replies.map(\.1))
         try addPublicTexts(db, to: &view, record: record, replyIDs: replies.map(\.0))
@@ -779,7 +724,7 @@ extension GRDBMailboxStore {
     ) throws -> LetterEventRecord {
         var event = LetterEventRecord(
             id: nil, letterId: letterID, kind: kind, actorId: actor.id, actorName: actor.name, note: note,
-            clockKind: clock?.kind, clockOn: (clock?.on ?? clockOn)?.description, clockDays: clock?.workingDays ?? clockDays,
+            clockKind: clock?.kind, clockOn: clock?.on ?? clockOn, clockDays: clock?.workingDays ?? clockDays,
             recordedAt: now, clockReason: clock?.reason, replyRound: replyRound)
         try event.insert(db)
         return event
@@ -791,7 +736,7 @@ struct AuditedLetter: Encodable {
     var number: String
     var state: String
     var leadDepartmentId: Int64?
-    var dueOn: String?
+    var dueOn: CivilDate?
     var clockPaused: Bool
 
     init(_ record: LetterRecord) {

@@ -18,10 +18,9 @@ struct LetterRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
     var idempotencyKey: String?
     var state: LetterState
     var receivedAt: Date
-    /// `2026-09-18`.
-    var receivedOn: String
+    var receivedOn: CivilDate
     var policyDays: Int
-    var dueOn: String?
+    var dueOn: CivilDate?
     var dueProvisional: Bool
     var clockPaused: Bool
     var overdue: Bool
@@ -30,7 +29,7 @@ struct LetterRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
     var transferredTo: String?
     var replyBody: String?
     var repliedAt: Date?
-    var repliedOn: String?
+    var repliedOn: CivilDate?
     var replyDepartmentId: Int64?
     var rating: ReplyRating?
     var ratedAt: Date?
@@ -43,7 +42,7 @@ struct LetterRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
     var updatedAt: Date
     /// 受理日期: the day the office accepted the letter (or answered it on
     /// the spot).
-    var acceptedOn: String?
+    var acceptedOn: CivilDate?
 
     static let databaseTableName = "letter"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -61,16 +60,6 @@ struct LetterRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
         static let receivedAt = Column("received_at")
         static let publishedAt = Column("published_at")
     }
-
-    var received: CivilDate {
-        get throws {
-            guard let date = CivilDate(receivedOn) else {
-                throw StoreError.invalid(
-                    ValidationFailure([.invalid("received_on", "letter \(number) holds '\(receivedOn)', which is not a date")]))
-            }
-            return date
-        }
-    }
 }
 
 struct LetterAssignmentRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
@@ -79,7 +68,7 @@ struct LetterAssignmentRecord: Codable, Sendable, SnakeCaseRecord, MutablePersis
     var departmentId: Int64
     var isLead: Bool
     /// NULL: the letter's own due date.
-    var dueOn: String?
+    var dueOn: CivilDate?
     var assignedAt: Date
 
     static let databaseTableName = "letter_assignment"
@@ -122,7 +111,7 @@ struct LetterEventRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistable
     var clockKind: ClockEvent.Kind?
     /// The day the event happened, which staff may set up to 3 working days
     /// before `recordedAt`.
-    var clockOn: String?
+    var clockOn: CivilDate?
     var clockDays: Int?
     var recordedAt: Date
     /// For a stopped clock: why (migration `v9-reply-clock`; NULL before).
@@ -150,10 +139,10 @@ struct LetterReplyRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistable
     var body: String
     var departmentId: Int64
     var repliedAt: Date
-    var repliedOn: String
+    var repliedOn: CivilDate
     /// The deadline of the reply's own period; nil when sent while the
     /// clock was stopped.
-    var dueOn: String?
+    var dueOn: CivilDate?
     var dueProvisional: Bool
     /// What the clock counted up to the reply; nil until computed.
     var workingDays: Int?
@@ -273,14 +262,14 @@ public struct LetterCoHandlerView: Codable, Sendable, Equatable {
     public var departmentId: Int64
     public var department: String
     /// Its own date, or the letter's when none was given.
-    public var dueOn: String?
+    public var dueOn: CivilDate?
     /// True when the date was given at assignment rather than following
     /// the letter's.
     public var ownDueDate: Bool
 }
 
-/// A letter as staff see it. Dates without a time are `yyyy-MM-dd` in
-/// the office's calendar (Beijing).
+/// A letter as staff see it. Days are in the office's calendar (Beijing);
+/// JSON writes them `yyyy-MM-dd`.
 ///
 /// The citizen's query page should show a subset: not `clientAddress`
 /// (not even here), the contact details only back to their owner, and not
@@ -297,10 +286,10 @@ public struct LetterView: Codable, Sendable, Equatable, Identifiable {
     public var mayPublish: Bool
     public var state: LetterState
     public var receivedAt: Date
-    public var receivedOn: String
+    public var receivedOn: CivilDate
     public var policyDays: Int
     /// nil while the clock is paused.
-    public var dueOn: String?
+    public var dueOn: CivilDate?
     public var dueProvisional: Bool
     public var clockPaused: Bool
     public var overdue: Bool
@@ -310,7 +299,7 @@ public struct LetterView: Codable, Sendable, Equatable, Identifiable {
     public var transferredTo: String?
     public var replyBody: String?
     public var repliedAt: Date?
-    public var repliedOn: String?
+    public var repliedOn: CivilDate?
     public var replyDepartment: LetterDepartment?
     public var rating: ReplyRating?
     public var ratedAt: Date?
@@ -327,10 +316,10 @@ public struct LetterView: Codable, Sendable, Equatable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
     /// 受理日期: the day the office accepted the letter (nil before).
-    public var acceptedOn: String?
+    public var acceptedOn: CivilDate?
     /// While the letter waits for triage: the last day to transfer it, if
     /// it is outside our competence (1 working day after receipt).
-    public var transferDueOn: String?
+    public var transferDueOn: CivilDate?
     /// Every time the clock stood still, oldest first, the current one
     /// last (consultations, arts. 32 and 34; the wait for a correction,
     /// art. 30).
@@ -353,10 +342,11 @@ public struct LetterView: Codable, Sendable, Equatable, Identifiable {
     /// The current stop, if the clock stands still.
     public var currentStoppage: LetterStoppageView? { clockPaused ? stoppages.last { $0.until == nil } : nil }
 
-    /// The citizen may rate the reply now.
-    public var canRate: Bool { state == .replied && rating == nil }
+    /// The citizen may rate the reply now (`LetterWorkflow`; the citizen's
+    /// actions do not read the clock, so no timeline is needed).
+    public var canRate: Bool { LetterWorkflow.refusal(.rate, workflowFacts(timeline: [])) == nil }
     /// The citizen may send the one follow-up now.
-    public var canFollowUp: Bool { state == .replied && rating == .unsatisfied && !followUpUsed }
+    public var canFollowUp: Bool { LetterWorkflow.refusal(.followUp, workflowFacts(timeline: [])) == nil }
 }
 
 /// One step of a letter's timeline.
@@ -370,7 +360,7 @@ public struct LetterEventView: Codable, Sendable, Equatable, Identifiable {
     public var note: String?
     public var clockKind: ClockEvent.Kind?
     /// The day a clock event happened (it may be before `recordedAt`).
-    public var clockOn: String?
+    public var clockOn: CivilDate?
     public var clockDays: Int?
     /// When it was recorded, by `actorName`.
     public var recordedAt: Date
@@ -386,12 +376,12 @@ public struct LetterStoppageView: Codable, Sendable, Equatable {
     /// Nil for a pause recorded before reasons existed (a consultation).
     public var reason: ClockStopReason?
     /// The day it stopped (still counted).
-    public var from: String
+    public var from: CivilDate
     /// The day counting started again; nil while it stands still.
-    public var until: String?
+    public var until: CivilDate?
     /// The consulted party's last day to answer (15 working days), or the
     /// applicant's last day to correct.
-    public var answerDueOn: String?
+    public var answerDueOn: CivilDate?
     /// A consultation that ended because its 15 working days ran out.
     public var endedByLimit: Bool
     /// Working days not counted; nil while it stands still.
@@ -405,10 +395,10 @@ public struct LetterReplyView: Codable, Sendable, Equatable {
     public var body: String
     public var department: LetterDepartment
     public var repliedAt: Date
-    public var repliedOn: String
+    public var repliedOn: CivilDate
     /// The deadline of the reply's own period; nil when sent while the
     /// clock was stopped.
-    public var dueOn: String?
+    public var dueOn: CivilDate?
     public var dueProvisional: Bool
     /// Sent on or before `dueOn`, or while the clock was stopped.
     public var onTime: Bool
@@ -450,8 +440,8 @@ public struct LetterDeadlineRow: Codable, Sendable, Equatable {
     /// The row is the asked department's co-handling share, with its own
     /// due date.
     public var coHandling: Bool
-    public var receivedOn: String
-    public var dueOn: String?
+    public var receivedOn: CivilDate
+    public var dueOn: CivilDate?
     public var provisional: Bool
     public var paused: Bool
     /// Due before today.
@@ -462,9 +452,9 @@ public struct LetterDeadlineRow: Codable, Sendable, Equatable {
     /// While paused: why, and the consulted party's (or the applicant's)
     /// last day to answer.
     public var stopReason: ClockStopReason?
-    public var answerDueOn: String?
+    public var answerDueOn: CivilDate?
     /// While the letter waits for triage: the last day to transfer it.
-    public var transferDueOn: String?
+    public var transferDueOn: CivilDate?
 }
 
 /// One page of a deadline list.
@@ -481,9 +471,9 @@ public struct TriageQueueRow: Codable, Sendable, Equatable {
     public var number: String
     public var subject: String
     public var type: LetterType
-    public var receivedOn: String
+    public var receivedOn: CivilDate
     /// 1 working day after receipt (`LetterRules.transferWorkingDays`).
-    public var transferDueOn: String
+    public var transferDueOn: CivilDate
     /// Today is after `transferDueOn`.
     public var late: Bool
 }
@@ -538,11 +528,11 @@ public struct PublishedLetter: Codable, Sendable, Equatable, Identifiable {
     /// withdrawn.
     public var reply: String
     /// 来信日期: the day the letter arrived.
-    public var receivedOn: String
+    public var receivedOn: CivilDate
     /// 受理日期: the day the office accepted it.
-    public var acceptedOn: String?
+    public var acceptedOn: CivilDate?
     /// 答复日期 of the first reply.
-    public var repliedOn: String
+    public var repliedOn: CivilDate
     /// 答复部门 of the first reply.
     public var replyDepartment: String
     public var publishedAt: Date
@@ -558,7 +548,7 @@ public struct PublishedReply: Codable, Sendable, Equatable {
     /// The author's name and personal information masked; empty when
     /// withdrawn.
     public var body: String
-    public var repliedOn: String
+    public var repliedOn: CivilDate
     public var department: String
     /// An admin withdrew this reply from the public page (item 23): the
     /// page says so, without the text or the reason.

@@ -90,7 +90,8 @@ struct DeadlinesCommand: AsyncParsableCommand {
                 [header]
                 + rows.map { row in
                     [
-                        row.number, row.type.rawValue, row.state.rawValue, row.department ?? "", row.receivedOn, row.dueOn ?? "",
+                        row.number, row.type.rawValue, row.state.rawValue, row.department ?? "", row.receivedOn.description,
+                        row.dueOn?.description ?? "",
                         row.workingDaysLeft.map(String.init) ?? "", String(row.provisional), String(row.paused), String(row.overdue),
                         row.subject,
                     ]
@@ -105,7 +106,7 @@ struct DeadlinesCommand: AsyncParsableCommand {
             let table = rows.map { row in
                 [
                     row.number, row.type.rawValue, row.state.rawValue,
-                    (row.department ?? "-") + (row.coHandling ? " (co)" : ""), row.receivedOn, row.dueOn ?? "-",
+                    (row.department ?? "-") + (row.coHandling ? " (co)" : ""), row.receivedOn.description, row.dueOn?.description ?? "-",
                     row.workingDaysLeft.map(String.init) ?? "-", Self.flags(row),
                 ]
             }

@@ -636,7 +636,7 @@ struct MailboxOfficeTests {
         #expect(Array(zh.keys) == ["office"])
         #expect(Array(en.keys) == ["office"])
         #expect(keys(zh) == keys(en))
-        for action in OfficeAction.allCases {
+        for action in LetterAction.allCases {
             #expect(keys(zh).contains("office.actions.\(action.key)"))
             #expect(keys(zh).contains("office.notices.\(action.key)"))
         }

@@ -193,7 +193,7 @@ struct MailboxPublicTests {
             let password = try #require(CitizenMailbox.testID("receipt-password", in: first.text))
             #expect(number.wholeMatch(of: /2026-\d{9}/) != nil)
             #expect(password.count == 8)
-            #expect(password.allSatisfy { MailboxPublicActions.passwordAlphabet.contains($0) })
+            #expect(password.allSatisfy { LetterActions.passwordAlphabet.contains($0) })
             // Received Wednesday 2026-11-18; a complaint has 15 working days.
             #expect(CitizenMailbox.testID("receipt-due", in: first.text) == "2026-12-09")
             #expect(first.text.contains("/letters/deadline?from=2026-11-18&amp;days=15"))

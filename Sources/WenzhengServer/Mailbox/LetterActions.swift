@@ -2,21 +2,39 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import Synchronization
 import WenzhengCore
 import WenzhengStore
 
-/// What the citizens' mailbox pages and API share: submitting a letter with
-/// a fresh query password, opening a letter with its number and password
-/// (throttled like staff sign-in), and the public lists.
-struct MailboxPublicActions: Sendable {
+/// The citizens' use cases of the leader's mailbox, shared by the API
+/// (`LettersAPIController`) and the pages (`LettersPagesController`):
+/// submitting a letter with a fresh query password, opening it with its
+/// number and password (throttled like staff sign-in), rating the reply
+/// and the one follow-up, the published letters with search, how a
+/// deadline is counted, and the monthly figures. No account is needed.
+struct LetterActions: Sendable {
     let database: AppDatabase
     let clock: any WallClock
     let hasher: PasswordHasher
     let policy: LoginThrottlePolicy
-    let submissions: MailboxPublicSubmissionLimiter
+    let submissions: LetterSubmissionLimiter
     let attachments: LetterAttachments
     let logger: Logger
+
+    init(
+        database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, policy: LoginThrottlePolicy,
+        attachments: LetterAttachments, logger: Logger, submissions: LetterSubmissionLimiter = LetterSubmissionLimiter()
+    ) {
+        self.database = database
+        self.clock = clock
+        self.hasher = hasher
+        self.policy = policy
+        self.submissions = submissions
+        self.attachments = attachments
+        self.logger = logger
+    }
+
+    /// The office's date today.
+    var today: CivilDate { CivilDate(clock.now()) }
 
     /// Letters per page of the public list and of search results.
     static let pageSize = 20
@@ -89,6 +107,13 @@ struct MailboxPublicActions: Sendable {
         }
     }
 
+    /// An HTML checkbox sends its value (`on` unless set) only when ticked;
+    /// the API's multipart form says `true`.
+    static func isChecked(_ value: String?) -> Bool {
+        guard let value = value?.lowercased() else { return false }
+        return ["on", "1", "true", "yes"].contains(value)
+    }
+
     /// Unambiguous when read aloud or copied by hand: no I, L, O, 0 or 1.
     static let passwordAlphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
     static let passwordLength = 8
@@ -132,31 +157,42 @@ struct MailboxPublicActions: Sendable {
         if !errors.isEmpty { throw Problem.validation(ValidationFailure(errors)) }
 
         let now = clock.now()
-        let attempt = try await database.accounts.registerLetterQueryAttempt(
-            number: number, clientAddress: clientAddress, policy: policy, at: now)
-        try attempt.enforce(policy, logger: logger, subject: "letter \(number)", failure: "failed attempts")
-        let found = try await database.mailbox.letterForQuery(number: number)
-        let matches = try await hasher.verify(password, hash: found?.passwordHash ?? hasher.decoyHash)
-        guard let found, matches else { throw Self.wrongCredentials }
         // A right password is not a failure: forget this address's attempts
         // so a citizen who reads, rates and follows up is never throttled.
-        try await database.accounts.forgetLetterQueryFailures(number: number, clientAddress: clientAddress)
-        return found.0
+        let letter = try await ThrottledPasswordCheck(hasher: hasher, policy: policy, logger: logger).verify(
+            password, subject: "letter \(number)", failure: "failed attempts",
+            register: { try await database.accounts.registerLetterQueryAttempt(number: number, clientAddress: clientAddress, policy: policy, at: now) },
+            find: { try await database.mailbox.letterForQuery(number: number).map { ($0.0, $0.passwordHash) } },
+            forget: { _ in try await database.accounts.forgetLetterQueryFailures(number: number, clientAddress: clientAddress) })
+        guard let letter else { throw Self.wrongCredentials }
+        return letter
     }
 
     /// One attachment of the citizen's own letter (their files and the
     /// office's reply documents), for its number and password, throttled
     /// like opening the letter.
     func attachment(number: String?, password: String?, id rawID: String?, clientAddress: String) async throws -> LetterAttachmentView {
-        var errors: [FieldError] = []
-        let id = rawID.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-        if rawID == nil { errors.append(.required("attachment")) } else if id == nil { errors.append(.invalid("attachment", "attachment must be a number")) }
+        let (id, errors) = Self.attachmentID(rawID)
         let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
+        return try await attachment(of: letter, id: id!)
+    }
+
+    /// One attachment of a letter already opened; 404 for another letter's.
+    func attachment(of letter: LetterView, id: Int64) async throws -> LetterAttachmentView {
         do {
-            return try await database.mailbox.letterAttachment(id: id!, letterID: letter.id)
+            return try await database.mailbox.letterAttachment(id: id, letterID: letter.id)
         } catch StoreError.notFound {
             throw Problem(kind: .notFound, detail: "this letter has no such attachment")
         }
+    }
+
+    /// The attachment field: required, a number.
+    static func attachmentID(_ raw: String?) -> (id: Int64?, errors: [FieldError]) {
+        guard let raw else { return (nil, [.required("attachment")]) }
+        guard let id = Int64(raw.trimmingCharacters(in: .whitespaces)) else {
+            return (nil, [.invalid("attachment", "attachment must be a number")])
+        }
+        return (id, [])
     }
 
     static var wrongCredentials: Problem {
@@ -197,19 +233,33 @@ struct MailboxPublicActions: Sendable {
 
     // MARK: Rating and follow-up
 
+    /// Rates the reply of the letter the number and password open; a bad
+    /// rating is reported with the credentials' own errors.
     func rate(number: String?, password: String?, rating rawRating: String?, clientAddress: String) async throws -> LetterView {
-        let raw = (rawRating ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let rating = ReplyRating(rawValue: raw)
-        var errors: [FieldError] = []
-        if raw.isEmpty {
-            errors.append(.required("rating"))
-        } else if rating == nil {
-            errors.append(.invalid("rating", "rating must be one of \(ReplyRating.allCases.map(\.rawValue).joined(separator: ", "))"))
-        }
+        let (rating, errors) = Self.rating(rawRating)
         let letter = try await open(number: number, password: password, clientAddress: clientAddress, otherErrors: errors)
         return try await database.mailbox.rateLetter(number: letter.number, rating: rating!, at: clock.now())
     }
 
+    /// Rates the reply of a letter already opened.
+    func rate(_ letter: LetterView, rating rawRating: String?) async throws -> LetterView {
+        let (rating, errors) = Self.rating(rawRating)
+        try ValidationFailure.check(errors)
+        return try await database.mailbox.rateLetter(number: letter.number, rating: rating!, at: clock.now())
+    }
+
+    static func rating(_ raw: String?) -> (ReplyRating?, [FieldError]) {
+        let raw = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let rating = ReplyRating(rawValue: raw)
+        if raw.isEmpty { return (nil, [.required("rating")]) }
+        if rating == nil {
+            return (nil, [.invalid("rating", "rating must be one of \(ReplyRating.allCases.map(\.rawValue).joined(separator: ", "))")])
+        }
+        return (rating, [])
+    }
+
+    /// The one follow-up of the letter the number and password open; a bad
+    /// text is reported with the credentials' own errors.
     func followUp(number: String?, password: String?, text rawText: String?, clientAddress: String) async throws -> LetterView {
         var errors: [FieldError] = []
         let text = TextRules.requiredText(rawText, field: "text", maxLength: LetterRules.bodyMaxLength, into: &errors)
@@ -217,7 +267,12 @@ struct MailboxPublicActions: Sendable {
         return try await database.mailbox.followUp(number: letter.number, text: text, at: clock.now())
     }
 
-    /// The steps the citizen sees, oldest first.
+    /// The one follow-up of a letter already opened (the store checks the text).
+    func followUp(_ letter: LetterView, text: String?) async throws -> LetterView {
+        try await database.mailbox.followUp(number: letter.number, text: text ?? "", at: clock.now())
+    }
+
+    /// The steps the citizen sees, oldest first (`LetterEventKind.isVisibleToCitizen`).
     func citizenTimeline(_ letter: LetterView) async throws -> [LetterEventView] {
         try await database.mailbox.timeline(letterID: letter.id).filter(\.kind.isVisibleToCitizen)
     }
@@ -327,27 +382,11 @@ struct MailboxPublicActions: Sendable {
 
     /// `?year=`: absent means this year (the office's calendar).
     func statisticsYear(_ raw: String?) throws -> Int {
-        guard let raw, !raw.isEmpty else { return CivilDate(clock.now()).year }
+        guard let raw, !raw.isEmpty else { return today.year }
         guard let year = Int(raw), Self.yearRange.contains(year) else {
             throw Problem.validation(
                 .invalid("year", "year must be a year from \(Self.yearRange.lowerBound) to \(Self.yearRange.upperBound)"))
         }
         return year
-    }
-}
-
-/// Letters per address: each submission costs a bcrypt hash and a row, so
-/// one address cannot send them without end.
-struct MailboxPublicSubmissionLimiter: Sendable {
-    let policy: RateLimitPolicy
-    private let limiter = SlidingWindowLimiter()
-
-    init(policy: RateLimitPolicy = .init(limit: 20, window: 600)) {
-        self.policy = policy
-    }
-
-    /// Seconds to wait, or nil when a submission is allowed now (and counted).
-    func admit(address: String, now: Date) -> Int? {
-        limiter.admit([(address, policy)], now: now)
     }
 }

@@ -5,25 +5,14 @@ import Logging
 import WenzhengCore
 import WenzhengStore
 
-/// The citizens' side of the leader's mailbox (领导信箱) over JSON, and the
-/// mount point of its pages (`MailboxPublicPages`): writing a letter,
-/// looking it up with its number and query password, rating the reply and
-/// the one follow-up, the published replies with search, how a deadline is
-/// counted, and the monthly figures. No account is needed for any of it.
-struct MailboxPublicController {
+/// The citizens' side of the leader's mailbox (领导信箱) over JSON under
+/// `/api/v1/letters`: writing a letter, looking it up with its number and
+/// query password, rating the reply and the one follow-up, the published
+/// replies with search, how a deadline is counted, and the monthly
+/// figures. No account is needed for any of it.
+struct LettersAPIController {
     typealias Context = AppRequestContext
-    let actions: MailboxPublicActions
-    let pages: PageRenderer
-
-    init(
-        database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, pages: PageRenderer, policy: LoginThrottlePolicy,
-        attachments: LetterAttachments, logger: Logger, submissions: MailboxPublicSubmissionLimiter = MailboxPublicSubmissionLimiter()
-    ) {
-        self.actions = MailboxPublicActions(
-            database: database, clock: clock, hasher: hasher, policy: policy, submissions: submissions, attachments: attachments,
-            logger: logger)
-        self.pages = pages
-    }
+    let actions: LetterActions
 
     func addRoutes(to router: Router<Context>) {
         router.post("/api/v1/letters", use: submit)
@@ -35,7 +24,6 @@ struct MailboxPublicController {
         router.get("/api/v1/letters/published/{id}", use: publishedLetter)
         router.get("/api/v1/letters/deadline", use: deadline)
         router.get("/api/v1/letters/statistics", use: statistics)
-        MailboxPublicPages(actions: actions, pages: pages).addRoutes(to: router)
     }
 
     // MARK: Request and response bodies
@@ -60,12 +48,12 @@ struct MailboxPublicController {
         var password: String?
         var type: LetterType
         var state: LetterState
-        var receivedOn: String
+        var receivedOn: CivilDate
         var workingDays: Int
-        var dueOn: String?
+        var dueOn: CivilDate?
         var provisional: Bool
 
-        init(_ receipt: MailboxPublicActions.Receipt) {
+        init(_ receipt: LetterActions.Receipt) {
             let letter = receipt.letter
             created = receipt.created
             number = letter.number
@@ -112,17 +100,17 @@ struct MailboxPublicController {
         var subject: String
         var body: String
         var state: LetterState
-        var receivedOn: String
+        var receivedOn: CivilDate
         var workingDays: Int
         /// nil while the clock is stopped.
-        var dueOn: String?
+        var dueOn: CivilDate?
         var provisional: Bool
         var clockPaused: Bool
         var overdue: Bool
         var transferredTo: String?
         var rejectionReason: TriageRejection?
         var reply: String?
-        var repliedOn: String?
+        var repliedOn: CivilDate?
         var replyDepartment: String?
         var rating: ReplyRating?
         var canRate: Bool
@@ -130,12 +118,14 @@ struct MailboxPublicController {
         var followUpText: String?
         var timeline: [Event]
         /// 受理日期.
-        var acceptedOn: String?
+        var acceptedOn: CivilDate?
         /// Every reply, oldest first: the answer to the follow-up does not
         /// replace the first one.
         var replies: [ReplyBody]
 
-        init(_ letter: LetterView, timeline: [LetterEventView]) {
+        /// - Parameter today: for `overdue`, by the rule the office's pages
+        ///   use (`LetterWorkflow.isOverdue`).
+        init(_ letter: LetterView, timeline: [LetterEventView], today: CivilDate) {
             number = letter.number
             type = letter.type
             subject = letter.subject
@@ -146,7 +136,7 @@ struct MailboxPublicController {
             dueOn = letter.dueOn
             provisional = letter.dueProvisional
             clockPaused = letter.clockPaused
-            overdue = letter.overdue && letter.state.isOpen
+            overdue = LetterWorkflow.isOverdue(state: letter.state, dueOn: letter.dueOn, marked: letter.overdue, today: today)
             transferredTo = letter.transferredTo
             rejectionReason = letter.triageReason
             reply = letter.state == .replied ? letter.replyBody : nil
@@ -161,7 +151,7 @@ struct MailboxPublicController {
                 ReplyBody(round: $0.round, body: $0.body, repliedOn: $0.repliedOn, department: $0.department.name)
             }
             self.timeline = timeline.map {
-                Event(kind: $0.kind, recordedAt: $0.recordedAt, note: MailboxPublicViews.citizenNote($0))
+                Event(kind: $0.kind, recordedAt: $0.recordedAt, note: $0.citizenNote)
             }
         }
     }
@@ -172,7 +162,7 @@ struct MailboxPublicController {
         var round: Int
         var body: String
         /// 答复日期.
-        var repliedOn: String
+        var repliedOn: CivilDate
         /// 答复部门.
         var department: String
         /// On the public side only: the office withdrew this reply (its
@@ -189,11 +179,11 @@ struct MailboxPublicController {
         /// The first reply.
         var reply: String
         /// 来信日期.
-        var receivedOn: String
+        var receivedOn: CivilDate
         /// 受理日期.
-        var acceptedOn: String?
+        var acceptedOn: CivilDate?
         /// 答复日期 of the first reply.
-        var repliedOn: String
+        var repliedOn: CivilDate
         /// 答复部门 of the first reply.
         var replyDepartment: String
         var publishedAt: Date
@@ -307,7 +297,7 @@ struct MailboxPublicController {
             body = SubmitBody(
                 type: form.field("type"), subject: form.field("subject"), body: form.field("body"),
                 authorName: form.field("authorName"), phone: form.field("phone"), email: form.field("email"),
-                mayPublish: MailboxPublicPages.isChecked(form.field("mayPublish")), idempotencyKey: form.field("idempotencyKey"))
+                mayPublish: LetterActions.isChecked(form.field("mayPublish")), idempotencyKey: form.field("idempotencyKey"))
         } else {
             body = try await request.decodeJSON(SubmitBody.self, context: context)
         }
@@ -360,7 +350,7 @@ struct MailboxPublicController {
     }
 
     private func citizenLetter(_ letter: LetterView) async throws -> EditedResponse<CitizenLetterBody> {
-        let body = CitizenLetterBody(letter, timeline: try await actions.citizenTimeline(letter))
+        let body = CitizenLetterBody(letter, timeline: try await actions.citizenTimeline(letter), today: actions.today)
         return EditedResponse(headers: [.cacheControl: "no-store"], response: body)
     }
 
@@ -368,7 +358,7 @@ struct MailboxPublicController {
         let parameters = request.uri.queryParameters
         let page = try await actions.published(query: parameters.get("q"), page: parameters.get("page"))
         return PublishedPageBody(
-            letters: page.letters.map { PublishedLetterBody($0) }, page: page.page, pageSize: MailboxPublicActions.pageSize,
+            letters: page.letters.map { PublishedLetterBody($0) }, page: page.page, pageSize: LetterActions.pageSize,
             hasMore: page.hasMore, query: page.query, total: page.total, moreThanTotal: page.query == nil ? nil : page.moreThanTotal)
     }
 
@@ -379,7 +369,7 @@ struct MailboxPublicController {
 
     @Sendable func deadline(_ request: Request, context: Context) async throws -> DeadlineBody {
         let parameters = request.uri.queryParameters
-        let (from, days) = try MailboxPublicActions.deadlineParameters(from: parameters.get("from"), days: parameters.get("days"))
+        let (from, days) = try LetterActions.deadlineParameters(from: parameters.get("from"), days: parameters.get("days"))
         return DeadlineBody(try await actions.explain(from: from, workingDays: days))
     }
 

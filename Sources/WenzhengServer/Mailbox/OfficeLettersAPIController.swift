@@ -4,35 +4,32 @@ import Hummingbird
 import WenzhengCore
 import WenzhengStore
 
-/// The office's mailbox over JSON: work lists, a letter with its timeline
-/// and drafts, one POST per action (each answers with the letter as it is
-/// now), deadlines, statistics, departments and reply periods.
-struct MailboxOfficeAPI {
+/// The office's mailbox over JSON under `/api/v1/office`: work lists, a
+/// letter with its timeline, drafts and the actions the caller may take,
+/// one POST per action (each answers with the letter as it is now),
+/// attachments, deadlines, statistics, departments and reply periods.
+struct OfficeLettersAPIController {
     typealias Context = AppRequestContext
-    let office: MailboxOffice
+    let actions: OfficeLetterActions
 
-    var database: AppDatabase { office.database }
+    var database: AppDatabase { actions.database }
 
     func addRoutes(to router: Router<Context>) {
-        let group = router.group("/api/v1/office")
-            .add(middleware: RequireRoleMiddleware(MailboxOffice.roles))
-            .get("/letters", use: list)
-            .get("/letters/{id}", use: detail)
-            .get("/deadlines", use: deadlines)
-            .get("/statistics", use: statistics)
-            .get("/departments", use: departments)
-            .get("/letters/{id}/attachments", use: attachments)
-            .get("/letters/{id}/attachments/{attachment}", use: downloadAttachment)
-            .post("/letters/{id}/attachments", use: addReplyDocument)
-            .delete("/letters/{id}/attachments/{attachment}", use: removeReplyDocument)
-        let publication = router.group("/api/v1/office").add(middleware: RequireRoleMiddleware(MailboxOffice.publicationRoles))
-        for action in OfficeAction.allCases {
-            (action.isPublication ? publication : group).post("/letters/{id}/\(action.rawValue)") { request, context in
-                try await self.act(action, request: request, context: context)
-            }
+        OfficeLetterActions.addRoutes(to: router, prefix: "/api/v1/office") { group in
+            group.get("/letters", use: list)
+                .get("/letters/{id}", use: detail)
+                .get("/deadlines", use: deadlines)
+                .get("/statistics", use: statistics)
+                .get("/departments", use: departments)
+                .get("/letters/{id}/attachments", use: attachments)
+                .get("/letters/{id}/attachments/{attachment}", use: downloadAttachment)
+                .post("/letters/{id}/attachments", use: addReplyDocument)
+                .delete("/letters/{id}/attachments/{attachment}", use: removeReplyDocument)
+        } action: { action, request, context in
+            try await act(action, request: request, context: context)
         }
         router.group("/api/v1/office/policies")
-            .add(middleware: RequireRoleMiddleware(MailboxOffice.policyRoles))
+            .add(middleware: RequireRoleMiddleware(OfficeLetterActions.policyRoles))
             .get(use: policies)
             .put(use: setPolicy)
     }
@@ -40,7 +37,7 @@ struct MailboxOfficeAPI {
     // MARK: Bodies
 
     struct LetterList: ResponseEncodable {
-        var letters: [MailboxOffice.LetterRow]
+        var letters: [OfficeLetterActions.LetterRow]
         /// More letters match than this page holds.
         var more: Bool
     }
@@ -122,13 +119,13 @@ struct MailboxOfficeAPI {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> LetterList {
         let query = try LetterListQuery.parse(request, paging: .limitOffset)
-        try await office.ensureDepartment(query.departmentID, field: "department")
-        let (rows, more) = try await office.letterRows(query, staff: context.staff!)
+        try await actions.ensureDepartment(query.departmentID, field: "department")
+        let (rows, more) = try await actions.letterRows(query, staff: context.staff!)
         return LetterList(letters: rows, more: more)
     }
 
     @Sendable func detail(_ request: Request, context: Context) async throws -> LetterDetailBody {
-        let detail = try await office.detail(try MailboxOffice.letterID(context), staff: context.staff!)
+        let detail = try await actions.detail(try OfficeLetterActions.letterID(context), staff: context.staff!)
         return LetterDetailBody(
             letter: detail.letter, timeline: detail.timeline, drafts: detail.drafts, attachments: detail.attachments.map(AttachmentBody.init),
             actions: detail.actions.map(\.rawValue))
@@ -166,32 +163,35 @@ struct MailboxOfficeAPI {
     }
 
     @Sendable func attachments(_ request: Request, context: Context) async throws -> AttachmentList {
-        let detail = try await office.detail(try MailboxOffice.letterID(context), staff: context.staff!)
+        let detail = try await actions.detail(try OfficeLetterActions.letterID(context), staff: context.staff!)
         return AttachmentList(attachments: detail.attachments.map(AttachmentBody.init))
     }
 
     @Sendable func downloadAttachment(_ request: Request, context: Context) async throws -> Response {
-        try await office.download(
-            letterID: try MailboxOffice.letterID(context), attachmentID: try MailboxOffice.attachmentID(context), staff: context.staff!)
+        try await actions.download(
+            letterID: try OfficeLetterActions.letterID(context), attachmentID: try OfficeLetterActions.attachmentID(context),
+            staff: context.staff!)
     }
 
     @Sendable func addReplyDocument(_ request: Request, context: Context) async throws -> EditedResponse<AttachmentBody> {
-        let added = try await office.addReplyDocument(letterID: try MailboxOffice.letterID(context), request: request, staff: context.staff!)
+        let added = try await actions.addReplyDocument(
+            letterID: try OfficeLetterActions.letterID(context), request: request, staff: context.staff!)
         return EditedResponse(status: .created, response: AttachmentBody(added))
     }
 
     @Sendable func removeReplyDocument(_ request: Request, context: Context) async throws -> Response {
-        try await office.removeReplyDocument(
-            letterID: try MailboxOffice.letterID(context), attachmentID: try MailboxOffice.attachmentID(context), staff: context.staff!)
+        try await actions.removeReplyDocument(
+            letterID: try OfficeLetterActions.letterID(context), attachmentID: try OfficeLetterActions.attachmentID(context),
+            staff: context.staff!)
         return Response(status: .noContent)
     }
 
-    func act(_ action: OfficeAction, request: Request, context: Context) async throws -> OfficeJSON<LetterView> {
-        let id = try MailboxOffice.letterID(context)
+    func act(_ action: LetterAction, request: Request, context: Context) async throws -> OfficeJSON<LetterView> {
+        let id = try OfficeLetterActions.letterID(context)
         // Actions without fields (accept, resume) may come without a body.
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let body = buffer.readableBytes == 0 ? ActionBody() : try await request.decodeJSON(ActionBody.self, context: context)
-        return OfficeJSON(try await office.perform(action, input: body.input, letterID: id, actor: context.staff!))
+        return OfficeJSON(try await actions.perform(action, input: body.input, letterID: id, actor: context.staff!))
     }
 
     // MARK: Deadlines and statistics
@@ -237,22 +237,19 @@ struct MailboxOfficeAPI {
         let (limit, offset) = LetterListQuery.limitAndOffset(
             limit: value("limit"), offset: value("offset"), defaultLimit: Self.defaultDeadlinePageSize, into: &errors)
         try ValidationFailure.check(errors)
-        try await office.ensureDepartment(department, field: "department")
-        let scoped = MailboxOffice.scopedDepartment(department, for: context.staff!)
-        let page = try await database.mailbox.openLetterDeadlines(
-            filter: filter, departmentID: scoped, limit: limit, offset: offset, at: office.clock.now())
+        let page = try await actions.deadlines(filter: filter, department: department, limit: limit, offset: offset, staff: context.staff!)
         return DeadlineList(deadlines: page.rows, more: page.more)
     }
 
     static let defaultDeadlinePageSize = 100
 
     @Sendable func statistics(_ request: Request, context: Context) async throws -> StatisticsBody {
-        let query = try StatisticsQuery.parse(request, today: office.today)
+        let query = try StatisticsQuery.parse(request, today: actions.today)
         return StatisticsBody(
             from: query.from.description, to: query.to.description, year: query.year,
             departments: try await database.mailbox.departmentStatistics(from: query.from, to: query.to),
             monthly: try await database.mailbox.monthlyStatistics(year: query.year),
-            missingCalendarYears: try await office.yearsMissingFromCalendar(),
+            missingCalendarYears: try await actions.yearsMissingFromCalendar(),
             transfers: try await database.mailbox.transferStatistics(from: query.from, to: query.to))
     }
 
@@ -275,11 +272,29 @@ struct MailboxOfficeAPI {
             throw Problem.validation(
                 .invalid("letterType", "letterType must be one of \(LetterType.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        try await database.mailbox.setDeadlinePolicy(
-            type: type, departmentID: body.departmentId, workingDays: body.workingDays,
-            actor: .staff(context.staff!, clientAddress: context.clientAddress), at: office.clock.now())
-        return PolicyList(policies: try await database.mailbox.deadlinePolicies())
+        return PolicyList(
+            policies: try await actions.setPolicy(
+                type: type, department: body.departmentId, workingDays: body.workingDays, staff: context.staff!,
+                clientAddress: context.clientAddress))
     }
 }
 
-extension MailboxOffice.LetterRow: ResponseEncodable {}
+extension OfficeLetterActions.LetterRow: ResponseEncodable {}
+
+/// A JSON answer for a store value that is not itself `ResponseEncodable`,
+/// encoded the way every API answer is.
+struct OfficeJSON<Value: Encodable & Sendable>: ResponseGenerator {
+    var value: Value
+    var status: HTTPResponse.Status = .ok
+
+    init(_ value: Value, status: HTTPResponse.Status = .ok) {
+        self.value = value
+        self.status = status
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(value, from: request, context: context)
+        response.status = status
+        return response
+    }
+}
