@@ -46,7 +46,7 @@ public func buildApplication(
     let services: [any Service] =
         [
             DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
-            ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
+            ModerationReloadService(library: dependencies.moderation, channel: moderationChannel(dependencies), logger: dependencies.logger),
             SessionPruning.service(
                 database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger,
                 interval: configuration.sessionPruneInterval),
@@ -112,12 +112,15 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     AuthController(login: login, database: database, clock: clock, pages: pages, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
-    ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
-        .addRoutes(to: router)
+    let moderation = moderationChannel(dependencies)
+    ModerationController(
+        database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, channel: moderation, pages: pages
+    )
+    .addRoutes(to: router)
     AuditController(database: database, pages: pages).addRoutes(to: router)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
-        database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
+        database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation, moderation: moderation,
         questionLimiter: QuestionRateLimiter(), browserKeys: browserKeys, voteLimiter: VoteRateLimiter())
     InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
@@ -138,6 +141,12 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
         .addRoutes(to: router)
     return router
+}
+
+/// The moderators' live channel, with every feature whose text the queue
+/// holds: they link to their items and hear of decisions through it.
+func moderationChannel(_ dependencies: AppDependencies) -> ModerationChannel {
+    ModerationChannel(hub: dependencies.hub, features: ModeratedFeatures([InterviewModeration(hub: dependencies.hub)]))
 }
 
 /// The configured attachments folder, else `attachments/` beside the

@@ -13,6 +13,8 @@ struct InterviewActions: Sendable {
     let clock: any WallClock
     let hub: LiveHub
     let library: ModerationLibrary
+    /// Where a new question is announced to moderators.
+    let moderation: ModerationChannel
     let questionLimiter: QuestionRateLimiter
     let browserKeys: BrowserKeys
     let voteLimiter: VoteRateLimiter
@@ -125,7 +127,7 @@ struct InterviewActions: Sendable {
             interviewID: id,
             NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
             check: check, at: now)
-        hub.publishModeration(item, change: "created")
+        moderation.announce(item, .created)
         return question
     }
 

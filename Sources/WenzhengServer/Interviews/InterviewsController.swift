@@ -421,8 +421,8 @@ struct InterviewsController {
         let hello = InterviewFrames.Hello(
             interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
             lastSeq: max(interview.lastSeq, events.last?.seq ?? 0))
-        var prefix = [Broadcaster.Frame(bytes: LiveHub.encode(hello))]
-        prefix += events.map { Broadcaster.Frame(seq: $0.seq, bytes: LiveHub.encode(InterviewFrames.event($0))) }
+        var prefix = [Broadcaster.Frame(bytes: LiveFrame.encode(hello))]
+        prefix += events.map { Broadcaster.Frame(seq: $0.seq, bytes: LiveFrame.encode(InterviewFrames.event($0))) }
         try await LiveSocket.stream(
             subscription, from: broadcaster, to: outbound, inbound: inbound, prefix: prefix, since: since, stillAuthorized: staffCheck)
     }

@@ -17,6 +17,7 @@ struct ModerationController {
     let clock: any WallClock
     let library: ModerationLibrary
     let hub: LiveHub
+    let channel: ModerationChannel
     let pages: PageRenderer
 
     static let moderators: Set<Role> = [.moderator, .admin]
@@ -118,37 +119,30 @@ struct ModerationController {
     @Sendable func listItems(_ request: Request, context: Context) async throws -> ItemList {
         ItemList(
             items: try await database.moderation.moderationQueue(try Self.filter(from: request.uri.queryParameters), at: clock.now())
-                .map { Self.visible($0, to: context.staff) })
+                .map { channel.presented($0, to: context.staff) })
     }
 
     @Sendable func getItem(_ request: Request, context: Context) async throws -> ModerationItem {
-        Self.visible(try await database.moderation.moderationItem(id: try Self.itemID(context)), to: context.staff)
+        channel.presented(try await database.moderation.moderationItem(id: try Self.itemID(context)), to: context.staff)
     }
 
     @Sendable func claimItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let item = try await database.moderation.claimModerationItem(id: try Self.itemID(context), by: context.staff!, at: clock.now())
-        hub.publishModeration(item, change: "claimed")
-        return Self.visible(item, to: context.staff)
+        channel.announce(item, .claimed)
+        return channel.presented(item, to: context.staff)
     }
 
     @Sendable func releaseItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let item = try await database.moderation.releaseModerationClaim(id: try Self.itemID(context), by: context.staff!)
-        hub.publishModeration(item, change: "released")
-        return Self.visible(item, to: context.staff)
-    }
-
-    /// Unmasked text is for admins; moderators see it masked, with each
-    /// masked span marked by kind (`ModerationItem.redacted()`).
-    static func visible(_ item: ModerationItem, to staff: AuthenticatedStaff?) -> ModerationItem {
-        guard let staff, PersonalInformationAccess.mayReadUnmasked(staff.role) else { return item.redacted() }
-        return item
+        channel.announce(item, .released)
+        return channel.presented(item, to: context.staff)
     }
 
     @Sendable func decideItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let body = try await request.decodeJSON(DecisionRequest.self, context: context)
         let decision = try Self.decision(
             action: body.action, override: body.override, text: body.text, reason: body.reason, note: body.note, into: body.into)
-        return Self.visible(try await decide(try Self.itemID(context), decision, version: body.version, context: context), to: context.staff)
+        return channel.presented(try await decide(try Self.itemID(context), decision, version: body.version, context: context), to: context.staff)
     }
 
     @Sendable func bulkDecide(_ request: Request, context: Context) async throws -> BulkResponse {
@@ -163,7 +157,7 @@ struct ModerationController {
         let decision = try Self.decision(action: body.action, override: body.override, text: nil, reason: body.reason, note: body.note)
         let results = try await bulk(ids, decision, context: context).map { result in
             var result = result
-            result.item = result.item.map { Self.visible($0, to: context.staff) }
+            result.item = result.item.map { channel.presented($0, to: context.staff) }
             return result
         }
         return BulkResponse(results: results)
@@ -201,7 +195,7 @@ struct ModerationController {
     }
 
     @Sendable func itemCard(_ request: Request, context: Context) async throws -> Response {
-        let item = Self.visible(try await database.moderation.moderationItem(id: try Self.itemID(context)), to: context.staff)
+        let item = channel.presented(try await database.moderation.moderationItem(id: try Self.itemID(context)), to: context.staff)
         let language = pages.language(for: request)
         return try pages.renderFragment(
             "moderation-card", data: ["item": ModerationViews.card(item, filter: library.filter, language: language, pages: pages, staff: context.staff)],
@@ -226,7 +220,7 @@ struct ModerationController {
     @Sendable func claimForm(_ request: Request, context: Context) async throws -> Response {
         try await formAction(request, context: context) { id, _ in
             let item = try await database.moderation.claimModerationItem(id: id, by: context.staff!, at: clock.now())
-            hub.publishModeration(item, change: "claimed")
+            channel.announce(item, .claimed)
             return "claimed"
         }
     }
@@ -333,7 +327,8 @@ struct ModerationController {
             id: id, decision, by: context.staff!, expectedVersion: version,
             allowedReasons: Set(library.filter.rules.rejectionReasons.map(\.code)), clientAddress: context.clientAddress,
             at: clock.now())
-        hub.publishDecision(decided.item, effect: decided.effect)
+        channel.announce(decided.item, .decided)
+        channel.features.decided(decided.effect)
         return decided.item
     }
 
@@ -342,7 +337,10 @@ struct ModerationController {
             ids: ids, decision, by: context.staff!, allowedReasons: Set(library.filter.rules.rejectionReasons.map(\.code)),
             clientAddress: context.clientAddress, at: clock.now())
         for result in results {
-            if let item = result.item { hub.publishDecision(item, effect: result.effect) }
+            if let item = result.item {
+                channel.announce(item, .decided)
+                channel.features.decided(result.effect)
+            }
         }
         return results
     }
@@ -358,7 +356,7 @@ struct ModerationController {
                 subjectType: "word_lists", subjectID: nil, after: loaded.summary.map { "\($0.category): \($0.terms)" }, at: now)
             let terms = loaded.summary.reduce(0) { $0 + $1.terms }
             context.logger.notice("moderation lists reloaded by \(context.staff?.username ?? "?")", metadata: ["terms": "\(terms)"])
-            hub.moderation.publish(LiveHub.encode(ModerationReloadEvent(terms: terms)))
+            channel.announceReload(terms: terms)
             return loaded
         } catch {
             throw Problem(kind: .validationFailed, detail: "\(error); the previous lists stay in force")
@@ -389,7 +387,7 @@ struct ModerationController {
         let language = pages.language(for: request)
         let query = request.uri.queryParameters
         let filter = try Self.filter(from: query)
-        let items = try await database.moderation.moderationQueue(filter, at: clock.now()).map { Self.visible($0, to: context.staff) }
+        let items = try await database.moderation.moderationQueue(filter, at: clock.now()).map { channel.presented($0, to: context.staff) }
         let counts = try await database.moderation.pendingModerationCounts()
         var data = ModerationViews.console(
             items: items, filter: filter, counts: counts, library: library, language: language, pages: pages, staff: context.staff)
@@ -477,3 +475,5 @@ struct ModerationController {
     }
 }
 
+
+extension ModerationItem: ResponseEncodable {}

@@ -153,12 +153,14 @@ extension GRDBInterviewsStore {
             let item = try GRDBModerationStore.enqueueModeration(
                 db,
                 NewModerationItem(
-                    kind: .question, sourceType: Self.questionSourceType, sourceID: String(record.id!),
-                    sourceURL: "/interviews/\(interviewID)", authorName: question.nickname, text: question.text, check: check),
+                    kind: .question, sourceType: Self.questionSourceType, sourceID: String(record.id!), authorName: question.nickname,
+                    text: question.text, check: check),
                 at: now)
             record.moderationItemId = item.id
             try record.update(db)
-            return (Self.publicQuestion(record), try GRDBModerationStore.view(db, item))
+            var queued = try GRDBModerationStore.view(db, item)
+            queued.subject = .interviewQuestion(interviewID: interviewID, questionID: record.id!)
+            return (Self.publicQuestion(record), queued)
         }
     }
 
@@ -503,46 +505,6 @@ extension GRDBInterviewsStore {
             let questions = try Self.staffQuestions(db, Array(records.prefix(limit)), for: actor, today: CivilDate(now))
             return DeferredQuestionPage(questions: questions, more: records.count > limit)
         }
-    }
-
-    // MARK: Moderation outcome
-
-    static let questionSourceType = "interview_question"
-
-    /// Called when a moderator decides on a question's queue item.
-    static func applyQuestionModeration(_ db: Database, _ item: ModerationItemRecord, mergedIntoItemID: Int64?, at now: Date) throws
-        -> ModerationEffect
-    {
-        guard let id = Int64(item.sourceId), var question = try InterviewQuestionRecord.fetchOne(db, key: id) else { return .none }
-        switch item.state {
-        case .approved, .edited:
-            question.publishedText = item.maskedText
-            let interview = try existingInterview(db, id: question.interviewId)
-            if interview.status == .ended || interview.status == .published {
-                // Approved after the interview: straight to the deferred
-                // list, with its reply deadline counted from today.
-                question.state = .deferred
-                question.deferredAt = now
-                question.replyDueOn = try GRDBCalendarStore.holidayCalendar(db)
-                    .adding(workingDays: InterviewRules.deferredReplyWorkingDays, to: CivilDate(now)).description
-            } else {
-                question.state = .approved
-            }
-        case .rejected:
-            if let mergedIntoItemID,
-                let target = try InterviewQuestionRecord.filter(Column("moderation_item_id") == mergedIntoItemID).fetchOne(db),
-                target.interviewId == question.interviewId, target.id != question.id
-            {
-                question.state = .merged
-                question.mergedIntoId = target.id
-            } else {
-                question.state = .rejected
-            }
-        case .pending:
-            return .none
-        }
-        try question.update(db)
-        return .interviewQuestionsChanged(interviewID: question.interviewId)
     }
 
     // MARK: Helpers
