@@ -113,10 +113,10 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         .addRoutes(to: router)
     StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
     let moderation = moderationChannel(dependencies)
-    ModerationController(
-        database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, channel: moderation, pages: pages
-    )
-    .addRoutes(to: router)
+    let moderationActions = ModerationActions(database: database, clock: clock, library: dependencies.moderation, channel: moderation)
+    ModerationAPIController(actions: moderationActions).addRoutes(to: router)
+    ModerationPagesController(actions: moderationActions, pages: pages).addRoutes(to: router)
+    ModerationLiveController(actions: moderationActions).addRoutes(to: router)
     AuditController(database: database, pages: pages).addRoutes(to: router)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(

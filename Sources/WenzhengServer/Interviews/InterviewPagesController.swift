@@ -479,9 +479,8 @@ enum InterviewViews {
 
     /// A question's published text as runs, the masked spans marked with
     /// their kind (`ModerationViews.markedSegments`).
-    static func segments(_ question: StaffQuestion, language: Language, pages: PageRenderer) -> [[String: Any]] {
-        ModerationViews.markedSegments(
-            question.text, flags: [], personal: question.maskedSpans.map { ($0.start, $0.end, $0.kind) }, language: language, pages: pages)
+    static func segments(_ question: StaffQuestion, language: Language, pages: PageRenderer) -> [MarkedSegment] {
+        MarkedSegment.segments(question.text, masked: question.maskedSpans, text: PageText(language: language, renderer: pages))
     }
 
     /// One row of the deferred list.
