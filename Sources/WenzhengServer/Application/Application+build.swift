@@ -122,10 +122,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation, moderation: moderation,
         questionLimiter: QuestionRateLimiter(), browserKeys: browserKeys, voteLimiter: VoteRateLimiter())
-    InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
-        .addRoutes(to: router)
-    InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
-        .addRoutes(to: router)
+    InterviewsAPIController(actions: interviewActions, secureCookies: configuration.secureCookies).addRoutes(to: router)
+    InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
+    InterviewLiveController(actions: interviewActions).addRoutes(to: router)
     // Letter query passwords are random (8 characters from 31, about 40
     // bits), not chosen by people, so they need less stretching than staff
     // passwords: cost 10 keeps an offline guess per letter impractical while
