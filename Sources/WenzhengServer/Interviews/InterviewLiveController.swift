@@ -41,14 +41,10 @@ struct InterviewLiveController {
     @Sendable func viewerSocket(
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
     ) async throws {
-        let id = try InterviewRequest.id(context.requestContext)
-        let since = try InterviewRequest.since(context.request) ?? 0
         let address = context.requestContext.clientAddress
         hub.viewerSockets.open(address)
         defer { hub.viewerSockets.close(address) }
-        try await stream(
-            hub.room(id).viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound,
-            staffCheck: nil)
+        try await stream(\.viewers, context, inbound, outbound, staffCheck: nil)
     }
 
     /// The console socket follows the console page's rule: hosts and guests
@@ -64,7 +60,6 @@ struct InterviewLiveController {
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
     ) async throws {
         let id = try InterviewRequest.id(context.requestContext)
-        let since = try InterviewRequest.since(context.request) ?? 0
         // Checked again every few seconds: a session that ends, or a host or
         // guest taken off the interview, closes the socket.
         let session = LiveSocket.sessionStaff(context.request, database: database, clock: actions.clock)
@@ -73,19 +68,22 @@ struct InterviewLiveController {
             guard let staff = await session() else { return false }
             return (try? await database.interviews.checkConsoleAccess(interviewID: id, actor: staff)) != nil
         }
-        try await stream(
-            hub.room(id).console, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound,
-            staffCheck: staffCheck)
+        try await stream(\.console, context, inbound, outbound, staffCheck: staffCheck)
     }
 
-    /// Subscribes first, then replays from the database, then streams.
+    /// Subscribes the socket to its audience in the interview's room first,
+    /// then replays from the database after the client's `since`, then
+    /// streams.
     private func stream(
-        _ broadcaster: Broadcaster, interviewID: Int64, since: Int64, channel: (any Channel)?,
+        _ audience: KeyPath<LiveRoom, Broadcaster>, _ context: WebSocketRouterContext<Context>,
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, staffCheck: (@Sendable () async -> Bool)?
     ) async throws {
+        let interviewID = try InterviewRequest.id(context.requestContext)
+        let since = try InterviewRequest.since(context.request) ?? 0
+        let broadcaster = hub.room(interviewID)[keyPath: audience]
         // The close frame cannot get through a full socket; if the client
         // has not read it within 2 s, the connection is dropped.
-        let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(channel))
+        let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(context.requestContext.channel))
         let interview = try await database.interviews.interview(id: interviewID)
         let events = try await database.interviews.transcriptEvents(interviewID: interviewID, since: since)
         let hello = InterviewFrames.Hello(

@@ -274,10 +274,19 @@ struct InterviewsAPIController {
     }
 
     @Sendable func correct(_ request: Request, context: Context) async throws -> EventBody {
+        try await newText(request, context: context, actions.correct)
+    }
+
+    /// An entry's new text, a correction or a republication: published, and
+    /// answered with what masking changed in it.
+    private func newText(
+        _ request: Request, context: Context,
+        _ publish: (Int64, _ entryID: Int64, _ body: String, _ actor: AuthenticatedStaff) async throws -> PublishedCorrection
+    ) async throws -> EventBody {
         let body = try await request.decodeJSON(CorrectionBody.self, context: context)
-        let correction = try await actions.correct(
-            try InterviewRequest.id(context), entryID: try InterviewRequest.id(context, "entry"), body: body.body ?? "", actor: context.staff!)
-        return EventBody(correction.event, masked: correction.masked)
+        let published = try await publish(
+            try InterviewRequest.id(context), try InterviewRequest.id(context, "entry"), body.body ?? "", context.staff!)
+        return EventBody(published.event, masked: published.masked)
     }
 
     // MARK: Withdrawal
@@ -294,10 +303,7 @@ struct InterviewsAPIController {
 
     /// Publishes a withdrawn entry again with the corrected `body`, masked.
     @Sendable func republish(_ request: Request, context: Context) async throws -> EventBody {
-        let body = try await request.decodeJSON(CorrectionBody.self, context: context)
-        let republished = try await actions.republish(
-            try InterviewRequest.id(context), entryID: try InterviewRequest.id(context, "entry"), body: body.body ?? "", actor: context.staff!)
-        return EventBody(republished.event, masked: republished.masked)
+        try await newText(request, context: context, actions.republish)
     }
 
     /// `state=open|answered|all` (default all), `interview=<id>`,
