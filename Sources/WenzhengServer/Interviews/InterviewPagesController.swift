@@ -225,7 +225,7 @@ struct InterviewPagesController {
         // Withdrawn text is shown to those who may read citizens' text as
         // written: it was withdrawn because of what it says.
         let readsWithdrawn = PersonalInformationAccess.mayReadUnmasked(
-            staff.role, hostsTheInterview: interview.hostUsername != nil && interview.hostUsername == staff.username)
+            staff.role, answersTheText: interview.hostUsername != nil && interview.hostUsername == staff.username)
         let transcript = try await database.interviews.transcriptPage(
             interviewID: id, try InterviewRequest.window(request, default: .latest), limit: InterviewRules.transcriptPageSize,
             reader: .staff(readsWithdrawnText: readsWithdrawn))

@@ -729,7 +729,7 @@ extension GRDBInterviewsStore {
         return records.map { record in
             let interview = interviews[record.interviewId]
             let mayRead = PersonalInformationAccess.mayReadUnmasked(
-                actor.role, hostsTheInterview: interview?.hostUserId != nil && interview?.hostUserId == actor.userID)
+                actor.role, answersTheText: interview?.hostUserId != nil && interview?.hostUserId == actor.userID)
             var text = record.publishedText ?? PersonalInformation.mask(record.text, authorName: record.nickname)
             var spans: [MaskedSpan] = []
             if let (source, author) = record.moderationItemId.flatMap({ sources[$0] }) {
