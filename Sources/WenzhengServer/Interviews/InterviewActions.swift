@@ -77,7 +77,8 @@ struct InterviewActions: Sendable {
         guard actor.role != .guest else { throw Problem(kind: .forbidden, detail: "the host puts questions on air") }
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let event = try await database.interviews.putQuestionOnAir(interviewID: id, questionID: questionID, actor: actor, at: clock.now())
+            let event = try await database.interviews.putQuestionOnAir(
+                interviewID: id, questionID: questionID, actor: actor, at: clock.now())
             room.publish([event])
             room.publishQuestionsChanged()
             return event
@@ -89,7 +90,8 @@ struct InterviewActions: Sendable {
     func correct(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> PublishedCorrection {
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let correction = try await database.interviews.correctEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+            let correction = try await database.interviews.correctEntry(
+                interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
             room.publish([correction.event])
             return correction
         }

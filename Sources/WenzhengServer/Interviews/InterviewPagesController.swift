@@ -189,7 +189,8 @@ struct InterviewPagesController {
             var guests: [InterviewGuest] = []
             if let name = form.guestName, !name.trimmingCharacters(in: .whitespaces).isEmpty {
                 guests.append(
-                    InterviewGuest(name: name, title: form.guestTitle ?? "", department: form.guestDepartment ?? "", username: form.guestUsername))
+                    InterviewGuest(
+                        name: name, title: form.guestTitle ?? "", department: form.guestDepartment ?? "", username: form.guestUsername))
             }
             let interview = try await actions.create(
                 InterviewDraft(
@@ -199,7 +200,8 @@ struct InterviewPagesController {
             return .seeOther("/staff/interviews/\(interview.id)")
         } showFormAgain: { problem in
             let typed = StaffInterviewsView.CreateForm(
-                title: form.title ?? "", summary: form.summary ?? "", start: form.start ?? "", minutes: form.minutes.map(String.init) ?? "90",
+                title: form.title ?? "", summary: form.summary ?? "", start: form.start ?? "",
+                minutes: form.minutes.map(String.init) ?? "90",
                 guestName: form.guestName ?? "", guestTitle: form.guestTitle ?? "", guestDepartment: form.guestDepartment ?? "",
                 guestUsername: form.guestUsername ?? "")
             return try await renderStaffList(
@@ -236,7 +238,8 @@ struct InterviewPagesController {
         // What masking changed in a correction, by kind (fixed words only).
         let kinds = (query.get("masked") ?? "").split(separator: ",").compactMap { PersonalInformationMatch.Kind(rawValue: String($0)) }
         if notice == "corrected" || notice == "republished", !kinds.isEmpty {
-            view.maskedNotice = text("interviews.notices.correctedMasked")
+            view.maskedNotice =
+                text("interviews.notices.correctedMasked")
                 + kinds.map { text("moderation.pii.\($0.rawValue)") }.joined(separator: "、")
         }
         view.error = error

@@ -39,4 +39,3 @@ struct VoteRateLimiter: Sendable {
         limiter.admit([("a:" + address, perAddress), ("q:\(questionID):" + address, perAddressAndQuestion)], now: now)
     }
 }
-

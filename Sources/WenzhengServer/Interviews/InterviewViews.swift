@@ -184,7 +184,9 @@ struct InterviewPageView: PageView {
                 votable: question.state == .approved || question.state == .onAir)
         }
         noQuestions = self.questions.isEmpty
-        deferred = questions.filter { $0.state == .deferred }.map { DeferredQuestion(text: $0.text, nickname: $0.nickname, due: $0.replyDueOn) }
+        deferred = questions.filter { $0.state == .deferred }.map {
+            DeferredQuestion(text: $0.text, nickname: $0.nickname, due: $0.replyDueOn)
+        }
         hasDeferred = !deferred.isEmpty
     }
 }
@@ -296,7 +298,8 @@ struct InterviewConsoleView: PageView {
         self.byVotes = byVotes
         self.queue = queue.map { question in
             QueuedQuestion(
-                id: question.id, text: question.text, segments: MarkedSegment.segments(question.text, masked: question.maskedSpans, text: text),
+                id: question.id, text: question.text,
+                segments: MarkedSegment.segments(question.text, masked: question.maskedSpans, text: text),
                 nickname: InterviewRules.publicNickname(question.nickname), votes: question.votes, onAir: question.state == .onAir)
         }
         queueEmpty = queue.isEmpty

@@ -156,7 +156,9 @@ struct InterviewsAPIController {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> InterviewList {
         InterviewList(
-            interviews: try await database.interviews.interviews(publicOnly: context.staff == nil).map { Self.visible($0, to: context.staff) })
+            interviews: try await database.interviews.interviews(publicOnly: context.staff == nil).map {
+                Self.visible($0, to: context.staff)
+            })
     }
 
     @Sendable func detail(_ request: Request, context: Context) async throws -> Interview {
@@ -213,9 +215,13 @@ struct InterviewsAPIController {
         // A browser without our signed cookie yet gets one but no vote:
         // otherwise a client that drops or invents cookies could vote
         // without end.
-        let result = cookie == nil
+        let result =
+            cookie == nil
             ? try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey, clientAddress: context.clientAddress)
-            : (votes: try await database.interviews.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0, counted: false)
+            : (
+                votes: try await database.interviews.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0,
+                counted: false
+            )
         var response = try VoteResult(votes: result.votes, counted: result.counted).response(from: request, context: context)
         if let cookie { response.setCookie(cookie) }
         return response
@@ -238,7 +244,8 @@ struct InterviewsAPIController {
         let body = try await request.decodeJSON(StatusBody.self, context: context)
         guard let raw = body.status else { throw Problem.validation(.required("status")) }
         guard let status = InterviewStatus(rawValue: raw) else {
-            throw Problem.validation(.invalid("status", "status must be one of \(InterviewStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw Problem.validation(
+                .invalid("status", "status must be one of \(InterviewStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         return try await actions.changeStatus(try InterviewRequest.id(context), to: status, actor: context.staff!)
     }

@@ -120,7 +120,8 @@ struct ModerationAPIController {
 
     @Sendable func decideItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let body = try await request.decodeJSON(DecisionRequest.self, context: context)
-        return try await actions.decide(try ModerationRequest.itemID(context), try body.decision(), version: body.version, by: context.staff!)
+        return try await actions.decide(
+            try ModerationRequest.itemID(context), try body.decision(), version: body.version, by: context.staff!)
     }
 
     @Sendable func bulkDecide(_ request: Request, context: Context) async throws -> BulkResponse {

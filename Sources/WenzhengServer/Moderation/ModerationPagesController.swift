@@ -87,7 +87,8 @@ struct ModerationPagesController {
 
     @Sendable func rejectForm(_ request: Request, context: Context) async throws -> Response {
         try await itemForm(request, context: context) { id, form in
-            _ = try await actions.decide(id, .reject(reasonCode: form.reason ?? "", note: form.note), version: form.version, by: context.staff!)
+            _ = try await actions.decide(
+                id, .reject(reasonCode: form.reason ?? "", note: form.note), version: form.version, by: context.staff!)
             return "rejected"
         }
     }

@@ -118,7 +118,8 @@ struct ModerationCardView: PageView {
         }
         let personal = item.personalInformation.map { Personal(kindName: text("moderation.pii.\($0.kind.rawValue)"), masked: $0.masked) }
         self.item = Item(
-            id: item.id, version: item.version, kindName: text("moderation.kinds.\(item.kind.rawValue)"), isQuestion: item.kind == .question,
+            id: item.id, version: item.version, kindName: text("moderation.kinds.\(item.kind.rawValue)"),
+            isQuestion: item.kind == .question,
             sourceURL: item.sourceURL, createdAt: OfficeTime.minute(item.createdAt),
             segments: MarkedSegment.segments(
                 item.text, flags: item.flags, personal: item.personalInformation.map { ($0.start, $0.end, $0.kind) }, text: text),

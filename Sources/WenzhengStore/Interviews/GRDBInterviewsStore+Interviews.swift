@@ -87,7 +87,10 @@ extension GRDBInterviewsStore {
             case .live:
                 record.startedAt = now
                 try record.update(db)
-                events.append(try Self.appendEntry(db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "started", late: false, postedBy: actor.userID, at: now))
+                events.append(
+                    try Self.appendEntry(
+                        db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "started", late: false,
+                        postedBy: actor.userID, at: now))
             case .ended:
                 record.endedAt = now
                 try record.update(db)
@@ -98,11 +101,17 @@ extension GRDBInterviewsStore {
                         WHERE interview_id = ? AND state IN ('approved', 'on_air')
                         """,
                     arguments: [now, due.description, id])
-                events.append(try Self.appendEntry(db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "ended", late: false, postedBy: actor.userID, at: now))
+                events.append(
+                    try Self.appendEntry(
+                        db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "ended", late: false,
+                        postedBy: actor.userID, at: now))
             case .published:
                 record.publishedAt = now
                 try record.update(db)
-                events.append(try Self.appendEntry(db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "published", late: false, postedBy: actor.userID, at: now))
+                events.append(
+                    try Self.appendEntry(
+                        db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "published", late: false,
+                        postedBy: actor.userID, at: now))
             case .open, .scheduled:
                 try record.update(db)
             }
@@ -149,18 +158,29 @@ extension GRDBInterviewsStore {
         var errors: [FieldError] = []
         var result = draft
         result.title = TextRules.requiredText(draft.title, field: "title", maxLength: InterviewRules.titleMaxLength, into: &errors)
-        result.summary = TextRules.optionalText(draft.summary, field: "summary", maxLength: InterviewRules.summaryMaxLength, into: &errors) ?? ""
+        result.summary =
+            TextRules.optionalText(draft.summary, field: "summary", maxLength: InterviewRules.summaryMaxLength, into: &errors) ?? ""
         if !InterviewRules.plannedMinutesRange.contains(draft.plannedMinutes) {
-            errors.append(.invalid("plannedMinutes", "plannedMinutes must be between \(InterviewRules.plannedMinutesRange.lowerBound) and \(InterviewRules.plannedMinutesRange.upperBound)"))
+            errors.append(
+                .invalid(
+                    "plannedMinutes",
+                    "plannedMinutes must be between \(InterviewRules.plannedMinutesRange.lowerBound) and \(InterviewRules.plannedMinutesRange.upperBound)"
+                ))
         }
         if draft.guests.count > InterviewRules.maxGuests {
             errors.append(.invalid("guests", "at most \(InterviewRules.maxGuests) guests"))
         }
         result.guests = draft.guests.enumerated().map { index, guest in
             var guest = guest
-            guest.name = TextRules.requiredText(guest.name, field: "guests[\(index)].name", maxLength: InterviewRules.guestFieldMaxLength, into: &errors)
-            guest.title = TextRules.optionalText(guest.title, field: "guests[\(index)].title", maxLength: InterviewRules.guestFieldMaxLength, into: &errors) ?? ""
-            guest.department = TextRules.optionalText(guest.department, field: "guests[\(index)].department", maxLength: InterviewRules.guestFieldMaxLength, into: &errors) ?? ""
+            guest.name = TextRules.requiredText(
+                guest.name, field: "guests[\(index)].name", maxLength: InterviewRules.guestFieldMaxLength, into: &errors)
+            guest.title =
+                TextRules.optionalText(
+                    guest.title, field: "guests[\(index)].title", maxLength: InterviewRules.guestFieldMaxLength, into: &errors) ?? ""
+            guest.department =
+                TextRules.optionalText(
+                    guest.department, field: "guests[\(index)].department", maxLength: InterviewRules.guestFieldMaxLength, into: &errors)
+                ?? ""
             return guest
         }
         if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
@@ -183,8 +203,10 @@ extension GRDBInterviewsStore {
         for (position, guest) in guests.enumerated() {
             var userID: Int64?
             if let username = guest.username, !username.isEmpty {
-                guard let user = try StaffUser.filter(StaffUser.Columns.username == username.lowercased()).fetchOne(db), user.role == .guest else {
-                    throw StoreError.invalid(ValidationFailure([.invalid("guests[\(position)].username", "no guest account '\(username)'")]))
+                guard let user = try StaffUser.filter(StaffUser.Columns.username == username.lowercased()).fetchOne(db), user.role == .guest
+                else {
+                    throw StoreError.invalid(
+                        ValidationFailure([.invalid("guests[\(position)].username", "no guest account '\(username)'")]))
                 }
                 userID = user.id
             }

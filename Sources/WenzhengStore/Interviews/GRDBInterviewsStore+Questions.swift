@@ -41,7 +41,8 @@ extension GRDBInterviewsStore {
     func publicQuestions(interviewID: Int64) async throws -> [PublicQuestion] {
         try await reader.read { db in
             _ = try Self.existingInterview(db, id: interviewID)
-            return try InterviewQuestionRecord
+            return
+                try InterviewQuestionRecord
                 .filter(Column("interview_id") == interviewID)
                 .filter(["approved", "on_air", "answered", "deferred"].contains(Column("state")))
                 .filter(
@@ -50,7 +51,8 @@ extension GRDBInterviewsStore {
                             SELECT 1 FROM transcript_entry AS aired
                             WHERE aired.question_id = interview_question.id AND aired.kind = 'question'
                               AND EXISTS (\(PublicationWithdrawals.withdrawalInForceSQL(.transcriptEntry, id: "aired.id"))))
-                        """)
+                        """
+                )
                 .order(Column("votes").desc, Column("created_at"))
                 .fetchAll(db).map(Self.publicQuestion)
         }
@@ -61,7 +63,8 @@ extension GRDBInterviewsStore {
         try await reader.read { db in
             let interview = try Self.existingInterview(db, id: interviewID)
             if actor.role != .moderator { try Self.ensureRuns(db, interview, actor) }
-            var request = InterviewQuestionRecord
+            var request =
+                InterviewQuestionRecord
                 .filter(Column("interview_id") == interviewID)
                 .filter(["approved", "on_air"].contains(Column("state")))
             if byVotes {
@@ -74,7 +77,9 @@ extension GRDBInterviewsStore {
     }
 
     /// One vote per browser per question; voting twice changes nothing.
-    func voteForQuestion(interviewID: Int64, questionID: Int64, browserKey: String, at now: Date) async throws -> (votes: Int, counted: Bool) {
+    func voteForQuestion(interviewID: Int64, questionID: Int64, browserKey: String, at now: Date) async throws -> (
+        votes: Int, counted: Bool
+    ) {
         try await writer.write { db in
             let interview = try Self.existingInterview(db, id: interviewID)
             var question = try Self.existingQuestion(db, interviewID: interviewID, id: questionID)
@@ -112,7 +117,8 @@ extension GRDBInterviewsStore {
                 authorTitle: nil, questionID: questionID, body: question.publishedText ?? question.text, late: false,
                 postedBy: actor.userID, at: now)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.question_on_air", subjectType: "interview_question",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.question_on_air",
+                subjectType: "interview_question",
                 subjectID: String(questionID), at: now)
             return event
         }
@@ -132,7 +138,10 @@ extension GRDBInterviewsStore {
             case .answered: [.answered]
             case .all: [.deferred, .answered]
             }
-        var conditions = ["interview_question.deferred_at IS NOT NULL", "interview_question.state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ", ")))"]
+        var conditions = [
+            "interview_question.deferred_at IS NOT NULL",
+            "interview_question.state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ", ")))",
+        ]
         var arguments: StatementArguments = []
         if let interviewID = filter.interviewID {
             conditions.append("interview_question.interview_id = ?")
@@ -201,7 +210,9 @@ extension GRDBInterviewsStore {
         let itemIDs = records.compactMap(\.moderationItemId)
         let sources = Dictionary(
             uniqueKeysWithValues: try Row.fetchAll(
-                db, sql: "SELECT id, COALESCE(edited_text, text) AS source, author_name FROM moderation_item WHERE id IN (\(itemIDs.map { _ in "?" }.joined(separator: ",")))",
+                db,
+                sql:
+                    "SELECT id, COALESCE(edited_text, text) AS source, author_name FROM moderation_item WHERE id IN (\(itemIDs.map { _ in "?" }.joined(separator: ",")))",
                 arguments: StatementArguments(itemIDs)
             ).map { row -> (Int64, (String, String?)) in (row["id"], (row["source"], row["author_name"])) })
         let deferredIDs = records.filter { $0.deferredAt != nil }.map(\.id!)
@@ -241,7 +252,8 @@ extension GRDBInterviewsStore {
                 moderationItemId: record.moderationItemId)
             if let deferredAt = record.deferredAt, let calendar, let due = record.replyDueOn.flatMap(CivilDate.init) {
                 let status = DeferredReplyStatus(dueOn: due, answeredOn: record.answeredAt.map { CivilDate($0) })
-                question.replyDueProvisional = InterviewRules.replyDeadline(deferredOn: CivilDate(deferredAt), calendar: calendar).provisional
+                question.replyDueProvisional =
+                    InterviewRules.replyDeadline(deferredOn: CivilDate(deferredAt), calendar: calendar).provisional
                 question.answeredOn = status.answeredOn?.description
                 question.answerDepartment = departments[record.id!]
                 question.answeredOnTime = status.answeredOnTime

@@ -34,7 +34,8 @@ extension GRDBInterviewsStore {
             case .ended, .published:
                 // After the interview only deferred questions are answered.
                 guard kind == .answer, let state = question?.state, state == .deferred || state == .answered else {
-                    throw StoreError.conflict("the interview is \(interview.status.rawValue); only answers to deferred questions can be added")
+                    throw StoreError.conflict(
+                        "the interview is \(interview.status.rawValue); only answers to deferred questions can be added")
                 }
                 late = true
             case .scheduled, .open:
@@ -53,7 +54,8 @@ extension GRDBInterviewsStore {
             }
             if late {
                 try AuditEntry.record(
-                    db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.late_answer", subjectType: "interview_question",
+                    db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.late_answer",
+                    subjectType: "interview_question",
                     subjectID: questionID.map(String.init), at: now)
             }
             return event
@@ -74,7 +76,9 @@ extension GRDBInterviewsStore {
         return try await writer.write { db in
             let interview = try Self.existingInterview(db, id: interviewID)
             try Self.ensureRuns(db, interview, actor)
-            guard var entry = try TranscriptEntryRecord.filter(Column("interview_id") == interviewID && Column("id") == entryID).fetchOne(db) else {
+            guard
+                var entry = try TranscriptEntryRecord.filter(Column("interview_id") == interviewID && Column("id") == entryID).fetchOne(db)
+            else {
                 throw StoreError.notFound(kind: "transcript entry", key: String(entryID))
             }
             guard entry.kind != .system else { throw StoreError.conflict("system entries cannot be corrected") }
@@ -86,7 +90,8 @@ extension GRDBInterviewsStore {
             if actor.role == .guest && entry.postedBy != actor.userID {
                 throw StoreError.forbidden("a guest corrects only their own answers")
             }
-            let asker = entry.kind == .question
+            let asker =
+                entry.kind == .question
                 ? try entry.questionId.flatMap { try InterviewQuestionRecord.fetchOne(db, key: $0)?.nickname } : nil
             let masked = PersonalInformation.maskWithSpans(text, authorName: asker)
             if masked.text.unicodeScalars.count > InterviewRules.entryMaxLength {
@@ -107,7 +112,8 @@ extension GRDBInterviewsStore {
                 body: masked.text, correctedBy: actor.userID, correctedAt: now)
             try correction.insert(db)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.correct_entry", subjectType: "transcript_entry",
+                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.correct_entry",
+                subjectType: "transcript_entry",
                 subjectID: String(entryID), before: ["body": previous],
                 after: ["body": masked.text, "masked": masked.spans.map(\.kind.rawValue).joined(separator: ",")], at: now)
             return PublishedCorrection(
@@ -123,10 +129,12 @@ extension GRDBInterviewsStore {
     /// (`redactWithdrawnText`).
     func transcriptEvents(interviewID: Int64, since: Int64, limit: Int) async throws -> [TranscriptEvent] {
         try await reader.read { db in
-            let entries = try TranscriptEntryRecord
+            let entries =
+                try TranscriptEntryRecord
                 .filter(Column("interview_id") == interviewID && Column("seq") > since)
                 .order(Column("seq")).limit(limit).fetchAll(db)
-            let corrections = try TranscriptCorrectionRecord
+            let corrections =
+                try TranscriptCorrectionRecord
                 .filter(Column("interview_id") == interviewID && Column("seq") > since)
                 .order(Column("seq")).limit(limit).fetchAll(db)
             var events: [TranscriptEvent] = []
@@ -147,7 +155,8 @@ extension GRDBInterviewsStore {
                 events.append(.entry(Self.entryView(entry)))
             }
             for correction in corrections {
-                let entrySeq = try entrySeqs[correction.entryId]
+                let entrySeq =
+                    try entrySeqs[correction.entryId]
                     ?? Int64.fetchOne(db, sql: "SELECT seq FROM transcript_entry WHERE id = ?", arguments: [correction.entryId]) ?? 0
                 events.append(
                     .correction(
@@ -201,8 +210,9 @@ extension GRDBInterviewsStore {
     }
 
     static func nextSeq(_ db: Database, interviewID: Int64) throws -> Int64 {
-        guard let seq = try Int64.fetchOne(
-            db, sql: "UPDATE interview SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq", arguments: [interviewID])
+        guard
+            let seq = try Int64.fetchOne(
+                db, sql: "UPDATE interview SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq", arguments: [interviewID])
         else {
             throw StoreError.notFound(kind: "interview", key: String(interviewID))
         }

@@ -154,7 +154,8 @@ public struct InterviewDraft: Sendable {
     public var hostUsername: String?
     public var guests: [InterviewGuest]
 
-    public init(title: String, summary: String, scheduledStart: Date, plannedMinutes: Int, hostUsername: String?, guests: [InterviewGuest]) {
+    public init(title: String, summary: String, scheduledStart: Date, plannedMinutes: Int, hostUsername: String?, guests: [InterviewGuest])
+    {
         self.title = title
         self.summary = summary
         self.scheduledStart = scheduledStart

@@ -182,7 +182,9 @@ extension GRDBModerationStore {
                     ValidationFailure([
                         FieldError(
                             field: "override", code: "held",
-                            message: "item \(id) is held (\(before.categories.joined(separator: ", "))); approving it needs an explicit override")
+                            message:
+                                "item \(id) is held (\(before.categories.joined(separator: ", "))); approving it needs an explicit override"
+                        )
                     ]))
             }
             record.holdOverridden = record.highestAction == "hold"
@@ -202,7 +204,8 @@ extension GRDBModerationStore {
             guard target != id, let targetRecord = try ModerationItemRecord.fetchOne(db, key: target),
                 targetRecord.kind == record.kind, targetRecord.sourceType == record.sourceType
             else {
-                throw StoreError.invalid(ValidationFailure([.invalid("into", "item \(target) is not an item of the same kind to merge into")]))
+                throw StoreError.invalid(
+                    ValidationFailure([.invalid("into", "item \(target) is not an item of the same kind to merge into")]))
             }
             guard targetRecord.state != .rejected else {
                 throw StoreError.invalid(ValidationFailure([.invalid("into", "item \(target) was rejected; merge into a kept item")]))
@@ -214,7 +217,8 @@ extension GRDBModerationStore {
         case .reject(let code, let note):
             var errors: [FieldError] = []
             if !allowedReasons.contains(code) {
-                errors.append(.invalid("reason", "unknown rejection reason '\(code)'; use one of \(allowedReasons.sorted().joined(separator: ", "))"))
+                errors.append(
+                    .invalid("reason", "unknown rejection reason '\(code)'; use one of \(allowedReasons.sorted().joined(separator: ", "))"))
             }
             if let note, note.count > ModerationPolicy.maxNoteLength {
                 errors.append(.tooLong("note", max: ModerationPolicy.maxNoteLength))

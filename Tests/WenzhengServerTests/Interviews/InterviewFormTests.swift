@@ -23,7 +23,8 @@ struct InterviewFormTests {
         return (host, id, try JSONDecoder.iso.decode(IDBody.self, from: Data(buffer: asked.body)).id)
     }
 
-    func form(_ client: any TestClientProtocol, _ path: String, _ fields: [(String, String)], as staff: StaffCredentials? = nil) async throws
+    func form(_ client: any TestClientProtocol, _ path: String, _ fields: [(String, String)], as staff: StaffCredentials? = nil)
+        async throws
         -> TestResponse
     {
         let csrf = staff.map { [("_csrf", $0.csrfToken)] } ?? []
@@ -35,7 +36,8 @@ struct InterviewFormTests {
         let server = try await TestServer()
         try await server.test { client in
             let (host, id, pending) = try await openInterview(server, client)
-            let long = try await form(client, "/interviews/\(id)/questions", [("text", String(repeating: "问", count: 501)), ("nickname", "老王")])
+            let long = try await form(
+                client, "/interviews/\(id)/questions", [("text", String(repeating: "问", count: 501)), ("nickname", "老王")])
             #expect(long.status == .unprocessableContent)
             #expect(long.text.contains(#"data-testid="ask-error""#) && long.text.contains("问题内容不能超过 500 字"))
             #expect(long.text.contains(#"value="老王""#))
@@ -52,7 +54,8 @@ struct InterviewFormTests {
         try await server.test { client in
             try await server.addStaff("host", role: .host)
             let host = try await client.logIn("host")
-            let refused = try await form(client, "/staff/interviews", [("title", "我的访谈"), ("start", "soon"), ("guestName", "李局长")], as: host)
+            let refused = try await form(
+                client, "/staff/interviews", [("title", "我的访谈"), ("start", "soon"), ("guestName", "李局长")], as: host)
             #expect(refused.status == .unprocessableContent)
             #expect(refused.text.contains(#"data-testid="create-errors""#))
             #expect(refused.text.contains(#"value="我的访谈""#) && refused.text.contains(#"value="李局长""#))
@@ -76,7 +79,8 @@ struct InterviewFormTests {
                 as: host.staff)
             #expect(empty.status == .unprocessableContent)
             #expect(empty.text.contains(#"data-testid="deferred-error""#))
-            let fromConsole = try await form(client, "/staff/interviews/\(id)/entries", [("kind", "remark"), ("body", " ")], as: host.staff)
+            let fromConsole = try await form(
+                client, "/staff/interviews/\(id)/entries", [("kind", "remark"), ("body", " ")], as: host.staff)
             #expect(fromConsole.status == .unprocessableContent && fromConsole.text.contains(#"data-testid="console-error""#))
         }
     }

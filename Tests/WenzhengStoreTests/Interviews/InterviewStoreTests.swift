@@ -38,7 +38,8 @@ struct Studio {
             })
     }
 
-    func status(_ status: InterviewStatus, by actor: AuthenticatedStaff? = nil, at now: Date = testStart) async throws -> [TranscriptEvent] {
+    func status(_ status: InterviewStatus, by actor: AuthenticatedStaff? = nil, at now: Date = testStart) async throws -> [TranscriptEvent]
+    {
         try await store.changeInterviewStatus(id: id, to: status, actor: actor ?? host, calendar: WeekdayCalendar(), at: now).1
     }
 
@@ -111,8 +112,10 @@ struct InterviewStoreTests {
         }
         _ = try await studio.status(.live, by: studio.admin)
         #expect(
-            await storeError { _ = try await studio.store.updateInterview(id: studio.id, Studio.draft(), actor: studio.host, at: testStart) }?
-                .isConflict == true)
+            await storeError {
+                _ = try await studio.store.updateInterview(id: studio.id, Studio.draft(), actor: studio.host, at: testStart)
+            }?
+            .isConflict == true)
         // The audit log has every step.
         let actions = try await studio.file.database.audit.auditEntries().filter { $0.subjectType == "interview" }.map(\.action)
         #expect(Set(actions) == ["interview.create", "interview.update", "interview.status"])
@@ -207,7 +210,8 @@ struct InterviewStoreTests {
                     }
                     if index % 7 == 0 {
                         // Votes take no sequence number.
-                        _ = try await store.voteForQuestion(interviewID: id, questionID: question, browserKey: "browser-\(index)", at: testStart)
+                        _ = try await store.voteForQuestion(
+                            interviewID: id, questionID: question, browserKey: "browser-\(index)", at: testStart)
                     }
                     return try await store.postEntry(
                         interviewID: id, kind: .remark, body: "第\(index)条", author: .host, questionID: nil, actor: host, at: testStart
@@ -222,7 +226,9 @@ struct InterviewStoreTests {
         let replay = try await studio.store.transcriptEvents(interviewID: studio.id, since: 0)
         #expect(replay.map(\.seq) == Array(Int64(1)...Int64(2 + posts)))
         for since in [Int64(0), 10, 25, Int64(2 + posts)] {
-            #expect(try await studio.store.transcriptEvents(interviewID: studio.id, since: since).map(\.seq) == replay.map(\.seq).filter { $0 > since })
+            #expect(
+                try await studio.store.transcriptEvents(interviewID: studio.id, since: since).map(\.seq)
+                    == replay.map(\.seq).filter { $0 > since })
         }
         #expect(try await studio.store.transcriptEvents(interviewID: studio.id, since: 0, limit: 5).map(\.seq) == [1, 2, 3, 4, 5])
     }
@@ -249,17 +255,21 @@ struct InterviewStoreTests {
         // A guest corrects only their own answers; nobody corrects a system line.
         #expect(
             await storeError {
-                _ = try await studio.store.correctEntry(interviewID: studio.id, entryID: remark.id, body: "改", actor: studio.guest, at: testStart)
+                _ = try await studio.store.correctEntry(
+                    interviewID: studio.id, entryID: remark.id, body: "改", actor: studio.guest, at: testStart)
             }?.isForbidden == true)
-        _ = try await studio.store.correctEntry(interviewID: studio.id, entryID: answer.id, body: "我来答复：可以申请。", actor: studio.guest, at: testStart)
+        _ = try await studio.store.correctEntry(
+            interviewID: studio.id, entryID: answer.id, body: "我来答复：可以申请。", actor: studio.guest, at: testStart)
         let started = try #require(page.entries.first { $0.kind == .system })
         #expect(
             await storeError {
-                _ = try await studio.store.correctEntry(interviewID: studio.id, entryID: started.id, body: "改", actor: studio.host, at: testStart)
+                _ = try await studio.store.correctEntry(
+                    interviewID: studio.id, entryID: started.id, body: "改", actor: studio.host, at: testStart)
             }?.isConflict == true)
         #expect(
             await storeError {
-                _ = try await studio.store.correctEntry(interviewID: studio.id, entryID: remark.id, body: " ", actor: studio.host, at: testStart)
+                _ = try await studio.store.correctEntry(
+                    interviewID: studio.id, entryID: remark.id, body: " ", actor: studio.host, at: testStart)
             }?.invalidFields == ["body"])
     }
 
@@ -277,7 +287,8 @@ struct InterviewStoreTests {
         #expect(list.questions.first?.replyDueOn == "2026-12-11" && list.questions.first?.overdue == false)
         #expect(try await studio.store.publicQuestions(interviewID: studio.id).first { $0.id == deferred }?.replyDueOn == "2026-12-11")
         try await studio.post("会后答复。", kind: .answer, question: deferred)
-        let open = try await studio.store.deferredQuestions(DeferredQuestionFilter(state: .open), for: studio.host, at: beijing("2026-12-05 10:00"))
+        let open = try await studio.store.deferredQuestions(
+            DeferredQuestionFilter(state: .open), for: studio.host, at: beijing("2026-12-05 10:00"))
         #expect(open.questions.isEmpty)
         // Only those who follow interviews see the list.
         let handler = StoreInterview.staff(try await studio.file.database.addUser("handler", role: .handler), "handler", .handler)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import WenzhengCore
 @testable import WenzhengStore
 

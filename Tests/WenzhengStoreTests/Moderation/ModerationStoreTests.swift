@@ -44,7 +44,8 @@ struct Queue {
     ) async throws -> ModerationItem {
         try await store.submitForModeration(
             NewModerationItem(
-                kind: kind, sourceType: "test", sourceID: UUID().uuidString, authorName: author, text: text, check: Self.check(text, held: held)),
+                kind: kind, sourceType: "test", sourceID: UUID().uuidString, authorName: author, text: text,
+                check: Self.check(text, held: held)),
             at: now)
     }
 
@@ -100,8 +101,10 @@ struct ModerationStoreTests {
         #expect(try await queue.store.moderationQueue(ModerationQueueFilter(kind: .letter), at: now).map(\.id) == [letter.id])
         #expect(try await queue.store.moderationQueue(ModerationQueueFilter(category: "abuse"), at: now).map(\.id) == [held.id])
         #expect(
-            try await queue.store.moderationQueue(ModerationQueueFilter(category: "personal_information"), at: now).map(\.id) == [letter.id])
-        #expect(try await queue.store.moderationQueue(ModerationQueueFilter(category: "flagged"), at: now).map(\.id) == [held.id, letter.id])
+            try await queue.store.moderationQueue(ModerationQueueFilter(category: "personal_information"), at: now).map(\.id) == [letter.id]
+        )
+        #expect(
+            try await queue.store.moderationQueue(ModerationQueueFilter(category: "flagged"), at: now).map(\.id) == [held.id, letter.id])
         #expect(try await queue.store.moderationQueue(ModerationQueueFilter(olderThan: 30 * 60), at: now).map(\.id) == [old.id])
         #expect(try await queue.store.moderationQueue(ModerationQueueFilter(limit: 2), at: now).map(\.id) == [old.id, held.id])
         #expect(try await queue.store.pendingModerationCounts() == [.question: 2, .letter: 1])
@@ -127,7 +130,8 @@ struct ModerationStoreTests {
         #expect(try await queue.store.claimModerationItem(id: item.id, by: queue.wang, at: later).claimedBy == "wang")
         // A decided item cannot be claimed.
         _ = try await queue.decide(item.id, .approve(override: false), by: queue.wang)
-        #expect(await storeError { _ = try await queue.store.claimModerationItem(id: item.id, by: queue.li, at: later) }?.isConflict == true)
+        #expect(
+            await storeError { _ = try await queue.store.claimModerationItem(id: item.id, by: queue.li, at: later) }?.isConflict == true)
         #expect(await storeError { _ = try await queue.store.moderationItem(id: 999) }.map { "\($0)" }?.contains("999") == true)
     }
 
@@ -141,21 +145,28 @@ struct ModerationStoreTests {
 
         // A held item needs an explicit override; the override is recorded.
         let held = try await queue.submit("人渣怎么办", held: true)
-        #expect(await storeError { _ = try await queue.decide(held.id, .approve(override: false), by: queue.li) }?.invalidFields == ["override"])
+        #expect(
+            await storeError { _ = try await queue.decide(held.id, .approve(override: false), by: queue.li) }?.invalidFields == ["override"]
+        )
         let overridden = try await queue.decide(held.id, .approve(override: true), by: queue.li)
         #expect(overridden.item.holdOverridden && overridden.item.state == .approved)
         #expect(try await queue.auditActions(item: held.id) == ["moderation.approve_override"])
 
         // An edit is published masked; it may not be empty.
         let edited = try await queue.submit("电话多少")
-        #expect(await storeError { _ = try await queue.decide(edited.id, .edit(text: " ", override: false), by: queue.li) }?.invalidFields == ["text"])
+        #expect(
+            await storeError { _ = try await queue.decide(edited.id, .edit(text: " ", override: false), by: queue.li) }?.invalidFields == [
+                "text"
+            ])
         let edit = try await queue.decide(edited.id, .edit(text: "  请拨打13812345678  ", override: false), by: queue.li)
         #expect(edit.item.state == .edited && edit.item.editedText == "请拨打13812345678" && edit.item.maskedText == "请拨打138****5678")
         #expect(edit.item.text == "电话多少")
 
         // A rejection names a standard reason; a blank note is none, and one too long is refused.
         let spam = try await queue.submit("加微信领红包")
-        #expect(await storeError { _ = try await queue.decide(spam.id, .reject(reasonCode: "made-up", note: nil), by: queue.li) }?.invalidFields == ["reason"])
+        #expect(
+            await storeError { _ = try await queue.decide(spam.id, .reject(reasonCode: "made-up", note: nil), by: queue.li) }?.invalidFields
+                == ["reason"])
         let longNote = String(repeating: "注", count: ModerationPolicy.maxNoteLength + 1)
         #expect(
             await storeError { _ = try await queue.decide(spam.id, .reject(reasonCode: "advertising", note: longNote), by: queue.li) }?
@@ -175,7 +186,9 @@ struct ModerationStoreTests {
         let item = try await queue.submit("请问办证要多久")
         _ = try await queue.store.claimModerationItem(id: item.id, by: queue.li, at: testStart)
         // li saw version 1; the claim made it 2.
-        #expect(await storeError { _ = try await queue.decide(item.id, .approve(override: false), by: queue.li, version: 1) }?.isConflict == true)
+        #expect(
+            await storeError { _ = try await queue.decide(item.id, .approve(override: false), by: queue.li, version: 1) }?.isConflict
+                == true)
         _ = try await queue.decide(item.id, .reject(reasonCode: "other", note: nil), by: queue.li, version: 2)
         let again = await storeError { _ = try await queue.decide(item.id, .approve(override: false), by: queue.wang) }
         #expect(again?.isConflict == true && again?.description.contains("already handled by li") == true)
@@ -194,7 +207,9 @@ struct ModerationStoreTests {
         let refusedTarget = try await queue.submit("被拒绝的")
         _ = try await queue.decide(refusedTarget.id, .reject(reasonCode: "other", note: nil), by: queue.li)
         for target in [duplicate.id, letter.id, refusedTarget.id, 999] {
-            #expect(await storeError { _ = try await queue.decide(duplicate.id, .merge(into: target), by: queue.li) }?.invalidFields == ["into"])
+            #expect(
+                await storeError { _ = try await queue.decide(duplicate.id, .merge(into: target), by: queue.li) }?.invalidFields == ["into"]
+            )
         }
         let merged = try await queue.decide(duplicate.id, .merge(into: kept.id), by: queue.li)
         #expect(merged.item.state == .rejected && merged.item.reasonCode == "duplicate" && merged.item.reasonNote == "#\(kept.id)")
