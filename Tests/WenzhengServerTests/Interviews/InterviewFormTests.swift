@@ -57,7 +57,7 @@ struct InterviewFormTests {
             let refused = try await form(
                 client, "/staff/interviews", [("title", "我的访谈"), ("start", "soon"), ("guestName", "李局长")], as: host)
             #expect(refused.status == .unprocessableContent)
-            #expect(refused.text.contains(#"data-testid="create-errors""#))
+            #expect(refused.text.contains(#"data-testid="create-errors""#) && refused.text.contains("请填写开始的日期和时间。"))
             #expect(refused.text.contains(#"value="我的访谈""#) && refused.text.contains(#"value="李局长""#))
             let created = try await form(
                 client, "/staff/interviews", [("title", "我的访谈"), ("start", "2026-12-03T10:00"), ("minutes", "60")], as: host)
@@ -82,6 +82,7 @@ struct InterviewFormTests {
             let fromConsole = try await form(
                 client, "/staff/interviews/\(id)/entries", [("kind", "remark"), ("body", " ")], as: host.staff)
             #expect(fromConsole.status == .unprocessableContent && fromConsole.text.contains(#"data-testid="console-error""#))
+            #expect(fromConsole.text.contains("请填写内容。"))
         }
     }
 }
