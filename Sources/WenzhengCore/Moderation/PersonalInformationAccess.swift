@@ -5,13 +5,13 @@
 /// interviews) sees the masked text, with the masked spans marked by kind,
 /// and no contact details.
 public enum PersonalInformationAccess {
-    /// Admins always; a host only for the questions of the interview they
-    /// host (they reply to its deferred questions). An interview without a
-    /// host has no host who may.
-    public static func mayReadUnmasked(_ role: Role, hostsTheInterview: Bool = false) -> Bool {
+    /// Admins always; a host only for the text they answer, which the
+    /// feature that owns the text says (an interview's host answers its
+    /// deferred questions; an interview without a host has no host who may).
+    public static func mayReadUnmasked(_ role: Role, answersTheText: Bool = false) -> Bool {
         switch role {
         case .admin: true
-        case .host: hostsTheInterview
+        case .host: answersTheText
         case .moderator, .guest, .handler, .reviewer: false
         }
     }

@@ -21,7 +21,7 @@ public func buildApplication(
     let services: [any Service] =
         [
             DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
-            ModerationReloadService(library: dependencies.moderation, hub: dependencies.hub, logger: dependencies.logger),
+            ModerationReloadService(library: dependencies.moderation, channel: moderationChannel(dependencies), logger: dependencies.logger),
             SessionPruning.service(
                 database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger,
                 interval: configuration.sessionPruneInterval),
@@ -88,8 +88,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         login: login, database: database, clock: clock, hasher: hasher, secureCookies: configuration.secureCookies)
     AccountsAPIController(actions: accounts).addRoutes(to: router)
     AccountsPagesController(actions: accounts, pages: pages).addRoutes(to: router)
-    ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
-        .addRoutes(to: router)
+    let moderation = moderationChannel(dependencies)
+    let moderationActions = ModerationActions(database: database, clock: clock, library: dependencies.moderation, channel: moderation)
+    ModerationAPIController(actions: moderationActions).addRoutes(to: router)
+    ModerationPagesController(actions: moderationActions, pages: pages).addRoutes(to: router)
+    ModerationLiveController(actions: moderationActions).addRoutes(to: router)
     let audit = AuditActions(database: database)
     AuditAPIController(actions: audit).addRoutes(to: router)
     AuditPagesController(actions: audit, pages: pages).addRoutes(to: router)
@@ -100,12 +103,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let letterLimiter = LetterSubmissionLimiter(policy: configuration.letterLimitPerAddress)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
-        database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
+        database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation, moderation: moderation,
         questionLimiter: questionLimiter, browserKeys: browserKeys, voteLimiter: voteLimiter)
-    InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
-        .addRoutes(to: router)
-    InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
-        .addRoutes(to: router)
+    InterviewsAPIController(actions: interviewActions, secureCookies: configuration.secureCookies).addRoutes(to: router)
+    InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
+    InterviewLiveController(actions: interviewActions).addRoutes(to: router)
     let letterPasswordHasher = PasswordHasher(cost: configuration.letterPasswordHashCost)
     let letterAttachments = LetterAttachments(
         files: try AttachmentFiles(root: attachmentsDirectory(configuration, database: database)),
@@ -119,6 +121,12 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     OfficeLettersAPIController(actions: officeLetters).addRoutes(to: router)
     OfficeLettersPagesController(actions: officeLetters, pages: pages).addRoutes(to: router)
     return router
+}
+
+/// The moderators' live channel, with every feature whose text the queue
+/// holds: they link to their items and hear of decisions through it.
+func moderationChannel(_ dependencies: AppDependencies) -> ModerationChannel {
+    ModerationChannel(hub: dependencies.hub, features: ModeratedFeatures([InterviewModeration(hub: dependencies.hub)]))
 }
 
 /// The configured attachments folder, else `attachments/` beside the

@@ -9,13 +9,42 @@ import WenzhengStore
 /// room's lock is held, so viewers get events in sequence order and only
 /// after they are in the database.
 struct InterviewActions: Sendable {
+    /// Who creates interviews and moves them along.
+    static let organisers: Set<Role> = [.admin, .host]
+    /// Who puts questions on air and posts answers and corrections.
+    static let onAir: Set<Role> = [.admin, .host, .guest]
+    /// Who follows an interview's console and its deferred questions.
+    static let consoleRoles: Set<Role> = [.admin, .host, .guest, .moderator]
+    /// Who withdraws published entries and publishes them again.
+    static let withdrawers = WithdrawalRules.roles
+
     let database: AppDatabase
     let clock: any WallClock
     let hub: LiveHub
     let library: ModerationLibrary
+    /// Where a new question is announced to moderators.
+    let moderation: ModerationChannel
     let questionLimiter: QuestionRateLimiter
     let browserKeys: BrowserKeys
     let voteLimiter: VoteRateLimiter
+
+    /// The interview, unless it is not yet announced and the reader is not
+    /// staff: the public gets 404 for those.
+    func visibleInterview(_ id: Int64, to staff: AuthenticatedStaff?) async throws -> Interview {
+        let interview = try await database.interviews.interview(id: id)
+        if interview.status == .scheduled && staff == nil {
+            throw Problem(kind: .notFound, detail: "no such interview")
+        }
+        return interview
+    }
+
+    func create(_ draft: InterviewDraft, actor: AuthenticatedStaff) async throws -> Interview {
+        try await database.interviews.createInterview(draft, actor: actor, at: clock.now())
+    }
+
+    func update(_ id: Int64, _ draft: InterviewDraft, actor: AuthenticatedStaff) async throws -> Interview {
+        try await database.interviews.updateInterview(id: id, draft, actor: actor, at: clock.now())
+    }
 
     func changeStatus(_ id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff) async throws -> Interview {
         let room = hub.room(id)
@@ -43,10 +72,13 @@ struct InterviewActions: Sendable {
         }
     }
 
+    /// Puts an approved question on air: the host's call, not a guest's.
     func putOnAir(_ id: Int64, questionID: Int64, actor: AuthenticatedStaff) async throws -> TranscriptEvent {
+        guard actor.role != .guest else { throw Problem(kind: .forbidden, detail: "the host puts questions on air") }
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let event = try await database.interviews.putQuestionOnAir(interviewID: id, questionID: questionID, actor: actor, at: clock.now())
+            let event = try await database.interviews.putQuestionOnAir(
+                interviewID: id, questionID: questionID, actor: actor, at: clock.now())
             room.publish([event])
             room.publishQuestionsChanged()
             return event
@@ -58,7 +90,8 @@ struct InterviewActions: Sendable {
     func correct(_ id: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff) async throws -> PublishedCorrection {
         let room = hub.room(id)
         return try await room.sequencer.run {
-            let correction = try await database.interviews.correctEntry(interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
+            let correction = try await database.interviews.correctEntry(
+                interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
             room.publish([correction.event])
             return correction
         }
@@ -125,7 +158,7 @@ struct InterviewActions: Sendable {
             interviewID: id,
             NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
             check: check, at: now)
-        hub.publishModeration(item, change: "created")
+        moderation.announce(item, .created)
         return question
     }
 
@@ -145,43 +178,3 @@ struct InterviewActions: Sendable {
         return result
     }
 }
-
-/// Questions per browser and per address.
-struct QuestionRateLimiter: Sendable {
-    let perBrowser: RateLimitPolicy
-    let perAddress: RateLimitPolicy
-    private let limiter = SlidingWindowLimiter()
-
-    init(perBrowser: RateLimitPolicy = .init(limit: 5, window: 600), perAddress: RateLimitPolicy = .init(limit: 30, window: 600)) {
-        self.perBrowser = perBrowser
-        self.perAddress = perAddress
-    }
-
-    /// Seconds to wait, or nil when a question is allowed now (and counted).
-    func admit(browserKey: String, address: String, now: Date) -> Int? {
-        limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
-    }
-}
-
-/// Votes per address, overall and for one question. Browser keys are free
-/// to obtain (any page view issues one), so the address is what bounds how
-/// many browsers one machine can vote as.
-struct VoteRateLimiter: Sendable {
-    let perAddress: RateLimitPolicy
-    let perAddressAndQuestion: RateLimitPolicy
-    private let limiter = SlidingWindowLimiter()
-
-    init(
-        perAddress: RateLimitPolicy = .init(limit: 60, window: 600),
-        perAddressAndQuestion: RateLimitPolicy = .init(limit: 10, window: 3600)
-    ) {
-        self.perAddress = perAddress
-        self.perAddressAndQuestion = perAddressAndQuestion
-    }
-
-    /// Seconds to wait, or nil when a vote is allowed now (and counted).
-    func admit(address: String, questionID: Int64, now: Date) -> Int? {
-        limiter.admit([("a:" + address, perAddress), ("q:\(questionID):" + address, perAddressAndQuestion)], now: now)
-    }
-}
-

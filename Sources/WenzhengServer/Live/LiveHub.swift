@@ -1,58 +1,61 @@
 import Foundation
-import NIOCore
 import Synchronization
 
-/// The live channels the server publishes on. One broadcaster per
-/// audience; interviews add one per room.
+/// A live channel the hub keeps and ends at shutdown: a broadcaster, or a
+/// room of several.
+protocol LiveChannel: AnyObject, Sendable {
+    /// Ends every subscription (server shutdown).
+    func finishAll()
+}
+
+extension Broadcaster: LiveChannel {}
+
+/// How a feature names its channels: one key type per kind of channel (a
+/// room per interview, one channel for every moderation console), so two
+/// features never share a channel by accident.
+protocol LiveChannelKey: Hashable, Sendable {
+    associatedtype Channel: LiveChannel
+    /// Makes the channel on first use.
+    func makeChannel() -> Channel
+}
+
+/// The live channels the server publishes on: a registry of channels by
+/// key, each made on first use and ended at shutdown. It knows channels and
+/// frames only; each feature defines its keys and what it publishes (an
+/// interview's room, the moderation consoles' channel).
 public final class LiveHub: Sendable {
-    /// Every change to the moderation queue, for moderators' consoles.
-    public let moderation = Broadcaster(queueLimit: 1024)
-    private let rooms = Mutex<[Int64: InterviewRoom]>([:])
-    /// Interview viewer sockets per client address, across all rooms.
+    private let channels = Mutex<[AnyHashable: any LiveChannel]>([:])
+    /// Anonymous viewer sockets per client address, across all channels.
     let viewerSockets: ViewerSocketLimiter
 
     public init(maxViewerSocketsPerAddress: Int = AppConfiguration.defaultMaxViewerSocketsPerAddress) {
         viewerSockets = ViewerSocketLimiter(maxPerAddress: maxViewerSocketsPerAddress)
     }
 
-    /// The live room of an interview, created on first use.
-    func room(_ interviewID: Int64) -> InterviewRoom {
-        rooms.withLock { rooms in
-            if let room = rooms[interviewID] { return room }
-            let room = InterviewRoom(id: interviewID)
-            rooms[interviewID] = room
-            return room
+    /// The channel `key` names, made on first use. Making one only builds
+    /// broadcasters, so it runs under the lock without calling out.
+    func channel<Key: LiveChannelKey>(_ key: Key) -> Key.Channel {
+        channels.withLock { channels in
+            if let channel = channels[AnyHashable(key)] as? Key.Channel { return channel }
+            let channel = key.makeChannel()
+            channels[AnyHashable(key)] = channel
+            return channel
         }
     }
 
-    var allRooms: [InterviewRoom] { rooms.withLock { Array($0.values) } }
+    /// The channel `key` names if it was ever used.
+    func existingChannel<Key: LiveChannelKey>(_ key: Key) -> Key.Channel? {
+        channels.withLock { $0[AnyHashable(key)] as? Key.Channel }
+    }
 
-    /// Viewers watching an interview now.
-    public func viewerCount(interviewID: Int64) -> Int {
-        rooms.withLock { $0[interviewID]?.viewers.subscriberCount ?? 0 }
+    /// Every channel of one kind (the rooms the ticker visits).
+    func channels<Channel: LiveChannel>(of type: Channel.Type) -> [Channel] {
+        channels.withLock { $0.values.compactMap { $0 as? Channel } }
     }
 
     /// Ends every live connection (server shutdown).
     public func finishAll() {
-        moderation.finishAll()
-        for room in allRooms {
-            room.viewers.finishAll()
-            room.console.finishAll()
-        }
-    }
-
-    /// Encodes an event once, as the text frame every subscriber gets.
-    static func encode(_ event: some Encodable) -> ByteBuffer {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        // Encoding our own value types cannot fail; if it ever did, an empty
-        // object is better than a crash in the publisher.
-        let data = (try? encoder.encode(event)) ?? Data("{}".utf8)
-        return ByteBuffer(bytes: data)
+        // Copied out of the lock: finishing resumes the subscribers' tasks.
+        for channel in channels.withLock({ Array($0.values) }) { channel.finishAll() }
     }
 }
-
-/// The version every live frame carries, so clients can refuse a protocol
-/// they do not know (docs/live-protocol.md).
-let liveProtocolVersion = 1

@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
 
-/// How many interview viewer sockets one client address may hold open at
-/// once, across all interviews. Generous by default: behind carrier NAT
+/// How many anonymous viewer sockets one client address may hold open at
+/// once, across all live rooms (interviews today). Generous by default: behind carrier NAT
 /// thousands of phones share one address (docs/security.md).
 ///
 /// A socket is reserved at the handshake, where a refusal can still be an

@@ -7,7 +7,7 @@ import UnixSignals
 /// force stay.
 struct ModerationReloadService: Service {
     let library: ModerationLibrary
-    let hub: LiveHub
+    let channel: ModerationChannel
     let logger: Logger
 
     func run() async throws {
@@ -17,7 +17,7 @@ struct ModerationReloadService: Service {
                 let loaded = try library.reload()
                 let terms = loaded.summary.reduce(0) { $0 + $1.terms }
                 logger.notice("moderation lists reloaded on SIGHUP", metadata: ["terms": "\(terms)"])
-                hub.moderation.publish(LiveHub.encode(ModerationReloadEvent(terms: terms)))
+                channel.announceReload(terms: terms)
             } catch {
                 logger.error("moderation reload failed; previous lists stay in force: \(error)")
             }

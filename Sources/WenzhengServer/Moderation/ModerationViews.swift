@@ -2,127 +2,178 @@ import Foundation
 import WenzhengCore
 import WenzhengStore
 
-/// Turns queue items into what the console templates show. All text stays
-/// plain here; the templates escape it.
-enum ModerationViews {
-    static func card(
-        _ item: ModerationItem, filter: ContentFilter, language: Language, pages: PageRenderer, staff: AuthenticatedStaff?
-    ) -> [String: Any] {
-        let segments = markedSegments(
-            item.text, flags: item.flags, personal: item.personalInformation.map { ($0.start, $0.end, $0.kind) },
-            language: language, pages: pages)
-        let flags = item.flags.map { flag -> [String: Any] in
-            [
-                "category": flag.category,
-                "categoryName": pages.translate("moderation.categories.\(flag.category)", language: language),
-                "term": flag.term,
-                "action": pages.translate("moderation.actions.\(flag.action.rawValue)", language: language),
-            ]
-        }
-        let personal = item.personalInformation.map { match -> [String: Any] in
-            ["kindName": pages.translate("moderation.pii.\(match.kind.rawValue)", language: language), "masked": match.masked]
-        }
-        let reasons = filter.rules.rejectionReasons.map { ["code": $0.code, "text": $0.text(for: language)] }
-        let claimedByOther = item.claimedBy != nil && item.claimedBy != staff?.displayName
-        return [
-            "id": item.id,
-            "version": item.version,
-            "kindName": pages.translate("moderation.kinds.\(item.kind.rawValue)", language: language),
-            "kind": item.kind.rawValue,
-            "isQuestion": item.kind == .question,
-            "sourceURL": item.sourceURL ?? "",
-            "createdAt": OfficeTime.minute(item.createdAt),
-            "segments": segments,
-            "hasFlags": !flags.isEmpty,
-            "flags": flags,
-            "hasPersonal": !personal.isEmpty,
-            "personal": personal,
-            "maskedText": item.editedText.map { _ in item.maskedText } ?? item.maskedText,
-            "maskDiffers": item.maskedText != item.text,
-            "redacted": item.isRedacted,
-            "held": item.highestAction == "hold",
-            "flagged": item.highestAction != "none",
-            "pending": item.state == .pending,
-            "stateName": pages.translate("moderation.states.\(item.state.rawValue)", language: language),
-            "state": item.state.rawValue,
-            "claimedBy": item.claimedBy ?? "",
-            "claimedByOther": claimedByOther,
-            "decidedBy": item.decidedBy ?? "",
-            "decidedAt": item.decidedAt.map(OfficeTime.minute) ?? "",
-            "reason": item.reasonCode.flatMap { filter.rules.reason(code: $0)?.text(for: language) } ?? "",
-            "reasonNote": item.reasonNote ?? "",
-            "editedText": item.editedText ?? "",
-            "text": item.text,
-            "reasons": reasons,
-        ]
+/// A standard rejection reason as a `<select>` offers it.
+struct ReasonOption {
+    let code: String
+    let text: String
+
+    static func all(_ reasons: [RejectionReason], language: Language) -> [ReasonOption] {
+        reasons.map { ReasonOption(code: $0.code, text: $0.text(for: language)) }
+    }
+}
+
+/// A choice in a filter's `<select>`.
+struct FilterOption {
+    let value: String
+    let name: String
+    let selected: Bool
+}
+
+/// One queue item's card (`moderation-card`): in the console's list, and
+/// alone as the fragment a console swaps in after a live update
+/// (`moderation-card-fragment` puts the view under `page`).
+struct ModerationCardView: PageView {
+    static let template = "moderation-card-fragment"
+
+    struct Flag {
+        let category: String
+        let categoryName: String
+        let term: String
+        let action: String
     }
 
-    static func console(
-        items: [ModerationItem], filter: ModerationQueueFilter, counts: [ContentKind: Int], library: ModerationLibrary,
-        language: Language, pages: PageRenderer, staff: AuthenticatedStaff?
-    ) -> [String: Any] {
+    struct Personal {
+        let kindName: String
+        let masked: String
+    }
+
+    struct Item {
+        let id: Int64
+        let version: Int
+        let kindName: String
+        let isQuestion: Bool
+        /// The page where the text appears, when its feature names one.
+        let sourceURL: String?
+        let createdAt: String
+        let segments: [MarkedSegment]
+        let hasFlags: Bool
+        let flags: [Flag]
+        let hasPersonal: Bool
+        let personal: [Personal]
+        let maskedText: String
+        let maskDiffers: Bool
+        let redacted: Bool
+        let held: Bool
+        let pending: Bool
+        let state: String
+        let stateName: String
+        let claimedBy: String?
+        let decidedBy: String?
+        let decidedAt: String?
+        let reason: String?
+        let reasonNote: String?
+        let editedText: String?
+        /// What the edit form starts from.
+        let text: String
+        let reasons: [ReasonOption]
+    }
+
+    let item: Item
+
+    init(_ item: ModerationItem, rules: ModerationRules, text: PageText) {
+        let language = text.language
+        let flags = item.flags.map { flag in
+            Flag(
+                category: flag.category, categoryName: text("moderation.categories.\(flag.category)"), term: flag.term,
+                action: text("moderation.actions.\(flag.action.rawValue)"))
+        }
+        let personal = item.personalInformation.map { Personal(kindName: text("moderation.pii.\($0.kind.rawValue)"), masked: $0.masked) }
+        self.item = Item(
+            id: item.id, version: item.version, kindName: text("moderation.kinds.\(item.kind.rawValue)"),
+            isQuestion: item.kind == .question,
+            sourceURL: item.sourceURL, createdAt: OfficeTime.minute(item.createdAt),
+            segments: MarkedSegment.segments(
+                item.text, flags: item.flags, personal: item.personalInformation.map { ($0.start, $0.end, $0.kind) }, text: text),
+            hasFlags: !flags.isEmpty, flags: flags, hasPersonal: !personal.isEmpty, personal: personal, maskedText: item.maskedText,
+            maskDiffers: item.maskedText != item.text, redacted: item.isRedacted, held: item.highestAction == "hold",
+            pending: item.state == .pending, state: item.state.rawValue, stateName: text("moderation.states.\(item.state.rawValue)"),
+            claimedBy: item.claimedBy, decidedBy: item.decidedBy, decidedAt: item.decidedAt.map(OfficeTime.minute),
+            reason: item.reasonCode.flatMap { rules.reason(code: $0)?.text(for: language) }, reasonNote: item.reasonNote,
+            editedText: item.editedText, text: item.text, reasons: ReasonOption.all(rules.rejectionReasons, language: language))
+    }
+}
+
+/// The moderation console (`moderation`): the filtered queue with its
+/// cards, the filters, the bulk form.
+struct ModerationConsoleView: PageView {
+    static let template = "moderation"
+
+    struct KindOption {
+        let value: String
+        let name: String
+        let selected: Bool
+        let pending: Int
+    }
+
+    let showsPending: Bool
+    let stateHeading: String
+    let items: [ModerationCardView]
+    let empty: Bool
+    let states: [FilterOption]
+    let kinds: [KindOption]
+    let categories: [FilterOption]
+    let minAgeMinutes: String?
+    let pendingTotal: Int
+    let reasons: [ReasonOption]
+    /// The banner after a form action.
+    var notice: String?
+    /// Why the last form was refused.
+    var error: String?
+
+    init(
+        items: [ModerationItem], filter: ModerationQueueFilter, counts: [ContentKind: Int], library: ModerationLibrary, text: PageText
+    ) {
         let selectedState = filter.states.count == 1 ? filter.states[0].rawValue : (filter.states.isEmpty ? "all" : "")
-        let states = (["pending", "approved", "edited", "rejected", "all"]).map { state -> [String: Any] in
-            ["value": state, "name": pages.translate("moderation.states.\(state)", language: language), "selected": state == selectedState]
+        showsPending = selectedState == "pending"
+        stateHeading = text("moderation.states.\(selectedState.isEmpty ? "all" : selectedState)")
+        let rules = library.filter.rules
+        self.items = items.map { ModerationCardView($0, rules: rules, text: text) }
+        empty = items.isEmpty
+        states = ["pending", "approved", "edited", "rejected", "all"].map {
+            FilterOption(value: $0, name: text("moderation.states.\($0)"), selected: $0 == selectedState)
         }
-        let kinds = ContentKind.allCases.map { kind -> [String: Any] in
-            [
-                "value": kind.rawValue, "name": pages.translate("moderation.kinds.\(kind.rawValue)", language: language),
-                "selected": filter.kind == kind, "pending": counts[kind] ?? 0,
-            ]
+        kinds = ContentKind.allCases.map { kind in
+            KindOption(
+                value: kind.rawValue, name: text("moderation.kinds.\(kind.rawValue)"), selected: filter.kind == kind,
+                pending: counts[kind] ?? 0)
         }
-        let categoryValues = ["flagged"] + library.loaded.summary.map(\.category) + ["personal_information"]
-        let categories = categoryValues.map { category -> [String: Any] in
-            [
-                "value": category, "name": pages.translate("moderation.categories.\(category)", language: language),
-                "selected": filter.category == category,
-            ]
+        categories = (["flagged"] + library.loaded.summary.map(\.category) + ["personal_information"]).map {
+            FilterOption(value: $0, name: text("moderation.categories.\($0)"), selected: filter.category == $0)
         }
-        // Each card sits under `item`, as in the single-card fragment, so
-        // one template serves both.
-        let cards = items.map { ["item": card($0, filter: library.filter, language: language, pages: pages, staff: staff)] }
-        return [
-            "showsPending": selectedState == "pending",
-            "stateHeading": pages.translate("moderation.states.\(selectedState.isEmpty ? "all" : selectedState)", language: language),
-            "items": cards,
-            "empty": cards.isEmpty,
-            "states": states,
-            "kinds": kinds,
-            "categories": categories,
-            "minAgeMinutes": filter.olderThan.map { String(Int($0 / 60)) } ?? "",
-            "pendingTotal": counts.values.reduce(0, +),
-            "reasons": library.filter.rules.rejectionReasons.map { ["code": $0.code, "text": $0.text(for: language)] },
-        ]
+        minAgeMinutes = filter.olderThan.map { String(Int($0 / 60)) }
+        pendingTotal = counts.values.reduce(0, +)
+        reasons = ReasonOption.all(rules.rejectionReasons, language: text.language)
+    }
+}
+
+/// The admin's page of word lists (`moderation-lists`, at
+/// `/admin/moderation`): what is loaded, from where, and the reload button.
+struct ModerationListsView: PageView {
+    static let template = "moderation-lists"
+
+    struct List {
+        let category: String
+        let categoryName: String
+        let terms: Int
+        let action: String
+        let source: String
+        let licence: String
     }
 
-    /// A citizen's text as runs for a template: word-list matches and
-    /// personal information highlighted, and each piece of personal
-    /// information labelled with its kind (`kindName`), so staff who see
-    /// the masked text still see what was masked there.
-    static func markedSegments(
-        _ text: String, flags: [FilterFlag], personal: [(start: Int, end: Int, kind: PersonalInformationMatch.Kind)],
-        language: Language, pages: PageRenderer
-    ) -> [[String: Any]] {
-        var spans = flags.map { (start: $0.start, end: $0.end, category: $0.category) }
-        spans += personal.map { (start: $0.start, end: $0.end, category: "personal_information") }
-        var offset = 0
-        return HighlightSegments.split(text, spans: spans).map { segment in
-            let range = offset..<(offset + segment.text.utf16.count)
-            offset = range.upperBound
-            // The piece of personal information this run belongs to, if any;
-            // its kind is labelled after its last run (a flag overlapping it
-            // may split it into several).
-            let item = personal.first { $0.start <= range.lowerBound && range.upperBound <= $0.end }
-            var categories = segment.categories
-            if let item { categories.append("pii-\(item.kind.rawValue)") }
-            return [
-                "text": segment.text,
-                "marked": segment.isMarked,
-                "categories": categories.joined(separator: " "),
-                "title": segment.categories.map { pages.translate("moderation.categories.\($0)", language: language) }
-                    .joined(separator: "、"),
-                "kindName": item.flatMap { $0.end == range.upperBound ? pages.translate("moderation.pii.\($0.kind.rawValue)", language: language) : nil } ?? "",
-            ]
+    let lists: [List]
+    let loadedAt: String
+    let directory: String
+    var notice: String?
+    var error: String?
+
+    init(_ library: ModerationLibrary, text: PageText) {
+        let loaded = library.loaded
+        lists = loaded.summary.map { list in
+            List(
+                category: list.category, categoryName: text("moderation.categories.\(list.category)"), terms: list.terms,
+                action: text("moderation.actions.\(list.action.rawValue)"), source: list.source, licence: list.licence)
         }
+        loadedAt = OfficeTime.minute(loaded.loadedAt)
+        directory = library.directory
     }
 }

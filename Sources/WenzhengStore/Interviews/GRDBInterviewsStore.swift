@@ -8,18 +8,6 @@ struct GRDBInterviewsStore: InterviewsStore {
     var reader: any DatabaseReader { writer }
 }
 
-extension GRDBInterviewsStore: GRDBModerationSubject {
-    static var moderationSourceType: String { questionSourceType }
-
-    /// A decided question: approved onto the public list (or straight to the
-    /// deferred list after the interview), rejected, or merged into another.
-    func moderationDecided(_ db: Database, item: ModerationItemRecord, mergedIntoItemID: Int64?, at now: Date) throws
-        -> ModerationEffect
-    {
-        try Self.applyQuestionModeration(db, item, mergedIntoItemID: mergedIntoItemID, at: now)
-    }
-}
-
 extension GRDBInterviewsStore: GRDBCalendarDependent {
     /// Deferred questions' reply deadlines (5 working days from the day
     /// they were deferred) move to the new calendar: answered ones too, so

@@ -94,6 +94,24 @@ struct TranscriptCorrectionRecord: Codable, Sendable, SnakeCaseRecord, MutablePe
 
 // MARK: Public views
 
+/// A new question from a citizen, as the HTTP layer validated it.
+public struct NewQuestion: Sendable {
+    public var text: String
+    public var nickname: String?
+    public var contact: String?
+    /// The anonymous browser's id (a cookie), for votes and rate limits.
+    public var browserKey: String
+    public var clientAddress: String
+
+    public init(text: String, nickname: String?, contact: String?, browserKey: String, clientAddress: String) {
+        self.text = text
+        self.nickname = nickname
+        self.contact = contact
+        self.browserKey = browserKey
+        self.clientAddress = clientAddress
+    }
+}
+
 public struct InterviewGuest: Codable, Sendable, Equatable {
     public var id: Int64?
     public var name: String
@@ -136,7 +154,8 @@ public struct InterviewDraft: Sendable {
     public var hostUsername: String?
     public var guests: [InterviewGuest]
 
-    public init(title: String, summary: String, scheduledStart: Date, plannedMinutes: Int, hostUsername: String?, guests: [InterviewGuest]) {
+    public init(title: String, summary: String, scheduledStart: Date, plannedMinutes: Int, hostUsername: String?, guests: [InterviewGuest])
+    {
         self.title = title
         self.summary = summary
         self.scheduledStart = scheduledStart

@@ -21,7 +21,7 @@ extension GRDBModerationStore {
     func submitForModeration(_ new: NewModerationItem, at now: Date) async throws -> ModerationItem {
         try await writer.write { db in
             let record = try Self.enqueueModeration(db, new, at: now)
-            return try Self.view(db, record)
+            return try self.item(db, record)
         }
     }
 
@@ -38,7 +38,7 @@ extension GRDBModerationStore {
             case nil: "none"
             }
         var record = ModerationItemRecord(
-            id: nil, kind: new.kind, sourceType: new.sourceType, sourceId: new.sourceID, sourceUrl: new.sourceURL,
+            id: nil, kind: new.kind, sourceType: new.sourceType, sourceId: new.sourceID, sourceUrl: nil,
             authorName: new.authorName, text: new.text,
             editedText: nil, maskedText: PersonalInformation.mask(new.text, authorName: new.authorName),
             flagsJson: try encodeJSON(new.check.flags), personalInformationJson: try encodeJSON(new.check.personalInformation),
@@ -69,12 +69,12 @@ extension GRDBModerationStore {
                 request = request.filter(Column("created_at") <= now.addingTimeInterval(-olderThan))
             }
             let records = try request.order(Column("created_at"), Column("id")).limit(max(1, min(filter.limit, 1000))).fetchAll(db)
-            return try records.map { try Self.view(db, $0) }
+            return try self.items(db, records)
         }
     }
 
     func moderationItem(id: Int64) async throws -> ModerationItem {
-        try await reader.read { db in try Self.view(db, try Self.existingItem(db, id: id)) }
+        try await reader.read { db in try self.item(db, try Self.existingItem(db, id: id)) }
     }
 
     /// Counts of pending items by kind, for dashboards.
@@ -103,7 +103,7 @@ extension GRDBModerationStore {
             record.claimedAt = now
             record.version += 1
             try record.update(db)
-            return try Self.view(db, record)
+            return try self.item(db, record)
         }
     }
 
@@ -117,7 +117,7 @@ extension GRDBModerationStore {
                 record.version += 1
                 try record.update(db)
             }
-            return try Self.view(db, record)
+            return try self.item(db, record)
         }
     }
 
@@ -182,7 +182,9 @@ extension GRDBModerationStore {
                     ValidationFailure([
                         FieldError(
                             field: "override", code: "held",
-                            message: "item \(id) is held (\(before.categories.joined(separator: ", "))); approving it needs an explicit override")
+                            message:
+                                "item \(id) is held (\(before.categories.joined(separator: ", "))); approving it needs an explicit override"
+                        )
                     ]))
             }
             record.holdOverridden = record.highestAction == "hold"
@@ -202,7 +204,8 @@ extension GRDBModerationStore {
             guard target != id, let targetRecord = try ModerationItemRecord.fetchOne(db, key: target),
                 targetRecord.kind == record.kind, targetRecord.sourceType == record.sourceType
             else {
-                throw StoreError.invalid(ValidationFailure([.invalid("into", "item \(target) is not an item of the same kind to merge into")]))
+                throw StoreError.invalid(
+                    ValidationFailure([.invalid("into", "item \(target) is not an item of the same kind to merge into")]))
             }
             guard targetRecord.state != .rejected else {
                 throw StoreError.invalid(ValidationFailure([.invalid("into", "item \(target) was rejected; merge into a kept item")]))
@@ -214,7 +217,8 @@ extension GRDBModerationStore {
         case .reject(let code, let note):
             var errors: [FieldError] = []
             if !allowedReasons.contains(code) {
-                errors.append(.invalid("reason", "unknown rejection reason '\(code)'; use one of \(allowedReasons.sorted().joined(separator: ", "))"))
+                errors.append(
+                    .invalid("reason", "unknown rejection reason '\(code)'; use one of \(allowedReasons.sorted().joined(separator: ", "))"))
             }
             if let note, note.count > ModerationPolicy.maxNoteLength {
                 errors.append(.tooLong("note", max: ModerationPolicy.maxNoteLength))
@@ -231,7 +235,7 @@ extension GRDBModerationStore {
         record.version += 1
         try record.update(db)
         let effect = try subjects[record.sourceType]?.moderationDecided(db, item: record, mergedIntoItemID: mergedInto, at: now) ?? .none
-        let after = try Self.view(db, record)
+        let after = try self.item(db, record)
         let action =
             switch record.state {
             case .approved: record.holdOverridden ? "moderation.approve_override" : "moderation.approve"
@@ -273,13 +277,30 @@ extension GRDBModerationStore {
         try String.fetchOne(db, sql: "SELECT display_name FROM staff_user WHERE id = ?", arguments: [userID])
     }
 
+    /// Queue items as the contract returns them, each with the typed
+    /// subject its feature names (one query per feature, not per item).
+    func items(_ db: Database, _ records: [ModerationItemRecord]) throws -> [ModerationItem] {
+        var items = try records.map { try Self.view(db, $0) }
+        for (sourceType, indices) in Dictionary(grouping: items.indices, by: { items[$0].sourceType }) {
+            guard let feature = subjects[sourceType] else { continue }
+            let named = try feature.moderationSubjects(db, sourceIDs: indices.map { items[$0].sourceID })
+            for index in indices { items[index].subject = named[items[index].sourceID] }
+        }
+        return items
+    }
+
+    func item(_ db: Database, _ record: ModerationItemRecord) throws -> ModerationItem {
+        try items(db, [record])[0]
+    }
+
+    /// An item without its subject: for a feature that names its own.
     static func view(_ db: Database, _ record: ModerationItemRecord) throws -> ModerationItem {
         let decoder = JSONDecoder()
         let flags = try decoder.decode([FilterFlag].self, from: Data(record.flagsJson.utf8))
         let personal = try decoder.decode([PersonalInformationMatch].self, from: Data(record.personalInformationJson.utf8))
         return ModerationItem(
             id: record.id!, kind: record.kind, sourceType: record.sourceType, sourceID: record.sourceId,
-            sourceURL: record.sourceUrl, text: record.text, editedText: record.editedText, maskedText: record.maskedText,
+            subject: nil, sourceURL: nil, text: record.text, editedText: record.editedText, maskedText: record.maskedText,
             flags: flags, personalInformation: personal,
             categories: record.flagCategories.split(separator: ",").map(String.init),
             highestAction: record.highestAction, state: record.state, reasonCode: record.reasonCode,

@@ -8,6 +8,7 @@ struct ModerationItemRecord: Codable, Sendable, SnakeCaseRecord, MutablePersista
     var kind: ContentKind
     var sourceType: String
     var sourceId: String
+    /// Written by earlier versions (a web path); no longer written or read.
     var sourceUrl: String?
     var authorName: String?
     var text: String
@@ -42,6 +43,11 @@ public struct ModerationItem: Codable, Sendable, Equatable, Identifiable {
     public var kind: ContentKind
     public var sourceType: String
     public var sourceID: String
+    /// The feature's item this text belongs to, when the feature names it.
+    public var subject: ModerationSubject?
+    /// The public page where the text appears, for the moderator's link
+    /// (`sourceUrl` in JSON). The store never sets it, as it knows no
+    /// pages: the server computes it from `subject`.
     public var sourceURL: String?
     /// The text as the citizen wrote it; in a redacted item, with personal
     /// information masked (`personalInformation` says where).
@@ -102,27 +108,35 @@ public struct ModerationItem: Codable, Sendable, Equatable, Identifiable {
     }
 }
 
-/// What a feature hands the queue when a citizen submits text.
+/// What a feature hands the queue when a citizen submits text: its kind,
+/// which of the feature's rows it belongs to, and what the filter found.
 public struct NewModerationItem: Sendable {
     public var kind: ContentKind
     public var sourceType: String
     public var sourceID: String
-    public var sourceURL: String?
     public var authorName: String?
     public var text: String
     public var check: ContentFilter.Result
 
     public init(
-        kind: ContentKind, sourceType: String, sourceID: String, sourceURL: String? = nil, authorName: String? = nil,
-        text: String, check: ContentFilter.Result
+        kind: ContentKind, sourceType: String, sourceID: String, authorName: String? = nil, text: String, check: ContentFilter.Result
     ) {
         self.kind = kind
         self.sourceType = sourceType
         self.sourceID = sourceID
-        self.sourceURL = sourceURL
         self.authorName = authorName
         self.text = text
         self.check = check
+    }
+
+    /// Transitional: the queue keeps no web paths any more, so `sourceURL`
+    /// is ignored (the feature's `ModerationSubject` replaces it). Kept
+    /// only while a caller still passes `sourceURL: nil`.
+    public init(
+        kind: ContentKind, sourceType: String, sourceID: String, sourceURL: String?, authorName: String? = nil, text: String,
+        check: ContentFilter.Result
+    ) {
+        self.init(kind: kind, sourceType: sourceType, sourceID: sourceID, authorName: authorName, text: text, check: check)
     }
 }
 

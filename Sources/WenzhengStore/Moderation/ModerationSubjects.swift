@@ -14,6 +14,15 @@ public enum ModerationEffect: Sendable, Equatable {
     case letterPublished(letterID: Int64)
 }
 
+/// Which feature's item a queue item's text belongs to, typed: moderation
+/// names a feature's item, never a web path. The feature that owns the
+/// source resolves it (`GRDBModerationSubject.moderationSubjects`); pages
+/// that link to the text's context compute the link from it.
+public enum ModerationSubject: Sendable, Equatable, Hashable {
+    /// A citizen's question to an interview.
+    case interviewQuestion(interviewID: Int64, questionID: Int64)
+}
+
 /// A decision and what it changed.
 public struct DecidedModeration: Sendable {
     public var item: ModerationItem
@@ -29,6 +38,14 @@ protocol GRDBModerationSubject: Sendable {
     static var moderationSourceType: String { get }
     func moderationDecided(_ db: Database, item: ModerationItemRecord, mergedIntoItemID: Int64?, at now: Date) throws
         -> ModerationEffect
+    /// The typed subject of each of its items, by source id, read in the
+    /// queue's own transaction. A source it leaves out has no subject.
+    func moderationSubjects(_ db: Database, sourceIDs: [String]) throws -> [String: ModerationSubject]
+}
+
+extension GRDBModerationSubject {
+    /// By default a feature names no subjects (its items link nowhere).
+    func moderationSubjects(_ db: Database, sourceIDs: [String]) throws -> [String: ModerationSubject] { [:] }
 }
 
 /// A feature with working-day deadlines, recomputed inside a holiday

@@ -124,10 +124,10 @@ struct PersonalInformationTests {
     @Test("unmasked text and contacts: admins, and the host of the interview only")
     func whoMayReadUnmaskedText() {
         #expect(PersonalInformationAccess.mayReadUnmasked(.admin))
-        #expect(PersonalInformationAccess.mayReadUnmasked(.host, hostsTheInterview: true))
-        #expect(!PersonalInformationAccess.mayReadUnmasked(.host, hostsTheInterview: false))
+        #expect(PersonalInformationAccess.mayReadUnmasked(.host, answersTheText: true))
+        #expect(!PersonalInformationAccess.mayReadUnmasked(.host, answersTheText: false))
         for role in [Role.moderator, .guest, .handler, .reviewer] {
-            #expect(!PersonalInformationAccess.mayReadUnmasked(role, hostsTheInterview: true))
+            #expect(!PersonalInformationAccess.mayReadUnmasked(role, answersTheText: true))
         }
     }
 }

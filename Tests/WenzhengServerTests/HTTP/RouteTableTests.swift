@@ -18,6 +18,7 @@ struct RouteTableTests {
     /// `everyRouteIsClassified` until someone decides who may call it.
     static let access: [String: Set<Role>?] = baseAccess.merging(accountsAccess) { $1 }.merging(auditAccess) { $1 }
         .merging(mailboxPublicAccess) { $1 }.merging(mailboxOfficeAccess) { $1 }.merging(withdrawalAccess) { $1 }
+        .merging(moderationAccess) { $1 }.merging(interviewAccess) { $1 }
 
     static let baseAccess: [String: Set<Role>?] = [
         // Public pages and probes (nil = no session needed)
@@ -26,61 +27,6 @@ struct RouteTableTests {
         "GET /readyz": nil,
         "GET /preferences": nil,
         "GET /api/v1/openapi.json": nil,
-        // Admins
-        "GET /admin/moderation": [.admin],
-        "POST /admin/moderation/reload": [.admin],
-        "GET /api/v1/moderation/lists": [.admin],
-        "POST /api/v1/moderation/reload": [.admin],
-        // Moderators (and admins)
-        "GET /moderation": [.moderator, .admin],
-        "GET /moderation/items/{id}/card": [.moderator, .admin],
-        "POST /moderation/items/{id}/claim": [.moderator, .admin],
-        "POST /moderation/items/{id}/approve": [.moderator, .admin],
-        "POST /moderation/items/{id}/edit": [.moderator, .admin],
-        "POST /moderation/items/{id}/reject": [.moderator, .admin],
-        "POST /moderation/bulk": [.moderator, .admin],
-        "GET /api/v1/moderation/items": [.moderator, .admin],
-        "GET /api/v1/moderation/items/{id}": [.moderator, .admin],
-        "POST /api/v1/moderation/items/{id}/claim": [.moderator, .admin],
-        "POST /api/v1/moderation/items/{id}/release": [.moderator, .admin],
-        "POST /api/v1/moderation/items/{id}/decision": [.moderator, .admin],
-        "POST /api/v1/moderation/bulk": [.moderator, .admin],
-        "GET /api/v1/moderation/reasons": [.moderator, .admin],
-        "POST /api/v1/moderation/check": [.moderator, .admin],
-        "GET /live/moderation": [.moderator, .admin],
-        "POST /moderation/items/{id}/merge": [.moderator, .admin],
-        // Interviews: public
-        "GET /interviews": nil,
-        "GET /interviews/{id}": nil,
-        "POST /interviews/{id}/questions": nil,
-        "POST /interviews/{id}/questions/{question}/vote": nil,
-        "GET /api/v1/interviews": nil,
-        "GET /api/v1/interviews/{id}": nil,
-        "GET /api/v1/interviews/{id}/transcript": nil,
-        "GET /api/v1/interviews/{id}/questions": nil,
-        "POST /api/v1/interviews/{id}/questions": nil,
-        "POST /api/v1/interviews/{id}/questions/{question}/vote": nil,
-        "GET /live/interviews/{id}": nil,
-        // Interviews: organisers
-        "POST /api/v1/interviews": [.admin, .host],
-        "PUT /api/v1/interviews/{id}": [.admin, .host],
-        "POST /api/v1/interviews/{id}/status": [.admin, .host],
-        "POST /staff/interviews": [.admin, .host],
-        "POST /staff/interviews/{id}/status": [.admin, .host],
-        // Interviews: on air
-        "GET /api/v1/interviews/{id}/queue": [.admin, .host, .guest],
-        "POST /api/v1/interviews/{id}/questions/{question}/on-air": [.admin, .host, .guest],
-        "POST /api/v1/interviews/{id}/entries": [.admin, .host, .guest],
-        "POST /api/v1/interviews/{id}/entries/{entry}/corrections": [.admin, .host, .guest],
-        "POST /staff/interviews/{id}/entries": [.admin, .host, .guest],
-        "POST /staff/interviews/{id}/questions/{question}/on-air": [.admin, .host, .guest],
-        "POST /staff/interviews/{id}/entries/{entry}/correct": [.admin, .host, .guest],
-        // Interviews: consoles and follow-up
-        "GET /staff/interviews": [.admin, .host, .guest, .moderator],
-        "GET /staff/interviews/deferred": [.admin, .host, .guest, .moderator],
-        "GET /staff/interviews/{id}": [.admin, .host, .guest, .moderator],
-        "GET /api/v1/deferred-questions": [.admin, .host, .guest, .moderator],
-        "GET /live/interviews/{id}/console": [.admin, .host, .guest, .moderator],
     ]
 
     static func routeKeys(_ router: Router<AppRequestContext>) -> Set<String> {

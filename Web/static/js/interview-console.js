@@ -1,7 +1,6 @@
 // Host and guest console: the transcript grows live (newest first) and the
 // question queue reloads when it changes. Actions stay plain forms.
-import { connectLive } from "./live.js";
-import { renderEntry, applyCorrection, applyWithdrawal, applyRepublication } from "./transcript.js";
+import { followTranscript, renderEntry, applyCorrection, applyWithdrawal, applyRepublication } from "./transcript.js";
 
 const consoleElement = document.getElementById("interview-console");
 const list = document.getElementById("transcript");
@@ -11,7 +10,6 @@ const labels = zh
   ? { open: "实时更新中", reconnecting: "正在重新连接…", closed: "实时更新已停止", queueChanged: "问题列表有更新，" , reload: "刷新" }
   : { open: "Live", reconnecting: "Reconnecting…", closed: "Live updates stopped", queueChanged: "The queue changed — ", reload: "reload" };
 const id = consoleElement.dataset.interviewId;
-let lastSeq = Number(consoleElement.dataset.lastSeq || "0");
 // A form on this page is being submitted: its redirect will show the new
 // state, so a live reload must not replace it.
 let submitting = false;
@@ -39,17 +37,11 @@ function queueChanged() {
   queue.before(note);
 }
 
-connectLive(`/live/interviews/${id}/console`, {
-  url: () => `/live/interviews/${id}/console?since=${lastSeq}`,
-  onStatus(status) {
-    statusElement.textContent = labels[status];
-    statusElement.classList.toggle("on", status === "open");
-  },
-  onMessage(event) {
-    if (typeof event.seq === "number") {
-      if (event.seq <= lastSeq) return;
-      lastSeq = event.seq;
-    }
+followTranscript(`/live/interviews/${id}/console`, {
+  lastSeq: Number(consoleElement.dataset.lastSeq || "0"),
+  statusElement,
+  labels,
+  onEvent(event) {
     // An earlier page of the transcript (data-follow="0") does not take new entries.
     if (event.type === "entry" && list.dataset.follow !== "0") renderEntry(list, event.entry, { newestFirst: true });
     if (event.type === "correction") applyCorrection(event);

@@ -1,8 +1,7 @@
 // Public interview page: follows the live transcript over WebSocket and
 // resumes after a dropped connection from the last sequence number seen,
 // so nothing is missed or shown twice (docs/live-protocol.md).
-import { connectLive } from "./live.js";
-import { renderEntry, applyCorrection, applyWithdrawal, applyRepublication } from "./transcript.js";
+import { followTranscript, renderEntry, applyCorrection, applyWithdrawal, applyRepublication } from "./transcript.js";
 
 const article = document.getElementById("interview");
 const list = document.getElementById("transcript");
@@ -13,7 +12,6 @@ const labels = zh
   ? { open: "直播中，实时更新", reconnecting: "连接中断，正在重新连接…", closed: "实时更新已停止", viewers: "人正在观看" }
   : { open: "Live", reconnecting: "Connection lost, reconnecting…", closed: "Live updates stopped", viewers: "watching" };
 
-let lastSeq = Number(article.dataset.lastSeq || "0");
 const id = article.dataset.interviewId;
 
 const stateNames = zh
@@ -69,18 +67,11 @@ async function refreshQuestions() {
   document.getElementById("no-questions")?.remove();
 }
 
-connectLive(`/live/interviews/${id}`, {
-  url: () => `/live/interviews/${id}?since=${lastSeq}`,
-  onStatus(status) {
-    if (!statusElement) return;
-    statusElement.textContent = labels[status];
-    statusElement.classList.toggle("on", status === "open");
-  },
-  onMessage(event) {
-    if (typeof event.seq === "number") {
-      if (event.seq <= lastSeq) return;
-      lastSeq = event.seq;
-    }
+followTranscript(`/live/interviews/${id}`, {
+  lastSeq: Number(article.dataset.lastSeq || "0"),
+  statusElement,
+  labels,
+  onEvent(event) {
     switch (event.type) {
       case "entry":
         renderEntry(list, event.entry);

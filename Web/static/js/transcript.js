@@ -1,6 +1,8 @@
 // Renders live transcript events into an <ol id="transcript">. Text is
 // set with textContent, never as HTML, so nothing a citizen or official
 // typed can run as markup.
+import { connectLive } from "./live.js";
+
 const zh = document.documentElement.lang.startsWith("zh");
 const systemText = zh
   ? { started: "访谈开始", paused: "访谈暂停", resumed: "访谈继续", ended: "访谈结束", published: "文字实录已发布" }
@@ -102,4 +104,29 @@ export function applyRepublication(event) {
   body.dataset.testid = "entry-body";
   body.textContent = event.body;
   item.replaceChildren(body);
+}
+
+/**
+ * Follows an interview's numbered stream (docs/live-protocol.md): resumes
+ * with `since=` the last sequence number seen, drops events already seen,
+ * shows the connection's state, and hands every new event to `onEvent`.
+ * @param {string} path  e.g. "/live/interviews/7"
+ * @param {{lastSeq: number, statusElement?: Element | null, labels: object, onEvent: (event: object) => void}} options
+ */
+export function followTranscript(path, { lastSeq, statusElement, labels, onEvent }) {
+  return connectLive(path, {
+    url: () => `${path}?since=${lastSeq}`,
+    onStatus(status) {
+      if (!statusElement) return;
+      statusElement.textContent = labels[status];
+      statusElement.classList.toggle("on", status === "open");
+    },
+    onMessage(event) {
+      if (typeof event.seq === "number") {
+        if (event.seq <= lastSeq) return;
+        lastSeq = event.seq;
+      }
+      onEvent(event);
+    },
+  });
 }

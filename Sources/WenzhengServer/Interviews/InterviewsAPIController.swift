@@ -1,26 +1,18 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
-import Logging
-import NIOCore
 import WenzhengCore
 import WenzhengStore
 
-/// Online interviews over JSON and WebSocket: the public reads and asks;
-/// hosts and guests run the interview; viewers watch it live.
-struct InterviewsController {
+/// Online interviews over JSON: the public reads and asks; hosts and guests
+/// run the interview; admins withdraw entries. (Viewers watch it live
+/// through `InterviewLiveController`.)
+struct InterviewsAPIController {
     typealias Context = AppRequestContext
-    let database: AppDatabase
     let actions: InterviewActions
-    let hub: LiveHub
     let secureCookies: Bool
 
-    static let organisers: Set<Role> = [.admin, .host]
-    static let onAir: Set<Role> = [.admin, .host, .guest]
-    static let consoleRoles: Set<Role> = [.admin, .host, .guest, .moderator]
-    /// Who withdraws published entries and publishes them again.
-    static let withdrawers = WithdrawalRules.roles
+    var database: AppDatabase { actions.database }
 
     func addRoutes(to router: Router<Context>) {
         // Public
@@ -30,31 +22,27 @@ struct InterviewsController {
         router.get("/api/v1/interviews/{id}/questions", use: questions)
         router.post("/api/v1/interviews/{id}/questions", use: ask)
         router.post("/api/v1/interviews/{id}/questions/{question}/vote", use: vote)
-        router.ws("/live/interviews/{id}", shouldUpgrade: viewerShouldUpgrade, onUpgrade: viewerSocket)
         // Organisers
         router.group("/api/v1/interviews")
-            .add(middleware: RequireRoleMiddleware(Self.organisers))
+            .add(middleware: RequireRoleMiddleware(InterviewActions.organisers))
             .post(use: create)
             .put("/{id}", use: update)
             .post("/{id}/status", use: changeStatus)
         // On air
         router.group("/api/v1/interviews")
-            .add(middleware: RequireRoleMiddleware(Self.onAir))
+            .add(middleware: RequireRoleMiddleware(InterviewActions.onAir))
             .get("/{id}/queue", use: queue)
             .post("/{id}/questions/{question}/on-air", use: putOnAir)
             .post("/{id}/entries", use: postEntry)
             .post("/{id}/entries/{entry}/corrections", use: correct)
         // Withdrawal (admins)
         router.group("/api/v1/interviews")
-            .add(middleware: RequireRoleMiddleware(Self.withdrawers))
+            .add(middleware: RequireRoleMiddleware(InterviewActions.withdrawers))
             .post("/{id}/entries/{entry}/unpublish", use: unpublish)
             .post("/{id}/entries/{entry}/republish", use: republish)
         router.group("/api/v1/deferred-questions")
-            .add(middleware: RequireRoleMiddleware(Self.consoleRoles))
+            .add(middleware: RequireRoleMiddleware(InterviewActions.consoleRoles))
             .get(use: deferred)
-        router.group("/live/interviews/{id}/console")
-            .add(middleware: RequireRoleMiddleware(Self.consoleRoles))
-            .ws(shouldUpgrade: consoleShouldUpgrade, onUpgrade: consoleSocket)
     }
 
     // MARK: Request and response bodies
@@ -167,11 +155,14 @@ struct InterviewsController {
     // MARK: Public
 
     @Sendable func list(_ request: Request, context: Context) async throws -> InterviewList {
-        InterviewList(interviews: try await database.interviews.interviews(publicOnly: context.staff == nil).map { Self.visible($0, to: context.staff) })
+        InterviewList(
+            interviews: try await database.interviews.interviews(publicOnly: context.staff == nil).map {
+                Self.visible($0, to: context.staff)
+            })
     }
 
     @Sendable func detail(_ request: Request, context: Context) async throws -> Interview {
-        Self.visible(try await visibleInterview(context), to: context.staff)
+        Self.visible(try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff), to: context.staff)
     }
 
     /// Staff login names are not public.
@@ -191,22 +182,22 @@ struct InterviewsController {
     /// `since` (default 0), at most `limit` (default 200, at most 1000).
     @Sendable func transcript(_ request: Request, context: Context) async throws -> TranscriptBody {
         var errors: [FieldError] = []
-        let since = Self.since(request, into: &errors)
-        let limit = Self.pageLimit(
+        let since = InterviewRequest.since(request, into: &errors)
+        let limit = InterviewRequest.pageLimit(
             request, default: InterviewRules.transcriptPageSize, max: InterviewRules.transcriptMaxPageSize, into: &errors)
         try ValidationFailure.check(errors)
-        let interview = try await visibleInterview(context)
+        let interview = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
         let page = try await database.interviews.transcriptPage(interviewID: interview.id, .after(since ?? 0), limit: limit)
         return TranscriptBody(interview: Self.visible(interview, to: context.staff), entries: page.entries, more: page.hasLater)
     }
 
     @Sendable func questions(_ request: Request, context: Context) async throws -> QuestionList {
-        let interview = try await visibleInterview(context)
+        let interview = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
         return QuestionList(questions: try await database.interviews.publicQuestions(interviewID: interview.id))
     }
 
     @Sendable func ask(_ request: Request, context: Context) async throws -> Response {
-        let interview = try await visibleInterview(context)
+        let interview = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
         let body = try await request.decodeJSON(AskBody.self, context: context)
         let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
         let question = try await actions.ask(
@@ -218,15 +209,19 @@ struct InterviewsController {
     }
 
     @Sendable func vote(_ request: Request, context: Context) async throws -> Response {
-        let interview = try await visibleInterview(context)
-        let questionID = try Self.id(context, "question")
+        let interview = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
+        let questionID = try InterviewRequest.id(context, "question")
         let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
         // A browser without our signed cookie yet gets one but no vote:
         // otherwise a client that drops or invents cookies could vote
         // without end.
-        let result = cookie == nil
+        let result =
+            cookie == nil
             ? try await actions.vote(interview.id, questionID: questionID, browserKey: browserKey, clientAddress: context.clientAddress)
-            : (votes: try await database.interviews.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0, counted: false)
+            : (
+                votes: try await database.interviews.publicQuestions(interviewID: interview.id).first { $0.id == questionID }?.votes ?? 0,
+                counted: false
+            )
         var response = try VoteResult(votes: result.votes, counted: result.counted).response(from: request, context: context)
         if let cookie { response.setCookie(cookie) }
         return response
@@ -236,22 +231,23 @@ struct InterviewsController {
 
     @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<Interview> {
         let body = try await request.decodeJSON(DraftBody.self, context: context)
-        let interview = try await database.interviews.createInterview(try body.draft(), actor: context.staff!, at: actions.clock.now())
+        let interview = try await actions.create(try body.draft(), actor: context.staff!)
         return EditedResponse(status: .created, headers: [.location: "/api/v1/interviews/\(interview.id)"], response: interview)
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Interview {
         let body = try await request.decodeJSON(DraftBody.self, context: context)
-        return try await database.interviews.updateInterview(id: try Self.id(context), try body.draft(), actor: context.staff!, at: actions.clock.now())
+        return try await actions.update(try InterviewRequest.id(context), try body.draft(), actor: context.staff!)
     }
 
     @Sendable func changeStatus(_ request: Request, context: Context) async throws -> Interview {
         let body = try await request.decodeJSON(StatusBody.self, context: context)
         guard let raw = body.status else { throw Problem.validation(.required("status")) }
         guard let status = InterviewStatus(rawValue: raw) else {
-            throw Problem.validation(.invalid("status", "status must be one of \(InterviewStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw Problem.validation(
+                .invalid("status", "status must be one of \(InterviewStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        return try await actions.changeStatus(try Self.id(context), to: status, actor: context.staff!)
+        return try await actions.changeStatus(try InterviewRequest.id(context), to: status, actor: context.staff!)
     }
 
     // MARK: On air
@@ -262,14 +258,14 @@ struct InterviewsController {
             throw Problem.validation(.invalid("order", "order must be votes or time"))
         }
         return QueueBody(
-            questions: try await database.interviews.questionQueue(interviewID: try Self.id(context), byVotes: order == "votes", actor: context.staff!))
+            questions: try await database.interviews.questionQueue(
+                interviewID: try InterviewRequest.id(context), byVotes: order == "votes", actor: context.staff!))
     }
 
     @Sendable func putOnAir(_ request: Request, context: Context) async throws -> EventBody {
-        guard context.staff!.role != .guest else {
-            throw Problem(kind: .forbidden, detail: "the host puts questions on air")
-        }
-        return EventBody(try await actions.putOnAir(try Self.id(context), questionID: try Self.id(context, "question"), actor: context.staff!))
+        EventBody(
+            try await actions.putOnAir(
+                try InterviewRequest.id(context), questionID: try InterviewRequest.id(context, "question"), actor: context.staff!))
     }
 
     @Sendable func postEntry(_ request: Request, context: Context) async throws -> EditedResponse<EventBody> {
@@ -279,16 +275,25 @@ struct InterviewsController {
             throw Problem.validation(.invalid("kind", "kind must be remark or answer"))
         }
         let event = try await actions.post(
-            try Self.id(context), kind: kind, body: body.body ?? "", author: kind == .remark ? .host : .guest(id: body.guestId),
-            questionID: body.questionId, actor: context.staff!)
+            try InterviewRequest.id(context), kind: kind, body: body.body ?? "",
+            author: kind == .remark ? .host : .guest(id: body.guestId), questionID: body.questionId, actor: context.staff!)
         return EditedResponse(status: .created, response: EventBody(event))
     }
 
     @Sendable func correct(_ request: Request, context: Context) async throws -> EventBody {
+        try await newText(request, context: context, actions.correct)
+    }
+
+    /// An entry's new text, a correction or a republication: published, and
+    /// answered with what masking changed in it.
+    private func newText(
+        _ request: Request, context: Context,
+        _ publish: (Int64, _ entryID: Int64, _ body: String, _ actor: AuthenticatedStaff) async throws -> PublishedCorrection
+    ) async throws -> EventBody {
         let body = try await request.decodeJSON(CorrectionBody.self, context: context)
-        let correction = try await actions.correct(
-            try Self.id(context), entryID: try Self.id(context, "entry"), body: body.body ?? "", actor: context.staff!)
-        return EventBody(correction.event, masked: correction.masked)
+        let published = try await publish(
+            try InterviewRequest.id(context), try InterviewRequest.id(context, "entry"), body.body ?? "", context.staff!)
+        return EventBody(published.event, masked: published.masked)
     }
 
     // MARK: Withdrawal
@@ -299,25 +304,23 @@ struct InterviewsController {
         let body = try await request.decodeJSON(UnpublishBody.self, context: context)
         return EventBody(
             try await actions.unpublish(
-                try Self.id(context), entryID: try Self.id(context, "entry"), reason: body.reason ?? "", actor: context.staff!))
+                try InterviewRequest.id(context), entryID: try InterviewRequest.id(context, "entry"), reason: body.reason ?? "",
+                actor: context.staff!))
     }
 
     /// Publishes a withdrawn entry again with the corrected `body`, masked.
     @Sendable func republish(_ request: Request, context: Context) async throws -> EventBody {
-        let body = try await request.decodeJSON(CorrectionBody.self, context: context)
-        let republished = try await actions.republish(
-            try Self.id(context), entryID: try Self.id(context, "entry"), body: body.body ?? "", actor: context.staff!)
-        return EventBody(republished.event, masked: republished.masked)
+        try await newText(request, context: context, actions.republish)
     }
 
     /// `state=open|answered|all` (default all), `interview=<id>`,
     /// `limit` (default 50, at most 200), `offset`.
     @Sendable func deferred(_ request: Request, context: Context) async throws -> DeferredBody {
         var errors: [FieldError] = []
-        var filter = Self.deferredFilter(request, into: &errors)
-        filter.limit = Self.pageLimit(
+        var filter = InterviewRequest.deferredFilter(request, into: &errors)
+        filter.limit = InterviewRequest.pageLimit(
             request, default: InterviewRules.deferredPageSize, max: InterviewRules.deferredMaxPageSize, into: &errors)
-        if let raw = Self.parameter(request, "offset") {
+        if let raw = InterviewRequest.parameter(request, "offset") {
             if let offset = Int(raw), (0...1_000_000).contains(offset) {
                 filter.offset = offset
             } else {
@@ -327,155 +330,6 @@ struct InterviewsController {
         try ValidationFailure.check(errors)
         let page = try await database.interviews.deferredQuestions(filter, for: context.staff!, at: actions.clock.now())
         return DeferredBody(questions: page.questions, more: page.more)
-    }
-
-    /// The deferred list's filters (`state`, `interview`); bad ones are added
-    /// to `errors`.
-    static func deferredFilter(_ request: Request, into errors: inout [FieldError]) -> DeferredQuestionFilter {
-        var filter = DeferredQuestionFilter()
-        if let raw = parameter(request, "state") {
-            if let state = DeferredQuestionFilter.State(rawValue: raw) {
-                filter.state = state
-            } else {
-                errors.append(.invalid("state", "state must be open, answered or all"))
-            }
-        }
-        if let raw = parameter(request, "interview") {
-            if let id = Int64(raw), id > 0 {
-                filter.interviewID = id
-            } else {
-                errors.append(.invalid("interview", "interview must be an interview id"))
-            }
-        }
-        return filter
-    }
-
-    // MARK: Live
-
-    @Sendable func viewerShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
-        // A staff cookie reveals unannounced interviews: not to other sites.
-        try LiveSocket.checkOrigin(request)
-        _ = try await visibleInterview(context)
-        _ = try Self.since(request)
-        // Last, so a handshake refused for another reason reserves nothing.
-        guard hub.viewerSockets.reserve(context.clientAddress) else {
-            throw Problem(
-                kind: .tooManyRequests,
-                detail: "this address already has \(hub.viewerSockets.maxPerAddress) live connections open; close one first",
-                headers: [.retryAfter: "10"])
-        }
-        return .upgrade([:])
-    }
-
-    @Sendable func viewerSocket(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
-    ) async throws {
-        let id = try Self.id(context.requestContext)
-        let since = try Self.since(context.request) ?? 0
-        let address = context.requestContext.clientAddress
-        hub.viewerSockets.open(address)
-        defer { hub.viewerSockets.close(address) }
-        let room = hub.room(id)
-        try await stream(room.viewers, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound, staffCheck: nil)
-    }
-
-    /// The console socket follows the console page's rule: hosts and guests
-    /// only for the interviews they run (403 at the handshake otherwise).
-    @Sendable func consoleShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
-        try LiveSocket.checkOrigin(request)
-        try await database.interviews.checkConsoleAccess(interviewID: try Self.id(context), actor: context.staff!)
-        _ = try Self.since(request)
-        return .upgrade([:])
-    }
-
-    @Sendable func consoleSocket(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
-    ) async throws {
-        let id = try Self.id(context.requestContext)
-        let since = try Self.since(context.request) ?? 0
-        // Checked again every few seconds: a session that ends, or a host or
-        // guest taken off the interview, closes the socket.
-        let session = LiveSocket.sessionStaff(context.request, database: database, clock: actions.clock)
-        let database = self.database
-        let staffCheck: @Sendable () async -> Bool = {
-            guard let staff = await session() else { return false }
-            return (try? await database.interviews.checkConsoleAccess(interviewID: id, actor: staff)) != nil
-        }
-        try await stream(
-            hub.room(id).console, interviewID: id, since: since, channel: context.requestContext.channel, inbound, outbound,
-            staffCheck: staffCheck)
-    }
-
-    /// Subscribes first, then replays from the database, then streams:
-    /// together with per-room ordering this gives a gap-free,
-    /// duplicate-free sequence (docs/live-protocol.md).
-    private func stream(
-        _ broadcaster: Broadcaster, interviewID: Int64, since: Int64, channel: (any Channel)?,
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, staffCheck: (@Sendable () async -> Bool)?
-    ) async throws {
-        // The close frame cannot get through a full socket; if the client
-        // has not read it within 2 s, the connection is dropped.
-        let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(channel))
-        let interview = try await database.interviews.interview(id: interviewID)
-        let events = try await database.interviews.transcriptEvents(interviewID: interviewID, since: since)
-        let hello = InterviewFrames.Hello(
-            interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
-            lastSeq: max(interview.lastSeq, events.last?.seq ?? 0))
-        var prefix = [Broadcaster.Frame(bytes: LiveHub.encode(hello))]
-        prefix += events.map { Broadcaster.Frame(seq: $0.seq, bytes: LiveHub.encode(InterviewFrames.event($0))) }
-        try await LiveSocket.stream(
-            subscription, from: broadcaster, to: outbound, inbound: inbound, prefix: prefix, since: since, stillAuthorized: staffCheck)
-    }
-
-    // MARK: Helpers
-
-    /// The interview, unless it is not yet announced and the caller is not
-    /// staff: the public gets 404 for those.
-    private func visibleInterview(_ context: Context) async throws -> Interview {
-        let interview = try await database.interviews.interview(id: try Self.id(context))
-        if interview.status == .scheduled && context.staff == nil {
-            throw Problem(kind: .notFound, detail: "no such interview")
-        }
-        return interview
-    }
-
-    static func id(_ context: Context, _ name: String = "id") throws -> Int64 {
-        guard let id = context.parameters.get(name, as: Int64.self), id > 0 else {
-            throw Problem(kind: .notFound, detail: "no such \(name == "id" ? "interview" : name)")
-        }
-        return id
-    }
-
-    static func since(_ request: Request) throws -> Int64? {
-        var errors: [FieldError] = []
-        let since = since(request, into: &errors)
-        try ValidationFailure.check(errors)
-        return since
-    }
-
-    static func since(_ request: Request, into errors: inout [FieldError]) -> Int64? {
-        guard let raw = parameter(request, "since") else { return nil }
-        guard let since = Int64(raw), since >= 0 else {
-            errors.append(.invalid("since", "since must be a sequence number (0 or more)"))
-            return nil
-        }
-        return since
-    }
-
-    /// `limit`, from 1 to `max`.
-    static func pageLimit(_ request: Request, default value: Int, max: Int, into errors: inout [FieldError]) -> Int {
-        guard let raw = parameter(request, "limit") else { return value }
-        guard let limit = Int(raw), (1...max).contains(limit) else {
-            errors.append(.invalid("limit", "limit must be 1 to \(max)"))
-            return value
-        }
-        return limit
-    }
-
-    /// A query parameter, trimmed; nil when absent or blank.
-    static func parameter(_ request: Request, _ name: String) -> String? {
-        guard let raw = request.uri.queryParameters.get(name)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-        return raw
     }
 }
 
