@@ -64,7 +64,13 @@ enum OfficeJSONBody {
     static func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(T.self, from: Data(buffer: response.body))
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: response.body))
+        } catch {
+            // Name what came back instead of a bare key-not-found.
+            Issue.record("\(response.status) \(String(buffer: response.body).prefix(300))")
+            throw error
+        }
     }
 }
 
