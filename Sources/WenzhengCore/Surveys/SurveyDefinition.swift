@@ -30,7 +30,7 @@ public struct SurveyDefinition: Sendable, Codable, Equatable {
         self.questions = questions
     }
 
-    public var window: SurveyWindow { SurveyWindow(opensAt: opensAt, closesAt: closesAt) }
+    public var window: ParticipationWindow { ParticipationWindow(opensAt: opensAt, closesAt: closesAt) }
 
     public func question(withKey key: String) -> SurveyQuestion? {
         questions.first { $0.key == key }

@@ -23,29 +23,6 @@ public enum SurveyState: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// When a survey accepts answers: from `opensAt` up to, not including,
-/// `closesAt`.
-public struct SurveyWindow: Sendable, Codable, Equatable {
-    public var opensAt: Date
-    public var closesAt: Date
-
-    public init(opensAt: Date, closesAt: Date) {
-        self.opensAt = opensAt
-        self.closesAt = closesAt
-    }
-
-    public func contains(_ instant: Date) -> Bool { opensAt <= instant && instant < closesAt }
-}
-
-/// Whether a survey takes an answer now. The HTTP layer answers the two
-/// refusals with 409 and the window, so the citizen learns when to come
-/// back or that they are too late.
-public enum SurveyAvailability: Sendable, Equatable {
-    case notYetOpen(SurveyWindow)
-    case open
-    case closed(SurveyWindow)
-}
-
 /// Why a state change was refused.
 public enum SurveyTransitionError: Error, Sendable, Equatable {
     /// `from` cannot move to `to` (see `SurveyState.next`).
@@ -114,7 +91,7 @@ public enum SurveyRules {
     /// Whether an answer is taken now: the state says whether the survey is
     /// public at all, the window says when. A draft counts as not yet open
     /// (the HTTP layer shows drafts to no one, so it answers 404 first).
-    public static func availability(state: SurveyState, window: SurveyWindow, now: Date) -> SurveyAvailability {
+    public static func availability(state: SurveyState, window: ParticipationWindow, now: Date) -> ParticipationAvailability {
         switch state {
         case .draft:
             return .notYetOpen(window)

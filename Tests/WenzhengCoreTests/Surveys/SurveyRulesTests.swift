@@ -34,7 +34,7 @@ struct SurveyRulesTests {
 
     @Test("availability: a window from opening up to, not including, closing, inside the open state")
     func availability() {
-        let window = SurveyWindow(opensAt: F.opensAt, closesAt: F.closesAt)
+        let window = ParticipationWindow(opensAt: F.opensAt, closesAt: F.closesAt)
         let before = F.opensAt.addingTimeInterval(-1)
         let last = F.closesAt.addingTimeInterval(-1)
         #expect(SurveyRules.availability(state: .open, window: window, now: before) == .notYetOpen(window))
