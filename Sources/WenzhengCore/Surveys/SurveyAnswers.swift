@@ -419,29 +419,9 @@ public enum SurveyAnswering {
         }
     }
 
-    /// Text as stored: CRLF and CR become LF (browsers send CRLF from a
-    /// text area, and lengths must not depend on it); control characters
-    /// other than line feed and tab are removed; a short text becomes one
-    /// line; surrounding white space is trimmed.
+    /// Text as stored (`TextRules.cleanedText`), trimmed.
     public static func cleanText(_ text: String, singleLine: Bool) -> String {
-        var scalars = String.UnicodeScalarView()
-        var previousWasCR = false
-        for scalar in text.unicodeScalars {
-            defer { previousWasCR = scalar == "\r" }
-            switch scalar.value {
-            case 0x0D:
-                scalars.append(singleLine ? " " : "\n")
-            case 0x0A:
-                if !previousWasCR { scalars.append(singleLine ? " " : "\n") }
-            case 0x09:
-                scalars.append(singleLine ? " " : scalar)
-            case 0x00..<0x20, 0x7F:
-                continue
-            default:
-                scalars.append(scalar)
-            }
-        }
-        return String(scalars).trimmingCharacters(in: .whitespacesAndNewlines)
+        TextRules.cleanedText(text, singleLine: singleLine).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `q_key` and `q_key.part` → `key`.

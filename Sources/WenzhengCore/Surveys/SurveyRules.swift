@@ -12,6 +12,14 @@ public enum SurveyState: String, Sendable, Codable, CaseIterable {
     /// The results are public.
     case resultsPublished = "results_published"
 
+    public var phase: ParticipationPhase {
+        switch self {
+        case .draft: .preparing
+        case .open: .accepting
+        case .closed, .resultsPublished: .over
+        }
+    }
+
     /// The states a survey may move to from this one.
     public var next: Set<SurveyState> {
         switch self {
@@ -88,20 +96,9 @@ public enum SurveyRules {
         return target
     }
 
-    /// Whether an answer is taken now: the state says whether the survey is
-    /// public at all, the window says when. A draft counts as not yet open
-    /// (the HTTP layer shows drafts to no one, so it answers 404 first).
+    /// Whether an answer is taken now (see `ParticipationWindow.availability`).
     public static func availability(state: SurveyState, window: ParticipationWindow, now: Date) -> ParticipationAvailability {
-        switch state {
-        case .draft:
-            return .notYetOpen(window)
-        case .closed, .resultsPublished:
-            return .closed(window)
-        case .open:
-            if now < window.opensAt { return .notYetOpen(window) }
-            if now >= window.closesAt { return .closed(window) }
-            return .open
-        }
+        window.availability(in: state.phase, now: now)
     }
 
     /// Questions cannot change once the survey has responses: every
