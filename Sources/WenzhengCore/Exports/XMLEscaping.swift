@@ -16,25 +16,24 @@ public enum XMLEscaping {
     public static func escape(_ text: String) -> String {
         let utf8 = text.utf8
         // Most text needs nothing: return it untouched.
-        guard utf8.contains(where: needsAttention) else { return text }
+        guard utf8.contains(where: { action[Int($0)] != .keep }) else { return text }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count + 16)
         for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
-            case UInt8(ascii: "'"): bytes.append(contentsOf: "&apos;".utf8)
-            case 0x09, 0x0A, 0x0D: bytes.append(byte)
-            case 0x00..<0x20: continue
-            default:
+            switch action[Int(byte)] {
+            case .keep:
+                bytes.append(byte)
+            case .drop:
+                continue
+            case .replace(let entity):
+                bytes.append(contentsOf: entity.utf8)
+            case .checkNonCharacter:
                 bytes.append(byte)
                 // U+FFFE and U+FFFF are EF BF BE and EF BF BF: drop the
-                // three bytes once the last one arrives.
-                if byte == 0xBE || byte == 0xBF, bytes.count >= 3, bytes[bytes.count - 2] == 0xBF,
-                    bytes[bytes.count - 3] == 0xEF
-                {
+                // three bytes once the last one arrives. EF is always a
+                // lead byte, so this never cuts into another scalar.
+                let count = bytes.count
+                if count >= 3, bytes[count - 3] == 0xEF, bytes[count - 2] == 0xBF, byte == 0xBE || byte == 0xBF {
                     bytes.removeLast(3)
                 }
             }
@@ -42,14 +41,26 @@ public enum XMLEscaping {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func needsAttention(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""), UInt8(ascii: "'"): true
-        case 0x09, 0x0A, 0x0D: false
-        case 0x00..<0x20: true
-        // The lead byte of U+FFFE/U+FFFF (and of other scalars from U+F000).
-        case 0xEF: true
-        default: false
+    enum Action: Equatable {
+        case keep
+        case drop
+        case replace(String)
+        /// A byte that may end U+FFFE or U+FFFF.
+        case checkNonCharacter
+    }
+
+    /// What to do with each byte value.
+    static let action: [Action] = (0...255).map { value -> Action in
+        switch UInt8(value) {
+        case UInt8(ascii: "<"): .replace("&lt;")
+        case UInt8(ascii: ">"): .replace("&gt;")
+        case UInt8(ascii: "&"): .replace("&amp;")
+        case UInt8(ascii: "\""): .replace("&quot;")
+        case UInt8(ascii: "'"): .replace("&apos;")
+        case 0x09, 0x0A, 0x0D: .keep
+        case 0x00..<0x20: .drop
+        case 0xBE, 0xBF: .checkNonCharacter
+        default: .keep
         }
     }
 }

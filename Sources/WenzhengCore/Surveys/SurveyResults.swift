@@ -8,7 +8,8 @@ import Foundation
 /// shares of a single choice may add up to 99.9 % or 100.1 %; those of a
 /// multiple choice add up to more than 100 % anyway. A share of nothing
 /// (no one answered) is 0.
-public struct Percentage: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
+public struct Percentage: FixedPointNumber, Sendable, Hashable, CustomStringConvertible {
+    public static let scale = 10
     public var tenths: Int
 
     public init(tenths: Int) {
@@ -25,26 +26,15 @@ public struct Percentage: Sendable, Equatable, Hashable, Comparable, CustomStrin
     /// Thousandths of the whole, for bar lengths.
     public var permille: Int { tenths }
 
-    public static func < (lhs: Percentage, rhs: Percentage) -> Bool { lhs.tenths < rhs.tenths }
-}
-
-extension Percentage: Codable {
-    // A JSON number of percent (33.3), which is what a reader expects.
-    public init(from decoder: any Decoder) throws {
-        let value = try decoder.singleValueContainer().decode(Double.self)
-        tenths = Int((value * 10).rounded())
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(Double(tenths) / 10)
-    }
+    public var scaledValue: Int { tenths }
+    public init(scaledValue: Int) { self.init(tenths: scaledValue) }
 }
 
 /// An average, rounded half up to two decimals in integers (`7/3` →
 /// 2.33, `2.125` → 2.13). Survey averages are of positive numbers only
 /// (ratings from 0, positions from 1).
-public struct Average: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
+public struct Average: FixedPointNumber, Sendable, Hashable, CustomStringConvertible {
+    public static let scale = 100
     public var hundredths: Int
 
     public init(hundredths: Int) {
@@ -63,19 +53,31 @@ public struct Average: Sendable, Equatable, Hashable, Comparable, CustomStringCo
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
-    public static func < (lhs: Average, rhs: Average) -> Bool { lhs.hundredths < rhs.hundredths }
+    public var scaledValue: Int { hundredths }
+    public init(scaledValue: Int) { self.init(hundredths: scaledValue) }
 }
 
-extension Average: Codable {
+/// A rounded number kept exactly, as a whole number of 1/`scale`, so
+/// results compare and print the same everywhere. JSON carries it as the
+/// decimal number a reader expects (33.3, 2.33).
+public protocol FixedPointNumber: Codable, Comparable {
+    static var scale: Int { get }
+    var scaledValue: Int { get }
+    init(scaledValue: Int)
+}
+
+extension FixedPointNumber {
     public init(from decoder: any Decoder) throws {
         let value = try decoder.singleValueContainer().decode(Double.self)
-        hundredths = Int((value * 100).rounded())
+        self.init(scaledValue: Int((value * Double(Self.scale)).rounded()))
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(Double(hundredths) / 100)
+        try container.encode(Double(scaledValue) / Double(Self.scale))
     }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.scaledValue < rhs.scaledValue }
 }
 
 /// The results of a survey, question by question: what the staff page,
