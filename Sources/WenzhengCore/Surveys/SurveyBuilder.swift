@@ -18,6 +18,17 @@ public enum SurveyBuilder {
         return normalized
     }
 
+    /// As `validated`, for a draft: it may be saved before it has any
+    /// questions (the builder starts from a title); opening checks the whole
+    /// definition again.
+    public static func validatedDraft(_ definition: SurveyDefinition) throws(ValidationFailure) -> SurveyDefinition {
+        var errors: [FieldError] = []
+        let normalized = normalize(definition, into: &errors)
+        errors.removeAll { $0.field == "questions" && $0.code == "required" }
+        try ValidationFailure.check(errors)
+        return normalized
+    }
+
     /// Every error in `definition`; empty when it is valid.
     public static func errors(in definition: SurveyDefinition) -> [FieldError] {
         var errors: [FieldError] = []

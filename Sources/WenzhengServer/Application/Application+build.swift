@@ -137,6 +137,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ).addRoutes(to: router)
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
         .addRoutes(to: router)
+    let surveyActions = SurveyActions(
+        database: database, clock: clock, library: dependencies.moderation, browserKeys: browserKeys,
+        answerLimiter: SurveyAnswerLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)
+    SurveysAPIController(actions: surveyActions).addRoutes(to: router)
+    SurveysPagesController(actions: surveyActions, pages: pages).addRoutes(to: router)
     return router
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import WenzhengCore
+import WenzhengTestFixtures
 
 /// Not HMAC: a fake that records what it was asked and mixes key and
 /// message into 32 bytes, enough to see that keys depend on both.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WenzhengCore
+import WenzhengTestFixtures
 
 @Suite("Survey aggregation")
 struct SurveyTallyTests {

@@ -1,19 +1,20 @@
 import Foundation
 import WenzhengCore
 
-/// A realistic survey with every question type and conditions, and tools
+/// Shared by the test targets (a library target, `WenzhengTestFixtures`):
+/// a realistic survey with every question type and conditions, and tools
 /// to generate responses to it.
-enum SurveyFixtures {
+public enum SurveyFixtures {
     /// 2026-11-01 00:00 in Beijing.
-    static let opensAt = Date(timeIntervalSince1970: 1_793_462_400)
-    static let closesAt = opensAt.addingTimeInterval(30 * 86_400)
+    public static let opensAt = Date(timeIntervalSince1970: 1_793_462_400)
+    public static let closesAt = opensAt.addingTimeInterval(30 * 86_400)
 
-    static func options(_ pairs: KeyValuePairs<String, String>) -> [ChoiceOption] {
+    public static func options(_ pairs: KeyValuePairs<String, String>) -> [ChoiceOption] {
         pairs.map { ChoiceOption(value: $0.key, label: $0.value) }
     }
 
     /// 法律援助服务满意度调查: ten questions, every type, three conditions.
-    static func legalAidSurvey() -> SurveyDefinition {
+    public static func legalAidSurvey() -> SurveyDefinition {
         SurveyDefinition(
             title: "2026年度法律援助服务满意度调查",
             introduction: "为进一步提升法律援助服务质量，我厅开展本次问卷调查。问卷匿名填写，约需5分钟。",
@@ -61,12 +62,12 @@ enum SurveyFixtures {
 
 /// xorshift64*: a small seeded generator, so generated data is the same
 /// on every run and machine.
-struct FixtureRandom: RandomNumberGenerator {
+public struct FixtureRandom: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed == 0 ? 0x2545_F491_4F6C_DD1D : seed }
+    public init(seed: UInt64) { state = seed == 0 ? 0x2545_F491_4F6C_DD1D : seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state ^= state >> 12
         state ^= state << 25
         state ^= state >> 27
@@ -77,7 +78,7 @@ struct FixtureRandom: RandomNumberGenerator {
 extension SurveyFixtures {
     /// A random valid response: every shown question answered or skipped
     /// (when optional), conditions respected.
-    static func randomResponse(to definition: SurveyDefinition, using generator: inout FixtureRandom) -> SurveyResponse {
+    public static func randomResponse(to definition: SurveyDefinition, using generator: inout FixtureRandom) -> SurveyResponse {
         var answers: [String: SurveyAnswer] = [:]
         for (index, question) in definition.questions.enumerated() {
             guard definition.shownQuestions(given: answers)[index] else { continue }
