@@ -260,6 +260,11 @@ enum SurveysViewText {
         text.format("surveys.window", ["from": OfficeTime.minute(opens), "to": OfficeTime.minute(closes)])
     }
 
+    /// "是 (yes) / 否 (no)": the labels with the codes a condition names.
+    static func optionList(_ options: [ChoiceOption]) -> String {
+        options.map { "\($0.label) (\($0.value))" }.joined(separator: " / ")
+    }
+
     static func typeName(_ type: QuestionType, text: PageText) -> String { text("surveys.types.\(type.rawValue)") }
 
     /// The answer form's questions, filled in again from a refused form.
@@ -381,9 +386,9 @@ enum SurveysViewText {
         let lines = definition.questions.enumerated().map { index, question in
             var details: String?
             switch question.kind {
-            case .singleChoice(let options), .ranking(let options): details = options.map(\.label).joined(separator: " / ")
+            case .singleChoice(let options), .ranking(let options): details = SurveysViewText.optionList(options)
             case .multipleChoice(let options, let minChoices, let maxChoices):
-                details = options.map(\.label).joined(separator: " / ") + " (\(minChoices)–\(maxChoices))"
+                details = SurveysViewText.optionList(options) + " (\(minChoices)–\(maxChoices))"
             case .rating(let scale): details = "\(scale.min)–\(scale.max)"
             case .matrix(let rows, let columns):
                 details = rows.map(\.label).joined(separator: " / ") + " × " + columns.map(\.label).joined(separator: " / ")
@@ -426,15 +431,24 @@ extension SurveysViewText {
     static func errors(_ problem: Problem, text: PageText, questionNumbers: [String: Int] = [:]) -> FormErrors {
         let plain = FormErrors(problem, text: text, prefix: "surveys")
         let colon = text.language == .zh ? "：" : ": "
-        let messages = zip(problem.errors ?? [], plain.messages).map { error, message in
+        var labelled: [FormErrors.Message] = []
+        var beside: [String: String] = [:]
+        for (error, message) in zip(problem.errors ?? [], plain.messages) {
             let code = text("surveys.codes.\(error.code)")
             let reason = code == "surveys.codes.\(error.code)" ? message.text : code
-            guard let label = fieldLabel(error.field, questionNumbers: questionNumbers, text: text) else {
-                return FormErrors.Message(field: message.field, text: reason)
-            }
-            return FormErrors.Message(field: message.field, text: label + colon + reason)
+            if beside[message.field] == nil { beside[message.field] = reason }
+            let label = fieldLabel(error.field, questionNumbers: questionNumbers, text: text)
+            labelled.append(FormErrors.Message(field: message.field, text: label.map { $0 + colon + reason } ?? reason))
         }
-        return FormErrors(summary: plain.summary, messages: messages)
+        // A refusal without field errors in the survey's own words
+        // (answered already, outside the window, a wrong invitation…).
+        var summary = plain.summary
+        if labelled.isEmpty, let kind = problem.type.split(separator: ":").last {
+            let key = "surveys.problems.\(kind)"
+            if text(key) != key { summary = text(key) }
+        }
+        // The summary names the question; the message beside it need not.
+        return FormErrors(summary: summary, messages: labelled, fields: beside)
     }
 
     /// What a field path names, in the reader's words: `q_<key>` (the
@@ -460,12 +474,11 @@ extension SurveysViewText {
 }
 
 extension FormErrors {
-    /// Errors with messages already written for the reader.
-    init(summary: String, messages: [Message]) {
+    /// Errors with messages already written for the reader: `messages` for
+    /// the summary, `fields` beside each field.
+    init(summary: String, messages: [Message], fields: [String: String]) {
         self.summary = summary
         self.messages = messages
-        var fields: [String: String] = [:]
-        for message in messages where fields[message.field] == nil { fields[message.field] = message.text }
         self.fields = fields
     }
 }
