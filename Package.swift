@@ -125,7 +125,7 @@ let package = Package(
             name: "wenzhengTests",
             // Depending on the executable makes `swift test` build it; the
             // tests run it as a separate process, as an operator would.
-            dependencies: ["wenzheng", "WenzhengStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["wenzheng", "WenzhengStore", "WenzhengTestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -28,6 +28,13 @@ public struct SurveyResponseRecord: Sendable, Codable, Equatable {
 /// Responses are written sorted by day, then id, so the order is the same
 /// in every export and says nothing about the order of arrival.
 public enum SurveyExport {
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, json
+
+        /// The media type of a download.
+        public var mediaType: String { self == .csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8" }
+    }
+
     /// One row per response; unanswered and hidden questions are empty
     /// cells. Columns: id, day, (time, when kept), then per question:
     /// - single choice, rating, text: one column, `key prompt`, holding the

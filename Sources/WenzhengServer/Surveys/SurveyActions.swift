@@ -145,31 +145,11 @@ struct SurveyActions: Sendable {
 
     // MARK: Exports
 
-    enum ExportFormat: String, CaseIterable {
-        case csv, json
-
-        var mediaType: String { self == .csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8" }
+    func export(_ id: Int64, format: SurveyExport.Format, language: Language) async throws -> (data: Data, fileName: String) {
+        (try await database.surveys.surveyExport(id: id, format: format, language: language), "survey-\(id).\(format.rawValue)")
     }
 
-    /// The export's bytes: CSV (UTF-8 with a BOM, formula-neutralised) or
-    /// JSON, the same bytes for the same data (`generatedAt` is the survey's
-    /// last change, not the time of the export).
-    func export(_ id: Int64, format: ExportFormat, language: Language) async throws -> (data: Data, fileName: String) {
-        let results = try await database.surveys.surveyResults(id: id)
-        let records = try await database.surveys.surveyResponses(id: id)
-        let survey = results.survey
-        let data: Data
-        switch format {
-        case .csv:
-            data = SurveyExport.csv(definition: survey.definition, records: records, language: language).encoded()
-        case .json:
-            data = try SurveyExport.json(
-                definition: survey.definition, state: survey.state, records: records, generatedAt: survey.updatedAt)
-        }
-        return (data, "survey-\(id).\(format.rawValue)")
-    }
-
-    static func download(_ export: (data: Data, fileName: String), format: ExportFormat) -> Response {
+    static func download(_ export: (data: Data, fileName: String), format: SurveyExport.Format) -> Response {
         Response(
             status: .ok,
             headers: [

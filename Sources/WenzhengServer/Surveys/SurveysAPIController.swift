@@ -158,7 +158,7 @@ struct SurveysAPIController {
 
     @Sendable func export(_ request: Request, context: Context) async throws -> Response {
         let raw = request.uri.queryParameters.get("format") ?? "json"
-        guard let format = SurveyActions.ExportFormat(rawValue: String(raw)) else {
+        guard let format = SurveyExport.Format(rawValue: String(raw)) else {
             throw Problem.validation(.invalid("format", "format must be csv or json"))
         }
         let export = try await actions.export(

@@ -48,3 +48,20 @@ public protocol SurveysStore: Sendable {
     /// Every response, for exports, ordered by (day, id): never by arrival.
     func surveyResponses(id: Int64) async throws -> [SurveyResponseRecord]
 }
+
+extension SurveysStore {
+    /// A survey's export: CSV (UTF-8 with a BOM, formula-neutralised) or
+    /// JSON, the same bytes for the same data (`generatedAt` is the
+    /// survey's last change, not the time of the export). The server's
+    /// download and `wenzheng export survey` both write this.
+    public func surveyExport(id: Int64, format: SurveyExport.Format, language: Language) async throws -> Data {
+        let survey = try await survey(id: id)
+        let records = try await surveyResponses(id: id)
+        switch format {
+        case .csv:
+            return SurveyExport.csv(definition: survey.definition, records: records, language: language).encoded()
+        case .json:
+            return try SurveyExport.json(definition: survey.definition, state: survey.state, records: records, generatedAt: survey.updatedAt)
+        }
+    }
+}
