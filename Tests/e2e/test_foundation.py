@@ -15,6 +15,7 @@ from conftest import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
     PHONE_SIZE,
+    by_testid,
     load_strings,
     shot,
     visit,
@@ -24,10 +25,6 @@ from conftest import (
 
 ZH = load_strings("zh-CN")
 EN = load_strings("en")
-
-
-def by_testid(testid: str) -> tuple[str, str]:
-    return By.CSS_SELECTOR, f'[data-testid="{testid}"]'
 
 
 def html_lang(driver: WebDriver) -> str:

@@ -4,7 +4,8 @@ import Foundation
 /// day in Beijing time, where the office works; a full ISO 8601 time is
 /// taken as given.
 public enum AuditDates {
-    public static let officeTimeZone = TimeZone(identifier: "Asia/Shanghai")!
+    /// Beijing time, where the office works (`CivilDate.officeTimeZone`).
+    public static var officeTimeZone: TimeZone { CivilDate.officeTimeZone }
 
     public static func parse(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

@@ -32,14 +32,32 @@ public struct AppConfiguration: Sendable {
     public var requireIdentityProof: Bool
     /// How long a staff session lasts from login.
     public var sessionLifetime: TimeInterval
-    /// bcrypt cost for new password hashes. 12 in production; tests may
-    /// lower it to keep the suite fast.
+    /// bcrypt cost for new staff password hashes. 12 in production; tests
+    /// may lower it to keep the suite fast.
     public var passwordHashCost: UInt8
+    /// bcrypt cost for citizens' letter query passwords: 10, or the staff
+    /// cost when that is lower. They are random (8 characters from 31,
+    /// about 40 bits), not chosen by people, so they need less stretching
+    /// than staff passwords: cost 10 keeps an offline guess per letter
+    /// impractical while a submission costs ~60 ms of CPU instead of ~250 ms.
+    public var letterPasswordHashCost: UInt8
+    public static let defaultLetterPasswordHashCost: UInt8 = 10
     /// Failed staff sign-in throttling.
     public var loginThrottle: LoginThrottlePolicy
     /// Failed letter-query throttling (citizens' letter passwords), apart
     /// from staff sign-in.
     public var letterQueryThrottle: LoginThrottlePolicy
+    /// Questions one browser may ask an interview (its signed browser key),
+    /// and one client address, over a sliding window.
+    public var questionLimitPerBrowser: RateLimitPolicy
+    public var questionLimitPerAddress: RateLimitPolicy
+    /// Votes for questions from one client address, in all, and for one
+    /// question (docs/security.md).
+    public var voteLimitPerAddress: RateLimitPolicy
+    public var voteLimitPerQuestion: RateLimitPolicy
+    /// Letters one client address may send: each costs a bcrypt hash and a row.
+    public var letterLimitPerAddress: RateLimitPolicy
+    /// The lowest level logged; the access log is at `info`.
     public var logLevel: Logger.Level
     /// How often interview rooms send their viewer count (when it changed).
     public var viewerCountInterval: Duration
@@ -53,7 +71,8 @@ public struct AppConfiguration: Sendable {
     public var heartbeatInterval: Duration
     /// How often open letters are checked for passed deadlines.
     public var overdueSweepInterval: Duration
-    /// How often expired sessions and old login failures are deleted.
+    /// How often expired sessions and old sign-in and letter-query failures
+    /// are deleted.
     public var sessionPruneInterval: Duration
     /// The server's name in logs and the `Server` header.
     public var serverName: String
@@ -74,8 +93,14 @@ public struct AppConfiguration: Sendable {
         requireIdentityProof: Bool = false,
         sessionLifetime: TimeInterval = 12 * 3600,
         passwordHashCost: UInt8 = PasswordHasher.productionCost,
+        letterPasswordHashCost: UInt8? = nil,
         loginThrottle: LoginThrottlePolicy = .staffSignIn,
         letterQueryThrottle: LoginThrottlePolicy = .letterQuery,
+        questionLimitPerBrowser: RateLimitPolicy = .init(limit: 5, window: 600),
+        questionLimitPerAddress: RateLimitPolicy = .init(limit: 30, window: 600),
+        voteLimitPerAddress: RateLimitPolicy = .init(limit: 60, window: 600),
+        voteLimitPerQuestion: RateLimitPolicy = .init(limit: 10, window: 3600),
+        letterLimitPerAddress: RateLimitPolicy = .init(limit: 20, window: 600),
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
@@ -95,8 +120,14 @@ public struct AppConfiguration: Sendable {
         self.requireIdentityProof = requireIdentityProof
         self.sessionLifetime = sessionLifetime
         self.passwordHashCost = passwordHashCost
+        self.letterPasswordHashCost = letterPasswordHashCost ?? min(passwordHashCost, Self.defaultLetterPasswordHashCost)
         self.loginThrottle = loginThrottle
         self.letterQueryThrottle = letterQueryThrottle
+        self.questionLimitPerBrowser = questionLimitPerBrowser
+        self.questionLimitPerAddress = questionLimitPerAddress
+        self.voteLimitPerAddress = voteLimitPerAddress
+        self.voteLimitPerQuestion = voteLimitPerQuestion
+        self.letterLimitPerAddress = letterLimitPerAddress
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval

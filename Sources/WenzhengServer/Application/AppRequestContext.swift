@@ -36,6 +36,13 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
         self.connection = WeakChannel(source.channel)
     }
 
+    /// The signed-in staff member, for handlers behind `RequireRoleMiddleware`
+    /// (which has already answered 401 to a request without one).
+    func requireStaff() throws -> AuthenticatedStaff {
+        guard let staff else { throw Problem(kind: .unauthenticated, detail: "sign in to continue") }
+        return staff
+    }
+
     /// The request id Hummingbird assigned, echoed in logs and problems.
     public var requestID: String {
         logger[metadataKey: "hb.request.id"]?.description ?? "-"

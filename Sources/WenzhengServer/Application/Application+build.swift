@@ -7,31 +7,6 @@ import ServiceLifecycle
 import WenzhengCore
 import WenzhengStore
 
-/// Everything the routes need, built once at start.
-public struct AppDependencies: Sendable {
-    public var configuration: AppConfiguration
-    public var database: AppDatabase
-    public var clock: any WallClock
-    public var logger: Logger
-    /// The word lists and rules from the Moderation/ folder.
-    public var moderation: ModerationLibrary
-    public var hub: LiveHub
-
-    public init(
-        configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
-        hub: LiveHub? = nil, logger: Logger
-    ) {
-        self.configuration = configuration
-        self.database = database
-        self.moderation = moderation
-        self.clock = clock
-        // The hub holds the live limits, so it is made from the configuration
-        // unless a test passes its own.
-        self.hub = hub ?? LiveHub(maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress)
-        self.logger = logger
-    }
-}
-
 /// Builds the Wenzheng application. `wenzheng serve` runs it; tests call
 /// the same function with a temporary database and port 0.
 ///
@@ -102,38 +77,42 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: SameOriginMiddleware())
     router.add(middleware: SessionMiddleware(database: database, clock: clock))
 
-    HealthController(database: database).addRoutes(to: router)
-    try OpenAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
-    HomeController(pages: pages, database: database).addRoutes(to: router)
-    PreferencesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
+    OperationsAPIController(database: database).addRoutes(to: router)
+    try OpenAPIAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
+    HomePagesController(pages: pages, database: database).addRoutes(to: router)
+    PreferencesPagesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
         sessionLifetime: configuration.sessionLifetime, logger: dependencies.logger)
-    AuthController(login: login, database: database, clock: clock, pages: pages, secureCookies: configuration.secureCookies)
-        .addRoutes(to: router)
-    StaffController(database: database, clock: clock, hasher: hasher, pages: pages).addRoutes(to: router)
+    let accounts = AccountsActions(
+        login: login, database: database, clock: clock, hasher: hasher, secureCookies: configuration.secureCookies)
+    AccountsAPIController(actions: accounts).addRoutes(to: router)
+    AccountsPagesController(actions: accounts, pages: pages).addRoutes(to: router)
     ModerationController(database: database, clock: clock, library: dependencies.moderation, hub: dependencies.hub, pages: pages)
         .addRoutes(to: router)
-    AuditController(database: database, pages: pages).addRoutes(to: router)
+    let audit = AuditActions(database: database)
+    AuditAPIController(actions: audit).addRoutes(to: router)
+    AuditPagesController(actions: audit, pages: pages).addRoutes(to: router)
+    // Citizens' rate limits, as configured (docs/security.md).
+    let questionLimiter = QuestionRateLimiter(
+        perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress)
+    let voteLimiter = VoteRateLimiter(perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion)
+    let letterLimiter = MailboxPublicSubmissionLimiter(policy: configuration.letterLimitPerAddress)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation,
-        questionLimiter: QuestionRateLimiter(), browserKeys: browserKeys, voteLimiter: VoteRateLimiter())
+        questionLimiter: questionLimiter, browserKeys: browserKeys, voteLimiter: voteLimiter)
     InterviewsController(database: database, actions: interviewActions, hub: dependencies.hub, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies)
         .addRoutes(to: router)
-    // Letter query passwords are random (8 characters from 31, about 40
-    // bits), not chosen by people, so they need less stretching than staff
-    // passwords: cost 10 keeps an offline guess per letter impractical while
-    // a submission costs ~60 ms of CPU instead of ~250 ms.
-    let letterPasswordHasher = PasswordHasher(cost: min(configuration.passwordHashCost, 10))
+    let letterPasswordHasher = PasswordHasher(cost: configuration.letterPasswordHashCost)
     let letterAttachments = LetterAttachments(
         files: try AttachmentFiles(root: attachmentsDirectory(configuration, database: database)),
         requireIdentityProof: configuration.requireIdentityProof)
     MailboxPublicController(
         database: database, clock: clock, hasher: letterPasswordHasher, pages: pages, policy: configuration.letterQueryThrottle,
-        attachments: letterAttachments, logger: dependencies.logger
+        attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter
     ).addRoutes(to: router)
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
         .addRoutes(to: router)

@@ -29,16 +29,3 @@ struct ErrorPageView: PageView {
         self.requestID = requestID
     }
 }
-
-/// The sign-in form.
-struct LoginView: PageView {
-    static let template = "login"
-
-    /// Where to go after signing in (a local path).
-    let next: String
-    var username: String?
-    /// Why the form is shown (a staff page needed a session).
-    var notice: String?
-    /// Why the last attempt failed.
-    var error: String?
-}

@@ -2,29 +2,6 @@ import Foundation
 import GRDB
 import WenzhengCore
 
-/// What it takes to create a staff account. The password arrives already
-/// hashed: hashing is deliberately slow and belongs outside a transaction.
-public struct NewStaffUser: Sendable {
-    public var username: String
-    public var displayName: String
-    public var role: Role
-    public var department: String
-    public var passwordHash: String
-
-    public init(username: String, displayName: String, role: Role, department: String, passwordHash: String) {
-        self.username = username
-        self.displayName = displayName
-        self.role = role
-        self.department = department
-        self.passwordHash = passwordHash
-    }
-}
-
-/// The department a staff account joins when none is named: the general
-/// office (办公室), which in a Chinese government department runs the
-/// leader's mailbox.
-public let defaultDepartmentName = "办公室"
-
 extension GRDBAccountsStore {
     // MARK: Staff accounts
 

@@ -2,14 +2,6 @@ import Foundation
 import GRDB
 import WenzhengCore
 
-/// The outcome of asking to check a password (`LoginThrottlePolicy`).
-public struct PasswordAttempt: Sendable, Equatable {
-    public var decision: LoginThrottlePolicy.Decision
-    /// Failures counted for the account (or letter) from every address
-    /// within the window, this attempt included; nil when throttled.
-    public var failuresForAccount: Int?
-}
-
 /// Where failed password checks are counted: staff sign-in and citizens'
 /// letter queries each have their own table, so one never slows the other.
 enum PasswordAttemptTable: String {

@@ -34,20 +34,15 @@ struct AuditCommand: AsyncParsableCommand {
             since: since.flatMap(AuditDates.parse), actorName: actor, limit: limit)
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            try printJSON(entries)
         case .table:
             if entries.isEmpty {
                 print("no audit entries match")
                 return
             }
-            let formatter = ISO8601DateFormatter()
-            formatter.timeZone = AuditDates.officeTimeZone
             let rows = entries.map { entry in
                 [
-                    formatter.string(from: entry.recordedAt), entry.actorName, entry.action,
+                    officeTimestamp(entry.recordedAt), entry.actorName, entry.action,
                     "\(entry.subjectType) \(entry.subjectId ?? "")", String((entry.afterJson ?? "").prefix(60)),
                 ]
             }

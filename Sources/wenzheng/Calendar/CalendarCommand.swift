@@ -161,21 +161,16 @@ struct CalendarCommand: AsyncParsableCommand {
             let years = try await database.open().calendar.calendarYears()
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(years), as: UTF8.self))
+                try printJSON(years)
             case .table:
                 if years.isEmpty {
                     print("no holiday notices loaded: every year counts weekdays only; import one with: wenzheng calendar import FILE")
                     return
                 }
-                let formatter = ISO8601DateFormatter()
-                formatter.timeZone = CivilDate.officeTimeZone
                 let rows = years.map { year in
                     [
                         String(year.year), String(year.offDays), String(year.makeUpWorkingDays), year.source,
-                        formatter.string(from: year.importedAt), year.importedBy, year.papers.joined(separator: " "),
+                        officeTimestamp(year.importedAt), year.importedBy, year.papers.joined(separator: " "),
                     ]
                 }
                 print(renderTable(headers: ["YEAR", "DAYS OFF", "MAKE-UP DAYS", "SOURCE", "IMPORTED", "BY", "PAPERS"], rows: rows))

@@ -11,7 +11,11 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the Wenzheng web server.",
-        discussion: "SIGINT or SIGTERM stops it gracefully: in-flight requests finish and the database is checkpointed.")
+        discussion: """
+            Every option has an environment variable; the option wins. Durations are a number and a unit \
+            (250ms, 20s, 10m, 1h30m); limits are a count in a window (5/10m). SIGINT or SIGTERM stops the \
+            server gracefully: in-flight requests finish and the database is checkpointed.
+            """)
 
     @OptionGroup var database: DatabaseOptions
 
@@ -26,7 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var moderation: ModerationOptions
 
-    @Flag(name: .customLong("secure-cookies"), help: "Mark cookies Secure (serve over TLS or behind a TLS proxy). [env: WENZHENG_SECURE_COOKIES=1]")
+    @Flag(
+        name: .customLong("secure-cookies"),
+        help: "Mark cookies Secure (serve over TLS or behind a TLS proxy). [env: WENZHENG_SECURE_COOKIES=1]")
     var secureCookies = false
 
     @Option(
@@ -36,134 +42,82 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "CIDR"))
     var trustedProxies: [String] = []
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: WENZHENG_LOG_LEVEL, default: info]")
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical. [env: WENZHENG_LOG_LEVEL, default: info]")
     var logLevel: String?
 
-    @Option(name: .customLong("viewer-count-interval"), help: "How often interview rooms send their viewer count, e.g. 2s or 500ms. [env: WENZHENG_VIEWER_COUNT_INTERVAL, default: 2s]")
-    var viewerCountInterval: String?
-
     @Option(
-        name: .customLong("max-viewer-sockets-per-address"),
-        help: ArgumentHelp(
-            "Interview viewer sockets one client address may hold open; more are refused at the handshake. [env: WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS, default: 2000]",
-            valueName: "N"))
-    var maxViewerSocketsPerAddress: String?
-
-    @Option(name: .customLong("attachments"), help: "Folder for letters' attachments, outside the web root; back it up with the database. [env: WENZHENG_ATTACHMENTS, default: attachments/ beside the database]")
+        name: .customLong("attachments"),
+        help:
+            "Folder for letters' attachments, outside the web root; back it up with the database. [env: WENZHENG_ATTACHMENTS, default: attachments/ beside the database]"
+    )
     var attachments: String?
 
-    @Flag(name: .customLong("require-identity-proof"), help: "An information-disclosure request must carry a proof of identity (art. 29). [env: WENZHENG_REQUIRE_IDENTITY_PROOF=1]")
+    @Flag(
+        name: .customLong("require-identity-proof"),
+        help: "An information-disclosure request must carry a proof of identity (art. 29). [env: WENZHENG_REQUIRE_IDENTITY_PROOF=1]")
     var requireIdentityProof = false
 
-    @Option(name: .customLong("heartbeat-interval"), help: "How often interview rooms send a ping frame. [env: WENZHENG_HEARTBEAT_INTERVAL, default: 20s]")
-    var heartbeatInterval: String?
+    @OptionGroup(title: "Intervals") var intervals: ServeIntervalOptions
 
-    @Option(name: .customLong("overdue-sweep-interval"), help: "How often open letters are checked for passed deadlines. [env: WENZHENG_OVERDUE_SWEEP_INTERVAL, default: 10m]")
-    var overdueSweepInterval: String?
+    @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
-    /// A duration option: the option, else its environment variable, else
-    /// the default; at least 10 ms.
-    static func duration(_ option: String?, variable: String, name: String, default value: Duration) throws -> Duration {
-        guard let text = option ?? ProcessInfo.processInfo.environment[variable] else { return value }
-        let duration: Duration
-        do {
-            duration = try DurationText.parse(text)
-        } catch {
-            throw ValidationError("--\(name): \(error.description)")
-        }
-        guard duration >= .milliseconds(10) else { throw ValidationError("--\(name) must be at least 10ms, not '\(text)'") }
-        return duration
-    }
-
-    /// `--trusted-proxy` (repeated), else `WENZHENG_TRUSTED_PROXIES`.
-    static func trustedProxies(_ options: [String], environment: String?) throws -> [IPNetwork] {
-        let texts = options.isEmpty ? (environment ?? "").split(separator: ",").map(String.init) : options
-        var networks: [IPNetwork] = []
-        for text in texts where !text.trimmingCharacters(in: .whitespaces).isEmpty {
-            do {
-                networks.append(try IPNetwork(parsing: text))
-            } catch {
-                throw ValidationError("--trusted-proxy: \(error.description)")
-            }
-        }
-        return networks
-    }
-
-    /// `--max-viewer-sockets-per-address`, else its environment variable,
-    /// else the default: a whole number from 1.
-    static func viewerSocketLimit(_ option: String?, environment: String?, default value: Int) throws -> Int {
-        guard let text = option ?? environment else { return value }
-        guard let limit = Int(text.trimmingCharacters(in: .whitespaces)), (1...1_000_000).contains(limit) else {
-            throw ValidationError("--max-viewer-sockets-per-address must be a whole number from 1 to 1000000, not '\(text)'")
-        }
-        return limit
-    }
-
-    func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let defaults = AppConfiguration(webRoot: "")
-        let viewerCountInterval = try Self.duration(
-            self.viewerCountInterval, variable: "WENZHENG_VIEWER_COUNT_INTERVAL", name: "viewer-count-interval",
-            default: defaults.viewerCountInterval)
-        let heartbeatInterval = try Self.duration(
-            self.heartbeatInterval, variable: "WENZHENG_HEARTBEAT_INTERVAL", name: "heartbeat-interval",
-            default: defaults.heartbeatInterval)
-        let overdueSweepInterval = try Self.duration(
-            self.overdueSweepInterval, variable: "WENZHENG_OVERDUE_SWEEP_INTERVAL", name: "overdue-sweep-interval",
-            default: defaults.overdueSweepInterval)
-        let maxViewerSockets = try Self.viewerSocketLimit(
-            maxViewerSocketsPerAddress, environment: environment["WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS"],
-            default: defaults.maxViewerSocketsPerAddress)
-        let trustedProxies = try Self.trustedProxies(self.trustedProxies, environment: environment["WENZHENG_TRUSTED_PROXIES"])
-        let host = self.host ?? environment["WENZHENG_HOST"] ?? "127.0.0.1"
-        let portText = self.port.map(String.init) ?? environment["WENZHENG_PORT"] ?? "8080"
+    /// Every option, else its environment variable, else the default.
+    func appConfiguration(_ settings: ServeSettings) throws -> AppConfiguration {
+        let host = settings.text(self.host, "host") ?? "127.0.0.1"
+        let portText = settings.text(self.port.map(String.init), "port") ?? "8080"
         guard let port = Int(portText), (0...65535).contains(port) else {
             throw ValidationError("port must be a number from 0 to 65535, not '\(portText)'")
         }
-        let levelText = logLevel ?? environment["WENZHENG_LOG_LEVEL"] ?? "info"
+        let levelText = settings.text(logLevel, "log-level") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("unknown log level '\(levelText)'")
         }
-        let webRoot = try FolderLocator.locate(
-            "Web", marker: "templates/layout.mustache", explicit: web ?? environment["WENZHENG_WEB"], option: "--web",
+        var configuration = AppConfiguration(host: host, port: port, webRoot: "", logLevel: level)
+        try intervals.apply(to: &configuration, settings: settings)
+        try limits.apply(to: &configuration, settings: settings)
+        configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
+        configuration.webRoot = try FolderLocator.locate(
+            "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "web"), option: "--web",
             variable: "WENZHENG_WEB")
-        let library = try moderation.load()
-        let secure = secureCookies || environment["WENZHENG_SECURE_COOKIES"] == "1"
+        configuration.secureCookies = settings.flag(secureCookies, "secure-cookies")
+        configuration.requireIdentityProof = settings.flag(requireIdentityProof, "require-identity-proof")
+        let databaseFolder = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.deletingLastPathComponent()
+        configuration.attachmentsDirectory =
+            settings.text(attachments, "attachments")
+            .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? databaseFolder.appendingPathComponent("attachments").path
+        return configuration
+    }
 
+    func run() async throws {
+        let configuration = try appConfiguration(ServeSettings(environment: ProcessInfo.processInfo.environment))
+        let library = try moderation.load()
         var logger = Logger(label: "wenzheng")
-        logger.logLevel = level
+        logger.logLevel = configuration.logLevel
         let db = try database.open(logger: logger)
         let dbPath = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.path
         let hasAdmin = try await db.accounts.staffUsers().contains { $0.role == .admin && !$0.disabled }
 
-        var configuration = AppConfiguration(
-            host: host, port: port, webRoot: webRoot, secureCookies: secure, logLevel: level)
-        configuration.trustedProxies = trustedProxies
-        configuration.maxViewerSocketsPerAddress = maxViewerSockets
-        configuration.viewerCountInterval = viewerCountInterval
-        configuration.heartbeatInterval = heartbeatInterval
-        configuration.overdueSweepInterval = overdueSweepInterval
-        configuration.attachmentsDirectory = (attachments ?? environment["WENZHENG_ATTACHMENTS"])
-            .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-            ?? URL(fileURLWithPath: dbPath).deletingLastPathComponent().appendingPathComponent("attachments").path
-        configuration.requireIdentityProof = requireIdentityProof || environment["WENZHENG_REQUIRE_IDENTITY_PROOF"] == "1"
-        let attachmentsPath = configuration.attachmentsDirectory ?? ""
         let app = try await buildApplication(
             AppDependencies(configuration: configuration, database: db, moderation: library, logger: logger),
             onServerRunning: { address in
-                let boundPort = address?.port ?? port
+                let boundPort = address?.port ?? configuration.port
+                let host = configuration.host
                 let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
                 var lines = [
                     "Wenzheng 问政 is running.",
                     "  Open http://\(shownHost):\(boundPort)/ in a browser (staff sign in at /login).",
                     "  Database: \(dbPath) (SQLite, WAL, synchronous=FULL)",
-                    "  Attachments: \(attachmentsPath)",
-                    "  Web files: \(webRoot)",
+                    "  Attachments: \(configuration.attachmentsDirectory ?? "")",
+                    "  Web files: \(configuration.webRoot)",
                     "  Moderation data: \(library.directory) (\(library.filter.termCount) terms; reload with SIGHUP)",
                 ]
-                if !trustedProxies.isEmpty {
+                if !configuration.trustedProxies.isEmpty {
                     lines.append(
-                        "  Trusted proxies: \(trustedProxies.map(\.description).joined(separator: ", ")) (client address from X-Forwarded-For or Forwarded)")
+                        "  Trusted proxies: \(configuration.trustedProxies.map(\.description).joined(separator: ", ")) (client address from X-Forwarded-For or Forwarded)"
+                    )
                 }
                 if !hasAdmin {
                     lines.append("  No admin account yet. Create one in another terminal:")
@@ -177,4 +131,3 @@ struct ServeCommand: AsyncParsableCommand {
         print("Wenzheng stopped.")
     }
 }
-

@@ -24,24 +24,3 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 }
-
-/// A failure the user can act on, printed as one line without a stack.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs `body`, turning store and validation errors into one-line failures.
-func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as StoreError {
-        throw CommandFailure(error.description)
-    }
-}
-
-/// The operating-system user, for the audit log's `cli:<user>` actor.
-var operatingSystemUser: String {
-    ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"]
-        ?? ProcessInfo.processInfo.userName
-}

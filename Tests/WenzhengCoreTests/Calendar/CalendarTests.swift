@@ -12,19 +12,6 @@ private func dates(_ first: String, _ last: String) -> [CivilDate] {
     (date(first).daysSinceEpoch...date(last).daysSinceEpoch).map(CivilDate.init(daysSinceEpoch:))
 }
 
-/// SplitMix64: a small, well-known generator, seeded so a failing property
-/// case fails the same way on every run and machine.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Working-day calendar")
 struct CalendarTests {
     let calendar = HolidayCalendar.shipped
@@ -133,7 +120,7 @@ struct CalendarTests {
 
     @Test("deadlines are working days, and adding N then M equals adding N+M")
     func deadlineProperties() {
-        var random = SeededGenerator(state: 20_260_213)
+        var random = SplitMix64(state: 20_260_213)
         let first = date("2025-01-01").daysSinceEpoch
         let last = date("2027-12-31").daysSinceEpoch
         for _ in 0..<2_000 {

@@ -209,6 +209,28 @@ struct AuthenticationTests {
         }
     }
 
+    @Test("the sign-in form comes back with why: missing fields marked, a wrong password, too many tries")
+    func signInFormShowsWhyItWasRefused() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("chen", role: .admin)
+        try await server.test { client in
+            let missing = try await client.postForm("/login", "username=&password=&next=%2Fstaff")
+            #expect(missing.status == .unprocessableContent)
+            #expect(missing.text.contains("请填写用户名和密码"))
+            #expect(missing.text.components(separatedBy: #"aria-invalid="true""#).count == 3)
+            for _ in 0..<5 {
+                let wrong = try await client.postForm("/login", "username=chen&password=wrong-wrong")
+                #expect(wrong.status == .unauthorized)
+                #expect(!wrong.text.contains("aria-invalid"))
+            }
+            let throttled = try await client.postForm("/login", "username=chen&password=password-12345")
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.headers[.retryAfter] != nil)
+            #expect(throttled.text.contains("登录失败次数过多"))
+            #expect(throttled.text.contains(#"value="chen""#))
+        }
+    }
+
     @Test func userTextIsEscapedInPages() async throws {
         let server = try await TestServer()
         try await server.database.accounts.createStaffUser(

@@ -15,18 +15,6 @@ struct HTMLEscapingTests {
         "\u{FE0F}", "\u{FE0E}", "\u{20E3}", "\u{1F600}", "\u{E0100}", "#", ";", "\u{00A0}",
     ]
 
-    /// A deterministic generator, so a failure can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func randomStrings(count: Int, seed: UInt64) -> [String] {
         var generator = SplitMix64(state: seed)
         return (0..<count).map { _ in

@@ -4,7 +4,7 @@ import Testing
 import WenzhengStore
 
 /// `wenzheng calendar`, run as a separate process with `CLI.run` (see
-/// CommandLineTests.swift).
+/// Support/CLI.swift).
 @Suite("wenzheng calendar")
 struct CalendarCommandTests {
     @Test("explain shows each day with its reason and the deadline")

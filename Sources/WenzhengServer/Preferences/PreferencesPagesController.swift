@@ -4,7 +4,7 @@ import WenzhengCore
 /// Reader preferences kept in cookies, set by plain links so they work
 /// without JavaScript: interface language, and large text (适老化) for
 /// older readers.
-struct PreferencesController {
+struct PreferencesPagesController {
     typealias Context = AppRequestContext
     let secureCookies: Bool
 

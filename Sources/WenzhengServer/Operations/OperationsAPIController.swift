@@ -2,9 +2,9 @@ import Hummingbird
 import Logging
 import WenzhengStore
 
-/// Probes for a supervisor or load balancer: `/healthz` says the process
+/// Health probes for a supervisor or load balancer, in JSON: `/healthz` says the process
 /// answers; `/readyz` says it can also reach its database.
-struct HealthController {
+struct OperationsAPIController {
     typealias Context = AppRequestContext
     let database: AppDatabase
 

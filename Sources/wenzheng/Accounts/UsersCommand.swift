@@ -63,10 +63,7 @@ struct UsersCommand: AsyncParsableCommand {
             let users = try await database.open().accounts.staffUsers()
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(users), as: UTF8.self))
+                try printJSON(users)
             case .table:
                 if users.isEmpty {
                     print("no staff accounts yet; create one with: wenzheng users add NAME --role admin")
@@ -80,18 +77,29 @@ struct UsersCommand: AsyncParsableCommand {
         }
     }
 
-    struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Disable an account and end its sessions.")
-
+    /// The account a subcommand works on, in the database it is in.
+    struct AccountArguments: ParsableArguments {
         @OptionGroup var database: DatabaseOptions
 
         @Argument var username: String
 
-        func run() async throws {
+        /// Runs `change` on the account as the operating-system user, and
+        /// returns the account as it is afterwards.
+        func change(
+            _ change: (any AccountsStore, String, AuditActor) async throws -> StaffUserSummary
+        ) async throws -> StaffUserSummary {
             let db = try database.open()
-            let user = try await reportingFailures {
-                try await db.accounts.disableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
-            }
+            return try await reportingFailures { try await change(db.accounts, username, .commandLine(osUser: operatingSystemUser)) }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account and end its sessions.")
+
+        @OptionGroup var account: AccountArguments
+
+        func run() async throws {
+            let user = try await account.change { try await $0.disableStaffUser(username: $1, actor: $2, at: Date()) }
             print("disabled '\(user.username)'; their sessions have ended")
         }
     }
@@ -99,15 +107,10 @@ struct UsersCommand: AsyncParsableCommand {
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Re-enable a disabled account.")
 
-        @OptionGroup var database: DatabaseOptions
-
-        @Argument var username: String
+        @OptionGroup var account: AccountArguments
 
         func run() async throws {
-            let db = try database.open()
-            let user = try await reportingFailures {
-                try await db.accounts.enableStaffUser(username: username, actor: .commandLine(osUser: operatingSystemUser), at: Date())
-            }
+            let user = try await account.change { try await $0.enableStaffUser(username: $1, actor: $2, at: Date()) }
             print("enabled '\(user.username)'")
         }
     }
@@ -116,15 +119,14 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reset-password", abstract: "Set a new password and end the account's sessions.")
 
-        @OptionGroup var database: DatabaseOptions
-
-        @Argument var username: String
+        @OptionGroup var account: AccountArguments
 
         @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.")
         var passwordFromStandardInput = false
 
         func run() async throws {
-            let db = try database.open()
+            let db = try account.database.open()
+            let username = account.username
             // Fail on an unknown user before asking for a password.
             guard try await db.accounts.staffUserForLogin(username: username) != nil else {
                 throw CommandFailure("no user '\(username)'")

@@ -1,0 +1,31 @@
+import Logging
+import WenzhengCore
+import WenzhengStore
+
+/// Everything the routes need, built once at start.
+public struct AppDependencies: Sendable {
+    public var configuration: AppConfiguration
+    public var database: AppDatabase
+    public var clock: any WallClock
+    public var logger: Logger
+    /// The word lists and rules from the Moderation/ folder.
+    public var moderation: ModerationLibrary
+    public var hub: LiveHub
+
+    public init(
+        configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
+        hub: LiveHub? = nil, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.database = database
+        self.moderation = moderation
+        self.clock = clock
+        // The hub holds the live limits, so it is made from the configuration
+        // unless a test passes its own.
+        self.hub = hub ?? LiveHub(maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress)
+        // The configured level wins over the one the logger came with.
+        var logger = logger
+        logger.logLevel = configuration.logLevel
+        self.logger = logger
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import WenzhengCore
+import WenzhengServer
+
+/// How much one client may send or hold open (docs/security.md). Limits
+/// are a count in a sliding window, written `5/10m`.
+struct ServeLimitOptions: ParsableArguments {
+    @Option(
+        name: .customLong("max-viewer-sockets-per-address"),
+        help: ArgumentHelp(
+            "Interview viewer sockets one client address may hold open; more are refused at the handshake. [env: WENZHENG_MAX_VIEWER_SOCKETS_PER_ADDRESS, default: 2000]",
+            valueName: "N"))
+    var viewerSocketsPerAddress: String?
+
+    @Option(
+        name: .customLong("question-limit-per-browser"),
+        help: ArgumentHelp(
+            "Questions one browser may ask. [env: WENZHENG_QUESTION_LIMIT_PER_BROWSER, default: 5/10m]", valueName: "N/WINDOW"))
+    var questionsPerBrowser: String?
+
+    @Option(
+        name: .customLong("question-limit-per-address"),
+        help: ArgumentHelp(
+            "Questions one client address may ask. [env: WENZHENG_QUESTION_LIMIT_PER_ADDRESS, default: 30/10m]", valueName: "N/WINDOW"))
+    var questionsPerAddress: String?
+
+    @Option(
+        name: .customLong("vote-limit-per-address"),
+        help: ArgumentHelp(
+            "Votes for questions from one client address. [env: WENZHENG_VOTE_LIMIT_PER_ADDRESS, default: 60/10m]", valueName: "N/WINDOW"))
+    var votesPerAddress: String?
+
+    @Option(
+        name: .customLong("vote-limit-per-question"),
+        help: ArgumentHelp(
+            "Votes for one question from one client address. [env: WENZHENG_VOTE_LIMIT_PER_QUESTION, default: 10/1h]",
+            valueName: "N/WINDOW"))
+    var votesPerQuestion: String?
+
+    @Option(
+        name: .customLong("letter-limit-per-address"),
+        help: ArgumentHelp(
+            "Letters one client address may send. [env: WENZHENG_LETTER_LIMIT_PER_ADDRESS, default: 20/10m]", valueName: "N/WINDOW"))
+    var lettersPerAddress: String?
+
+    @Option(
+        name: .customLong("sign-in-free-failures-per-address"),
+        help: ArgumentHelp(
+            "Failed staff sign-ins from one client address, across accounts, before its waits begin (30s, doubling up to 15m). [env: WENZHENG_SIGN_IN_FREE_FAILURES_PER_ADDRESS, default: 20]",
+            valueName: "N"))
+    var signInFailuresPerAddress: String?
+
+    @Option(
+        name: .customLong("letter-query-free-failures-per-address"),
+        help: ArgumentHelp(
+            "Failed letter queries from one client address, across letters, before its waits begin. [env: WENZHENG_LETTER_QUERY_FREE_FAILURES_PER_ADDRESS, default: 30]",
+            valueName: "N"))
+    var letterQueryFailuresPerAddress: String?
+
+    func apply(to configuration: inout AppConfiguration, settings: ServeSettings) throws {
+        try settings.read(
+            &configuration.maxViewerSocketsPerAddress, viewerSocketsPerAddress, "max-viewer-sockets-per-address", as: .count(1...1_000_000))
+        try settings.read(&configuration.questionLimitPerBrowser, questionsPerBrowser, "question-limit-per-browser", as: .rateLimit)
+        try settings.read(&configuration.questionLimitPerAddress, questionsPerAddress, "question-limit-per-address", as: .rateLimit)
+        try settings.read(&configuration.voteLimitPerAddress, votesPerAddress, "vote-limit-per-address", as: .rateLimit)
+        try settings.read(&configuration.voteLimitPerQuestion, votesPerQuestion, "vote-limit-per-question", as: .rateLimit)
+        try settings.read(&configuration.letterLimitPerAddress, lettersPerAddress, "letter-limit-per-address", as: .rateLimit)
+        try settings.read(
+            &configuration.loginThrottle.perAddress.freeFailures, signInFailuresPerAddress, "sign-in-free-failures-per-address",
+            as: .count(1...100_000))
+        try settings.read(
+            &configuration.letterQueryThrottle.perAddress.freeFailures, letterQueryFailuresPerAddress,
+            "letter-query-free-failures-per-address", as: .count(1...100_000))
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import WenzhengCore
+import WenzhengServer
+import WenzhengStore
+
+/// What `AppConfiguration` says is what the running application does: the
+/// limits, the letter password cost and the log level are read from it,
+/// not fixed in the builders.
+@Suite("Configuration reaches the application")
+struct ConfigurationTests {
+    static let letter =
+        #"{"type":"consultation","subject":"法律援助怎么申请","body":"请问申请法律援助需要哪些材料？","authorName":"李四","email":"li@example.cn","mayPublish":false}"#
+
+    @Test func defaultsAreDocumentedValues() {
+        let configuration = AppConfiguration(webRoot: webRoot)
+        #expect(configuration.questionLimitPerBrowser == RateLimitPolicy(limit: 5, window: 600))
+        #expect(configuration.questionLimitPerAddress == RateLimitPolicy(limit: 30, window: 600))
+        #expect(configuration.voteLimitPerAddress == RateLimitPolicy(limit: 60, window: 600))
+        #expect(configuration.voteLimitPerQuestion == RateLimitPolicy(limit: 10, window: 3600))
+        #expect(configuration.letterLimitPerAddress == RateLimitPolicy(limit: 20, window: 600))
+        #expect(configuration.passwordHashCost == 12)
+        #expect(configuration.letterPasswordHashCost == 10)
+        #expect(configuration.sessionPruneInterval == .seconds(3600))
+        #expect(configuration.logLevel == .info)
+    }
+
+    @Test("the letter password cost is 10, or the staff cost when that is lower, unless set")
+    func letterPasswordCost() {
+        #expect(AppConfiguration(webRoot: webRoot, passwordHashCost: 4).letterPasswordHashCost == 4)
+        #expect(AppConfiguration(webRoot: webRoot, passwordHashCost: 12, letterPasswordHashCost: 11).letterPasswordHashCost == 11)
+    }
+
+    @Test("letters are hashed at the configured cost and limited per address as configured")
+    func letterLimitAndCost() async throws {
+        let server = try await TestServer {
+            $0.letterLimitPerAddress = RateLimitPolicy(limit: 2, window: 600)
+            $0.letterPasswordHashCost = 5
+        }
+        try await server.test { client in
+            for _ in 0..<2 {
+                #expect(try await client.postJSON("/api/v1/letters", Self.letter).status == .created)
+            }
+            let third = try await client.postJSON("/api/v1/letters", Self.letter)
+            #expect(third.status == .tooManyRequests)
+            #expect(third.headers[.retryAfter] != nil)
+        }
+        let hashes = try await server.database.writer.read { db in try String.fetchAll(db, sql: "SELECT password_hash FROM letter") }
+        #expect(hashes.count == 2)
+        #expect(hashes.allSatisfy { $0.hasPrefix("$2b$05$") })
+    }
+
+    @Test("questions are limited per address as configured, whatever the browser")
+    func questionsAreLimitedPerAddressAsConfigured() async throws {
+        let server = try await TestServer { $0.questionLimitPerAddress = RateLimitPolicy(limit: 2, window: 600) }
+        try await server.addStaff("host", role: .host)
+        let statuses = try await server.test { client in
+            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
+            let id = try await host.create()
+            #expect(try await host.status(id, "open").status == .ok)
+            var statuses: [HTTPResponse.Status] = []
+            for index in 0..<3 {
+                statuses.append(try await host.ask(id, "问题\(index)", headers: try await host.browser(id)).status)
+            }
+            return statuses
+        }
+        #expect(statuses == [.created, .created, .tooManyRequests])
+    }
+
+    @Test func theLoggerTakesTheConfiguredLevel() throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .trace
+        let dependencies = AppDependencies(
+            configuration: AppConfiguration(webRoot: webRoot, logLevel: .error), database: try AppDatabase.inMemory(),
+            moderation: try ModerationLibrary(directory: moderationDirectory), logger: logger)
+        #expect(dependencies.logger.logLevel == .error)
+    }
+}
