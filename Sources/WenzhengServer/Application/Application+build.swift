@@ -120,6 +120,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)
     OfficeLettersAPIController(actions: officeLetters).addRoutes(to: router)
     OfficeLettersPagesController(actions: officeLetters, pages: pages).addRoutes(to: router)
+    let surveyActions = SurveyActions(
+        database: database, clock: clock, library: dependencies.moderation, browserKeys: browserKeys,
+        answerLimiter: SurveyAnswerLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)
+    SurveysAPIController(actions: surveyActions).addRoutes(to: router)
+    SurveysPagesController(actions: surveyActions, pages: pages).addRoutes(to: router)
     return router
 }
 
