@@ -24,6 +24,7 @@ public struct AppDatabase: Sendable {
     public let moderation: any ModerationStore
     public let interviews: any InterviewsStore
     public let mailbox: any MailboxStore
+    public let consultations: any ConsultationsStore
     public let secrets: any ServerSecretStore
 
     /// The SQLite file, or nil for an in-memory database.
@@ -40,13 +41,15 @@ public struct AppDatabase: Sendable {
         self.writer = writer
         let interviews = GRDBInterviewsStore(writer: writer)
         let mailbox = GRDBMailboxStore(writer: writer)
+        let consultations = GRDBConsultationsStore(writer: writer)
         self.interviews = interviews
         self.mailbox = mailbox
+        self.consultations = consultations
         accounts = GRDBAccountsStore(writer: writer)
         audit = GRDBAuditStore(writer: writer)
         // Features that react to another's changes do so in its transaction.
         calendar = GRDBCalendarStore(writer: writer, dependents: [interviews, mailbox])
-        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox])
+        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, consultations])
         secrets = GRDBServerSecretStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
