@@ -104,7 +104,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
 
     HealthController(database: database).addRoutes(to: router)
     try OpenAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
-    HomeController(pages: pages, database: database).addRoutes(to: router)
+    HomeController(pages: pages, database: database, clock: clock).addRoutes(to: router)
     PreferencesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
@@ -137,6 +137,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ).addRoutes(to: router)
     MailboxOffice(database: database, clock: clock, library: dependencies.moderation, pages: pages, attachments: letterAttachments)
         .addRoutes(to: router)
+    let consultationActions = ConsultationActions(database: database, clock: clock, library: dependencies.moderation)
+    ConsultationsAPIController(actions: consultationActions).addRoutes(to: router)
+    ConsultationsPagesController(actions: consultationActions, pages: pages, uploads: letterAttachments.files).addRoutes(to: router)
     return router
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import WenzhengCore
 import WenzhengStore
@@ -10,6 +11,7 @@ struct HomeController {
     typealias Context = AppRequestContext
     let pages: PageRenderer
     let database: AppDatabase
+    let clock: any WallClock
 
     func addRoutes(to router: Router<Context>) {
         router.get("/", use: home)
@@ -31,9 +33,22 @@ struct HomeController {
         let replies = try await database.mailbox.publishedLetters(limit: 5).map { letter -> [String: Any] in
             ["url": "/letters/\(letter.id)", "subject": letter.subject, "department": letter.replyDepartment, "repliedOn": letter.repliedOn]
         }
+        // Consultations open for comment now (or opening soon), soonest closing first.
+        let now = clock.now()
+        let consultations = try await database.consultations.publicConsultations()
+            .filter { $0.state == .open && $0.closesAt > now }
+            .sorted { $0.closesAt < $1.closesAt }
+            .map { consultation -> [String: Any] in
+                [
+                    "url": "/consultations/\(consultation.id)", "title": consultation.title,
+                    "closes": pages.translate("consultations.home.closes", language: language)
+                        .replacingOccurrences(of: "{date}", with: OfficeTime.minute(consultation.closesAt)),
+                ]
+            }
         let sections: [String: Any] = [
             "interviews": Array(interviews),
             "surveys": [[String: Any]](),
+            "consultations": consultations,
             "replies": replies,
         ]
         return try pages.render("home", titleKey: "home.title", data: sections, request: request, context: context)

@@ -216,7 +216,7 @@ public struct PublicComment: Sendable, Codable, Equatable {
     public var text: String?
     /// The commenter's nickname masked (张*), or 网友.
     public var nickname: String
-    public var submittedOn: CivilDate
+    @DayString public var submittedOn: CivilDate
     public var withdrawn: Bool
 }
 
@@ -253,7 +253,7 @@ public struct SubmittedComment: Sendable, Codable, Equatable {
     public var consultationID: Int64
     public var target: CommentTarget
     public var state: ConsultationCommentState
-    public var submittedOn: CivilDate
+    @DayString public var submittedOn: CivilDate
 }
 
 /// A published comment as the office works with it: the public text
@@ -267,7 +267,7 @@ public struct OfficeComment: Sendable, Codable, Equatable {
     /// moderator's approved text masked, or the admin's correction.
     public var publicText: String
     public var nickname: String
-    public var submittedOn: CivilDate
+    @DayString public var submittedOn: CivilDate
     public var publishedAt: Date
     public var groupID: Int64?
     /// Its own decision (nil for a grouped comment: the group's applies).
@@ -307,4 +307,28 @@ public struct ConsultationReportInput: Sendable, Equatable {
 /// taking comments: the server answers 409 with the window.
 public struct CommentPeriodClosed: Error, Sendable, Equatable {
     public var availability: ParticipationAvailability
+}
+
+/// A calendar day written in JSON as `2026-12-10`, as exports write days
+/// (`JSONExport`), rather than `CivilDate`'s own keyed form.
+@propertyWrapper
+public struct DayString: Sendable, Codable, Equatable {
+    public var wrappedValue: CivilDate
+
+    public init(wrappedValue: CivilDate) {
+        self.wrappedValue = wrappedValue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let day = CivilDate(try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a day is written 2026-12-10")
+        }
+        wrappedValue = day
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue.description)
+    }
 }

@@ -17,6 +17,7 @@ struct RouteTableTests {
     /// decides who may call it.
     static let access: [String: Set<Role>?] = baseAccess.merging(mailboxPublicAccess) { $1 }.merging(mailboxOfficeAccess) { $1 }
         .merging(withdrawalAccess) { $1 }
+        .merging(consultationAccess) { $1 }
 
     static let baseAccess: [String: Set<Role>?] = [
         // Public (nil = no session needed)
