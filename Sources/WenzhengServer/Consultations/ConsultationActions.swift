@@ -271,24 +271,10 @@ struct ConsultationActions: Sendable {
             throw Problem.validation(.invalid("format", "format must be csv or json"))
         }
         let input = try await store.reportInput(consultationID: id)
-        let data = try Self.exported(input, format: format, language: language, generatedAt: clock.now())
+        let data = format == .csv ? input.csv(language: language) : try input.json(generatedAt: clock.now())
         return Export(
             data: data, contentType: format == .csv ? "text/csv; charset=utf-8" : "application/json",
             filename: "consultation-\(id).\(format.rawValue)")
-    }
-
-    /// The bytes of an export; the CLI writes the same.
-    static func exported(_ input: ConsultationReportInput, format: ExportFormat, language: Language, generatedAt: Date) throws -> Data {
-        switch format {
-        case .csv:
-            return ConsultationExport.csv(
-                definition: input.definition, comments: input.comments, groups: input.groups, decisions: input.decisions, language: language
-            ).encoded()
-        case .json:
-            return try ConsultationExport.json(
-                definition: input.definition, state: input.state, comments: input.comments, groups: input.groups,
-                decisions: input.decisions, generatedAt: generatedAt)
-        }
     }
 
     // MARK: Withdrawals

@@ -303,6 +303,22 @@ public struct ConsultationReportInput: Sendable, Equatable {
     }
 }
 
+extension ConsultationReportInput {
+    /// The CSV export (`ConsultationExport.csv` through `CSVWriter`: BOM,
+    /// RFC 4180 quoting, formula cells neutralised), headers in `language`.
+    public func csv(language: Language) -> Data {
+        ConsultationExport.csv(definition: definition, comments: comments, groups: groups, decisions: decisions, language: language)
+            .encoded()
+    }
+
+    /// The JSON export (`ConsultationExport.json`): the same data gives the
+    /// same bytes.
+    public func json(generatedAt: Date) throws -> Data {
+        try ConsultationExport.json(
+            definition: definition, state: state, comments: comments, groups: groups, decisions: decisions, generatedAt: generatedAt)
+    }
+}
+
 /// A comment submitted outside the consultation's window, or to one not
 /// taking comments: the server answers 409 with the window.
 public struct CommentPeriodClosed: Error, Sendable, Equatable {
