@@ -187,7 +187,7 @@ struct ConsultationPageView: PageView {
             guard accepting else { return nil }
             let mine = refused?.target == target ? refused : nil
             return CommentForm(
-                id: "comment-form-\(target)", action: action, target: target, text: mine?.text ?? "", nickname: mine?.nickname ?? "",
+                id: "comment-form-\(target)", action: action + "#comment-form-\(target)", target: target, text: mine?.text ?? "", nickname: mine?.nickname ?? "",
                 open: mine != nil, errors: mine?.errors)
         }
         var bySection: [String: [CommentLine]] = [:]
@@ -553,17 +553,25 @@ struct OfficeCommentsView: PageView {
 struct FormProblem {
     let errors: FormErrors
     let summary: String
+    /// The messages listed under the summary.
+    let lines: [String]
 
     init(_ problem: Problem, text: PageText) {
         errors = FormErrors(problem, text: text, prefix: "consultations")
+        var lines = errors.messages.map(\.text)
         if problem.type == Problem.Kind.outsideWindow.typeURI, let window = problem.window {
             summary = text.format(
                 "consultations.errors.outsideWindow", ["from": OfficeTime.minute(window.opensAt), "to": OfficeTime.minute(window.closesAt)])
+        } else if problem.statusCode == 409, !errors.messages.isEmpty {
+            // An incomplete report: what is missing is listed by the report.
+            summary = text("consultations.errors.reportIncomplete")
+            lines = []
         } else if !errors.messages.isEmpty {
             summary = text("consultations.errors.fix")
         } else {
             summary = errors.summary
         }
+        self.lines = lines
     }
 }
 
