@@ -25,6 +25,7 @@ public struct AppDatabase: Sendable {
     public let interviews: any InterviewsStore
     public let mailbox: any MailboxStore
     public let surveys: any SurveysStore
+    public let consultations: any ConsultationsStore
     public let secrets: any ServerSecretStore
 
     /// The SQLite file, or nil for an in-memory database.
@@ -42,14 +43,16 @@ public struct AppDatabase: Sendable {
         let interviews = GRDBInterviewsStore(writer: writer)
         let mailbox = GRDBMailboxStore(writer: writer)
         let surveys = GRDBSurveysStore(writer: writer)
+        let consultations = GRDBConsultationsStore(writer: writer)
         self.interviews = interviews
         self.mailbox = mailbox
         self.surveys = surveys
+        self.consultations = consultations
         accounts = GRDBAccountsStore(writer: writer)
         audit = GRDBAuditStore(writer: writer)
         // Features that react to another's changes do so in its transaction.
         calendar = GRDBCalendarStore(writer: writer, dependents: [interviews, mailbox])
-        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, surveys])
+        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, surveys, consultations])
         secrets = GRDBServerSecretStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }

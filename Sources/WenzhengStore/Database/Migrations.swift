@@ -21,6 +21,7 @@ enum Migrations {
         migrator.registerMigration("v11-server-secrets", migrate: ServerSecretSchema.createServerSecrets)
         migrator.registerMigration("v12-withdrawals", migrate: WithdrawalsSchema.createWithdrawals)
         migrator.registerMigration("v13-surveys", migrate: SurveysSchema.createSurveys)
+        migrator.registerMigration("v14-consultations", migrate: ConsultationsSchema.createConsultations)
         return migrator
     }
 }
