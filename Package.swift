@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "WenzhengCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -90,14 +91,21 @@ let package = Package(
             path: "Benchmarks/Sources/wenzheng-benchmarks",
             swiftSettings: swiftSettings
         ),
+        // Fixtures several test targets share (and the benchmarks).
+        .target(
+            name: "WenzhengTestFixtures",
+            dependencies: ["WenzhengCore"],
+            path: "Tests/Fixtures",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WenzhengCoreTests",
-            dependencies: ["WenzhengCore"],
+            dependencies: ["WenzhengCore", "WenzhengTestFixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WenzhengStoreTests",
-            dependencies: ["WenzhengStore", "WenzhengCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["WenzhengStore", "WenzhengCore", "WenzhengTestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -117,7 +125,7 @@ let package = Package(
             name: "wenzhengTests",
             // Depending on the executable makes `swift test` build it; the
             // tests run it as a separate process, as an operator would.
-            dependencies: ["wenzheng", "WenzhengStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["wenzheng", "WenzhengStore", "WenzhengTestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

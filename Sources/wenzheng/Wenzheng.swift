@@ -11,6 +11,9 @@ struct Wenzheng: AsyncParsableCommand {
             (default ./var/wenzheng.sqlite). The server and the command-line tools can \
             use the same database at the same time.
             """,
-        subcommands: [ServeCommand.self, UsersCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self]
+        subcommands: [
+            ServeCommand.self, UsersCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self,
+            SurveyCommand.self, ExportCommand.self,
+        ]
     )
 }

@@ -3,9 +3,9 @@ import Foundation
 /// What can be withdrawn from the public side once published (issue 9,
 /// item 23; docs/security.md, "Withdrawing published text").
 ///
-/// Comments on drafts (a later issue) add `comment` here and to the
-/// schema's check list (`AppDatabase.widenCheckList`), and reuse the rest
-/// as it is.
+/// Comments on drafts added `comment` here and to the schema's check list
+/// (`SchemaChanges.widenCheckList` in `v14-consultations`), and reuse the
+/// rest as it is.
 public enum WithdrawableKind: String, Sendable, Codable, CaseIterable {
     /// A published letter (its masked subject and body).
     case letter
@@ -14,6 +14,9 @@ public enum WithdrawableKind: String, Sendable, Codable, CaseIterable {
     /// An interview transcript entry: an answer, a question put on air, a
     /// remark, a late answer (补录).
     case transcriptEntry = "transcript_entry"
+    /// A published comment on a draft (征求意见), on the consultation's page
+    /// and in its adoption report.
+    case comment
 }
 
 /// A published text taken off the public side: who, when and why; and,

@@ -76,6 +76,10 @@ public struct AppConfiguration: Sendable {
     public var sessionPruneInterval: Duration
     /// The server's name in logs and the `Server` header.
     public var serverName: String
+    /// Survey responses one client address may send (beside the one
+    /// response per browser or invitation): stops a script from stuffing an
+    /// open survey, while an office behind one address can still answer.
+    public var surveyAnswerLimit = RateLimitPolicy(limit: 60, window: 600)
 
     public init(
         host: String = "127.0.0.1",

@@ -79,7 +79,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
 
     OperationsAPIController(database: database).addRoutes(to: router)
     try OpenAPIAPIController(webRoot: configuration.webRoot).addRoutes(to: router)
-    HomePagesController(pages: pages, database: database).addRoutes(to: router)
+    HomePagesController(pages: pages, database: database, clock: clock).addRoutes(to: router)
     PreferencesPagesController(secureCookies: configuration.secureCookies).addRoutes(to: router)
     let login = StaffLogin(
         database: database, clock: clock, hasher: hasher, policy: configuration.loginThrottle,
@@ -120,6 +120,14 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)
     OfficeLettersAPIController(actions: officeLetters).addRoutes(to: router)
     OfficeLettersPagesController(actions: officeLetters, pages: pages).addRoutes(to: router)
+    let surveyActions = SurveyActions(
+        database: database, clock: clock, library: dependencies.moderation, browserKeys: browserKeys,
+        answerLimiter: SurveyAnswerLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)
+    SurveysAPIController(actions: surveyActions).addRoutes(to: router)
+    SurveysPagesController(actions: surveyActions, pages: pages).addRoutes(to: router)
+    let consultationActions = ConsultationActions(database: database, clock: clock, library: dependencies.moderation)
+    ConsultationsAPIController(actions: consultationActions).addRoutes(to: router)
+    ConsultationsPagesController(actions: consultationActions, pages: pages, uploads: letterAttachments.files).addRoutes(to: router)
     return router
 }
 

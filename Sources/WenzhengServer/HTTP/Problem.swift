@@ -12,13 +12,16 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
     public var detail: String?
     /// Field-level errors for a rejected input.
     public var errors: [FieldError]?
+    /// For an answer or comment outside its window: when it opens and
+    /// closes (ISO 8601), so a client can say when to come back.
+    public var window: ParticipationWindow?
     /// Extra headers (Retry-After, WWW-Authenticate…), not encoded.
     public var headers: HTTPFields = [:]
 
     public var status: HTTPResponse.Status { .init(code: statusCode) }
 
     enum CodingKeys: String, CodingKey {
-        case type, title, statusCode = "status", detail, errors
+        case type, title, statusCode = "status", detail, errors, window
     }
 
     public init(kind: Kind, detail: String? = nil, errors: [FieldError]? = nil, headers: HTTPFields = [:]) {
@@ -43,6 +46,8 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
         case methodNotAllowed = "method-not-allowed"
         case conflict = "conflict"
         case idempotencyKeyReused = "idempotency-key-reused"
+        case outsideWindow = "outside-window"
+        case alreadyAnswered = "already-answered"
         /// Published once, withdrawn by the office since (410).
         case withdrawn = "withdrawn"
         case payloadTooLarge = "payload-too-large"
@@ -62,7 +67,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .forbidden, .csrfFailed: 403
             case .notFound: 404
             case .methodNotAllowed: 405
-            case .conflict, .idempotencyKeyReused: 409
+            case .conflict, .idempotencyKeyReused, .outsideWindow, .alreadyAnswered: 409
             case .withdrawn: 410
             case .payloadTooLarge: 413
             case .unsupportedMediaType: 415
@@ -86,6 +91,8 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .methodNotAllowed: "Method not allowed"
             case .conflict: "Conflict"
             case .idempotencyKeyReused: "Idempotency key already used for a different letter"
+            case .outsideWindow: "Not open now"
+            case .alreadyAnswered: "Already answered"
             case .withdrawn: "Withdrawn from publication"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
@@ -99,6 +106,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         let data = try encoder.encode(self)
         var fields = headers
         fields[.contentType] = "application/problem+json"

@@ -1,3 +1,4 @@
+import Foundation
 import WenzhengCore
 import WenzhengStore
 
@@ -20,11 +21,28 @@ struct HomeView: PageView {
         }
     }
 
-    /// A survey or public consultation open now (none until that feature lands).
-    struct Survey {
+    /// A survey or a draft open for public comment now, soonest closing
+    /// first: what a citizen can still take part in.
+    struct Participation {
         let url: String
         let title: String
-        let closes: String
+        /// `问卷 · 2026-12-20 17:00 截止`: what it is and when it closes.
+        let meta: String
+        let closesAt: Date
+
+        init(_ survey: SurveySummary, text: PageText) {
+            url = "/surveys/\(survey.id)"
+            title = survey.title
+            closesAt = survey.closesAt
+            meta = text("home.surveyLabel") + " · " + text.format("home.closes", ["date": OfficeTime.minute(survey.closesAt)])
+        }
+
+        init(_ consultation: ConsultationSummary, text: PageText) {
+            url = "/consultations/\(consultation.id)"
+            title = consultation.title
+            closesAt = consultation.closesAt
+            meta = text("home.consultationLabel") + " · " + text.format("home.closes", ["date": OfficeTime.minute(consultation.closesAt)])
+        }
     }
 
     /// A recently published reply to a letter.
@@ -43,6 +61,6 @@ struct HomeView: PageView {
     }
 
     let interviews: [Interview]
-    let surveys: [Survey]
+    let participation: [Participation]
     let replies: [Reply]
 }

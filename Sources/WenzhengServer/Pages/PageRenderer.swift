@@ -111,6 +111,7 @@ public struct PageRenderer: Sendable {
                 "isModerator": staff.role == .moderator || staff.role == .admin,
                 "onAirRole": [.admin, .host, .guest, .moderator].contains(staff.role),
                 "officeRole": [.admin, .handler, .reviewer].contains(staff.role),
+                "organiserRole": [.admin, .host].contains(staff.role),
             ] as [String: Any]
             view["csrf"] = staff.csrfToken
         }
@@ -144,7 +145,8 @@ public struct PageRenderer: Sendable {
                     roleName: translate("roles.\(staff.role.rawValue)", language: language), department: staff.department,
                     isAdmin: staff.role == .admin, isModerator: staff.role == .moderator || staff.role == .admin,
                     onAirRole: [.admin, .host, .guest, .moderator].contains(staff.role),
-                    officeRole: [.admin, .handler, .reviewer].contains(staff.role))
+                    officeRole: [.admin, .handler, .reviewer].contains(staff.role),
+                    organiserRole: [.admin, .host].contains(staff.role))
             },
             csrf: context.staff?.csrfToken, page: view)
         guard let html = library.render(page, withTemplate: View.template) else {

@@ -44,6 +44,8 @@ struct StaffFrame {
     let isModerator: Bool
     let onAirRole: Bool
     let officeRole: Bool
+    /// Builds and runs surveys (`SurveyActions.organisers`).
+    let organiserRole: Bool
 }
 
 /// The strings of one request's language, for building views: lookups,

@@ -24,6 +24,8 @@ public struct AppDatabase: Sendable {
     public let moderation: any ModerationStore
     public let interviews: any InterviewsStore
     public let mailbox: any MailboxStore
+    public let surveys: any SurveysStore
+    public let consultations: any ConsultationsStore
     public let secrets: any ServerSecretStore
 
     /// The SQLite file, or nil for an in-memory database.
@@ -40,13 +42,17 @@ public struct AppDatabase: Sendable {
         self.writer = writer
         let interviews = GRDBInterviewsStore(writer: writer)
         let mailbox = GRDBMailboxStore(writer: writer)
+        let surveys = GRDBSurveysStore(writer: writer)
+        let consultations = GRDBConsultationsStore(writer: writer)
         self.interviews = interviews
         self.mailbox = mailbox
+        self.surveys = surveys
+        self.consultations = consultations
         accounts = GRDBAccountsStore(writer: writer)
         audit = GRDBAuditStore(writer: writer)
         // Features that react to another's changes do so in its transaction.
         calendar = GRDBCalendarStore(writer: writer, dependents: [interviews, mailbox])
-        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox])
+        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, surveys, consultations])
         secrets = GRDBServerSecretStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
@@ -107,6 +113,9 @@ extension AppDatabase {
         configuration.label = "wenzheng"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted content is overwritten, not left in free pages: a
+            // destroyed survey secret or purged personal data is gone.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         if let logger, logger.logLevel <= .trace {
             configuration.prepareDatabase { db in

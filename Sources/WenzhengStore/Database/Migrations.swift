@@ -20,6 +20,8 @@ enum Migrations {
         migrator.registerMigration("v10-letter-query-failures", migrate: AccountsSchema.createLetterQueryFailures)
         migrator.registerMigration("v11-server-secrets", migrate: ServerSecretSchema.createServerSecrets)
         migrator.registerMigration("v12-withdrawals", migrate: WithdrawalsSchema.createWithdrawals)
+        migrator.registerMigration("v13-surveys", migrate: SurveysSchema.createSurveys)
+        migrator.registerMigration("v14-consultations", migrate: ConsultationsSchema.createConsultations)
         return migrator
     }
 }

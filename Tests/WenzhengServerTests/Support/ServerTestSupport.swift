@@ -65,6 +65,13 @@ struct TestServer: @unchecked Sendable {
         return try await app.test(.router, body)
     }
 
+    /// Runs `body` against the router and keeps the database, for setting up
+    /// what a later `test` checks.
+    func prepare<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return try await app.test(.router, body)
+    }
+
     /// Runs `body` against the whole application on a real socket (for
     /// WebSocket tests).
     func testLive<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {

@@ -4,6 +4,7 @@ import Testing
 
 @testable import WenzhengCore
 @testable import WenzhengStore
+import WenzhengTestFixtures
 
 /// An instant in Beijing time: `beijing("2026-09-18 10:00")`.
 func beijing(_ text: String) -> Date {
@@ -21,11 +22,7 @@ func civil(_ text: String) -> CivilDate {
 }
 
 /// A filter with no word lists: it still detects personal information.
-let plainFilter = ContentFilter(
-    rules: ModerationRules(
-        categories: [:], singleCharacterAction: .flag, personalInformationAction: .flag, allowListFile: nil, contentKinds: [:],
-        rejectionReasons: []),
-    lists: [], allowList: [])
+let plainFilter = ModerationFixtures.plainFilter
 
 /// A fresh in-memory database with the office, two departments and the
 /// staff who work letters.

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import WenzhengCore
+import WenzhengStore
+
+extension SurveyExport.Format: ExpressibleByArgument {}
+
+/// `wenzheng export survey ID --format csv|json [-o FILE]`.
+struct ExportSurveyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "survey",
+        abstract: "Export a survey's responses.",
+        discussion: """
+            CSV is UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; \
+            cells that begin with =, +, -, @, a tab or a carriage return are prefixed with ' \
+            so no spreadsheet runs them as formulas. Responses are sorted by day, then by \
+            their random id: never in the order they arrived. The same data gives the same bytes.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: "The survey's number.")
+    var id: Int64
+
+    @Option(help: "csv or json.")
+    var format: SurveyExport.Format
+
+    @Option(help: ArgumentHelp("Column headings in zh (default) or en (CSV).", valueName: "language"))
+    var language: String = "zh"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func validate() throws {
+        guard id > 0 else { throw ValidationError("the survey number must be positive, not \(id)") }
+        guard Language(code: language) != nil else { throw ValidationError("--language must be zh or en, not '\(language)'") }
+    }
+
+    func run() async throws {
+        let db = try database.open()
+        let data = try await reportingFailures {
+            try await db.surveys.surveyExport(id: id, format: format, language: Language(code: language) ?? .zh)
+        }
+        try OutputFile(path: output).write(data)
+    }
+}

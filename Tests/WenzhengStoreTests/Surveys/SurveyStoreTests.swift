@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+import Testing
+import WenzhengTestFixtures
+
+@testable import WenzhengCore
+@testable import WenzhengStore
+
+/// Surveys in the store, against its contract, on real SQLite files.
+@Suite("Surveys in the store")
+struct SurveyStoreTests {
+    /// An office with an organiser, and a fresh file database.
+    struct Office {
+        let file: TemporaryDatabase
+        let host: AuthenticatedStaff
+        var db: AppDatabase { file.database }
+
+        init() async throws {
+            file = try TemporaryDatabase()
+            let summary = try await file.database.addUser("organiser", role: .host)
+            let departmentID = try await file.database.reader.read { db in
+                try Int64.fetchOne(db, sql: "SELECT department_id FROM staff_user WHERE id = ?", arguments: [summary.id])!
+            }
+            host = AuthenticatedStaff(
+                userID: summary.id, username: "organiser", displayName: "organiser", role: .host, departmentID: departmentID,
+                department: "办公室", csrfToken: "csrf", sessionExpiresAt: .distantFuture)
+        }
+
+        /// The fixture survey, opened, in the middle of its window.
+        func openSurvey(_ change: (inout SurveyDefinition) -> Void = { _ in }) async throws -> SurveyView {
+            var definition = SurveyFixtures.legalAidSurvey()
+            change(&definition)
+            let survey = try await db.surveys.createSurvey(definition, actor: host, at: SurveyFixtures.opensAt)
+            return try await db.surveys.changeSurveyState(
+                id: survey.id, to: .open, filter: plainFilter, actor: host, at: SurveyFixtures.opensAt)
+        }
+
+        func answer(_ survey: SurveyView, browser: String, response: SurveyResponse? = nil, day: Double = 1) async throws
+            -> SurveyReceipt
+        {
+            var random = FixtureRandom(seed: UInt64(abs(browser.hashValue) % 10_000 + 1))
+            let answers = response ?? SurveyFixtures.randomResponse(to: survey.definition, using: &random)
+            return try await db.surveys.submitSurveyResponse(
+                SurveySubmission(surveyID: survey.id, identity: .browserToken(browser), response: answers),
+                at: SurveyFixtures.opensAt.addingTimeInterval(day * 86_400))
+        }
+    }
+
+    static func refusal(_ body: () async throws -> Void) async -> SurveySubmissionRefusal? {
+        do {
+            try await body()
+            return nil
+        } catch let refusal as SurveySubmissionRefusal {
+            return refusal
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return nil
+        }
+    }
+
+    @Test("builder errors come back all at once with their paths; only organisers build")
+    func builderValidation() async throws {
+        let office = try await Office()
+        var broken = SurveyFixtures.legalAidSurvey()
+        broken.title = ""
+        broken.questions[1].kind = .multipleChoice(options: SurveyFixtures.options(["a": "甲"]), minChoices: 3, maxChoices: 2)
+        broken.questions[3].condition = QuestionCondition(questionKey: "suggestion", value: "x")
+        let error = await storeError { _ = try await office.db.surveys.createSurvey(broken, actor: office.host, at: SurveyFixtures.opensAt) }
+        let fields = error?.invalidFields ?? []
+        #expect(fields.contains("title"))
+        #expect(fields.contains { $0.hasPrefix("questions[1]") })
+        #expect(fields.contains { $0.hasPrefix("questions[3].condition") })
+        var moderator = office.host
+        moderator.role = .moderator
+        let forbidden = await storeError {
+            _ = try await office.db.surveys.createSurvey(SurveyFixtures.legalAidSurvey(), actor: moderator, at: SurveyFixtures.opensAt)
+        }
+        #expect(forbidden?.isForbidden == true)
+    }
+
+    @Test("life cycle: a secret only while open, no way back, free text to moderation on closing")
+    func lifeCycle() async throws {
+        let office = try await Office()
+        let survey = try await office.openSurvey()
+        func secret() async throws -> Data? {
+            try await office.db.reader.read { db in try Data.fetchOne(db, sql: "SELECT secret FROM survey WHERE id = ?", arguments: [survey.id]) }
+        }
+        let opened = try #require(try await secret())
+        #expect(opened.count == 32)
+        _ = try await office.answer(
+            survey, browser: "b1",
+            response: SurveyResponse(answers: [
+                "used": .choice("no"), "aspects": .matrix(["staff": "good", "process": "fair", "info": "poor"]),
+                "suggestion": .text("希望延长周末窗口时间"),
+            ]))
+        let reopen = await storeError {
+            _ = try await office.db.surveys.changeSurveyState(id: survey.id, to: .draft, filter: plainFilter, actor: office.host, at: .now)
+        }
+        #expect(reopen?.isConflict == true)
+        let closed = try await office.db.surveys.changeSurveyState(
+            id: survey.id, to: .closed, filter: plainFilter, actor: office.host, at: SurveyFixtures.closesAt)
+        #expect(closed.state == .closed)
+        #expect(try await secret() == nil)
+        // The free text waits in the queue, stamped with the closing time.
+        let queue = try await office.db.moderation.moderationQueue(ModerationQueueFilter(), at: SurveyFixtures.closesAt)
+        #expect(queue.map(\.text) == ["希望延长周末窗口时间"])
+        #expect(queue.first?.kind == .surveyAnswer)
+        #expect(queue.first?.createdAt == SurveyFixtures.closesAt)
+        let again = await storeError {
+            _ = try await office.db.surveys.changeSurveyState(id: survey.id, to: .open, filter: plainFilter, actor: office.host, at: .now)
+        }
+        #expect(again?.isConflict == true)
+    }
+
+    @Test("one response per browser; another browser answers; outside the window nobody does")
+    func oneResponsePerBrowser() async throws {
+        let office = try await Office()
+        let survey = try await office.openSurvey()
+        _ = try await office.answer(survey, browser: "browser-1")
+        #expect(await Self.refusal { _ = try await office.answer(survey, browser: "browser-1") } == .alreadyAnswered)
+        _ = try await office.answer(survey, browser: "browser-2")
+        #expect(try await office.db.surveys.survey(id: survey.id).responseCount == 2)
+        let late = await Self.refusal { _ = try await office.answer(survey, browser: "browser-3", day: 40) }
+        #expect(late == .unavailable(.closed(survey.definition.window)))
+        let early = await Self.refusal { _ = try await office.answer(survey, browser: "browser-4", day: -1) }
+        #expect(early == .unavailable(.notYetOpen(survey.definition.window)))
+        let invitation = await Self.refusal {
+            _ = try await office.db.surveys.submitSurveyResponse(
+                SurveySubmission(surveyID: survey.id, identity: .invitationToken("7K3M-Q9TX-2HD4-WZ8B"), response: SurveyResponse(answers: [:])),
+                at: SurveyFixtures.opensAt.addingTimeInterval(86_400))
+        }
+        #expect(invitation == .wrongIdentity)
+    }
+
+    @Test("invitation mode: single-use tokens, stored only as digests")
+    func invitations() async throws {
+        let office = try await Office()
+        let survey = try await office.openSurvey { $0.mode = .invitation }
+        let tokens = SurveyInvitationTokens.generate(count: 3)
+        #expect(try await office.db.surveys.addSurveyInvitations(id: survey.id, tokens: tokens, actor: cliActor, at: .now) == 3)
+        func submit(_ token: String) async throws {
+            var random = FixtureRandom(seed: 7)
+            _ = try await office.db.surveys.submitSurveyResponse(
+                SurveySubmission(
+                    surveyID: survey.id, identity: .invitationToken(token),
+                    response: SurveyFixtures.randomResponse(to: survey.definition, using: &random)),
+                at: SurveyFixtures.opensAt.addingTimeInterval(86_400))
+        }
+        // Typed with lowercase and spaces, as people do.
+        try await submit(tokens[0].lowercased().replacingOccurrences(of: "-", with: " "))
+        #expect(await Self.refusal { try await submit(tokens[0]) } == .alreadyAnswered)
+        #expect(await Self.refusal { try await submit("ZZZZ-ZZZZ-ZZZZ-ZZZZ") } == .unknownInvitation)
+        #expect(await Self.refusal { _ = try await office.answer(survey, browser: "b") } == .wrongIdentity)
+        let view = try await office.db.surveys.survey(id: survey.id)
+        #expect(view.invitations == 3 && view.invitationsUsed == 1)
+        let stored = try await office.db.reader.read { db in try String.fetchAll(db, sql: "SELECT token_digest FROM survey_invitation") }
+        #expect(!stored.contains { digest in tokens.contains { digest.contains($0) } })
+    }
+
+    @Test("anonymity: nothing stored links a response to its browser token, time or arrival order")
+    func anonymity() async throws {
+        let office = try await Office()
+        let survey = try await office.openSurvey()
+        let token = "browser-token-3F9A7C21E0B4"
+        let receipt = try await office.answer(survey, browser: token)
+        _ = try await office.answer(survey, browser: "another-browser-1")
+        _ = try await office.answer(survey, browser: "another-browser-2")
+        try await office.db.reader.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM survey_response WHERE id = ?", arguments: [receipt.responseID]))
+            #expect(row["submitted_at"] == nil as Date?)
+            #expect(row["invitation_id"] == nil as Int64?)
+            #expect(row["submitted_on"] == "2026-11-02")
+            // The token appears nowhere: not in any column of any table.
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") {
+                for column in try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map({ $0["name"] as String }) {
+                    let hits = try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM \"\(table)\" WHERE instr(CAST(\"\(column)\" AS TEXT), ?) > 0", arguments: [token])
+                    #expect(hits == 0, "\(table).\(column) holds the browser token")
+                }
+            }
+            // Responses sit in random-key order, not arrival order.
+            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(survey_response)").map { $0["name"] as String }
+            #expect(!columns.contains("created_at") && !columns.contains("client_address"))
+            let withoutRowid = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'survey_response'")
+            #expect(withoutRowid?.contains("WITHOUT ROWID") == true)
+        }
+        // And the file holds no copy of the secret once closed.
+        let closedSurvey = try await office.db.surveys.changeSurveyState(
+            id: survey.id, to: .closed, filter: plainFilter, actor: office.host, at: SurveyFixtures.closesAt)
+        #expect(closedSurvey.state == .closed)
+    }
+
+    @Test("the running tally equals counting the stored responses one by one")
+    func tallyMatchesResponses() async throws {
+        let office = try await Office()
+        let survey = try await office.openSurvey()
+        for index in 0..<60 { _ = try await office.answer(survey, browser: "browser-\(index)") }
+        let results = try await office.db.surveys.surveyResults(id: survey.id).results
+        var naive = SurveyTally(definition: survey.definition)
+        for record in try await office.db.surveys.surveyResponses(id: survey.id) { naive.add(record.response) }
+        #expect(results == naive.results())
+        #expect(naive.responseCount == 60)
+    }
+
+    @Test("questions are fixed once anyone has answered; the title may still be corrected")
+    func editLocks() async throws {
+        let office = try await Office()
+        let survey = try await office.openSurvey()
+        var edited = survey.definition
+        edited.questions.removeLast()
+        _ = try await office.db.surveys.updateSurvey(id: survey.id, edited, actor: office.host, at: .now)  // nobody answered yet
+        let current = try await office.db.surveys.survey(id: survey.id)
+        _ = try await office.answer(current, browser: "b1")
+        var again = current.definition
+        again.questions.removeLast()
+        let locked = await storeError { _ = try await office.db.surveys.updateSurvey(id: survey.id, again, actor: office.host, at: .now) }
+        #expect(locked?.invalidFields == ["questions"])
+        var retitled = current.definition
+        retitled.title = "2026年度法律援助服务满意度调查（更正）"
+        #expect(try await office.db.surveys.updateSurvey(id: survey.id, retitled, actor: office.host, at: .now).title == retitled.title)
+    }
+
+    @Test("free text is published only once a moderator approves it, masked")
+    func textThroughModeration() async throws {
+        let office = try await Office()
+        let moderator = try await office.db.addUser("mod", role: .moderator)
+        let survey = try await office.openSurvey()
+        for (browser, text) in [("b1", "窗口工作人员很耐心"), ("b2", "请联系我13812345678"), ("b3", "广告内容")] {
+            _ = try await office.answer(
+                survey, browser: browser,
+                response: SurveyResponse(answers: [
+                    "used": .choice("no"), "aspects": .matrix(["staff": "good", "process": "good", "info": "good"]),
+                    "suggestion": .text(text),
+                ]))
+        }
+        _ = try await office.db.surveys.changeSurveyState(
+            id: survey.id, to: .closed, filter: plainFilter, actor: office.host, at: SurveyFixtures.closesAt)
+        #expect(try await office.db.surveys.surveyResults(id: survey.id).publishedTexts.isEmpty)
+        let staff = AuthenticatedStaff(
+            userID: moderator.id, username: "mod", displayName: "mod", role: .moderator, departmentID: office.host.departmentID,
+            department: "办公室", csrfToken: "c", sessionExpiresAt: .distantFuture)
+        for item in try await office.db.moderation.moderationQueue(ModerationQueueFilter(), at: SurveyFixtures.closesAt) {
+            let decision: ModerationDecision = item.text == "广告内容" ? .reject(reasonCode: "advertising", note: nil) : .approve(override: false)
+            _ = try await office.db.moderation.decideModeration(
+                id: item.id, decision, by: staff, allowedReasons: ["advertising"], at: SurveyFixtures.closesAt)
+        }
+        let texts = try await office.db.surveys.surveyResults(id: survey.id).publishedTexts["suggestion"] ?? []
+        #expect(texts.sorted() == ["窗口工作人员很耐心", "请联系我138****5678"])
+    }
+}
