@@ -79,7 +79,10 @@ public struct AppConfiguration: Sendable {
     /// Survey responses one client address may send (beside the one
     /// response per browser or invitation): stops a script from stuffing an
     /// open survey, while an office behind one address can still answer.
-    public var surveyAnswerLimit = RateLimitPolicy(limit: 60, window: 600)
+    public var surveyAnswerLimit: RateLimitPolicy
+    /// Comments on drafts one client address may send: each goes to the
+    /// moderators' queue.
+    public var consultationCommentLimit: RateLimitPolicy
 
     public init(
         host: String = "127.0.0.1",
@@ -101,6 +104,8 @@ public struct AppConfiguration: Sendable {
         voteLimitPerAddress: RateLimitPolicy = .init(limit: 60, window: 600),
         voteLimitPerQuestion: RateLimitPolicy = .init(limit: 10, window: 3600),
         letterLimitPerAddress: RateLimitPolicy = .init(limit: 20, window: 600),
+        surveyAnswerLimit: RateLimitPolicy = .init(limit: 60, window: 600),
+        consultationCommentLimit: RateLimitPolicy = .init(limit: 10, window: 600),
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
@@ -128,6 +133,8 @@ public struct AppConfiguration: Sendable {
         self.voteLimitPerAddress = voteLimitPerAddress
         self.voteLimitPerQuestion = voteLimitPerQuestion
         self.letterLimitPerAddress = letterLimitPerAddress
+        self.surveyAnswerLimit = surveyAnswerLimit
+        self.consultationCommentLimit = consultationCommentLimit
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval

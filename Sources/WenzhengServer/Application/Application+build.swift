@@ -125,7 +125,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         answerLimiter: SurveyAnswerLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)
     SurveysAPIController(actions: surveyActions).addRoutes(to: router)
     SurveysPagesController(actions: surveyActions, pages: pages).addRoutes(to: router)
-    let consultationActions = ConsultationActions(database: database, clock: clock, library: dependencies.moderation)
+    let consultationActions = ConsultationActions(
+        database: database, clock: clock, library: dependencies.moderation, commentsPerAddress: configuration.consultationCommentLimit)
     ConsultationsAPIController(actions: consultationActions).addRoutes(to: router)
     ConsultationsPagesController(actions: consultationActions, pages: pages, uploads: letterAttachments.files).addRoutes(to: router)
     return router

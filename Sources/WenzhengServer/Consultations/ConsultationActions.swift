@@ -18,8 +18,7 @@ struct ConsultationActions: Sendable {
     let commentLimiter = SlidingWindowLimiter()
 
     init(
-        database: AppDatabase, clock: any WallClock, library: ModerationLibrary,
-        commentsPerAddress: RateLimitPolicy = .init(limit: 10, window: 600)
+        database: AppDatabase, clock: any WallClock, library: ModerationLibrary, commentsPerAddress: RateLimitPolicy
     ) {
         self.database = database
         self.clock = clock

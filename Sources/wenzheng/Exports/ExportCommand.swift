@@ -1,9 +1,10 @@
 import ArgumentParser
 
-/// `wenzheng export`: documents for the office's records.
+/// `wenzheng export`: documents for the office's records and spreadsheets
+/// (CSV with a BOM so that Excel reads Chinese text, or JSON).
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a survey's responses as CSV or JSON.",
-        subcommands: [ExportSurveyCommand.self])
+        abstract: "Export a survey's responses or a consultation's comments as CSV or JSON.",
+        subcommands: [ExportSurveyCommand.self, ExportConsultationCommand.self])
 }

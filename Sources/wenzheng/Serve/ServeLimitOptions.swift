@@ -44,6 +44,20 @@ struct ServeLimitOptions: ParsableArguments {
     var lettersPerAddress: String?
 
     @Option(
+        name: .customLong("survey-answer-limit"),
+        help: ArgumentHelp(
+            "Survey responses one client address may send, beside one per browser or invitation. [env: WENZHENG_SURVEY_ANSWER_LIMIT, default: 60/10m]",
+            valueName: "N/WINDOW"))
+    var surveyAnswers: String?
+
+    @Option(
+        name: .customLong("consultation-comment-limit"),
+        help: ArgumentHelp(
+            "Comments on drafts one client address may send. [env: WENZHENG_CONSULTATION_COMMENT_LIMIT, default: 10/10m]",
+            valueName: "N/WINDOW"))
+    var consultationComments: String?
+
+    @Option(
         name: .customLong("sign-in-free-failures-per-address"),
         help: ArgumentHelp(
             "Failed staff sign-ins from one client address, across accounts, before its waits begin (30s, doubling up to 15m). [env: WENZHENG_SIGN_IN_FREE_FAILURES_PER_ADDRESS, default: 20]",
@@ -65,6 +79,8 @@ struct ServeLimitOptions: ParsableArguments {
         try settings.read(&configuration.voteLimitPerAddress, votesPerAddress, "vote-limit-per-address", as: .rateLimit)
         try settings.read(&configuration.voteLimitPerQuestion, votesPerQuestion, "vote-limit-per-question", as: .rateLimit)
         try settings.read(&configuration.letterLimitPerAddress, lettersPerAddress, "letter-limit-per-address", as: .rateLimit)
+        try settings.read(&configuration.surveyAnswerLimit, surveyAnswers, "survey-answer-limit", as: .rateLimit)
+        try settings.read(&configuration.consultationCommentLimit, consultationComments, "consultation-comment-limit", as: .rateLimit)
         try settings.read(
             &configuration.loginThrottle.perAddress.freeFailures, signInFailuresPerAddress, "sign-in-free-failures-per-address",
             as: .count(1...100_000))

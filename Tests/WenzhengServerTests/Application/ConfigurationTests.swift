@@ -24,6 +24,8 @@ struct ConfigurationTests {
         #expect(configuration.voteLimitPerAddress == RateLimitPolicy(limit: 60, window: 600))
         #expect(configuration.voteLimitPerQuestion == RateLimitPolicy(limit: 10, window: 3600))
         #expect(configuration.letterLimitPerAddress == RateLimitPolicy(limit: 20, window: 600))
+        #expect(configuration.surveyAnswerLimit == RateLimitPolicy(limit: 60, window: 600))
+        #expect(configuration.consultationCommentLimit == RateLimitPolicy(limit: 10, window: 600))
         #expect(configuration.passwordHashCost == 12)
         #expect(configuration.letterPasswordHashCost == 10)
         #expect(configuration.sessionPruneInterval == .seconds(3600))

@@ -146,6 +146,8 @@ struct ServeCommandTests {
                 "--sign-in-free-failures-per-address must be a whole number from 1 to 100000, not '0'"
             ),
             ([], ["WENZHENG_SESSION_PRUNE_INTERVAL": "hourly"], "--session-prune-interval: 'hourly' is not a duration"),
+            ([], ["WENZHENG_SURVEY_ANSWER_LIMIT": "60"], "--survey-answer-limit: '60' is not a rate limit"),
+            (["--consultation-comment-limit", "0/10m"], [:], "--consultation-comment-limit"),
         ] as [([String], [String: String], String)])
     func serveRejectsBadLimitsAndIntervals(_ arguments: [String], _ environment: [String: String], _ message: String) throws {
         let result = try CLI.run(["serve"] + arguments, environment: environment)
@@ -158,7 +160,8 @@ struct ServeCommandTests {
         #expect(help.status == 0)
         for text in [
             "INTERVALS:", "--session-prune-interval", "default: 1h", "LIMITS:", "--vote-limit-per-question", "default: 10/1h",
-            "--letter-query-free-failures-per-address", "default: 30",
+            "--letter-query-free-failures-per-address", "default: 30", "--survey-answer-limit", "default: 60/10m",
+            "--consultation-comment-limit", "default: 10/10m",
         ] {
             #expect(help.output.contains(text), "\(text)")
         }
