@@ -58,9 +58,7 @@ struct ModerationPagesController {
     @Sendable func itemCard(_ request: Request, context: Context) async throws -> Response {
         let item = try await actions.item(try ModerationRequest.itemID(context), for: context.staff!)
         let view = ModerationCardView(item, rules: actions.library.filter.rules, text: pages.text(for: request))
-        // Until the renderer takes a typed fragment, the view goes under
-        // `page` as the fragment's template reads it.
-        return try pages.renderFragment(ModerationCardView.template, data: ["page": view], request: request, context: context)
+        return try pages.renderFragment(view, request: request, context: context)
     }
 
     @Sendable func claimForm(_ request: Request, context: Context) async throws -> Response {

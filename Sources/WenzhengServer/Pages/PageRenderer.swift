@@ -72,55 +72,6 @@ public struct PageRenderer: Sendable {
         translations[language]?.string(key) ?? key
     }
 
-    /// Renders `template` inside the layout.
-    ///
-    /// - Parameters:
-    ///   - titleKey: translation key of the page title.
-    ///   - data: the page's own values, under `page` in the template.
-    public func render(
-        _ template: String, titleKey: String, data: [String: Any] = [:], status: HTTPResponse.Status = .ok,
-        request: Request, context: AppRequestContext
-    ) throws -> Response {
-        let language = language(for: request)
-        let path = request.uri.path
-        let next = Self.percentEncode(request.uri.description)
-        let other: Language = language == .zh ? .en : .zh
-        let largeText = request.cookies["text"]?.value == "large"
-        var view: [String: Any] = [
-            "lang": language.htmlTag,
-            "t": translations[language]?.tree ?? [:],
-            "title": translate(titleKey, language: language),
-            "path": path,
-            "isHome": path == "/",
-            "otherLanguageName": other == .en ? "English" : "中文",
-            "otherLanguageURL": "/preferences?lang=\(other == .en ? "en" : "zh")&next=\(next)",
-            "largeText": largeText,
-            "textToggleURL": "/preferences?text=\(largeText ? "normal" : "large")&next=\(next)",
-            // Only the page's own values can be empty: the translation tree
-            // is fixed text and is not walked on every render.
-            "page": Self.blankingEmptyStrings(data),
-        ]
-        if let staff = context.staff {
-            view["staff"] = [
-                "displayName": staff.displayName,
-                "username": staff.username,
-                "role": staff.role.rawValue,
-                "roleName": translate("roles.\(staff.role.rawValue)", language: language),
-                "department": staff.department,
-                "isAdmin": staff.role == .admin,
-                "isModerator": staff.role == .moderator || staff.role == .admin,
-                "onAirRole": [.admin, .host, .guest, .moderator].contains(staff.role),
-                "officeRole": [.admin, .handler, .reviewer].contains(staff.role),
-                "organiserRole": [.admin, .host].contains(staff.role),
-            ] as [String: Any]
-            view["csrf"] = staff.csrfToken
-        }
-        guard let html = library.render(view, withTemplate: template) else {
-            throw PageRendererError.missingTemplate(template)
-        }
-        return Self.htmlResponse(html, status: status, language: language)
-    }
-
     /// Renders a typed page inside the layout.
     ///
     /// - Parameters:
@@ -171,39 +122,18 @@ public struct PageRenderer: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: html)))
     }
 
-    /// Renders a template without the layout: a piece of a page that a
+    /// Renders a typed view without the layout: a piece of a page that a
     /// script swaps in (a moderation card after a live update).
-    public func renderFragment(_ template: String, data: [String: Any], request: Request, context: AppRequestContext) throws -> Response {
+    func renderFragment<View: PageView>(_ view: View, request: Request, context: AppRequestContext) throws -> Response {
         let language = language(for: request)
-        var view = Self.blankingEmptyStrings(data) as? [String: Any] ?? [:]
-        view["lang"] = language.htmlTag
-        view["t"] = translations[language]?.tree ?? [:]
-        if let staff = context.staff { view["csrf"] = staff.csrfToken }
-        guard let html = library.render(view, withTemplate: template) else {
-            throw PageRendererError.missingTemplate(template)
+        let fragment = Fragment(
+            lang: language.htmlTag, t: translations[language]?.tree ?? [:], csrf: context.staff?.csrfToken, page: view)
+        guard let html = library.render(fragment, withTemplate: View.template) else {
+            throw PageRendererError.missingTemplate(View.template)
         }
         return Response(
             status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: .init(string: html)))
-    }
-
-    /// Mustache treats every string, even an empty one, as true in a
-    /// section (`{{#note}}…{{/note}}`). Pages use sections to leave out
-    /// absent values, so empty strings become a blank that is false in a
-    /// section and renders as nothing.
-    static func blankingEmptyStrings(_ value: Any) -> Any {
-        switch value {
-        case let string as String:
-            return string.isEmpty ? BlankText() : string
-        case let dictionary as [String: Any]:
-            return dictionary.mapValues(blankingEmptyStrings)
-        case let array as [[String: Any]]:
-            return array.map { $0.mapValues(blankingEmptyStrings) }
-        case let array as [Any]:
-            return array.map(blankingEmptyStrings)
-        default:
-            return value
-        }
     }
 
     static func percentEncode(_ text: String) -> String {
@@ -211,13 +141,6 @@ public struct PageRenderer: Sendable {
         allowed.insert(charactersIn: "-._~/")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
     }
-}
-
-/// An absent value in a page: renders as nothing and is false in a section.
-struct BlankText: MustacheCustomRenderable, CustomStringConvertible {
-    var renderText: String { "" }
-    var isNull: Bool { true }
-    var description: String { "" }
 }
 
 public enum PageRendererError: Error, CustomStringConvertible {

@@ -33,6 +33,15 @@ struct Page<Content> {
     let page: Content
 }
 
+/// What a fragment (a piece of a page swapped in by a script) has besides
+/// its own view: its language's strings and the CSRF token for its forms.
+struct Fragment<Content> {
+    let lang: String
+    let t: [String: Any]
+    let csrf: String?
+    let page: Content
+}
+
 /// The signed-in staff member as the layout shows them.
 struct StaffFrame {
     let displayName: String
