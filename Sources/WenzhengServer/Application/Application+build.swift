@@ -135,7 +135,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
 /// The moderators' live channel, with every feature whose text the queue
 /// holds: they link to their items and hear of decisions through it.
 func moderationChannel(_ dependencies: AppDependencies) -> ModerationChannel {
-    ModerationChannel(hub: dependencies.hub, features: ModeratedFeatures([InterviewModeration(hub: dependencies.hub)]))
+    ModerationChannel(
+        hub: dependencies.hub,
+        features: ModeratedFeatures([InterviewModeration(hub: dependencies.hub), SurveyModeration(), ConsultationModeration()]))
 }
 
 /// The configured attachments folder, else `attachments/` beside the

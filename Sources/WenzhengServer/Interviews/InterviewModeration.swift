@@ -8,9 +8,8 @@ struct InterviewModeration: ModeratedFeature {
     let hub: LiveHub
 
     func page(of subject: ModerationSubject) -> String? {
-        switch subject {
-        case .interviewQuestion(let interviewID, _): "/interviews/\(interviewID)"
-        }
+        guard case .interviewQuestion(let interviewID, _) = subject else { return nil }
+        return "/interviews/\(interviewID)"
     }
 
     func moderationDecided(_ effect: ModerationEffect) {

@@ -24,7 +24,7 @@ extension GRDBConsultationsStore {
                 db,
                 NewModerationItem(
                     kind: .comment, sourceType: Self.commentSourceType, sourceID: String(record.id!),
-                    sourceURL: "/consultations/\(consultationID)", authorName: submission.nickname, text: submission.text, check: check),
+                    authorName: submission.nickname, text: submission.text, check: check),
                 at: now)
             record.moderationItemId = item.id
             try record.update(db)

@@ -34,4 +34,12 @@ extension GRDBConsultationsStore: GRDBModerationSubject {
         try comment.update(db)
         return .none
     }
+
+    func moderationSubjects(_ db: Database, sourceIDs: [String]) throws -> [String: ModerationSubject] {
+        let comments = try Self.parents(db, of: sourceIDs, in: "consultation_comment", parentColumn: "consultation_id")
+        return Dictionary(
+            uniqueKeysWithValues: comments.compactMap { id, consultationID in
+                Int64(id).map { (id, .consultationComment(consultationID: consultationID, commentID: $0)) }
+            })
+    }
 }

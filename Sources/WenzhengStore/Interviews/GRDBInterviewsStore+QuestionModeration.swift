@@ -19,15 +19,10 @@ extension GRDBInterviewsStore: GRDBModerationSubject {
 
     /// Each queued question's interview, for links and live pages.
     func moderationSubjects(_ db: Database, sourceIDs: [String]) throws -> [String: ModerationSubject] {
-        let ids = sourceIDs.compactMap { Int64($0) }
-        guard !ids.isEmpty else { return [:] }
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT id, interview_id FROM interview_question WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
-            arguments: StatementArguments(ids))
+        let questions = try Self.parents(db, of: sourceIDs, in: "interview_question", parentColumn: "interview_id")
         return Dictionary(
-            uniqueKeysWithValues: rows.map { row -> (String, ModerationSubject) in
-                let id: Int64 = row["id"]
-                return (String(id), .interviewQuestion(interviewID: row["interview_id"], questionID: id))
+            uniqueKeysWithValues: questions.compactMap { id, interviewID in
+                Int64(id).map { (id, .interviewQuestion(interviewID: interviewID, questionID: $0)) }
             })
     }
 }

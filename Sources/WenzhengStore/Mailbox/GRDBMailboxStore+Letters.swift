@@ -586,7 +586,7 @@ extension GRDBMailboxStore {
             let item = try GRDBModerationStore.enqueueModeration(
                 db,
                 NewModerationItem(
-                    kind: .letter, sourceType: letterSourceType, sourceID: String(record.id!), sourceURL: nil,
+                    kind: .letter, sourceType: letterSourceType, sourceID: String(record.id!),
                     authorName: record.authorName, text: text, check: filter.check(text)),
                 at: now)
             record.moderationItemId = item.id

@@ -128,16 +128,6 @@ public struct NewModerationItem: Sendable {
         self.text = text
         self.check = check
     }
-
-    /// Transitional: the queue keeps no web paths any more, so `sourceURL`
-    /// is ignored (the feature's `ModerationSubject` replaces it). Kept
-    /// only while a caller still passes `sourceURL: nil`.
-    public init(
-        kind: ContentKind, sourceType: String, sourceID: String, sourceURL: String?, authorName: String? = nil, text: String,
-        check: ContentFilter.Result
-    ) {
-        self.init(kind: kind, sourceType: sourceType, sourceID: sourceID, authorName: authorName, text: text, check: check)
-    }
 }
 
 /// A moderator's decision on one item.

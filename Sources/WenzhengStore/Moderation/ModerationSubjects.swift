@@ -21,6 +21,11 @@ public enum ModerationEffect: Sendable, Equatable {
 public enum ModerationSubject: Sendable, Equatable, Hashable {
     /// A citizen's question to an interview.
     case interviewQuestion(interviewID: Int64, questionID: Int64)
+    /// A free-text answer to a survey. Only the survey: an answer's own id
+    /// would say nothing a moderator needs and anonymity asks for less.
+    case surveyAnswer(surveyID: Int64)
+    /// A citizen's comment on a draft for public comment.
+    case consultationComment(consultationID: Int64, commentID: Int64)
 }
 
 /// A decision and what it changed.
@@ -46,6 +51,21 @@ protocol GRDBModerationSubject: Sendable {
 extension GRDBModerationSubject {
     /// By default a feature names no subjects (its items link nowhere).
     func moderationSubjects(_ db: Database, sourceIDs: [String]) throws -> [String: ModerationSubject] { [:] }
+
+    /// Each source row's id (as the queue stores it, text) with the id of
+    /// the row it belongs to, `parentColumn` of `table`: the interview of a
+    /// question, the survey of an answer.
+    static func parents(_ db: Database, of sourceIDs: [String], in table: String, parentColumn: String) throws -> [(String, Int64)] {
+        guard !sourceIDs.isEmpty else { return [] }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT CAST(id AS TEXT) AS source_id, \(parentColumn) AS parent_id FROM \(table)
+                WHERE id IN (\(sourceIDs.map { _ in "?" }.joined(separator: ",")))
+                """,
+            arguments: StatementArguments(sourceIDs))
+        return rows.map { ($0["source_id"], $0["parent_id"]) }
+    }
 }
 
 /// A feature with working-day deadlines, recomputed inside a holiday

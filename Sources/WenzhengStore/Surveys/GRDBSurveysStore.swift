@@ -42,4 +42,9 @@ extension GRDBSurveysStore: GRDBModerationSubject {
             arguments: [published, item.sourceId, item.id])
         return .none
     }
+
+    func moderationSubjects(_ db: Database, sourceIDs: [String]) throws -> [String: ModerationSubject] {
+        let answers = try Self.parents(db, of: sourceIDs, in: "survey_text_answer", parentColumn: "survey_id")
+        return Dictionary(uniqueKeysWithValues: answers.map { ($0, .surveyAnswer(surveyID: $1)) })
+    }
 }

@@ -76,6 +76,9 @@ struct ConsultationsHTTPTests {
             #expect(response.status == .created, "\(response.text)")
             #expect(try response.json()["state"] as? String == "pending")
             #expect((try await http.publicConsultation(id)["comments"] as? [Any])?.isEmpty == true)
+            // The moderator's card links to the draft's page.
+            let console = try await http.client.execute(uri: "/moderation", method: .get, headers: try await http.client.logIn("mod").headers())
+            #expect(console.text.contains(#"href="/consultations/\#(id)""#))
 
             try await http.client.approvePending(as: "mod")
             _ = try await http.publishedComment(id, target: nil, text: "整体赞成修订。")
