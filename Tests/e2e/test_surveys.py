@@ -6,6 +6,8 @@ server-rendered bar charts."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from selenium.webdriver.common.by import By
@@ -79,6 +81,14 @@ def build_survey(driver: WebDriver, server, title: str) -> int:
     return survey_id
 
 
+def answer_without_cookie(server, survey_id: int, answers: dict) -> None:
+    """Answers as a new respondent: no cookie, so another browser."""
+    request = urllib.request.Request(f"{server.url}api/v1/surveys/{survey_id}/responses", data=json.dumps(answers).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+
 def test_answer_a_survey_then_see_the_published_chart(browser: WebDriver, new_chrome, server) -> None:
     title = f"公共法律服务满意度调查 {marker()}"
     organiser = new_chrome()
@@ -147,7 +157,14 @@ def test_answer_a_survey_then_see_the_published_chart(browser: WebDriver, new_ch
 
     # The organiser follows the counts, closes and publishes.
     visit(organiser, f"{server.url}staff/surveys/{survey_id}/results", "survey-staff-results")
-    assert "2" in organiser.find_element(By.TAG_NAME, "main").text
+    count = organiser.find_element(*by_testid("survey-results-count"))
+    assert "答卷数：2" in count.text, count.text
+    assert organiser.find_element(*by_testid("survey-results-updating")).is_displayed()
+    # A third person answers (a browser of its own, through the API): the
+    # open page shows it within its 15-second refresh, without a reload.
+    answer_without_cookie(server, survey_id, {"answers": {"q1": {"choice": "no"}, "q3": {"choices": ["weekend"]}}})
+    wait(organiser, 25).until(lambda d: "答卷数：3" in d.find_element(*by_testid("survey-results-count")).text,
+                              "the organiser's results did not refresh")
     visit(organiser, f"{server.url}staff/surveys/{survey_id}", "survey-builder-open")
     for state in ("closed", "results_published"):
         button = organiser.find_element(*by_testid(f"survey-state-{state}"))

@@ -122,14 +122,20 @@ struct SurveysPagesController {
         let results = try await actions.results(id, staff: staff)
         let text = pages.text(for: request)
         let base = staff == nil ? "/surveys/\(id)" : "/staff/surveys/\(id)"
+        // While the survey is open the organisers' page refreshes itself;
+        // the count in the chart's address makes the browser fetch a chart
+        // again only when there are new responses.
+        let refreshes = staff != nil && results.survey.state == .open
+        let chartVersion = refreshes ? "?n=\(results.survey.responseCount)" : ""
         let questions = results.results.questions.enumerated().map { index, question in
             SurveysViewText.resultQuestion(
                 question, number: index + 1, texts: results.publishedTexts[question.key] ?? [],
-                chartURL: "\(base)/charts/\(question.key)", language: text.language, text: text)
+                chartURL: "\(base)/charts/\(question.key)\(chartVersion)", language: text.language, text: text)
         }
         let view = SurveyResultsPageView(
             id: id, title: results.survey.title, responses: results.survey.responseCount,
-            state: text("surveys.states.\(results.survey.state.rawValue)"), isStaff: staff != nil, questions: questions,
+            state: text("surveys.states.\(results.survey.state.rawValue)"), isStaff: staff != nil, refreshes: refreshes,
+            questions: questions,
             exportCSV: staff == nil ? nil : "/staff/surveys/\(id)/export?format=csv",
             exportJSON: staff == nil ? nil : "/staff/surveys/\(id)/export?format=json",
             backURL: staff == nil ? "/surveys" : "/staff/surveys/\(id)")

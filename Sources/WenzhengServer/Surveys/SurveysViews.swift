@@ -128,6 +128,9 @@ struct SurveyResultsPageView: PageView {
     let responses: Int
     let state: String
     let isStaff: Bool
+    /// Organisers' view of an open survey: `survey-results.js` reloads
+    /// the figures every 15 seconds.
+    let refreshes: Bool
     let questions: [Question]
     let exportCSV: String?
     let exportJSON: String?

@@ -243,6 +243,10 @@ import WenzhengTestFixtures
             let staffResults = try await client.execute(uri: "/staff/surveys/\(id)/results", method: .get, headers: admin.headers())
             #expect(staffResults.status == .ok)
             #expect(staffResults.text.contains("data-testid=\"survey-chart\""))
+            // Open: the organisers' page refreshes itself, and its charts'
+            // addresses change with the count.
+            #expect(staffResults.text.contains("data-live-results") && staffResults.text.contains("/static/js/survey-results.js"))
+            #expect(staffResults.text.contains("/staff/surveys/\(id)/charts/used?n=1"))
 
             for state in ["closed", "results_published"] {
                 let moved = try await client.execute(
@@ -257,6 +261,9 @@ import WenzhengTestFixtures
 
             let published = try await client.execute(uri: "/surveys/\(id)/results", method: .get)
             #expect(published.status == .ok)
+            #expect(!published.text.contains("data-live-results"))
+            let finalStaff = try await client.execute(uri: "/staff/surveys/\(id)/results", method: .get, headers: admin.headers())
+            #expect(!finalStaff.text.contains("data-live-results"), "a closed survey's figures are final")
             #expect(published.text.contains("/surveys/\(id)/charts/used"))
             let chart = try await client.execute(uri: "/surveys/\(id)/charts/used.svg", method: .get)
             #expect(chart.status == .ok)
