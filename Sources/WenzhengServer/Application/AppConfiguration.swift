@@ -71,6 +71,10 @@ public struct AppConfiguration: Sendable {
     public var heartbeatInterval: Duration
     /// How often open letters are checked for passed deadlines.
     public var overdueSweepInterval: Duration
+    /// How often surveys past their closing time are closed: closing
+    /// destroys an anonymous survey's duplicate-check key, so it should not
+    /// wait for an organiser.
+    public var surveyCloseInterval: Duration
     /// How often expired sessions and old sign-in and letter-query failures
     /// are deleted.
     public var sessionPruneInterval: Duration
@@ -112,6 +116,7 @@ public struct AppConfiguration: Sendable {
         maxViewerSocketsPerAddress: Int = Self.defaultMaxViewerSocketsPerAddress,
         heartbeatInterval: Duration = .seconds(20),
         overdueSweepInterval: Duration = .seconds(600),
+        surveyCloseInterval: Duration = .seconds(60),
         sessionPruneInterval: Duration = .seconds(3600)
     ) {
         self.host = host
@@ -141,6 +146,7 @@ public struct AppConfiguration: Sendable {
         self.maxViewerSocketsPerAddress = maxViewerSocketsPerAddress
         self.heartbeatInterval = heartbeatInterval
         self.overdueSweepInterval = overdueSweepInterval
+        self.surveyCloseInterval = surveyCloseInterval
         self.sessionPruneInterval = sessionPruneInterval
     }
 }

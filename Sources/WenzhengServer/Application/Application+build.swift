@@ -27,6 +27,9 @@ public func buildApplication(
                 interval: configuration.sessionPruneInterval),
             OverdueLetterService(database: dependencies.database, clock: dependencies.clock, logger: dependencies.logger)
                 .service(interval: configuration.overdueSweepInterval),
+            SurveyClosing.service(
+                database: dependencies.database, clock: dependencies.clock, library: dependencies.moderation, logger: dependencies.logger,
+                interval: configuration.surveyCloseInterval),
         ]
         + LiveTicker.services(
             hub: dependencies.hub, viewerCountInterval: configuration.viewerCountInterval,

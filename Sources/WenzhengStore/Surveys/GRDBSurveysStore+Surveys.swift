@@ -16,7 +16,7 @@ extension GRDBSurveysStore {
                 resultsPublishedAt: nil)
             try record.setDefinition(definition)
             try record.insert(db)
-            try Self.audit(db, actor, "survey.create", record, before: nil, at: now)
+            try Self.audit(db, .staff(actor, clientAddress: actor.clientAddress), "survey.create", record, before: nil, at: now)
             return try Self.view(db, record)
         }
     }
@@ -34,7 +34,7 @@ extension GRDBSurveysStore {
             try record.setDefinition(definition)
             record.updatedAt = now
             try record.update(db)
-            try Self.audit(db, actor, "survey.update", record, before: before, at: now)
+            try Self.audit(db, .staff(actor, clientAddress: actor.clientAddress), "survey.update", record, before: before, at: now)
             return try Self.view(db, record)
         }
     }
@@ -45,40 +45,65 @@ extension GRDBSurveysStore {
         try Self.ensureBuilds(actor)
         let view = try await writer.write { db in
             var record = try Self.existing(db, id: id)
-            let before = record
-            let definition = try record.definition()
-            do {
-                record.state = try SurveyRules.transition(from: record.state, to: state, definition: definition)
-            } catch let error as SurveyTransitionError {
-                switch error {
-                case .notAllowed(let from, let to):
-                    throw StoreError.conflict("a \(from.rawValue) survey cannot become \(to.rawValue)")
-                case .invalidDefinition(let errors):
-                    throw StoreError.invalid(ValidationFailure(errors))
-                }
-            }
-            switch state {
-            case .open:
-                record.secret = Data(SurveySecret.random().bytes)
-                record.openedAt = now
-            case .closed:
-                // The keys of the duplicate check can no longer be
-                // recomputed from a browser token (docs/surveys-design.md).
-                record.secret = nil
-                record.closedAt = now
-                try Self.sendTextAnswersToModeration(db, survey: record, filter: filter, at: now)
-            case .resultsPublished:
-                record.resultsPublishedAt = now
-            case .draft:
-                break
-            }
-            record.updatedAt = now
-            try record.update(db)
-            try Self.audit(db, actor, "survey.\(state.rawValue)", record, before: before, at: now)
+            try Self.move(db, &record, to: state, filter: filter, actor: .staff(actor, clientAddress: actor.clientAddress), at: now)
             return try Self.view(db, record)
         }
         if state == .closed { Self.flushDestroyedSecret(writer) }
         return view
+    }
+
+    func closeEndedSurveys(filter: ContentFilter, at now: Date) async throws -> [Int64] {
+        let closed = try await writer.write { db in
+            let ended = try SurveyRecord.filter(SurveyRecord.Columns.state == SurveyState.open.rawValue)
+                .filter(SurveyRecord.Columns.closesAt <= now).fetchAll(db)
+            for var record in ended {
+                try Self.move(db, &record, to: .closed, filter: filter, actor: Self.scheduleActor, at: now)
+            }
+            return ended.map { $0.id! }
+        }
+        if !closed.isEmpty { Self.flushDestroyedSecret(writer) }
+        return closed
+    }
+
+    /// Who closes a survey when its closing time has passed.
+    static let scheduleActor = AuditActor(userID: nil, name: "system:schedule")
+
+    /// One state change in the caller's transaction, with what it implies:
+    /// a new secret on opening; on closing the secret destroyed and the
+    /// free text sent to moderation; the audit line.
+    static func move(
+        _ db: Database, _ record: inout SurveyRecord, to state: SurveyState, filter: ContentFilter, actor: AuditActor, at now: Date
+    ) throws {
+        let before = record
+        let definition = try record.definition()
+        do {
+            record.state = try SurveyRules.transition(from: record.state, to: state, definition: definition)
+        } catch let error as SurveyTransitionError {
+            switch error {
+            case .notAllowed(let from, let to):
+                throw StoreError.conflict("a \(from.rawValue) survey cannot become \(to.rawValue)")
+            case .invalidDefinition(let errors):
+                throw StoreError.invalid(ValidationFailure(errors))
+            }
+        }
+        switch state {
+        case .open:
+            record.secret = Data(SurveySecret.random().bytes)
+            record.openedAt = now
+        case .closed:
+            // The keys of the duplicate check can no longer be
+            // recomputed from a browser token (docs/surveys-design.md).
+            record.secret = nil
+            record.closedAt = now
+            try sendTextAnswersToModeration(db, survey: record, filter: filter, at: now)
+        case .resultsPublished:
+            record.resultsPublishedAt = now
+        case .draft:
+            break
+        }
+        record.updatedAt = now
+        try record.update(db)
+        try audit(db, actor, "survey.\(state.rawValue)", record, before: before, at: now)
     }
 
     func survey(id: Int64) async throws -> SurveyView {
@@ -303,7 +328,7 @@ extension GRDBSurveysStore {
         _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
-    static func audit(_ db: Database, _ actor: AuthenticatedStaff, _ action: String, _ after: SurveyRecord, before: SurveyRecord?, at now: Date)
+    static func audit(_ db: Database, _ actor: AuditActor, _ action: String, _ after: SurveyRecord, before: SurveyRecord?, at now: Date)
         throws
     {
         struct Audited: Encodable {
@@ -317,7 +342,7 @@ extension GRDBSurveysStore {
             }
         }
         try AuditEntry.record(
-            db, actor: .staff(actor, clientAddress: actor.clientAddress), action: action, subjectType: "survey",
+            db, actor: actor, action: action, subjectType: "survey",
             subjectID: String(after.id!), before: before.map(Audited.init), after: Audited(after), at: now)
     }
 }

@@ -28,6 +28,7 @@ struct SurveyRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
     enum Columns {
         static let state = Column("state")
         static let opensAt = Column("opens_at")
+        static let closesAt = Column("closes_at")
     }
 
     func definition() throws -> SurveyDefinition {

@@ -25,6 +25,11 @@ public protocol SurveysStore: Sendable {
         id: Int64, to state: SurveyState, filter: ContentFilter, actor: AuthenticatedStaff, at now: Date
     ) async throws -> SurveyView
 
+    /// Closes every open survey whose closing time has passed, as an
+    /// organiser's close would (secret destroyed, free text to moderation),
+    /// audited as the schedule's. Returns their ids.
+    func closeEndedSurveys(filter: ContentFilter, at now: Date) async throws -> [Int64]
+
     func survey(id: Int64) async throws -> SurveyView
 
     /// Surveys in the given states (all when empty), newest opening first.

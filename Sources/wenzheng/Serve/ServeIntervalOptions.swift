@@ -24,6 +24,14 @@ struct ServeIntervalOptions: ParsableArguments {
     var overdueSweep: String?
 
     @Option(
+        name: .customLong("survey-close-interval"),
+        help: ArgumentHelp(
+            "How often surveys past their closing time are closed (which destroys an anonymous survey's key). [env: WENZHENG_SURVEY_CLOSE_INTERVAL, default: 1m]",
+            valueName: "D")
+    )
+    var surveyClose: String?
+
+    @Option(
         name: .customLong("session-prune-interval"),
         help: ArgumentHelp(
             "How often expired sessions and old failed sign-ins are deleted. [env: WENZHENG_SESSION_PRUNE_INTERVAL, default: 1h]",
@@ -34,6 +42,7 @@ struct ServeIntervalOptions: ParsableArguments {
         try settings.read(&configuration.viewerCountInterval, viewerCount, "viewer-count-interval", as: .duration)
         try settings.read(&configuration.heartbeatInterval, heartbeat, "heartbeat-interval", as: .duration)
         try settings.read(&configuration.overdueSweepInterval, overdueSweep, "overdue-sweep-interval", as: .duration)
+        try settings.read(&configuration.surveyCloseInterval, surveyClose, "survey-close-interval", as: .duration)
         try settings.read(&configuration.sessionPruneInterval, sessionPrune, "session-prune-interval", as: .duration)
     }
 }

@@ -29,6 +29,7 @@ struct ConfigurationTests {
         #expect(configuration.passwordHashCost == 12)
         #expect(configuration.letterPasswordHashCost == 10)
         #expect(configuration.sessionPruneInterval == .seconds(3600))
+        #expect(configuration.surveyCloseInterval == .seconds(60))
         #expect(configuration.logLevel == .info)
     }
 

@@ -112,6 +112,36 @@ struct SurveyStoreTests {
         #expect(again?.isConflict == true)
     }
 
+    @Test("the schedule closes open surveys past their closing time, as an organiser would, and no others")
+    func scheduleClosesEndedSurveys() async throws {
+        let office = try await Office()
+        let ended = try await office.openSurvey()
+        let later = try await office.openSurvey { $0.closesAt = SurveyFixtures.closesAt.addingTimeInterval(86_400) }
+        let draft = try await office.db.surveys.createSurvey(SurveyFixtures.legalAidSurvey(), actor: office.host, at: SurveyFixtures.opensAt)
+        _ = try await office.answer(ended, browser: "b1", response: SurveyResponse(answers: [
+            "used": .choice("no"), "aspects": .matrix(["staff": "good", "process": "fair", "info": "poor"]), "suggestion": .text("希望增加夜间咨询"),
+        ]))
+
+        #expect(try await office.db.surveys.closeEndedSurveys(filter: plainFilter, at: SurveyFixtures.closesAt.addingTimeInterval(-1)).isEmpty)
+        let closed = try await office.db.surveys.closeEndedSurveys(filter: plainFilter, at: SurveyFixtures.closesAt)
+        #expect(closed == [ended.id])
+        #expect(try await office.db.surveys.survey(id: ended.id).state == .closed)
+        #expect(try await office.db.surveys.survey(id: later.id).state == .open)
+        #expect(try await office.db.surveys.survey(id: draft.id).state == .draft)
+        let secret = try await office.db.reader.read { db in
+            try Data.fetchOne(db, sql: "SELECT secret FROM survey WHERE id = ?", arguments: [ended.id])
+        }
+        #expect(secret == nil)
+        let queue = try await office.db.moderation.moderationQueue(ModerationQueueFilter(), at: SurveyFixtures.closesAt)
+        #expect(queue.map(\.text) == ["希望增加夜间咨询"])
+        let audited = try await office.db.reader.read { db in
+            try String.fetchOne(db, sql: "SELECT actor_name FROM audit_entry WHERE action = 'survey.closed' AND subject_id = ?", arguments: [String(ended.id)])
+        }
+        #expect(audited == "system:schedule")
+        // A second pass finds nothing more to do.
+        #expect(try await office.db.surveys.closeEndedSurveys(filter: plainFilter, at: SurveyFixtures.closesAt.addingTimeInterval(60)).isEmpty)
+    }
+
     @Test("one response per browser; another browser answers; outside the window nobody does")
     func oneResponsePerBrowser() async throws {
         let office = try await Office()

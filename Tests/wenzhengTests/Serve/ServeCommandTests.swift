@@ -159,7 +159,7 @@ struct ServeCommandTests {
         let help = try CLI.run(["serve", "--help"])
         #expect(help.status == 0)
         for text in [
-            "INTERVALS:", "--session-prune-interval", "default: 1h", "LIMITS:", "--vote-limit-per-question", "default: 10/1h",
+            "INTERVALS:", "--session-prune-interval", "default: 1h", "--survey-close-interval", "default: 1m", "LIMITS:", "--vote-limit-per-question", "default: 10/1h",
             "--letter-query-free-failures-per-address", "default: 30", "--survey-answer-limit", "default: 60/10m",
             "--consultation-comment-limit", "default: 10/10m",
         ] {
