@@ -91,7 +91,7 @@ let package = Package(
             path: "Benchmarks/Sources/wenzheng-benchmarks",
             swiftSettings: swiftSettings
         ),
-        // Fixtures several test targets share (and the benchmarks).
+        // Fixtures several test targets share.
         .target(
             name: "WenzhengTestFixtures",
             dependencies: ["WenzhengCore"],

@@ -83,14 +83,19 @@ public enum SurveyRules {
         }
     }
 
-    /// Moves a survey to `target`, or says why not. Opening also requires a
-    /// definition the builder accepts, with at least one question.
+    /// Moves a survey to `target` at `now`, or says why not. Opening also
+    /// requires a definition the builder accepts, with at least one
+    /// question, and a closing time still to come (a survey opened after its
+    /// window would refuse every answer).
     public static func transition(
-        from state: SurveyState, to target: SurveyState, definition: SurveyDefinition
+        from state: SurveyState, to target: SurveyState, definition: SurveyDefinition, now: Date
     ) throws(SurveyTransitionError) -> SurveyState {
         guard state.next.contains(target) else { throw .notAllowed(from: state, to: target) }
         if target == .open {
-            let errors = SurveyBuilder.errors(in: definition)
+            var errors = SurveyBuilder.errors(in: definition)
+            if definition.closesAt <= now {
+                errors.append(FieldError(field: "closesAt", code: "in_the_past", message: "closesAt has passed; choose a later closing time"))
+            }
             if !errors.isEmpty { throw .invalidDefinition(errors) }
         }
         return target

@@ -48,6 +48,8 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
         case idempotencyKeyReused = "idempotency-key-reused"
         case outsideWindow = "outside-window"
         case alreadyAnswered = "already-answered"
+        /// A survey's invitation code that is not one of its codes.
+        case invitationNotRecognised = "invitation-not-recognised"
         /// Published once, withdrawn by the office since (410).
         case withdrawn = "withdrawn"
         case payloadTooLarge = "payload-too-large"
@@ -64,7 +66,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             switch self {
             case .badRequest, .malformedJSON: 400
             case .unauthenticated, .invalidCredentials: 401
-            case .forbidden, .csrfFailed: 403
+            case .forbidden, .csrfFailed, .invitationNotRecognised: 403
             case .notFound: 404
             case .methodNotAllowed: 405
             case .conflict, .idempotencyKeyReused, .outsideWindow, .alreadyAnswered: 409
@@ -93,6 +95,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .idempotencyKeyReused: "Idempotency key already used for a different letter"
             case .outsideWindow: "Not open now"
             case .alreadyAnswered: "Already answered"
+            case .invitationNotRecognised: "Invitation code not recognised"
             case .withdrawn: "Withdrawn from publication"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"

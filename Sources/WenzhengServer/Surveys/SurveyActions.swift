@@ -100,7 +100,7 @@ struct SurveyActions: Sendable {
             case .alreadyAnswered:
                 throw Problem(kind: .alreadyAnswered, detail: "this browser or invitation has already answered this survey; thank you")
             case .unknownInvitation:
-                throw Problem(kind: .forbidden, detail: "this invitation code is not one of this survey's")
+                throw Problem(kind: .invitationNotRecognised, detail: "this invitation code is not one of this survey's")
             case .wrongIdentity:
                 throw Problem.validation(.invalid("invitation", "this survey does not take an invitation code"))
             }

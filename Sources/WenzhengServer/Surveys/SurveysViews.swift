@@ -142,6 +142,7 @@ struct SurveyResultsPageView: PageView {
 /// The organisers' list, with the form that starts a new survey.
 struct StaffSurveysView: PageView {
     static let template = "staff-surveys"
+    let limits = SurveyFieldLimits()
 
     struct Line {
         let url: String
@@ -157,8 +158,20 @@ struct StaffSurveysView: PageView {
     let newTitle: String
 }
 
+/// The builder's text limits, from `SurveyRules`, for the forms'
+/// `maxlength`: the browser stops where the server would refuse.
+struct SurveyFieldLimits {
+    let title = SurveyRules.titleMaxLength
+    let introduction = SurveyRules.introductionMaxLength
+    let prompt = SurveyRules.promptMaxLength
+    let optionLabel = SurveyRules.optionLabelMaxLength
+    let scaleLabel = SurveyRules.scaleLabelMaxLength
+    let identifier = SurveyRules.identifierMaxLength
+}
+
 /// The fields of one question in the builder's forms.
 struct SurveyQuestionFormView {
+    let limits = SurveyFieldLimits()
     struct TypeOption {
         let value: String
         let label: String
@@ -188,6 +201,7 @@ struct SurveyQuestionFormView {
 /// One survey for its organisers: settings, questions, life cycle.
 struct SurveyBuilderView: PageView {
     static let template = "staff-survey"
+    let limits = SurveyFieldLimits()
 
     struct QuestionLine {
         let index: Int

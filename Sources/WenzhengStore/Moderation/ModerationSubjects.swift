@@ -67,10 +67,3 @@ extension GRDBModerationSubject {
         return rows.map { ($0["source_id"], $0["parent_id"]) }
     }
 }
-
-/// A feature with working-day deadlines, recomputed inside a holiday
-/// notice's import transaction, so no deadline disagrees with the calendar
-/// committed with it.
-protocol GRDBCalendarDependent: Sendable {
-    func calendarChanged(_ db: Database, calendar: HolidayCalendar, at now: Date) throws
-}

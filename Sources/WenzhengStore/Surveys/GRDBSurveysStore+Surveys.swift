@@ -77,8 +77,8 @@ extension GRDBSurveysStore {
         let before = record
         let definition = try record.definition()
         do {
-            record.state = try SurveyRules.transition(from: record.state, to: state, definition: definition)
-        } catch let error as SurveyTransitionError {
+            record.state = try SurveyRules.transition(from: record.state, to: state, definition: definition, now: now)
+        } catch {
             switch error {
             case .notAllowed(let from, let to):
                 throw StoreError.conflict("a \(from.rawValue) survey cannot become \(to.rawValue)")

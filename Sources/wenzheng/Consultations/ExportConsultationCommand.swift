@@ -3,7 +3,7 @@ import Foundation
 import WenzhengCore
 import WenzhengStore
 
-/// `wenzheng export consultation ID --format csv|json [-o FILE]`: the same
+/// `wenzheng export consultation ID [--format csv|json] [--language zh|en] [-o FILE]`: the same
 /// file as the office's export button.
 struct ExportConsultationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,45 +17,25 @@ struct ExportConsultationCommand: AsyncParsableCommand {
             adoption report when it can be made.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case csv
-        case json
-    }
-
     @OptionGroup var database: DatabaseOptions
 
     @Argument(help: "The consultation's id (the number in /staff/consultations/ID).")
     var id: Int64
 
-    @Option(help: "csv or json.")
-    var format: Format = .csv
-
-    @Option(name: .customLong("lang"), help: "The CSV headers' language: zh-CN or en.")
-    var language: String = Language.zh.rawValue
-
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
-    var output: String?
+    @OptionGroup var document: ExportOptions
 
     func validate() throws {
         guard id > 0 else { throw ValidationError("the consultation id is a positive number, not \(id)") }
-        guard Language(rawValue: language) != nil else {
-            throw ValidationError("--lang must be \(Language.allCases.map(\.rawValue).joined(separator: " or ")), not '\(language)'")
-        }
     }
 
     func run() async throws {
         let db = try database.open()
         let input = try await reportingFailures { try await db.consultations.reportInput(consultationID: id) }
-        let data = format == .csv ? input.csv(language: Language(rawValue: language)!) : try input.json(generatedAt: Date())
-        guard let output else {
-            FileHandle.standardOutput.write(data)
-            return
+        let data = document.format == .csv ? input.csv(language: document.language) : try input.json(generatedAt: Date())
+        let file = OutputFile(path: document.output)
+        try file.write(data)
+        if !file.isStandardOutput {
+            FileHandle.standardError.write(Data("wrote \(input.comments.count) comment(s) of consultation \(id) to \(file.path!)\n".utf8))
         }
-        do {
-            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-            throw CommandFailure("cannot write \(output): \(error.localizedDescription)")
-        }
-        FileHandle.standardError.write(Data("wrote \(input.comments.count) comment(s) of consultation \(id) to \(output)\n".utf8))
     }
 }

@@ -3,9 +3,7 @@ import Foundation
 import WenzhengCore
 import WenzhengStore
 
-extension SurveyExport.Format: ExpressibleByArgument {}
-
-/// `wenzheng export survey ID --format csv|json [-o FILE]`.
+/// `wenzheng export survey ID [--format csv|json] [--language zh|en] [-o FILE]`.
 struct ExportSurveyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "survey",
@@ -22,25 +20,17 @@ struct ExportSurveyCommand: AsyncParsableCommand {
     @Argument(help: "The survey's number.")
     var id: Int64
 
-    @Option(help: "csv or json.")
-    var format: SurveyExport.Format
-
-    @Option(help: ArgumentHelp("Column headings in zh (default) or en (CSV).", valueName: "language"))
-    var language: String = "zh"
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
-    var output: String?
+    @OptionGroup var document: ExportOptions
 
     func validate() throws {
         guard id > 0 else { throw ValidationError("the survey number must be positive, not \(id)") }
-        guard Language(code: language) != nil else { throw ValidationError("--language must be zh or en, not '\(language)'") }
     }
 
     func run() async throws {
         let db = try database.open()
         let data = try await reportingFailures {
-            try await db.surveys.surveyExport(id: id, format: format, language: Language(code: language) ?? .zh)
+            try await db.surveys.surveyExport(id: id, format: document.format, language: document.language)
         }
-        try OutputFile(path: output).write(data)
+        try OutputFile(path: document.output).write(data)
     }
 }

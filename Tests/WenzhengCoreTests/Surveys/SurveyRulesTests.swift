@@ -14,10 +14,10 @@ struct SurveyRulesTests {
         for from in SurveyState.allCases {
             for to in SurveyState.allCases {
                 if allowed.contains([from, to]) {
-                    #expect(try SurveyRules.transition(from: from, to: to, definition: definition) == to)
+                    #expect(try SurveyRules.transition(from: from, to: to, definition: definition, now: F.opensAt) == to)
                 } else {
                     #expect(throws: SurveyTransitionError.notAllowed(from: from, to: to)) {
-                        try SurveyRules.transition(from: from, to: to, definition: definition)
+                        try SurveyRules.transition(from: from, to: to, definition: definition, now: F.opensAt)
                     }
                 }
             }
@@ -29,8 +29,19 @@ struct SurveyRulesTests {
         var definition = F.legalAidSurvey()
         definition.questions = []
         #expect(throws: SurveyTransitionError.invalidDefinition([.required("questions")])) {
-            try SurveyRules.transition(from: .draft, to: .open, definition: definition)
+            try SurveyRules.transition(from: .draft, to: .open, definition: definition, now: F.opensAt)
         }
+    }
+
+    @Test("a survey whose closing time has passed does not open")
+    func openingNeedsAClosingTimeToCome() {
+        let definition = F.legalAidSurvey()
+        #expect(throws: SurveyTransitionError.invalidDefinition([
+            FieldError(field: "closesAt", code: "in_the_past", message: "closesAt has passed; choose a later closing time")
+        ])) {
+            try SurveyRules.transition(from: .draft, to: .open, definition: definition, now: F.closesAt)
+        }
+        #expect(throws: Never.self) { try SurveyRules.transition(from: .draft, to: .open, definition: definition, now: F.closesAt - 1) }
     }
 
     @Test("availability: a window from opening up to, not including, closing, inside the open state")

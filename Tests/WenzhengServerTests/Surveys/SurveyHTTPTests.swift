@@ -200,7 +200,9 @@ import WenzhengTestFixtures
                 return try await client.postJSON("/api/v1/surveys/\(id)/responses", body)
             }
             #expect(try await answer(nil).status == .unprocessableContent)
-            #expect(try await answer("0000-0000-0000-0000").status == .forbidden)
+            let unknown = try await answer("0000-0000-0000-0000")
+            #expect(unknown.status == .forbidden)
+            #expect(try unknown.problem().type == "urn:wenzheng:problem:invitation-not-recognised")
             // Typed in lower case with spaces, O for 0: still the same token.
             let typed = tokens.tokens[0].lowercased().replacingOccurrences(of: "-", with: " ").replacingOccurrences(of: "0", with: "o")
             #expect(try await answer(typed).status == .created)
@@ -324,6 +326,11 @@ import WenzhengTestFixtures
             let id = try #require(Int64(location.split(separator: "/").last!))
             #expect(try await client.execute(uri: "/surveys/\(id)", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/api/v1/surveys/\(id)", method: .get).status == .notFound)
+            // The forms stop where the rules would refuse.
+            let builder = try await client.execute(uri: "/staff/surveys/\(id)", method: .get, headers: host.headers()).text
+            #expect(builder.contains(#"name="title" required maxlength="\#(SurveyRules.titleMaxLength)""#))
+            #expect(builder.contains(#"maxlength="\#(SurveyRules.introductionMaxLength)""#))
+            #expect(builder.contains(#"name="prompt" rows="2" required maxlength="\#(SurveyRules.promptMaxLength)""#))
 
             // A question with a duplicate option: the builder again, naming it.
             let duplicate = try await form(

@@ -61,7 +61,7 @@ struct ExportConsultationCommandTests {
         let rows = result.output.components(separatedBy: "\r\n")
         #expect(rows[1].hasPrefix("\(fixture.formulaID),") && rows[1].contains(",第二条,'=1+2,"))
         #expect(rows[2].hasSuffix(",全文,建议每两年考核一次，减轻负担。,,,不予采纳,上位法规定每年考核。"))
-        let english = try CLI.run(["export", "consultation", String(fixture.id), "--db", fixture.db, "--lang", "en"])
+        let english = try CLI.run(["export", "consultation", String(fixture.id), "--db", fixture.db, "--language", "en"])
         #expect(english.output.hasPrefix("\u{FEFF}id,submitted_on,section,comment,group,group_summary,decision,reason"))
     }
 
