@@ -18,7 +18,7 @@ import Foundation
 /// Generation takes the random source as a parameter, so tests are
 /// deterministic; production passes `SystemRandomNumberGenerator`, which is
 /// the operating system's cryptographic generator.
-public struct ConfirmationCode: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct ConfirmationCode: Sendable, Hashable, CheckedStringValue, CustomStringConvertible {
     /// The 8 symbols, without the dash.
     public let symbols: String
 
@@ -60,18 +60,7 @@ public struct ConfirmationCode: Sendable, Hashable, Codable, CustomStringConvert
         self.symbols = validSymbols
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let code = ConfirmationCode(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a confirmation code"))
-        }
-        self = code
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(symbols)
-    }
+    public var canonicalText: String { symbols }
 
     /// `K7QM-3XPA`: two groups of four are easier to read out and copy.
     public var description: String { "\(symbols.prefix(4))-\(symbols.suffix(4))" }

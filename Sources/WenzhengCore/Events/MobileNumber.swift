@@ -15,7 +15,7 @@ import Foundation
 ///
 /// Anything else, letters or an extension included, is refused: a landline
 /// cannot receive the confirmation and is not what the form asks for.
-public struct MobileNumber: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct MobileNumber: Sendable, Hashable, CheckedStringValue, CustomStringConvertible {
     /// 11 ASCII digits.
     public let digits: String
 
@@ -50,18 +50,7 @@ public struct MobileNumber: Sendable, Hashable, Codable, CustomStringConvertible
         self.digits = digits.map { String($0) }.joined()
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let number = MobileNumber(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a mobile number"))
-        }
-        self = number
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(digits)
-    }
+    public var canonicalText: String { digits }
 
     public var description: String { digits }
 

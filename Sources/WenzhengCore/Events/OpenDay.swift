@@ -180,36 +180,15 @@ public enum RegistrationWindow: Sendable, Equatable {
     case eventCancelled
 }
 
-/// What staff send to schedule an open day.
-public struct OpenDayDraft: Sendable, Codable, Equatable {
-    public var title: String
-    public var programme: String
-    public var location: String
-    public var start: Date
-    public var durationMinutes: Int
-    public var capacity: Int
-    /// Default: `now`, when the open day is scheduled.
-    public var registrationOpens: Date?
-    /// Default: 24 hours before the start, or the start when that is
-    /// before registration opens.
-    public var registrationCloses: Date?
-
-    public init(
+extension OpenDay {
+    /// A new open day, scheduled, from what staff typed: every bad field
+    /// reported at once. Registration opens at `registrationOpens`, or now;
+    /// it closes at `registrationCloses`, or 24 hours before the start (the
+    /// start itself when that would be before registration opens).
+    public static func scheduled(
         title: String, programme: String, location: String, start: Date, durationMinutes: Int, capacity: Int,
-        registrationOpens: Date? = nil, registrationCloses: Date? = nil
-    ) {
-        self.title = title
-        self.programme = programme
-        self.location = location
-        self.start = start
-        self.durationMinutes = durationMinutes
-        self.capacity = capacity
-        self.registrationOpens = registrationOpens
-        self.registrationCloses = registrationCloses
-    }
-
-    /// The open day, scheduled: every bad field reported at once.
-    public func validated(now: Date) throws(ValidationFailure) -> OpenDay {
+        registrationOpens: Date? = nil, registrationCloses: Date? = nil, now: Date
+    ) throws(ValidationFailure) -> OpenDay {
         var errors: [FieldError] = []
         let title = TextRules.requiredText(title, field: "title", maxLength: InterviewRules.titleMaxLength, into: &errors)
         let programme = TextRules.requiredText(programme, field: "programme", maxLength: OpenDayRules.programmeMaxLength, into: &errors)
@@ -224,18 +203,13 @@ public struct OpenDayDraft: Sendable, Codable, Equatable {
         let opens = registrationOpens ?? now
         let dayBefore = start.addingTimeInterval(-86_400)
         let closes = registrationCloses ?? (dayBefore > opens ? dayBefore : start)
+        let example = "for example \(OfficeTimeText.format(max(opens, dayBefore)))"
         if closes <= opens {
             errors.append(
-                .invalid(
-                    "registrationCloses",
-                    "registration must close after it opens (\(OfficeTimeText.format(opens))), for example \(OfficeTimeText.format(max(opens, dayBefore)))"
-                ))
+                .invalid("registrationCloses", "registration must close after it opens (\(OfficeTimeText.format(opens))), \(example)"))
         } else if closes > start {
             errors.append(
-                .invalid(
-                    "registrationCloses",
-                    "registration must close by the start (\(OfficeTimeText.format(start))), for example \(OfficeTimeText.format(max(opens, dayBefore)))"
-                ))
+                .invalid("registrationCloses", "registration must close by the start (\(OfficeTimeText.format(start))), \(example)"))
         }
         try ValidationFailure.check(errors)
         return OpenDay(

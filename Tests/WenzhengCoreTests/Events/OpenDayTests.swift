@@ -6,15 +6,18 @@ import WenzhengCore
 struct OpenDayTests {
     let now = officeTime("2027-03-01T10:00")
 
-    func draft(start: String = "2027-05-20T09:30", capacity: Int = 50) -> OpenDayDraft {
-        OpenDayDraft(
-            title: "司法行政开放日", programme: "参观法律援助中心；座谈", location: "南京市北京西路28号", start: officeTime(start),
-            durationMinutes: 150, capacity: capacity)
+    func schedule(
+        title: String = "司法行政开放日", location: String = "南京市北京西路28号", start: String = "2027-05-20T09:30", durationMinutes: Int = 150,
+        capacity: Int = 50, opens: String? = nil, closes: String? = nil
+    ) throws(ValidationFailure) -> OpenDay {
+        try OpenDay.scheduled(
+            title: title, programme: "参观法律援助中心；座谈", location: location, start: officeTime(start), durationMinutes: durationMinutes,
+            capacity: capacity, registrationOpens: opens.map(officeTime), registrationCloses: closes.map(officeTime), now: now)
     }
 
-    func openDay() throws -> OpenDay { try draft().validated(now: now) }
+    func openDay() throws -> OpenDay { try schedule() }
 
-    @Test("a good draft: registration opens now and closes 24 hours before the start")
+    @Test("scheduled: registration opens now and closes 24 hours before the start")
     func defaults() throws {
         let day = try openDay()
         #expect(day.state == .scheduled && day.revision == 0)
@@ -25,37 +28,30 @@ struct OpenDayTests {
 
     @Test("an open day less than a day away closes registration at its start")
     func soon() throws {
-        let day = try draft(start: "2027-03-01T20:00").validated(now: now)
+        let day = try schedule(start: "2027-03-01T20:00")
         #expect(day.registrationCloses == day.start)
     }
 
     @Test("capacity 0, negative or absurd is refused with an example", arguments: [0, -1, -50, 2001, Int.min])
     func badCapacity(_ capacity: Int) {
-        let failure = #expect(throws: ValidationFailure.self) { try draft(capacity: capacity).validated(now: now) }
+        let failure = #expect(throws: ValidationFailure.self) { try schedule(capacity: capacity) }
         #expect(failure?.errors.map(\.field) == ["capacity"])
         #expect(failure?.errors.first?.message.contains("for example --capacity 50") == true)
     }
 
     @Test("every bad field at once: blank texts, a past start, a bad length")
     func everything() {
-        var bad = draft(start: "2027-02-01T09:00", capacity: 0)
-        bad.title = " "
-        bad.location = ""
-        bad.durationMinutes = 10
-        let failure = #expect(throws: ValidationFailure.self) { try bad.validated(now: now) }
+        let failure = #expect(throws: ValidationFailure.self) {
+            try schedule(title: " ", location: "", start: "2027-02-01T09:00", durationMinutes: 10, capacity: 0)
+        }
         #expect(failure?.errors.map(\.field) == ["title", "location", "start", "duration", "capacity", "registrationCloses"])
         #expect(failure?.errors.first { $0.field == "start" }?.code == "in_the_past")
     }
 
     @Test("a registration window that closes before it opens, or after the start, is refused")
     func badWindows() {
-        var closesFirst = draft()
-        closesFirst.registrationOpens = officeTime("2027-04-01T09:00")
-        closesFirst.registrationCloses = officeTime("2027-04-01T09:00")
-        #expect(throws: ValidationFailure.self) { try closesFirst.validated(now: now) }
-        var closesLate = draft()
-        closesLate.registrationCloses = officeTime("2027-05-20T09:31")
-        let failure = #expect(throws: ValidationFailure.self) { try closesLate.validated(now: now) }
+        #expect(throws: ValidationFailure.self) { try schedule(opens: "2027-04-01T09:00", closes: "2027-04-01T09:00") }
+        let failure = #expect(throws: ValidationFailure.self) { try schedule(closes: "2027-05-20T09:31") }
         #expect(failure?.errors.first?.message.contains("by the start") == true)
     }
 

@@ -51,8 +51,8 @@ struct RegistrationInputTests {
 
     @Test("codes are 8 symbols of the 32-symbol alphabet, the same for the same seed")
     func codesAreDeterministic() {
-        var first = SplitMix64(state: 42)
-        var second = SplitMix64(state: 42)
+        var first = XorShiftGenerator(seed: 42)
+        var second = XorShiftGenerator(seed: 42)
         let a = (0..<20).map { _ in ConfirmationCode.generate(using: &first) }
         let b = (0..<20).map { _ in ConfirmationCode.generate(using: &second) }
         #expect(a == b)
@@ -70,7 +70,7 @@ struct RegistrationInputTests {
     @Test("the alphabet has no 0, O, 1 or I, and every symbol is drawn")
     func alphabet() {
         for ambiguous in "01IO" { #expect(!ConfirmationCode.alphabet.contains(ambiguous)) }
-        var generator = SplitMix64(state: 7)
+        var generator = XorShiftGenerator(seed: 7)
         var seen: [Character: Int] = [:]
         for _ in 0..<1000 {
             for symbol in ConfirmationCode.generate(using: &generator).symbols { seen[symbol, default: 0] += 1 }
@@ -82,10 +82,10 @@ struct RegistrationInputTests {
 
     @Test("a code already used for the event is drawn again")
     func avoidsExisting() {
-        var probe = SplitMix64(state: 99)
+        var probe = XorShiftGenerator(seed: 99)
         let firstDraw = ConfirmationCode.generate(using: &probe)
         let secondDraw = ConfirmationCode.generate(using: &probe)
-        var generator = SplitMix64(state: 99)
+        var generator = XorShiftGenerator(seed: 99)
         #expect(ConfirmationCode.generate(avoiding: [firstDraw], using: &generator) == secondDraw)
     }
 
