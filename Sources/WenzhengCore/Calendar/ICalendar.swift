@@ -206,7 +206,9 @@ extension ICalendarEvent {
     }
 
     /// An interview as a calendar event: the summary, then one line per
-    /// guest (`嘉宾：张明，副厅长，江苏省司法厅`).
+    /// guest (`嘉宾：张明，副厅长，江苏省司法厅`); the page is also the
+    /// LOCATION, because it is where the interview happens and some
+    /// calendars (Google's) ignore URL.
     public init(
         interviewID id: Int64, host: String, title: String, summary: String, start: Date, durationMinutes: Int, guests: [GuestCredit],
         url: String?, revision: Int, cancelled: Bool = false

@@ -13,7 +13,7 @@ import Foundation
 /// one with a probability below 10⁻⁹; the HTTP layer's rate limit keeps
 /// guesses to a handful a minute per client. The code is a bearer secret
 /// for cancelling, so it is never shown to anyone but the registrant (see
-/// `OpenDayRoster.register` on a repeated phone).
+/// `OpenDayRoster.registering` on a repeated phone).
 ///
 /// Generation takes the random source as a parameter, so tests are
 /// deterministic; production passes `SystemRandomNumberGenerator`, which is
