@@ -26,6 +26,7 @@ public struct AppDatabase: Sendable {
     public let mailbox: any MailboxStore
     public let surveys: any SurveysStore
     public let consultations: any ConsultationsStore
+    public let notifications: any NotificationsStore
     public let secrets: any ServerSecretStore
 
     /// The SQLite file, or nil for an in-memory database.
@@ -54,6 +55,7 @@ public struct AppDatabase: Sendable {
         calendar = GRDBCalendarStore(writer: writer, dependents: [interviews, mailbox])
         moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, surveys, consultations])
         secrets = GRDBServerSecretStore(writer: writer)
+        notifications = GRDBNotificationsStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {

@@ -22,6 +22,7 @@ enum Migrations {
         migrator.registerMigration("v12-withdrawals", migrate: WithdrawalsSchema.createWithdrawals)
         migrator.registerMigration("v13-surveys", migrate: SurveysSchema.createSurveys)
         migrator.registerMigration("v14-consultations", migrate: ConsultationsSchema.createConsultations)
+        migrator.registerMigration("v15-outbox", migrate: NotificationsSchema.createOutbox)
         return migrator
     }
 }
