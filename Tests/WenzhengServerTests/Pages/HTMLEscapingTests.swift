@@ -1,8 +1,8 @@
 import Foundation
 import Mustache
 import Testing
-@testable import WenzhengServer
 import WenzhengTestFixtures
+@testable import WenzhengServer
 
 /// Escaping of every page value, with the hostile Unicode that slipped
 /// through the library's per-character escaping: quotes and angle brackets
