@@ -114,6 +114,7 @@ let package = Package(
                 "WenzhengServer",
                 "WenzhengStore",
                 "WenzhengCore",
+                "WenzhengTestFixtures",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

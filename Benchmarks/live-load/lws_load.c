@@ -39,6 +39,7 @@
 #include <libwebsockets.h>
 #include <ev.h>
 
+#include "live_client.h"
 #include "live_frames.h"
 
 #include <errno.h>
@@ -141,9 +142,7 @@ static int64_t now_ns(void) {
  * level, and "body" of the nested entry */
 
 struct frame_info {
-    char type[16];
-    int has_seq;
-    long long seq;
+    struct lf_frame frame;
     int has_stamp;
     int64_t stamp_ns;
 };
@@ -163,17 +162,9 @@ static size_t visit_entry(const char *key, const char *p, size_t n, size_t i, vo
 
 static size_t visit_frame(const char *key, const char *p, size_t n, size_t i, void *context) {
     struct frame_info *info = context;
-    size_t next = 0;
-    if (!strcmp(key, "type") && i < n && p[i] == '"') {
-        next = lf_read_string(p, n, i, info->type, sizeof(info->type));
-    } else if (!strcmp(key, "seq")) {
-        next = lf_read_integer(p, n, i, &info->seq);
-        info->has_seq = next != 0;
-    } else if (!strcmp(key, "entry") && i < n && p[i] == '{') {
-        next = lf_skip_value(p, n, i);
-        if (next && lf_walk_object(p + i, next - i, visit_entry, info) != 0)
-            return 0;
-    }
+    size_t next = lf_read_frame_member(key, p, n, i, &info->frame);
+    if (!next && !strcmp(key, "entry"))
+        next = lf_walk_member_object(p, n, i, visit_entry, info);
     return next;
 }
 
@@ -187,16 +178,8 @@ static void announce_ready_if_complete(void);
 
 static void open_conn(struct conn *c) {
     struct lws_client_connect_info ccinfo;
-    char path[128], host_header[128];
-    snprintf(path, sizeof(path), "/live/interviews/%lld?since=%lld", interview_id, c->since);
-    snprintf(host_header, sizeof(host_header), "%s:%d", host, port);
-    memset(&ccinfo, 0, sizeof(ccinfo));
-    ccinfo.context = context;
-    ccinfo.address = host;
-    ccinfo.port = port;
-    ccinfo.path = path;
-    ccinfo.host = host_header;
-    ccinfo.ietf_version_or_minus_one = -1;
+    struct live_address address;
+    live_connect_info(&ccinfo, &address, context, host, port, interview_id, c->since);
     ccinfo.local_protocol_name = "wenzheng-load";
     ccinfo.opaque_user_data = c;
     ccinfo.pwsi = &c->wsi;
@@ -234,7 +217,7 @@ static void handle_frame(struct conn *c, const char *p, size_t n) {
         malformed_frames++;
         return;
     }
-    if (!strcmp(info.type, "hello")) {
+    if (!strcmp(info.frame.type, "hello")) {
         if (!c->got_hello) {
             c->got_hello = 1;
             if (!c->counted_ready) {
@@ -246,23 +229,23 @@ static void handle_frame(struct conn *c, const char *p, size_t n) {
         }
         return;
     }
-    if (!strcmp(info.type, "viewers")) {
+    if (!strcmp(info.frame.type, "viewers")) {
         viewers_frames++;
         return;
     }
-    if (!strcmp(info.type, "ping")) {
+    if (!strcmp(info.frame.type, "ping")) {
         ping_frames++;
         return;
     }
-    if (!info.has_seq)
+    if (!info.frame.has_seq)
         return;
-    if (c->next_seq >= 0 && info.seq != c->next_seq) {
+    if (c->next_seq >= 0 && info.frame.seq != c->next_seq) {
         c->seq_errors++;
         total_seq_errors++;
     }
-    c->next_seq = info.seq + 1;
-    c->last_seq = info.seq;
-    if (strcmp(info.type, "entry"))
+    c->next_seq = info.frame.seq + 1;
+    c->last_seq = info.frame.seq;
+    if (strcmp(info.frame.type, "entry"))
         return;
     if (!info.has_stamp) {
         untimed_entry_frames++;
@@ -613,11 +596,7 @@ int main(int argc, char **argv) {
         conns[i].last_seq = since0;
     }
 
-    memset(&info, 0, sizeof(info));
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    info.gid = -1;
-    info.uid = -1;
+    live_context_info(&info, protocols);
     info.fd_limit_per_thread = (unsigned int)n_conns + 64;
     info.max_http_header_pool = (unsigned short)(max_inflight + 16);
     info.timeout_secs = 60;

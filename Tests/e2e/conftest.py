@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -49,6 +51,10 @@ def load_strings(language: str) -> dict:
     """The interface strings of Web/i18n/<language>.json."""
     with open(REPO_ROOT / "Web" / "i18n" / f"{language}.json", encoding="utf-8") as handle:
         return json.load(handle)
+
+
+# The Chinese interface, which the browser asks for (Accept-Language).
+ZH = load_strings("zh-CN")
 
 
 # MARK: Server (Tests/support/wenzheng_process.py)
@@ -287,6 +293,30 @@ def by_testid(testid: str) -> tuple[str, str]:
     from selenium.webdriver.common.by import By
 
     return By.CSS_SELECTOR, f'[data-testid="{testid}"]'
+
+
+def marker() -> str:
+    """A tag that makes this run's text unique: consonants only, so it is
+    neither a number (personal information) nor a word any list matches."""
+    return "".join(random.choice("BCDFGHJKLMNPRT") for _ in range(8))
+
+
+def submit_and_wait(driver: WebDriver, button: WebElement) -> None:
+    """Clicks a button that submits a plain form, and waits for the next page."""
+    from selenium.webdriver.common.by import By
+
+    old_html = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    wait_until_gone(driver, old_html)
+
+
+def moderation_card(driver: WebDriver, text: str) -> WebElement | None:
+    """The moderation console's card of the item whose text contains `text`."""
+    for card in driver.find_elements(*by_testid("moderation-item")):
+        if text in card.find_element(*by_testid("item-text")).text:
+            return card
+    return None
 
 
 def sign_in_via_page(driver: WebDriver, server: Server, username: str, password: str = ADMIN_PASSWORD,

@@ -14,8 +14,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import Api, by_testid, load_strings, shot, sign_in_via_page, visit, wait, wait_until_gone
-from test_interviews import marker
+from conftest import Api, by_testid, load_strings, marker, shot, sign_in_via_page, visit, wait, wait_until_gone
 
 ZH = load_strings("zh-CN.consultations")["consultations"]
 

@@ -7,7 +7,6 @@ reload."""
 from __future__ import annotations
 
 import json
-import random
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -16,19 +15,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import (
-    Api,
-    add_user,
-    by_testid,
-    load_strings,
-    shot,
-    sign_in_via_page,
-    visit,
-    wait,
-    wait_until_gone,
-)
-
-ZH = load_strings("zh-CN")
+from conftest import ZH, Api, add_user, by_testid, marker, moderation_card, shot, sign_in_via_page, submit_and_wait, visit, wait
 
 MODERATOR = "moderator-zhao"
 MODERATOR_NAME = "审核员小赵"
@@ -39,27 +26,6 @@ GUEST = {"name": "李四", "title": "局长", "department": "市住房和城乡�
 # What interview.js shows once its WebSocket is open.
 VIEWER_LIVE = "直播中，实时更新"
 CONSOLE_LIVE = ZH["moderation"]["liveOn"]
-
-
-def marker() -> str:
-    """A tag that makes this run's text unique: consonants only, so it is
-    neither a number (personal information) nor a word any list matches."""
-    return "".join(random.choice("BCDFGHJKLMNPRT") for _ in range(8))
-
-
-def submit_and_wait(driver: WebDriver, button: WebElement) -> None:
-    """Clicks a button that submits a plain form, and waits for the next page."""
-    old_html = driver.find_element(By.TAG_NAME, "html")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
-    wait_until_gone(driver, old_html)
-
-
-def card_with_text(driver: WebDriver, text: str) -> WebElement | None:
-    for card in driver.find_elements(*by_testid("moderation-item")):
-        if text in card.find_element(*by_testid("item-text")).text:
-            return card
-    return None
 
 
 def queued_question(driver: WebDriver, text: str) -> WebElement | None:
@@ -107,10 +73,10 @@ def test_question_goes_live_and_answer_reaches_viewer(browser: WebDriver, new_ch
     shot(browser, "interview-public-asked")
 
     # 3. It shows up in the moderator's console without a reload.
-    wait(moderator).until(lambda d: card_with_text(d, tag) is not None,
+    wait(moderator).until(lambda d: moderation_card(d, tag) is not None,
                           "the new question never appeared in the open moderation console")
     assert moderator.execute_script("return window.__marker") == 1, "the moderation console reloaded"
-    card = card_with_text(moderator, tag)
+    card = moderation_card(moderator, tag)
     moderator.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
     shot(moderator, "interview-moderation-live-card")
     assert card.find_element(*by_testid("item-text")).text == question
@@ -123,7 +89,7 @@ def test_question_goes_live_and_answer_reaches_viewer(browser: WebDriver, new_ch
     notice = wait(moderator).until(EC.visibility_of_element_located(by_testid("notice")))
     shot(moderator, "interview-moderation-approved")
     assert notice.text == ZH["moderation"]["notices"]["approved"]
-    assert card_with_text(moderator, tag) is None, "the approved question is still pending"
+    assert moderation_card(moderator, tag) is None, "the approved question is still pending"
 
     # 5. The host starts the broadcast from the console.
     host = new_chrome()

@@ -8,7 +8,6 @@ the letter with the personal data masked, and search finds it."""
 from __future__ import annotations
 
 import json
-import random
 import re
 import struct
 import zlib
@@ -16,24 +15,10 @@ from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import (
-    REPO_ROOT,
-    Server,
-    add_user,
-    by_testid,
-    load_strings,
-    shot,
-    sign_in_via_page,
-    visit,
-    wait,
-    wait_until_gone,
-)
-
-ZH = load_strings("zh-CN")
+from conftest import REPO_ROOT, ZH, Server, add_user, by_testid, marker, moderation_card, shot, sign_in_via_page, submit_and_wait, visit, wait
 
 
 def load_fragment(name: str) -> dict:
@@ -64,23 +49,9 @@ MASKED_NAME = "张*"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def marker() -> str:
-    """A tag that makes this run's letter unique: consonants only, so it is
-    neither personal information nor a word the content filter knows."""
-    return "".join(random.choice("BCDFGHJKLMNPRT") for _ in range(8))
-
-
 def add_staff(server: Server, username: str, role: str, display_name: str, department: str | None = None) -> None:
     """`wenzheng users add`, with a department (created if new)."""
     add_user(server, username, role, display_name, department=department)
-
-
-def submit_and_wait(driver: WebDriver, button: WebElement) -> None:
-    """Clicks a button that submits a plain form, and waits for the next page."""
-    old_html = driver.find_element(By.TAG_NAME, "html")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
-    wait_until_gone(driver, old_html)
 
 
 def text_of(driver: WebDriver, testid: str) -> str:
@@ -109,13 +80,6 @@ def office_action(driver: WebDriver, action: str, notice_key: str, name: str) ->
                                 f"{name}: no notice after {action}")
     shot(driver, name)
     assert notice.text == OFFICE["notices"][notice_key], notice.text
-
-
-def moderation_card(driver: WebDriver, text: str) -> WebElement | None:
-    for card in driver.find_elements(*by_testid("moderation-item")):
-        if text in card.find_element(*by_testid("item-text")).text:
-            return card
-    return None
 
 
 def tiny_png(path: Path) -> Path:

@@ -8,23 +8,10 @@ import uuid
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import (
-    Api,
-    add_user,
-    by_testid,
-    load_strings,
-    shot,
-    sign_in_via_page,
-    visit,
-    wait,
-    wait_until_gone,
-)
-
-ZH = load_strings("zh-CN")
+from conftest import ZH, Api, add_user, by_testid, moderation_card, shot, sign_in_via_page, visit, wait, wait_until_gone
 
 MODERATOR = "moderator-li"
 MODERATOR_NAME = "审核员小李"
@@ -41,13 +28,6 @@ def ask(driver: WebDriver, text: str, nickname: str = "", contact: str = "") -> 
     old_html = driver.find_element(By.TAG_NAME, "html")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_until_gone(driver, old_html)
-
-
-def card_with_text(driver: WebDriver, marker: str) -> WebElement | None:
-    for card in driver.find_elements(*by_testid("moderation-item")):
-        if marker in card.find_element(*by_testid("item-text")).text:
-            return card
-    return None
 
 
 def all_items(api: Api) -> list[dict]:
@@ -79,9 +59,9 @@ def test_moderator_rejects_highlighted_abuse(browser: WebDriver, new_chrome, ser
     moderator = new_chrome()
     sign_in_via_page(moderator, server, MODERATOR, name="moderation-login")
     visit(moderator, server.url + "moderation", "moderation-console-held")
-    wait(moderator).until(lambda d: card_with_text(d, marker) is not None,
+    wait(moderator).until(lambda d: moderation_card(d, marker) is not None,
                           "the question never showed up in the moderation console")
-    card = card_with_text(moderator, marker)
+    card = moderation_card(moderator, marker)
     moderator.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
     shot(moderator, "moderation-console-held")
 
@@ -119,11 +99,11 @@ def test_moderator_rejects_highlighted_abuse(browser: WebDriver, new_chrome, ser
     shot(moderator, "moderation-after-reject")
     assert notice.text == ZH["moderation"]["notices"]["rejected"]
     # Gone from the pending queue.
-    assert card_with_text(moderator, marker) is None, "the rejected item is still in the pending queue"
+    assert moderation_card(moderator, marker) is None, "the rejected item is still in the pending queue"
 
     # Listed among the rejected, with who, why and the note.
     visit(moderator, server.url + "moderation?state=rejected", "moderation-rejected")
-    card = card_with_text(moderator, marker)
+    card = moderation_card(moderator, marker)
     assert card is not None, "the item is not listed under state=rejected"
     moderator.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
     shot(moderator, "moderation-rejected")

@@ -15,8 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import by_testid, chrome_options, shot, sign_in_via_page, visit, wait, wait_until_gone
-from test_interviews import marker
+from conftest import by_testid, chrome_options, marker, shot, sign_in_via_page, visit, wait, wait_until_gone
 
 BEIJING = timezone(timedelta(hours=8))
 

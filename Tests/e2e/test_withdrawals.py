@@ -12,8 +12,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import Api, by_testid, shot, sign_in_via_page, visit, wait, wait_until_gone
-from test_interviews import VIEWER_LIVE, marker
+from conftest import Api, by_testid, marker, shot, sign_in_via_page, visit, wait, wait_until_gone
+from test_interviews import VIEWER_LIVE
 
 MOBILE = "13812345678"
 

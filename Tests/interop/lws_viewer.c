@@ -40,6 +40,7 @@
 
 #include <libwebsockets.h>
 
+#include "live_client.h"
 #include "live_frames.h"
 
 #include <errno.h>
@@ -148,9 +149,7 @@ static void fail(int status, const char *format, ...) {
  * repeats "seq"), is skipped. */
 
 struct frame_info {
-    char type[32];
-    int has_seq;
-    long long seq;
+    struct lf_frame frame;
     int has_last_seq;
     long long last_seq;
     char status[32];
@@ -165,22 +164,17 @@ static size_t visit_interview(const char *key, const char *p, size_t n, size_t i
 
 static size_t visit_frame(const char *key, const char *p, size_t n, size_t i, void *context) {
     struct frame_info *info = context;
-    size_t next = 0;
-    if (!strcmp(key, "type") && i < n && p[i] == '"') {
-        next = lf_read_string(p, n, i, info->type, sizeof(info->type));
-    } else if (!strcmp(key, "status") && i < n && p[i] == '"') {
+    size_t next = lf_read_frame_member(key, p, n, i, &info->frame);
+    if (next)
+        return next;
+    if (!strcmp(key, "status") && i < n && p[i] == '"') {
         next = lf_read_string(p, n, i, info->status, sizeof(info->status));
-    } else if (!strcmp(key, "seq")) {
-        next = lf_read_integer(p, n, i, &info->seq);
-        info->has_seq = next != 0;
     } else if (!strcmp(key, "lastSeq")) {
         next = lf_read_integer(p, n, i, &info->last_seq);
         info->has_last_seq = next != 0;
-    } else if (!strcmp(key, "interview") && i < n && p[i] == '{') {
+    } else if (!strcmp(key, "interview")) {
         /* hello: pick the interview's status out of the nested object */
-        next = lf_skip_value(p, n, i);
-        if (next && lf_walk_object(p + i, next - i, visit_interview, info) != 0)
-            return 0;
+        next = lf_walk_member_object(p, n, i, visit_interview, info);
     }
     return next;
 }
@@ -225,7 +219,7 @@ static void handle_frame(const char *p, size_t n) {
         fail(EXIT_MALFORMED, "malformed frame (%zu bytes): %.*s", n, (int)(n > 200 ? 200 : n), p);
         return;
     }
-    if (!strcmp(info.type, "hello")) {
+    if (!strcmp(info.frame.type, "hello")) {
         if (got_hello) {
             fail(EXIT_MALFORMED, "a second hello frame arrived");
             return;
@@ -241,42 +235,42 @@ static void handle_frame(const char *p, size_t n) {
         fail(EXIT_MALFORMED, "first frame is not hello: %.*s", (int)(n > 200 ? 200 : n), p);
         return;
     }
-    if (!info.has_seq) {
-        if (!strcmp(info.type, "viewers"))
+    if (!info.frame.has_seq) {
+        if (!strcmp(info.frame.type, "viewers"))
             count_viewers++;
-        else if (!strcmp(info.type, "ping"))
+        else if (!strcmp(info.frame.type, "ping"))
             count_ping++;
         else
             count_other_typed++;
         return;
     }
 
-    if (!strcmp(info.type, "entry"))
+    if (!strcmp(info.frame.type, "entry"))
         count_entry++;
-    else if (!strcmp(info.type, "correction"))
+    else if (!strcmp(info.frame.type, "correction"))
         count_correction++;
-    else if (!strcmp(info.type, "status"))
+    else if (!strcmp(info.frame.type, "status"))
         count_status++;
     else
         count_other_typed++;
 
     if (target_reached) {
         fail(EXIT_SEQUENCE, "unexpected extra event after the target: seq %lld (%s); last seq was %lld",
-             info.seq, info.type, last_seq);
+             info.frame.seq, info.frame.type, last_seq);
         return;
     }
-    if (info.seq != expected_next) {
-        if (info.seq > expected_next)
+    if (info.frame.seq != expected_next) {
+        if (info.frame.seq > expected_next)
             fail(EXIT_SEQUENCE, "gap: expected seq %lld, got %lld (%s); %lld events received before it",
-                 expected_next, info.seq, info.type, received_events);
+                 expected_next, info.frame.seq, info.frame.type, received_events);
         else
             fail(EXIT_SEQUENCE, "duplicate or out-of-order event: expected seq %lld, got %lld (%s)",
-                 expected_next, info.seq, info.type);
+                 expected_next, info.frame.seq, info.frame.type);
         return;
     }
     if (first_seq < 0)
-        first_seq = info.seq;
-    last_seq = info.seq;
+        first_seq = info.frame.seq;
+    last_seq = info.frame.seq;
     expected_next++;
     received_events++;
     check_target();
@@ -451,7 +445,7 @@ int main(int argc, char **argv) {
     struct lws_client_connect_info ccinfo;
     const char *positional[6];
     int npos = 0, i;
-    char path[128], host_header[300];
+    struct live_address address;
 
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--until-seq") && i + 1 < argc)
@@ -506,29 +500,16 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     lws_set_log_level(LLL_ERR, NULL);
 
-    memset(&info, 0, sizeof(info));
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    info.gid = -1;
-    info.uid = -1;
+    live_context_info(&info, protocols);
     context = lws_create_context(&info);
     if (!context) {
         fprintf(stderr, "error: lws_create_context failed\n");
         return EXIT_CONNECT;
     }
 
-    snprintf(path, sizeof(path), "/live/interviews/%lld?since=%lld", interview_id, since);
-    snprintf(host_header, sizeof(host_header), "%s:%d", host, port);
-    memset(&ccinfo, 0, sizeof(ccinfo));
-    ccinfo.context = context;
-    ccinfo.address = host;
-    ccinfo.port = port;
-    ccinfo.path = path;
-    ccinfo.host = host_header;
-    ccinfo.origin = NULL; /* not a browser: no Origin header */
-    ccinfo.protocol = NULL; /* no subprotocol */
+    /* left NULL: origin (not a browser, no Origin header) and protocol (no subprotocol) */
+    live_connect_info(&ccinfo, &address, context, host, port, interview_id, since);
     ccinfo.local_protocol_name = protocols[0].name;
-    ccinfo.ietf_version_or_minus_one = -1;
     ccinfo.pwsi = &client_wsi;
 
     start_time = now_sec();

@@ -8,7 +8,9 @@
  * A frame is one JSON object. lf_walk_object() walks its top-level
  * members and hands each value to a visitor; strings and nesting are
  * skipped with escape awareness, so text inside a body can never be
- * mistaken for a key.
+ * mistaken for a key. A visitor reads the members every frame may carry
+ * with lf_read_frame_member(), and walks a nested object (hello's
+ * "interview", an entry frame's "entry") with lf_walk_member_object().
  */
 #ifndef WENZHENG_LIVE_FRAMES_H
 #define WENZHENG_LIVE_FRAMES_H
@@ -136,6 +138,42 @@ static inline int lf_walk_object(const char *p, size_t n, lf_visitor visit, void
             return 0;
         return -1;
     }
+}
+
+/* The members any frame may carry: its "type", and the "seq" of the
+ * frames in the interview's sequence (entry, correction, status). */
+struct lf_frame {
+    char type[32];
+    int has_seq;
+    long long seq;
+};
+
+/* For a visitor: reads the member into frame when it is "type" (a string)
+ * or "seq" (an integer). Returns the index past the value, or 0 for any
+ * other member (or a value of the wrong kind). */
+static inline size_t lf_read_frame_member(const char *key, const char *p, size_t n, size_t i, struct lf_frame *frame) {
+    size_t next;
+    if (!strcmp(key, "type") && i < n && p[i] == '"')
+        return lf_read_string(p, n, i, frame->type, sizeof(frame->type));
+    if (!strcmp(key, "seq")) {
+        next = lf_read_integer(p, n, i, &frame->seq);
+        frame->has_seq = next != 0;
+        return next;
+    }
+    return 0;
+}
+
+/* For a visitor: walks the object that is the member's value at p[i] with
+ * visit. Returns the index past it, or 0 when it is not an object that can
+ * be walked. */
+static inline size_t lf_walk_member_object(const char *p, size_t n, size_t i, lf_visitor visit, void *context) {
+    size_t next;
+    if (i >= n || p[i] != '{')
+        return 0;
+    next = lf_skip_value(p, n, i);
+    if (next && lf_walk_object(p + i, next - i, visit, context) != 0)
+        return 0;
+    return next;
 }
 
 #endif

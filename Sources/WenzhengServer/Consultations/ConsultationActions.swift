@@ -30,8 +30,9 @@ struct ConsultationActions: Sendable {
 
     // MARK: Preparing a consultation
 
-    /// An import as the API or the import form sends it.
-    struct Import: Sendable {
+    /// An import as the API (its JSON body as it is) or the import form
+    /// sends it.
+    struct Import: Sendable, Decodable {
         var title: String?
         var draftingExplanation: String?
         var opensAt: Date?

@@ -56,15 +56,6 @@ struct ConsultationsAPIController {
         var nickname: String?
     }
 
-    struct ImportBody: Decodable {
-        var title: String?
-        var draftingExplanation: String?
-        var opensAt: Date?
-        var closesAt: Date?
-        var draft: String?
-        var format: String?
-    }
-
     struct SettingsBody: Decodable {
         var title: String?
         var draftingExplanation: String?
@@ -142,12 +133,8 @@ struct ConsultationsAPIController {
     }
 
     @Sendable func importDraft(_ request: Request, context: Context) async throws -> EditedResponse<ConsultationView> {
-        let body = try await request.decodeJSON(ImportBody.self, context: context)
-        let consultation = try await actions.importDraft(
-            .init(
-                title: body.title, draftingExplanation: body.draftingExplanation, opensAt: body.opensAt, closesAt: body.closesAt,
-                draft: body.draft, format: body.format),
-            actor: context.staff!)
+        let body = try await request.decodeJSON(ConsultationActions.Import.self, context: context)
+        let consultation = try await actions.importDraft(body, actor: context.staff!)
         return EditedResponse(
             status: .created, headers: [.location: "/api/v1/consultations/\(consultation.id)/office"], response: consultation)
     }

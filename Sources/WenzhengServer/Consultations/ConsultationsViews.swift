@@ -9,19 +9,25 @@ import WenzhengStore
 struct ConsultationListView: PageView {
     static let template = "consultations"
 
+    /// A consultation in a list, this one or the office's
+    /// (`OfficeConsultationListView`).
     struct Item {
         let url: String
         let title: String
         let status: String
         let window: String
         let comments: String
+        /// Comments waiting for moderation: only the office's list says.
+        let pending: String?
     }
 
     let open: [Item]
     let past: [Item]
 
     init(_ consultations: [ConsultationSummary], now: Date, text: PageText) {
-        let items = consultations.map { ($0, ConsultationsText.item($0, now: now, text: text)) }
+        let items = consultations.map {
+            ($0, ConsultationsText.item($0, url: "/consultations/\($0.id)", pending: nil, now: now, text: text))
+        }
         open = items.filter { $0.0.state == .open }.map(\.1)
         past = items.filter { $0.0.state != .open }.map(\.1)
     }
@@ -259,26 +265,16 @@ struct ReportView {
 struct OfficeConsultationListView: PageView {
     static let template = "consultation-office-list"
 
-    struct Item {
-        let url: String
-        let title: String
-        let status: String
-        let window: String
-        let comments: String
-        let pending: String?
-    }
-
-    let items: [Item]
+    let items: [ConsultationListView.Item]
     let notice: String?
 
     init(_ consultations: [ConsultationSummary], now: Date, notice: String?, text: PageText) {
         items = consultations.map { summary in
-            let item = ConsultationsText.item(summary, now: now, text: text)
-            return Item(
-                url: "/staff/consultations/\(summary.id)", title: summary.title, status: item.status, window: item.window,
-                comments: item.comments,
+            ConsultationsText.item(
+                summary, url: "/staff/consultations/\(summary.id)",
                 pending: (summary.pendingCount ?? 0) > 0
-                    ? text.format("consultations.office.pending", ["n": String(summary.pendingCount ?? 0)]) : nil)
+                    ? text.format("consultations.office.pending", ["n": String(summary.pendingCount ?? 0)]) : nil,
+                now: now, text: text)
         }
         self.notice = notice
     }
@@ -595,11 +591,13 @@ enum ConsultationsText {
         return text("consultations.states.\(state.rawValue)")
     }
 
-    static func item(_ summary: ConsultationSummary, now: Date, text: PageText) -> ConsultationListView.Item {
+    static func item(
+        _ summary: ConsultationSummary, url: String, pending: String?, now: Date, text: PageText
+    ) -> ConsultationListView.Item {
         ConsultationListView.Item(
-            url: "/consultations/\(summary.id)", title: summary.title,
+            url: url, title: summary.title,
             status: status(summary.state, window: summary.window, now: now, text: text), window: window(summary.window, text: text),
-            comments: text.format("consultations.page.count", ["n": String(summary.commentCount)]))
+            comments: text.format("consultations.page.count", ["n": String(summary.commentCount)]), pending: pending)
     }
 
     static func settingsForm(_ settings: ConsultationSettings, state: ConsultationState, errors: FormProblem?) -> SettingsForm {

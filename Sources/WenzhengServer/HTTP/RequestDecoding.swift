@@ -61,3 +61,14 @@ extension Request {
         }
     }
 }
+
+/// A form field's name as a coding key, for reading a form's fields by
+/// name rather than through a type that lists them.
+struct FormFieldName: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+
+    init(_ name: String) { stringValue = name }
+    init(stringValue: String) { self.init(stringValue) }
+    init?(intValue: Int) { nil }
+}

@@ -124,10 +124,8 @@ struct InterviewPageView: PageView {
 
     let id: Int64
     let title: String
-    let status: String
-    let statusName: String
-    let start: String
-    let minutes: Int
+    /// The status, start and planned length, as the lists show them.
+    let heading: InterviewSummary
     let host: String?
     let guests: [Guest]
     let summaryText: String?
@@ -155,13 +153,9 @@ struct InterviewPageView: PageView {
     var voteError: String?
 
     init(_ interview: Interview, transcript: TranscriptPage, questions: [PublicQuestion], text: PageText) {
-        let summary = InterviewSummary(interview, text: text)
         id = interview.id
         title = interview.title
-        status = summary.status
-        statusName = summary.statusName
-        start = summary.start
-        minutes = summary.minutes
+        heading = InterviewSummary(interview, text: text)
         host = interview.host
         guests = interview.guests.map { Guest(name: $0.name, title: $0.title, department: $0.department.isEmpty ? nil : $0.department) }
         summaryText = interview.summary.isEmpty ? nil : interview.summary

@@ -52,14 +52,17 @@ struct LetterActions: Sendable {
         var password: String?
     }
 
-    struct Submission {
+    /// A letter as the citizen sent it: the API's JSON body as it is, or a
+    /// form's fields (`init(formField:)`).
+    struct Submission: Decodable {
         var type: String?
         var subject: String?
         var body: String?
         var authorName: String?
         var phone: String?
         var email: String?
-        var mayPublish: Bool
+        /// Nil when not said: the letter is not published.
+        var mayPublish: Bool?
         var idempotencyKey: String?
     }
 
@@ -90,7 +93,7 @@ struct LetterActions: Sendable {
         let new = NewLetter(
             type: type, subject: submission.subject ?? "", body: submission.body ?? "",
             authorName: submission.authorName ?? "", phone: submission.phone, email: submission.email,
-            mayPublish: submission.mayPublish, idempotencyKey: submission.idempotencyKey, clientAddress: clientAddress,
+            mayPublish: submission.mayPublish ?? false, idempotencyKey: submission.idempotencyKey, clientAddress: clientAddress,
             attachments: files)
         // Refuse bad fields before paying ~60 ms of CPU for the hash.
         try MailboxChecks.validateLetter(new)
@@ -388,5 +391,17 @@ struct LetterActions: Sendable {
                 .invalid("year", "year must be a year from \(Self.yearRange.lowerBound) to \(Self.yearRange.upperBound)"))
         }
         return year
+    }
+}
+
+extension LetterActions.Submission {
+    /// A letter form's fields, as `field` reads them by name: the page's form
+    /// (urlencoded or multipart) or the API's multipart one. The
+    /// `mayPublish` checkbox counts when ticked (`LetterActions.isChecked`).
+    init(formField field: (String) throws -> String?) rethrows {
+        self.init(
+            type: try field("type"), subject: try field("subject"), body: try field("body"), authorName: try field("authorName"),
+            phone: try field("phone"), email: try field("email"), mayPublish: LetterActions.isChecked(try field("mayPublish")),
+            idempotencyKey: try field("idempotencyKey"))
     }
 }

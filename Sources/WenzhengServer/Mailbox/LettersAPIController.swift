@@ -28,17 +28,6 @@ struct LettersAPIController {
 
     // MARK: Request and response bodies
 
-    struct SubmitBody: Decodable {
-        var type: String?
-        var subject: String?
-        var body: String?
-        var authorName: String?
-        var phone: String?
-        var email: String?
-        var mayPublish: Bool?
-        var idempotencyKey: String?
-    }
-
     struct ReceiptBody: ResponseEncodable {
         /// False when the idempotency key was seen before: the letter
         /// already received, without its password.
@@ -289,28 +278,22 @@ struct LettersAPIController {
     /// A letter as JSON, or as `multipart/form-data` with the same fields
     /// and files in `attachments` (and `identityProof`).
     @Sendable func submit(_ request: Request, context: Context) async throws -> EditedResponse<ReceiptBody> {
-        let body: SubmitBody
+        var submission: LetterActions.Submission
         var upload: MultipartUpload?
         if MultipartUpload.isMultipart(request) {
             let form = try await MultipartUpload.read(request, into: actions.attachments.files)
             upload = form
-            body = SubmitBody(
-                type: form.field("type"), subject: form.field("subject"), body: form.field("body"),
-                authorName: form.field("authorName"), phone: form.field("phone"), email: form.field("email"),
-                mayPublish: LetterActions.isChecked(form.field("mayPublish")), idempotencyKey: form.field("idempotencyKey"))
+            submission = LetterActions.Submission(formField: form.field)
         } else {
-            body = try await request.decodeJSON(SubmitBody.self, context: context)
+            submission = try await request.decodeJSON(LetterActions.Submission.self, context: context)
         }
         let header = request.headers[Self.idempotencyKeyHeader]
-        if let header, let field = body.idempotencyKey, header != field {
+        if let header, let field = submission.idempotencyKey, header != field {
             upload?.discard()
             throw Problem.validation(.invalid("idempotencyKey", "the Idempotency-Key header and the idempotencyKey field differ"))
         }
-        let receipt = try await actions.submit(
-            .init(
-                type: body.type, subject: body.subject, body: body.body, authorName: body.authorName, phone: body.phone,
-                email: body.email, mayPublish: body.mayPublish ?? false, idempotencyKey: header ?? body.idempotencyKey),
-            upload: upload, clientAddress: context.clientAddress)
+        submission.idempotencyKey = header ?? submission.idempotencyKey
+        let receipt = try await actions.submit(submission, upload: upload, clientAddress: context.clientAddress)
         return EditedResponse(
             status: receipt.created ? .created : .ok, headers: [.cacheControl: "no-store"], response: ReceiptBody(receipt))
     }

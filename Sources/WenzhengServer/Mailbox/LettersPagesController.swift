@@ -31,38 +31,34 @@ struct LettersPagesController {
 
     // MARK: Writing a letter
 
+    /// The letter form urlencoded, read by the same names as a multipart
+    /// one (`LetterActions.Submission(formField:)`).
     struct SubmitForm: Decodable {
-        var type: String?
-        var subject: String?
-        var body: String?
-        var authorName: String?
-        var phone: String?
-        var email: String?
-        var mayPublish: String?
-        var idempotencyKey: String?
+        let submission: LetterActions.Submission
+
+        init(from decoder: any Decoder) throws {
+            let form = try decoder.container(keyedBy: FormFieldName.self)
+            submission = try LetterActions.Submission { try form.decodeIfPresent(String.self, forKey: FormFieldName($0)) }
+        }
     }
 
     @Sendable func newPage(_ request: Request, context: Context) async throws -> Response {
         let type = request.uri.queryParameters.get("type").flatMap { LetterType(rawValue: String($0)) }
-        return try await renderForm(request: request, context: context, form: SubmitForm(type: type?.rawValue))
+        return try await renderForm(request: request, context: context, form: LetterActions.Submission(type: type?.rawValue))
     }
 
     /// The letter form as sent: a multipart form with files (the page's
     /// form), or a plain urlencoded one (an older page, a script).
-    private func readSubmission(_ request: Request, context: Context) async throws -> (SubmitForm, MultipartUpload?) {
+    private func readSubmission(_ request: Request, context: Context) async throws -> (LetterActions.Submission, MultipartUpload?) {
         guard MultipartUpload.isMultipart(request) else {
-            return (try await request.decodeForm(SubmitForm.self, context: context), nil)
+            return (try await request.decodeForm(SubmitForm.self, context: context).submission, nil)
         }
         let upload = try await MultipartUpload.read(request, into: actions.attachments.files)
-        let form = SubmitForm(
-            type: upload.field("type"), subject: upload.field("subject"), body: upload.field("body"),
-            authorName: upload.field("authorName"), phone: upload.field("phone"), email: upload.field("email"),
-            mayPublish: upload.field("mayPublish"), idempotencyKey: upload.field("idempotencyKey"))
-        return (form, upload)
+        return (LetterActions.Submission(formField: upload.field), upload)
     }
 
     @Sendable func submitForm(_ request: Request, context: Context) async throws -> Response {
-        var form = SubmitForm()
+        var form = LetterActions.Submission()
         var upload: MultipartUpload?
         // Files refused while they arrive (too large, too many) lose what
         // was typed with the rest of the body.
@@ -70,11 +66,7 @@ struct LettersPagesController {
         return try await FormSubmission.run(context: context) {
             (form, upload) = try await readSubmission(request, context: context)
             read = true
-            let receipt = try await actions.submit(
-                .init(
-                    type: form.type, subject: form.subject, body: form.body, authorName: form.authorName, phone: form.phone,
-                    email: form.email, mayPublish: LetterActions.isChecked(form.mayPublish), idempotencyKey: form.idempotencyKey),
-                upload: upload, clientAddress: context.clientAddress)
+            let receipt = try await actions.submit(form, upload: upload, clientAddress: context.clientAddress)
             let text = pages.text(for: request)
             return try pages.render(
                 LetterReceiptView(receipt, text: text), title: text(receipt.created ? "letters.receipt.title" : "letters.receipt.repeatTitle"),
@@ -90,7 +82,7 @@ struct LettersPagesController {
     }
 
     private func renderForm(
-        request: Request, context: Context, form: SubmitForm, problem: Problem? = nil, hadFiles: Bool = false
+        request: Request, context: Context, form: LetterActions.Submission, problem: Problem? = nil, hadFiles: Bool = false
     ) async throws -> Response {
         let text = pages.text(for: request)
         let selected = form.type.flatMap(LetterType.init(rawValue:))
@@ -126,7 +118,7 @@ struct LettersPagesController {
             },
             form: LetterFormView.Fields(
                 subject: form.subject ?? "", body: form.body ?? "", authorName: form.authorName ?? "", phone: form.phone ?? "",
-                email: form.email ?? "", mayPublish: LetterActions.isChecked(form.mayPublish), idempotencyKey: key),
+                email: form.email ?? "", mayPublish: form.mayPublish ?? false, idempotencyKey: key),
             error: error, errors: errors, hasErrors: !(errors?.messages.isEmpty ?? true), maxFiles: AttachmentRules.maxCitizenFiles,
             maxFileMB: AttachmentRules.maxFileBytes / (1024 * 1024), identityProofRequired: actions.attachments.requireIdentityProof,
             chooseFilesAgain: hadFiles && problem != nil)

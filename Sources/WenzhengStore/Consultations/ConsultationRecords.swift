@@ -183,11 +183,6 @@ public struct ConsultationView: Sendable, Codable, Equatable {
     public var settings: ConsultationSettings {
         ConsultationSettings(title: title, draftingExplanation: draftingExplanation, opensAt: opensAt, closesAt: closesAt)
     }
-
-    public var definition: ConsultationDefinition {
-        ConsultationDefinition(
-            title: title, draftingExplanation: draftingExplanation, opensAt: opensAt, closesAt: closesAt, draft: draft)
-    }
 }
 
 /// One line of a list of consultations.
@@ -240,11 +235,6 @@ public struct PublicConsultation: Sendable, Codable, Equatable {
     public var withdrawnCommentIDs: [Int64]
 
     public var window: ParticipationWindow { ParticipationWindow(opensAt: opensAt, closesAt: closesAt) }
-
-    public var definition: ConsultationDefinition {
-        ConsultationDefinition(
-            title: title, draftingExplanation: draftingExplanation, opensAt: opensAt, closesAt: closesAt, draft: draft)
-    }
 }
 
 /// A comment just received, waiting for moderation.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WenzhengCore
+import WenzhengTestFixtures
 
 private func date(_ text: String) -> CivilDate {
     guard let date = CivilDate(text) else { fatalError("bad test date \(text)") }
@@ -120,7 +121,7 @@ struct CalendarTests {
 
     @Test("deadlines are working days, and adding N then M equals adding N+M")
     func deadlineProperties() {
-        var random = SplitMix64(state: 20_260_213)
+        var random = FixtureRandom(seed: 20_260_213)
         let first = date("2025-01-01").daysSinceEpoch
         let last = date("2027-12-31").daysSinceEpoch
         for _ in 0..<2_000 {

@@ -63,8 +63,7 @@ struct ConfigurationTests {
         let server = try await TestServer { $0.questionLimitPerAddress = RateLimitPolicy(limit: 2, window: 600) }
         try await server.addStaff("host", role: .host)
         let statuses = try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             #expect(try await host.status(id, "open").status == .ok)
             var statuses: [HTTPResponse.Status] = []
             for index in 0..<3 {

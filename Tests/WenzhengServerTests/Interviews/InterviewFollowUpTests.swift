@@ -26,8 +26,7 @@ struct InterviewFollowUpHTTPTests {
     /// Signs in as the host and creates an open interview with `questions`
     /// asked and approved.
     func openInterview(_ client: any TestClientProtocol, questions: [String]) async throws -> (InterviewDriver, Int64) {
-        let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-        let id = try await host.create()
+        let (host, id) = try await InterviewDriver.signInAndCreate(client)
         _ = try await host.status(id, "open")
         for question in questions { _ = try await host.ask(id, question) }
         try await client.approvePending(as: "mod")
@@ -112,8 +111,7 @@ struct InterviewFollowUpHTTPTests {
     func transcriptsArePaged() async throws {
         let server = try await server()
         try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "live")  // seq 1
             let count = InterviewRules.transcriptPageSize + 4
             for index in 0..<count { _ = try await host.post(id, "发言\(index)") }  // seqs 2...205

@@ -16,8 +16,7 @@ struct InterviewFormTests {
     /// An open interview run by `host`, with one question still pending.
     func openInterview(_ server: TestServer, _ client: any TestClientProtocol) async throws -> (InterviewDriver, Int64, Int64) {
         try await server.addStaff("host", role: .host)
-        let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-        let id = try await host.create()
+        let (host, id) = try await InterviewDriver.signInAndCreate(client)
         #expect(try await host.status(id, "open").status == .ok)
         let asked = try await host.ask(id, "还在审核的问题")
         return (host, id, try JSONDecoder.iso.decode(IDBody.self, from: Data(buffer: asked.body)).id)

@@ -52,8 +52,7 @@ struct InterviewLiveTests {
         let server = try await TestServer()
         try await server.addStaff("host", role: .host)
         try await server.testLive { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "live")  // seq 1: started
             for index in 0..<20 { _ = try await host.post(id, "开场 \(index)") }  // seqs 2...21
             let total: Int64 = 21 + 60
@@ -85,8 +84,7 @@ struct InterviewLiveTests {
         let server = try await TestServer()
         try await server.addStaff("host", role: .host)
         try await server.testLive { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "live")
             let posted = try await host.post(id, "初稿")
             let entryID = try JSONDecoder.iso.decode(EntryEventBody.self, from: Data(buffer: posted.body)).entry!.id
@@ -115,8 +113,7 @@ struct InterviewLiveTests {
             await #expect(throws: (any Error).self) {
                 try await client.ws("/live/interviews/424242") { _, _, _ in }
             }
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "live")
 
             let oversized = try await client.ws("/live/interviews/\(id)") { inbound, outbound, _ in
@@ -144,8 +141,7 @@ struct InterviewLiveTests {
         let server = try await TestServer()
         try await server.addStaff("host", role: .host)
         try await server.testLive { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "live")
             let port = try #require(client.port)
             // A raw socket that completes the handshake and then never reads.

@@ -18,6 +18,13 @@ struct InterviewDriver {
             uri: uri, method: method, headers: staff.headers(csrf: true, json: true), body: body.isEmpty ? nil : ByteBuffer(string: body))
     }
 
+    /// Signs in as `host` (a staff member the test added) and creates an
+    /// interview: how most interview tests begin.
+    static func signInAndCreate(_ client: any TestClientProtocol) async throws -> (InterviewDriver, Int64) {
+        let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
+        return (host, try await host.create())
+    }
+
     func create(title: String = "法律援助在线访谈", guests: String = #"[{"name":"张三","title":"副厅长","department":"司法厅"}]"#) async throws -> Int64 {
         let response = try await json(
             .post, "/api/v1/interviews",
@@ -175,8 +182,7 @@ struct InterviewHTTPTests {
         let server = try await TestServer()
         try await server.addStaff("host", role: .host)
         try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "open")
             let browser = try await host.browser(id)
             for index in 0..<5 {
@@ -194,8 +200,7 @@ struct InterviewHTTPTests {
         let server = try await TestServer()
         try await server.addStaff("host", role: .host)
         try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "live")
             let posted = try await host.post(id, "错别字")
             let entryID = try JSONDecoder.iso.decode(EntryEventBody.self, from: Data(buffer: posted.body)).entry!.id
@@ -261,12 +266,7 @@ struct InterviewAccessTests {
             #expect(try await guest.json(.get, "/api/v1/interviews/\(others)/queue").status == .forbidden)
             // Contacts: the host sees them; guests and moderators do not.
             _ = try await host.ask(mine, "请问")
-            let mod = try await client.logIn("mod")
-            let items = try JSONDecoder.iso.decode(
-                ItemsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items", method: .get, headers: mod.headers()).body)).items
-            _ = try await client.execute(
-                uri: "/api/v1/moderation/items/\(items[0].id)/decision", method: .post, headers: mod.headers(csrf: true, json: true),
-                body: ByteBuffer(string: #"{"action":"approve"}"#))
+            try await client.approvePending(as: "mod")
             #expect(try await host.json(.get, "/api/v1/interviews/\(mine)/queue").text.contains("13900001111"))
             #expect(!(try await guest.json(.get, "/api/v1/interviews/\(mine)/queue").text.contains("13900001111")))
         }
@@ -277,8 +277,7 @@ struct InterviewAccessTests {
         try await server.addStaff("host", role: .host)
         try await server.addStaff("mod", role: .moderator)
         try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "open")
             let browser = try await host.browser(id)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
@@ -286,13 +285,8 @@ struct InterviewAccessTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == .created }.count == 5)
-            // Approve one and vote without a cookie: it is not counted.
-            let mod = try await client.logIn("mod")
-            let items = try JSONDecoder.iso.decode(
-                ItemsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items", method: .get, headers: mod.headers()).body)).items
-            _ = try await client.execute(
-                uri: "/api/v1/moderation/items/\(items[0].id)/decision", method: .post, headers: mod.headers(csrf: true, json: true),
-                body: ByteBuffer(string: #"{"action":"approve"}"#))
+            // Approve them and vote without a cookie: it is not counted.
+            try await client.approvePending(as: "mod")
             let questions = try JSONDecoder.iso.decode(
                 QuestionsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/interviews/\(id)/questions", method: .get).body))
             for _ in 0..<3 {
@@ -308,17 +302,11 @@ struct InterviewAccessTests {
         try await server.addStaff("host", role: .host)
         try await server.addStaff("mod", role: .moderator)
         try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             _ = try await host.status(id, "live")
             _ = try await host.ask(id, "结束前提交的问题")
             _ = try await host.status(id, "ended")
-            let mod = try await client.logIn("mod")
-            let items = try JSONDecoder.iso.decode(
-                ItemsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items", method: .get, headers: mod.headers()).body)).items
-            _ = try await client.execute(
-                uri: "/api/v1/moderation/items/\(items[0].id)/decision", method: .post, headers: mod.headers(csrf: true, json: true),
-                body: ByteBuffer(string: #"{"action":"approve"}"#))
+            try await client.approvePending(as: "mod")
             let deferred = try await host.json(.get, "/api/v1/deferred-questions")
             #expect(deferred.text.contains("结束前提交的问题"))
             #expect(deferred.text.contains(#""replyDueOn""#))

@@ -21,8 +21,7 @@ struct ViewerSocketLimitTests {
 
     /// A live interview, run by a host signed in on `client`.
     func liveInterview(_ client: any TestClientProtocol) async throws -> Int64 {
-        let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-        let id = try await host.create()
+        let (host, id) = try await InterviewDriver.signInAndCreate(client)
         _ = try await host.status(id, "live")
         return id
     }

@@ -17,17 +17,10 @@ struct VoteTests {
     func approvedQuestion(_ server: TestServer, _ client: any TestClientProtocol) async throws -> (InterviewDriver, Int64, Int64) {
         try await server.addStaff("host", role: .host)
         try await server.addStaff("mod", role: .moderator)
-        let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-        let id = try await host.create()
+        let (host, id) = try await InterviewDriver.signInAndCreate(client)
         _ = try await host.status(id, "open")
         #expect(try await host.ask(id, "法律援助怎么申请？").status == .created)
-        let mod = try await client.logIn("mod")
-        let items = try JSONDecoder.iso.decode(
-            ItemsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/moderation/items", method: .get, headers: mod.headers()).body)
-        ).items
-        _ = try await client.execute(
-            uri: "/api/v1/moderation/items/\(items[0].id)/decision", method: .post, headers: mod.headers(csrf: true, json: true),
-            body: ByteBuffer(string: #"{"action":"approve"}"#))
+        try await client.approvePending(as: "mod")
         let questions = try JSONDecoder.iso.decode(
             QuestionsBody.self, from: Data(buffer: try await client.execute(uri: "/api/v1/interviews/\(id)/questions", method: .get).body))
         return (host, id, try #require(questions.questions.first?.id))

@@ -94,10 +94,11 @@ struct OfficeRowsBody: Decodable {
 }
 struct OfficeDeadlinesBody: Decodable { var deadlines: [LetterDeadlineRow] }
 struct OfficePoliciesBody: Decodable { var policies: [DeadlinePolicy] }
+/// The figures the tests check, decoded as the store's types (the
+/// period, its departments' figures and the months).
 struct OfficeStatisticsBody: Decodable {
     var from: String
     var to: String
-    var year: Int
     var departments: [DepartmentLetterStatistics]
     var monthly: [MonthlyLetterStatistics]
     var missingCalendarYears: [Int]

@@ -30,8 +30,7 @@ struct ModerationLinkTests {
         try await server.addStaff("mod", role: .moderator)
         let other = try await server.submit("一段测试文字", kind: .comment)
         try await server.test { client in
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             #expect(try await host.status(id, "open").status == .ok)
             #expect(try await host.ask(id, "路灯什么时候修").status == .created)
             let mod = try await client.logIn("mod")

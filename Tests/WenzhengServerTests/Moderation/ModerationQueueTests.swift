@@ -279,8 +279,7 @@ struct ModerationConsoleTests {
             #expect(try await banner("notice=\(phishing)") == nil)
             #expect(try await banner("notice=bulk&done=\(phishing)&failed=0") == "批量处理完成。")
             // The interview console's banner follows the same rule.
-            let host = InterviewDriver(client: client, staff: try await client.logIn("host"))
-            let id = try await host.create()
+            let (host, id) = try await InterviewDriver.signInAndCreate(client)
             let console = try await client.execute(
                 uri: "/staff/interviews/\(id)?notice=\(phishing)", method: .get, headers: host.staff.headers())
             #expect(console.status == .ok)

@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import Testing
+import WenzhengTestFixtures
 @testable import WenzhengServer
 
 /// Escaping of every page value, with the hostile Unicode that slipped
@@ -16,7 +17,7 @@ struct HTMLEscapingTests {
     ]
 
     static func randomStrings(count: Int, seed: UInt64) -> [String] {
-        var generator = SplitMix64(state: seed)
+        var generator = FixtureRandom(seed: seed)
         return (0..<count).map { _ in
             var scalars = String.UnicodeScalarView()
             for _ in 0..<Int.random(in: 0...24, using: &generator) {

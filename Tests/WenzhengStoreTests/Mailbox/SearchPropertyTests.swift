@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WenzhengCore
+import WenzhengTestFixtures
 
 @testable import WenzhengStore
 
@@ -92,36 +93,20 @@ struct SearchPropertyTests {
         return false
     }
 
-    struct Generator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let pieces = [
         "法", "律", "援", "助", "师", "公", "证", "调", "解", "法律", "律师", "援助", "公证", "调解", "法律援助",
         "，", "。", " ", "、", "“", "”", "ab", "AB", "ｃｄ", "12", "１２", "x", "\u{3000}",
     ]
 
-    static func letter(_ generator: inout Generator) -> String {
+    static func letter(_ generator: inout FixtureRandom) -> String {
         var text = ""
-        for _ in 0..<(5 + generator.below(30)) { text += generator.pick(pieces) }
+        for _ in 0..<Int.random(in: 5..<35, using: &generator) { text += pieces.randomElement(using: &generator)! }
         return text
     }
 
     @Test(arguments: [0x5EED_0001, 0x5EED_0002, 0x5EED_0003] as [UInt64])
     func resultsEqualBruteForce(seed: UInt64) throws {
-        var generator = Generator(state: seed)
+        var generator = FixtureRandom(seed: seed)
         // Given 300 letters, each split over subject, body and reply
         var letters: [Int64: [String]] = [:]
         for id in 1...300 {
@@ -141,16 +126,15 @@ struct SearchPropertyTests {
         // something) and random strings of pieces.
         var queries: [String] = []
         for _ in 0..<300 {
-            let parts = letters[Int64(1 + generator.below(300))]!
-            let source = Array(parts[generator.below(3)])
+            let source = Array(letters[Int64.random(in: 1...300, using: &generator)]!.randomElement(using: &generator)!)
             guard !source.isEmpty else { continue }
-            let start = generator.below(source.count)
-            let length = 1 + generator.below(min(8, source.count - start))
+            let start = Int.random(in: 0..<source.count, using: &generator)
+            let length = Int.random(in: 1...min(8, source.count - start), using: &generator)
             queries.append(String(source[start..<start + length]))
         }
         for _ in 0..<100 {
             var query = ""
-            for _ in 0..<(1 + generator.below(4)) { query += generator.pick(Self.pieces) }
+            for _ in 0..<Int.random(in: 1...4, using: &generator) { query += Self.pieces.randomElement(using: &generator)! }
             queries.append(query)
         }
 
