@@ -155,6 +155,21 @@ public struct OpenDay: Sendable, Codable, Equatable {
         }
     }
 
+    // MARK: Cancelling a registration
+
+    /// A registration may be cancelled (and its seats given to the
+    /// waitlist) until the open day starts. Afterwards, or once it is held,
+    /// nobody could use a freed seat; a cancelled open day keeps its
+    /// registrations as they were.
+    public func checkRegistrationCancellable(at now: Date) throws(OpenDayConflict) {
+        switch state {
+        case .cancelled: throw .eventCancelled(reason: cancellationReason)
+        case .held: throw .cancellationClosed(closedAt: start)
+        case .scheduled, .rescheduled:
+            if now >= start { throw .cancellationClosed(closedAt: start) }
+        }
+    }
+
     // MARK: Check-in
 
     /// Visitors are checked in at the door from 00:00 on the day of the
@@ -287,6 +302,9 @@ public enum OpenDayConflict: Error, Sendable, Equatable, CustomStringConvertible
     /// The party can never be seated: the open day has fewer seats in all.
     case partyLargerThanCapacity(partySize: Int, capacity: Int)
     case unknownCode
+    /// The open day has started (or is held): a registration can no
+    /// longer be cancelled.
+    case cancellationClosed(closedAt: Date)
     case alreadyCancelled
     case alreadyCheckedIn
     /// A waitlisted party has no seat yet; its place on the list.
@@ -308,6 +326,7 @@ public enum OpenDayConflict: Error, Sendable, Equatable, CustomStringConvertible
         case .phoneAlreadyRegistered: "phone_already_registered"
         case .partyLargerThanCapacity: "party_larger_than_capacity"
         case .unknownCode: "unknown_code"
+        case .cancellationClosed: "cancellation_closed"
         case .alreadyCancelled: "already_cancelled"
         case .alreadyCheckedIn: "already_checked_in"
         case .stillWaitlisted: "still_waitlisted"
@@ -338,6 +357,8 @@ public enum OpenDayConflict: Error, Sendable, Equatable, CustomStringConvertible
             return "a party of \(partySize) cannot be seated: the open day has \(capacity) seats in all"
         case .unknownCode:
             return "no registration for this open day has that confirmation code"
+        case .cancellationClosed(let closedAt):
+            return "the open day started at \(time(closedAt)); registrations can no longer be cancelled"
         case .alreadyCancelled:
             return "this registration is already cancelled"
         case .alreadyCheckedIn:

@@ -27,6 +27,7 @@ public struct AppDatabase: Sendable {
     public let surveys: any SurveysStore
     public let consultations: any ConsultationsStore
     public let notifications: any NotificationsStore
+    public let events: any EventsStore
     public let secrets: any ServerSecretStore
 
     /// The SQLite file, or nil for an in-memory database.
@@ -56,6 +57,7 @@ public struct AppDatabase: Sendable {
         moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, surveys, consultations])
         secrets = GRDBServerSecretStore(writer: writer)
         notifications = GRDBNotificationsStore(writer: writer)
+        events = GRDBEventsStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {

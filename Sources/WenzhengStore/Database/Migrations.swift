@@ -23,6 +23,7 @@ enum Migrations {
         migrator.registerMigration("v13-surveys", migrate: SurveysSchema.createSurveys)
         migrator.registerMigration("v14-consultations", migrate: ConsultationsSchema.createConsultations)
         migrator.registerMigration("v15-outbox", migrate: NotificationsSchema.createOutbox)
+        migrator.registerMigration("v16-events", migrate: EventsSchema.createEvents)
         return migrator
     }
 }

@@ -11,7 +11,8 @@ extension GRDBInterviewsStore {
             var record = InterviewRecord(
                 id: nil, title: draft.title, summary: draft.summary, scheduledStart: draft.scheduledStart,
                 plannedMinutes: draft.plannedMinutes, hostUserId: hostID ?? (actor.role == .host ? actor.userID : nil),
-                status: .scheduled, lastSeq: 0, createdAt: now, updatedAt: now, startedAt: nil, endedAt: nil, publishedAt: nil)
+                status: .scheduled, lastSeq: 0, createdAt: now, updatedAt: now, startedAt: nil, endedAt: nil, publishedAt: nil,
+                revision: 0, announcedAt: nil)
             try record.insert(db)
             try Self.replaceGuests(db, interviewID: record.id!, guests: draft.guests)
             let interview = try Self.interview(db, id: record.id!)
@@ -32,6 +33,13 @@ extension GRDBInterviewsStore {
             let before = try Self.interview(db, id: id)
             guard record.status == .scheduled || record.status == .open else {
                 throw StoreError.conflict("interview \(id) is \(record.status.rawValue); only scheduled or open interviews can be changed")
+            }
+            // What a calendar shows as the event's time and name: a change
+            // raises the SEQUENCE so calendar programs take the new copy.
+            if record.title != draft.title || record.scheduledStart != draft.scheduledStart
+                || record.plannedMinutes != draft.plannedMinutes
+            {
+                record.revision += 1
             }
             record.title = draft.title
             record.summary = draft.summary
@@ -82,6 +90,11 @@ extension GRDBInterviewsStore {
             let before = record.status
             record.status = status
             record.updatedAt = now
+            // Public from opening for questions, or from going live when it
+            // never opened: the plan check counts notice days from here.
+            if status == .open || status == .live, record.announcedAt == nil {
+                record.announcedAt = now
+            }
             var events: [TranscriptEvent] = []
             switch status {
             case .live:
@@ -246,7 +259,8 @@ extension GRDBInterviewsStore {
         return Interview(
             id: id, title: record.title, summary: record.summary, scheduledStart: record.scheduledStart,
             plannedMinutes: record.plannedMinutes, host: host?.0, hostUsername: host?.1, status: record.status, guests: guests,
-            lastSeq: record.lastSeq, startedAt: record.startedAt, endedAt: record.endedAt, publishedAt: record.publishedAt)
+            lastSeq: record.lastSeq, startedAt: record.startedAt, endedAt: record.endedAt, publishedAt: record.publishedAt,
+            revision: record.revision, announcedAt: record.announcedAt)
     }
 
 }

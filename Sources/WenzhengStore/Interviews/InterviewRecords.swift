@@ -16,6 +16,10 @@ struct InterviewRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRe
     var startedAt: Date?
     var endedAt: Date?
     var publishedAt: Date?
+    /// The iCalendar SEQUENCE: raised when the title, start or length changes.
+    var revision: Int
+    /// When it became public (opened for questions, or went live unannounced).
+    var announcedAt: Date?
 
     static let databaseTableName = "interview"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -143,6 +147,14 @@ public struct Interview: Codable, Sendable, Equatable, Identifiable {
     public var startedAt: Date?
     public var endedAt: Date?
     public var publishedAt: Date?
+    /// The iCalendar SEQUENCE (`ICalendarEvent(interviewID:…revision:)`):
+    /// starts at 0, raised whenever the title, the scheduled start or the
+    /// planned length changes, so calendar programs replace their copy.
+    public var revision: Int
+    /// When the public was told: the interview opened for questions (or
+    /// went live without opening first). Nil while scheduled. The plan
+    /// check's notice days count from it.
+    public var announcedAt: Date?
 }
 
 /// What staff send to create or change an interview.
