@@ -178,7 +178,8 @@ public enum TranscriptSchema {
     }()
 
     public static func load() throws -> JSONValue {
-        try JSONValue.parse(String(decoding: Data(contentsOf: repository.appendingPathComponent("docs/transcript-schema.json")), as: UTF8.self))
+        try JSONValue.parse(
+            String(decoding: Data(contentsOf: repository.appendingPathComponent("docs/transcript-schema.json")), as: UTF8.self))
     }
 
     /// Every violation of the schema in `json`, and every object whose keys

@@ -49,7 +49,8 @@ struct InterviewActions: Sendable {
         do {
             return TranscriptExport.data(try await database.interviews.publishedTranscript(interviewID: id), as: format)
         } catch let refusal as TranscriptNotAvailable {
-            let detail = refusal.status == .scheduled ? "no such interview" : "interview \(id) has no published transcript until it has ended"
+            let detail =
+                refusal.status == .scheduled ? "no such interview" : "interview \(id) has no published transcript until it has ended"
             throw Problem(kind: .notFound, detail: detail)
         }
     }

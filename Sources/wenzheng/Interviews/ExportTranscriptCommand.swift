@@ -46,7 +46,8 @@ struct ExportTranscriptCommand: AsyncParsableCommand {
             "The site's public address; the export then names the archive page (SITE/interviews/ID).", valueName: "https://…"))
     var site: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (whole, then renamed) instead of standard output.", valueName: "file"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("Write to this file (whole, then renamed) instead of standard output.", valueName: "file"))
     var output: String?
 
     func validate() throws {

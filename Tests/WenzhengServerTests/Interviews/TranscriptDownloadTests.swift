@@ -10,8 +10,8 @@ import WenzhengStore
 @testable import WenzhengServer
 
 /// A JSON object body with every string escaped, whatever it holds.
-func jsonBody(_ fields: [String: String]) -> String {
-    String(decoding: try! JSONEncoder().encode(fields), as: UTF8.self)
+func jsonBody(_ fields: [String: String]) throws -> String {
+    String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
 }
 
 @Suite("The archive's transcript downloads (实录)")
@@ -28,7 +28,7 @@ struct TranscriptDownloadTests {
         let id = try await host.create()
         #expect(try await host.status(id, "open").status == .ok)
         let asked = try await client.postJSON(
-            "/api/v1/interviews/\(id)/questions", jsonBody(["text": Self.hostileQuestion, "nickname": "张三丰"]))
+            "/api/v1/interviews/\(id)/questions", try jsonBody(["text": Self.hostileQuestion, "nickname": "张三丰"]))
         #expect(asked.status == .created, "\(asked.text)")
         let question = try JSONDecoder.iso.decode(IDBody.self, from: Data(buffer: asked.body)).id
         let moderator = try await client.logIn("mod")
@@ -42,7 +42,8 @@ struct TranscriptDownloadTests {
         #expect(try await host.status(id, "live").status == .ok)
         #expect(try await host.json(.post, "/api/v1/interviews/\(id)/questions/\(question)/on-air").status == .ok)
         let answered = try await host.json(
-            .post, "/api/v1/interviews/\(id)/entries", #"{"kind":"answer","questionId":\#(question),"body":\#(jsonString(Self.hostileAnswer))}"#)
+            .post, "/api/v1/interviews/\(id)/entries",
+            #"{"kind":"answer","questionId":\#(question),"body":\#(try jsonString(Self.hostileAnswer))}"#)
         #expect(answered.status == .created, "\(answered.text)")
         return (host, id)
     }
@@ -56,8 +57,8 @@ struct TranscriptDownloadTests {
         }
     }
 
-    func jsonString(_ text: String) -> String {
-        String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
+    func jsonString(_ text: String) throws -> String {
+        String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
     }
 
     func download(_ client: any TestClientProtocol, _ id: Int64, _ format: TranscriptFormat, headers: HTTPFields = [:]) async throws

@@ -46,11 +46,15 @@ struct PublishedTranscriptTests {
             try await store.postEntry(
                 interviewID: id, kind: .answer, body: "按面积收", author: .guest(id: nil), questionID: aired, actor: interview.host,
                 at: beijing("2026-12-03 10:03")))
-        _ = try await store.correctEntry(interviewID: id, entryID: answer, body: "按建筑面积收取。", actor: interview.host, at: beijing("2026-12-03 10:04"))
+        _ = try await store.correctEntry(
+            interviewID: id, entryID: answer, body: "按建筑面积收取。", actor: interview.host, at: beijing("2026-12-03 10:04"))
         let hiddenAired = try Self.entryID(
-            try await store.putQuestionOnAir(interviewID: id, questionID: hiddenQuestion, actor: interview.host, at: beijing("2026-12-03 10:05")))
-        _ = try await store.unpublishEntry(interviewID: id, entryID: remark, reason: "主持人念了手机号", actor: admin, at: beijing("2026-12-03 10:06"))
-        _ = try await store.unpublishEntry(interviewID: id, entryID: hiddenAired, reason: "提问人留了电话", actor: admin, at: beijing("2026-12-03 10:07"))
+            try await store.putQuestionOnAir(
+                interviewID: id, questionID: hiddenQuestion, actor: interview.host, at: beijing("2026-12-03 10:05")))
+        _ = try await store.unpublishEntry(
+            interviewID: id, entryID: remark, reason: "主持人念了手机号", actor: admin, at: beijing("2026-12-03 10:06"))
+        _ = try await store.unpublishEntry(
+            interviewID: id, entryID: hiddenAired, reason: "提问人留了电话", actor: admin, at: beijing("2026-12-03 10:07"))
         try await interview.status(.ended, at: beijing("2026-12-03 11:00"))
         // 补录: answered twice on two days; a third answer withdrawn; the
         // withdrawn question's answer goes with it.
@@ -58,9 +62,11 @@ struct PublishedTranscriptTests {
         try await interview.answer(deferred, "补充：可在线提交材料。", at: beijing("2026-12-08 09:00"))
         let withdrawnLate = try Self.entryID(
             try await store.postEntry(
-                interviewID: id, kind: .answer, body: "联系人手机13900000000", author: .guest(id: nil), questionID: deferred, actor: interview.host,
+                interviewID: id, kind: .answer, body: "联系人手机13900000000", author: .guest(id: nil), questionID: deferred,
+                actor: interview.host,
                 at: beijing("2026-12-08 10:00")))
-        _ = try await store.unpublishEntry(interviewID: id, entryID: withdrawnLate, reason: "个人手机号", actor: admin, at: beijing("2026-12-08 11:00"))
+        _ = try await store.unpublishEntry(
+            interviewID: id, entryID: withdrawnLate, reason: "个人手机号", actor: admin, at: beijing("2026-12-08 11:00"))
         try await interview.answer(hiddenQuestion, "已电话联系。", at: beijing("2026-12-08 12:00"))
 
         let document = try await store.publishedTranscript(interviewID: id)
@@ -91,7 +97,9 @@ struct PublishedTranscriptTests {
         #expect(published.interview.publishedAt == beijing("2026-12-10 09:00"))
         #expect(published.entries.last?.body == "published")
         #expect(try await store.publishedTranscript(interviewID: id) == published)
-        #expect(TranscriptExport.data(published, as: .json) == TranscriptExport.data(try await store.publishedTranscript(interviewID: id), as: .json))
+        #expect(
+            TranscriptExport.data(published, as: .json)
+                == TranscriptExport.data(try await store.publishedTranscript(interviewID: id), as: .json))
     }
 
     @Test("an announced interview that never went live has no transcript; a scheduled one is not public")

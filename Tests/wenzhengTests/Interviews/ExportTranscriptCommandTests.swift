@@ -85,10 +85,12 @@ struct TranscriptDatabase {
     /// A signed-in staff member, through a session as the server makes them.
     static func staff(_ database: AppDatabase, _ username: String, _ role: Role) async throws -> AuthenticatedStaff {
         let user = try await database.accounts.createStaffUser(
-            NewStaffUser(username: username, displayName: username == "host" ? "李华" : "管理员", role: role, department: "办公室", passwordHash: "x"),
+            NewStaffUser(
+                username: username, displayName: username == "host" ? "李华" : "管理员", role: role, department: "办公室", passwordHash: "x"),
             actor: .commandLine(osUser: "test"), at: beijing("2027-03-01T08:00"))
         try await database.accounts.startSession(
-            userID: user.id, tokenHash: "session-\(username)", csrfToken: "t", expiresAt: .distantFuture, clientAddress: nil, userAgent: nil,
+            userID: user.id, tokenHash: "session-\(username)", csrfToken: "t", expiresAt: .distantFuture, clientAddress: nil,
+            userAgent: nil,
             at: beijing("2027-03-01T08:00"))
         return try #require(try await database.accounts.activeSession(tokenHash: "session-\(username)", at: beijing("2027-03-01T08:00")))
     }
@@ -144,10 +146,13 @@ struct ExportTranscriptCommandTests {
         #expect(parsed["deferredReplies"]?.items.first?["receivedOn"] == .string("2027-03-15"))
 
         let sited = try CLI.run([
-            "export", "transcript", String(fixture.ended), "--format", "json", "--site", "https://wenzheng.example.gov.cn/", "--db", fixture.db,
+            "export", "transcript", String(fixture.ended), "--format", "json", "--site", "https://wenzheng.example.gov.cn/", "--db",
+            fixture.db,
         ])
         #expect(try TranscriptSchema.problems(sited.output) == [])
-        #expect(try JSONValue.parse(sited.output)["interview"]?["url"] == .string("https://wenzheng.example.gov.cn/interviews/\(fixture.ended)"))
+        #expect(
+            try JSONValue.parse(sited.output)["interview"]?["url"] == .string("https://wenzheng.example.gov.cn/interviews/\(fixture.ended)")
+        )
     }
 
     @Test("HTML stands alone: nothing fetched, no script, hostile text escaped")
@@ -183,9 +188,12 @@ struct ExportTranscriptCommandTests {
         #expect(
             try refused([String(fixture.live)])
                 == "Error: interview \(fixture.live) is live; its transcript is exported once the interview has ended")
-        #expect(try refused([String(fixture.scheduled)]) == "Error: interview \(fixture.scheduled) is not announced; it has no public transcript")
+        #expect(
+            try refused([String(fixture.scheduled)])
+                == "Error: interview \(fixture.scheduled) is not announced; it has no public transcript")
         #expect(try refused([String(fixture.ended), "--format", "pdf"]).contains("pdf"))
-        #expect(try refused([String(fixture.ended), "--site", "javascript:alert(1)"]).contains("--site must be an http:// or https:// address"))
+        #expect(
+            try refused([String(fixture.ended), "--site", "javascript:alert(1)"]).contains("--site must be an http:// or https:// address"))
         #expect(try refused(["0"]).contains("positive"))
         #expect(try refused([String(fixture.ended), "-o", fixture.temp.path("missing/folder/t.md")]).contains("does not exist"))
     }
