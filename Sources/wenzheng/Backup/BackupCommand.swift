@@ -22,7 +22,8 @@ struct BackupCommand: AsyncParsableCommand {
 
             The copy is written beside FILE under a temporary name, checked (PRAGMA \
             integrity_check and foreign_key_check), and only then renamed to FILE: a failed or \
-            interrupted backup never leaves a partial file under that name. An existing FILE is \
+            interrupted backup never leaves a partial file under that name (a killed one may \
+            leave the hidden temporary file, .FILE.….tmp, to delete). An existing FILE is \
             kept unless --force is given. The exit status is non-zero when the copy or a check \
             fails.
 
@@ -30,12 +31,12 @@ struct BackupCommand: AsyncParsableCommand {
             seconds, checks, schema) is printed on standard output in every case.
 
             Attachments are files in their own folder (serve --attachments), not in the \
-            database: copy that folder too. To restore, stop the server and put the copy in \
+            database: copy that folder after the backup. To restore, stop the server and put the copy in \
             the database's place (removing the old -wal and -shm files).
 
             Examples:
               wenzheng backup /backup/wenzheng-$(date +%F).sqlite
-              wenzheng backup --db /srv/wenzheng/wenzheng.sqlite /backup/latest.sqlite --force
+              wenzheng backup --db /srv/wz/wenzheng.sqlite --force /backup/latest.sqlite
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -46,7 +47,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Replace FILE if it exists.")
     var force = false
 
-    @Option(help: "Database pages copied per step (the bar moves once per step).")
+    @Option(help: ArgumentHelp("Database pages copied per step (the bar moves once per step).", valueName: "pages"))
     var pagesPerStep = 256
 
     @Option(help: ArgumentHelp("Wait this long between steps, to leave the disk to the server during a large backup.", valueName: "ms"))
