@@ -7,6 +7,8 @@ reload."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from urllib.request import urlopen
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -183,11 +185,13 @@ def deferred_row_for(new_chrome, server, username: str, tag: str, name: str) -> 
     return driver, row
 
 
-def test_deferred_question_is_masked_for_the_moderator_and_answered_later_by_the_host(new_chrome, server) -> None:
+def test_deferred_question_is_masked_for_the_moderator_and_answered_later_by_the_host(new_chrome, server, tmp_path: Path) -> None:
     """Issue 9, items 6 and 20: after the interview, a moderator sees the
     deferred question masked, the kind of each masked item marked, and no
     contact; its host sees the contact, answers it (补录) on the deferred
-    list, and the public transcript shows 受理日期, 答复日期 and 答复部门."""
+    list, and the public transcript shows 受理日期, 答复日期 and 答复部门. The
+    archive page offers the transcript (实录) in four formats, with the
+    later answer and without the number."""
     host_user, moderator_user = "host-deferred", "moderator-deferred"
     add_user(server, host_user, "host", "主持人周敏")
     add_user(server, moderator_user, "moderator", "审核员吴越")
@@ -236,3 +240,21 @@ def test_deferred_question_is_masked_for_the_moderator_and_answered_later_by_the
     late = wait(citizen).until(EC.visibility_of_element_located(by_testid("late-answer")))
     assert ZH["interviews"]["receivedOn"] in late.text and ZH["interviews"]["answeredOn"] in late.text
     assert GUEST["department"] in late.text
+
+    # The archive offers the transcript in four formats; the later answer
+    # is in them, the number and the contact are not.
+    downloads = citizen.find_element(*by_testid("transcript-downloads"))
+    citizen.execute_script("arguments[0].scrollIntoView({block: 'start'})", downloads)
+    shot(citizen, "deferred-archive-downloads")
+    links = {a.get_attribute("data-format"): a.get_attribute("href") for a in downloads.find_elements(By.TAG_NAME, "a")}
+    assert sorted(links) == ["html", "json", "md", "txt"]
+    assert links["md"] == f"{server.url}interviews/{interview_id}/transcript.md"
+    text = urlopen(links["txt"]).read().decode("utf-8")
+    assert answer in text and "138****5678" in text and GUEST["department"] in text
+    assert mobile not in text and contact not in text
+    # The standalone HTML, opened from a file, as someone who downloaded it would.
+    exported = tmp_path / f"interview-{interview_id}-transcript.html"
+    exported.write_bytes(urlopen(links["html"]).read())
+    visit(citizen, exported.as_uri(), "deferred-transcript-export-html")
+    body = citizen.find_element(By.TAG_NAME, "body").text
+    assert answer in body and "补录" in body and "138****5678" in body

@@ -13,9 +13,13 @@ import Foundation
 ///   `version > 1` means corrected;
 /// - `deferredReplies` from each `late == true` answer joined with its
 ///   `interview_question`: the published question text, the masked asker
-///   (`InterviewRules.publicNickname`), 受理日期 from `deferred_at`, 答复日期
-///   from the answer's `created_at`, 答复部门 from the answering guest's
-///   department.
+///   (`InterviewRules.publicNickname`), 受理日期 from the question's
+///   `created_at` (the day it was asked, as the archive page and the
+///   staff's deferred list show it; a question answered live and again
+///   afterwards has no `deferred_at`), 答复日期 from the answer's
+///   `created_at`, 答复部门 from the answering guest's department.
+///
+/// `GRDBInterviewsStore.publishedTranscript` fills it so.
 ///
 /// Every text here is public: askers must already be masked, question
 /// texts already moderated (`published_text`). The exports clean control
@@ -111,8 +115,7 @@ public struct TranscriptDocument: Sendable, Codable, Equatable {
         public var question: String
         /// The asker's masked nickname.
         public var asker: String
-        /// 受理日期: the office date the question was taken on for a later
-        /// answer.
+        /// 受理日期: the office date the question was received (asked).
         public var receivedOn: CivilDate
         /// 答复日期.
         public var repliedOn: CivilDate

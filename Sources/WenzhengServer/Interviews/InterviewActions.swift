@@ -38,6 +38,23 @@ struct InterviewActions: Sendable {
         return interview
     }
 
+    /// The published transcript (实录) in one format, as the archive page
+    /// offers it for download: the bytes of `wenzheng export transcript`
+    /// (no export time, no site address), so the same transcript always
+    /// gives the same file.
+    ///
+    /// - Throws: `Problem` 404 for an interview that has not ended, and
+    ///   ("no such interview") for one not announced, as its page.
+    func transcript(_ id: Int64, as format: TranscriptFormat) async throws -> Data {
+        do {
+            return TranscriptExport.data(try await database.interviews.publishedTranscript(interviewID: id), as: format)
+        } catch let refusal as TranscriptNotAvailable {
+            let detail =
+                refusal.status == .scheduled ? "no such interview" : "interview \(id) has no published transcript until it has ended"
+            throw Problem(kind: .notFound, detail: detail)
+        }
+    }
+
     func create(_ draft: InterviewDraft, actor: AuthenticatedStaff) async throws -> Interview {
         try await database.interviews.createInterview(draft, actor: actor, at: clock.now())
     }

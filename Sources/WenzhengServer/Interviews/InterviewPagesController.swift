@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,6 +20,11 @@ struct InterviewPagesController {
     func addRoutes(to router: Router<Context>) {
         router.get("/interviews", use: listPage)
         router.get("/interviews/{id}", use: interviewPage)
+        for format in TranscriptFormat.allCases {
+            router.get("/interviews/{id}/transcript.\(format.fileExtension)") { request, context in
+                try await transcriptDownload(request, context: context, format: format)
+            }
+        }
         router.post("/interviews/{id}/questions", use: askForm)
         router.post("/interviews/{id}/questions/{question}/vote", use: voteForm)
         router.group("/staff/interviews")
@@ -94,6 +100,32 @@ struct InterviewPagesController {
         // The anonymous browser id that votes count against (see BrowserKeys).
         if let cookie = actions.browserKeys.resolve(request, secure: secureCookies).cookie { response.setCookie(cookie) }
         return response
+    }
+
+    /// The archive page's downloads: the published transcript in one
+    /// format, as an attachment named `interview-12-transcript.md`.
+    ///
+    /// `no-cache` with a strong ETag of the bytes: a transcript changes
+    /// after the interview (a late answer, a correction, a withdrawal), and
+    /// a withdrawn text must not be served again from a cache; an
+    /// unchanged one costs a 304.
+    @Sendable func transcriptDownload(_ request: Request, context: Context, format: TranscriptFormat) async throws -> Response {
+        let id = try InterviewRequest.id(context)
+        let data = try await actions.transcript(id, as: format)
+        let tag = "\"" + SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        var headers: HTTPFields = [
+            .eTag: tag, .cacheControl: "no-cache",
+            // The HTML export styles itself inline and runs nothing.
+            .contentSecurityPolicy: "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+        ]
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { ["*", tag, "W/" + tag].contains($0.trimmingCharacters(in: .whitespaces)) })
+        {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = format.mediaType
+        headers[.contentDisposition] = "attachment; filename=\"\(TranscriptExport.fileName(interviewID: id, format: format))\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
     }
 
     @Sendable func askForm(_ request: Request, context: Context) async throws -> Response {

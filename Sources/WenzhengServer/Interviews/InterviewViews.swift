@@ -115,6 +115,14 @@ struct InterviewPageView: PageView {
         let due: String?
     }
 
+    /// One of the archive's transcript downloads.
+    struct Download {
+        let url: String
+        let fileName: String
+        let label: String
+        let format: String
+    }
+
     /// What the reader typed, shown again when the form is refused.
     struct AskForm {
         var text = ""
@@ -143,6 +151,10 @@ struct InterviewPageView: PageView {
     let noQuestions: Bool
     let deferred: [DeferredQuestion]
     let hasDeferred: Bool
+    /// The transcript in four formats, once the interview has ended (the
+    /// archive); empty before.
+    let downloads: [Download]
+    let hasDownloads: Bool
     let maxQuestion = InterviewRules.questionMaxLength
     /// The question was received (`?asked=1`).
     var asked = false
@@ -182,6 +194,15 @@ struct InterviewPageView: PageView {
             DeferredQuestion(text: $0.text, nickname: $0.nickname, due: $0.replyDueOn)
         }
         hasDeferred = !deferred.isEmpty
+        downloads =
+            interview.status == .ended || interview.status == .published
+            ? TranscriptFormat.allCases.map { format in
+                Download(
+                    url: "/interviews/\(interview.id)/transcript.\(format.fileExtension)",
+                    fileName: TranscriptExport.fileName(interviewID: interview.id, format: format),
+                    label: text("interviews.downloadFormats.\(format.rawValue)"), format: format.rawValue)
+            } : []
+        hasDownloads = !downloads.isEmpty
     }
 }
 

@@ -429,3 +429,24 @@ public enum EntryAuthor: Sendable, Equatable {
     /// them), or the guest linked to the poster's own account when nil.
     case guest(id: Int64?)
 }
+
+/// Why an interview has no published transcript (实录) to export: it has
+/// not ended, or it is not even announced. The archive page and its
+/// downloads exist only for an ended or published interview, so the
+/// server answers 404 and the CLI names the status.
+public struct TranscriptNotAvailable: Error, Sendable, Equatable, CustomStringConvertible {
+    public var interviewID: Int64
+    public var status: InterviewStatus
+
+    public init(interviewID: Int64, status: InterviewStatus) {
+        self.interviewID = interviewID
+        self.status = status
+    }
+
+    public var description: String {
+        switch status {
+        case .scheduled: "interview \(interviewID) is not announced; it has no public transcript"
+        default: "interview \(interviewID) is \(status.rawValue); its transcript is exported once the interview has ended"
+        }
+    }
+}

@@ -81,6 +81,19 @@ public protocol InterviewsStore: Sendable {
     func transcriptPage(interviewID: Int64, _ window: TranscriptWindow, limit: Int, reader transcriptReader: TranscriptReader) async throws
         -> TranscriptPage
 
+    /// The published transcript (实录) of an ended or published interview,
+    /// as the exports need it (`TranscriptExport`), read in one
+    /// transaction: the live entries as they read now (corrections
+    /// applied, withdrawn ones left out) and each answer given after the
+    /// interview with its question (补录). Only what the public archive
+    /// page shows: askers masked, questions as moderated. `url` is nil:
+    /// the store knows no public address.
+    ///
+    /// - Throws: `StoreError.notFound` for no such interview;
+    ///   `TranscriptNotAvailable` when it has not ended (scheduled, open,
+    ///   live).
+    func publishedTranscript(interviewID: Int64) async throws -> TranscriptDocument
+
     /// Questions deferred to after their interview, a page at a time: the
     /// open ones soonest deadline first, then those answered afterwards
     /// (补录), latest first. Hosts and guests see the questions of the

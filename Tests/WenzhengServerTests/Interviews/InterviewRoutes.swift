@@ -7,6 +7,10 @@ extension RouteTableTests {
         // Interviews: public
         "GET /interviews": nil,
         "GET /interviews/{id}": nil,
+        "GET /interviews/{id}/transcript.md": nil,
+        "GET /interviews/{id}/transcript.html": nil,
+        "GET /interviews/{id}/transcript.json": nil,
+        "GET /interviews/{id}/transcript.txt": nil,
         "POST /interviews/{id}/questions": nil,
         "POST /interviews/{id}/questions/{question}/vote": nil,
         "GET /api/v1/interviews": nil,
