@@ -7,12 +7,13 @@ import WenzhengStore
 /// configured, and for notices without a recipient when one is.
 ///
 /// The line names the notice (outbox id, kind, what it is about, the
-/// subject line) and the recipient with the local part masked
-/// (`v***@example.cn`), but never the body, at any level: a body carries a
+/// body's length) and the recipient with the local part masked
+/// (`v***@example.cn`), but never the text, at any level: a body carries a
 /// visitor's name and can carry a confirmation code that cancels a
-/// registration, and logs travel further than the database (log shipping,
-/// support tickets). The full text stays in the outbox row, where the
-/// office reads it.
+/// registration, a subject line is written by the feature and may name
+/// the visitor too, and logs travel further than the database (log
+/// shipping, support tickets). The full text stays in the outbox row,
+/// where the office reads it.
 public struct LogNotifier: Notifier {
     let logger: Logger
 
@@ -39,7 +40,6 @@ public struct LogNotifier: Notifier {
                     "kind": .string(message.kind),
                     "about": .string("\(message.subjectType) \(message.subjectId)"),
                     "to": .string(message.recipient.map(MailAddress.masked) ?? "-"),
-                    "subject": .string(message.subject),
                     "bodyCharacters": .stringConvertible(message.body.count),
                 ])
         }

@@ -152,7 +152,7 @@ public final class NotificationSender: Sendable {
             return
         }
         var details = metadata(message, attempt: attempt)
-        details["error"] = .string(failure.reason)
+        details["error"] = .string(Self.maskingAddresses(failure.reason))
         if let retryAt {
             pass.retrying += 1
             details["retryAt"] = .string(ISO8601DateFormatter().string(from: retryAt))
@@ -177,6 +177,12 @@ public final class NotificationSender: Sendable {
             }
             unrecorded.withLock { _ = $0.remove(id) }
         }
+    }
+
+    /// A server's reply often repeats the recipient (`550 <v@example.cn>:
+    /// user unknown`); the log gets it masked, `last_error` as it was.
+    static func maskingAddresses(_ text: String) -> String {
+        text.replacing(/[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+/) { MailAddress.masked(String($0.output)) }
     }
 
     private func metadata(_ message: OutboxMessage, attempt: Int) -> Logger.Metadata {

@@ -69,7 +69,7 @@ final class FakeSMTPServer: Sendable {
     static func start(_ script: Script = Script()) async throws -> FakeSMTPServer {
         let tls = try TestCertificate.serverContext()
         let implicitTLS = script.implicitTLS
-        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let listener = try await ServerBootstrap(group: notifierTestLoops)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -1,11 +1,17 @@
 import Foundation
 import GRDB
 import Logging
+import NIOPosix
 import Synchronization
 import WenzhengCore
 import WenzhengServer
 
 @testable import WenzhengStore
+
+/// The event loops of the notifier's tests, client and fake server alike:
+/// their own, so that other suites keeping the shared loops busy do not
+/// stall a connection here into a timeout.
+let notifierTestLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
 /// An outbox on a temporary SQLite file with a manual clock.
 struct TestOutbox {
@@ -36,7 +42,8 @@ struct TestOutbox {
         try await database.writer.read { db in try OutboxMessage.fetchOne(db, key: id)! }
     }
 
-    /// Settings for a fake server: short timeouts so a failing test ends soon.
+    /// Settings for a fake server. The timeouts only bound a failing test;
+    /// `.timeLimit` bounds the suites.
     func smtp(
         _ server: FakeSMTPServer, host: String = "127.0.0.1", security: SMTPSettings.Security = .plain, user: String? = nil,
         password: String? = nil, trustTestCertificate: Bool = true
@@ -45,8 +52,8 @@ struct TestOutbox {
             host: host, port: server.port, security: security, username: user, password: password,
             from: try MailAddress(parsing: "江苏省司法厅 <noreply@sft.example.cn>"), heloName: "wenzheng.test",
             caFile: security != .plain && trustTestCertificate ? try TestCertificate.caFile(in: directory) : nil)
-        settings.connectTimeout = .seconds(3)
-        settings.replyTimeout = .seconds(3)
+        settings.connectTimeout = .seconds(10)
+        settings.replyTimeout = .seconds(10)
         return settings
     }
 
@@ -54,7 +61,8 @@ struct TestOutbox {
         -> NotificationSender
     {
         NotificationSender(
-            store: store ?? database.notifications, mailer: try settings.map { try SMTPNotifier(settings: $0, clock: clock) }, clock: clock,
+            store: store ?? database.notifications,
+            mailer: try settings.map { try SMTPNotifier(settings: $0, clock: clock, group: notifierTestLoops) }, clock: clock,
             logger: logs.logger)
     }
 }
