@@ -87,6 +87,9 @@ public struct AppConfiguration: Sendable {
     /// Comments on drafts one client address may send: each goes to the
     /// moderators' queue.
     public var consultationCommentLimit: RateLimitPolicy
+    /// The outbox's sender: how often, and the mail server if any
+    /// (docs/notifications.md). By default notices go to the log.
+    public var notifications = NotificationSettings()
 
     public init(
         host: String = "127.0.0.1",

@@ -30,6 +30,9 @@ public func buildApplication(
             SurveyClosing.service(
                 database: dependencies.database, clock: dependencies.clock, library: dependencies.moderation, logger: dependencies.logger,
                 interval: configuration.surveyCloseInterval),
+            try NotificationSender(
+                database: dependencies.database, settings: configuration.notifications, clock: dependencies.clock, logger: dependencies.logger
+            ).service(interval: configuration.notifications.interval),
         ]
         + LiveTicker.services(
             hub: dependencies.hub, viewerCountInterval: configuration.viewerCountInterval,

@@ -63,6 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
+    @OptionGroup(title: "Notices (outbox)") var mail: ServeMailOptions
+
     /// Every option, else its environment variable, else the default.
     func appConfiguration(_ settings: ServeSettings) throws -> AppConfiguration {
         let host = settings.text(self.host, "host") ?? "127.0.0.1"
@@ -77,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = AppConfiguration(host: host, port: port, webRoot: "", logLevel: level)
         try intervals.apply(to: &configuration, settings: settings)
         try limits.apply(to: &configuration, settings: settings)
+        try mail.apply(to: &configuration, settings: settings)
         configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
         configuration.webRoot = try FolderLocator.locate(
             "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "web"), option: "--web",
@@ -114,6 +117,11 @@ struct ServeCommand: AsyncParsableCommand {
                     "  Web files: \(configuration.webRoot)",
                     "  Moderation data: \(library.directory) (\(library.filter.termCount) terms; reload with SIGHUP)",
                 ]
+                if let smtp = configuration.notifications.smtp {
+                    lines.append("  Notices: e-mail through \(smtp), from \(smtp.from)")
+                } else {
+                    lines.append("  Notices: written to the log (no --smtp-url)")
+                }
                 if !configuration.trustedProxies.isEmpty {
                     lines.append(
                         "  Trusted proxies: \(configuration.trustedProxies.map(\.description).joined(separator: ", ")) (client address from X-Forwarded-For or Forwarded)"

@@ -38,11 +38,18 @@ struct ServeIntervalOptions: ParsableArguments {
             valueName: "D"))
     var sessionPrune: String?
 
+    @Option(
+        name: .customLong("outbox-interval"),
+        help: ArgumentHelp(
+            "How often notices due in the outbox are sent (or logged). [env: WENZHENG_OUTBOX_INTERVAL, default: 30s]", valueName: "D"))
+    var outbox: String?
+
     func apply(to configuration: inout AppConfiguration, settings: ServeSettings) throws {
         try settings.read(&configuration.viewerCountInterval, viewerCount, "viewer-count-interval", as: .duration)
         try settings.read(&configuration.heartbeatInterval, heartbeat, "heartbeat-interval", as: .duration)
         try settings.read(&configuration.overdueSweepInterval, overdueSweep, "overdue-sweep-interval", as: .duration)
         try settings.read(&configuration.surveyCloseInterval, surveyClose, "survey-close-interval", as: .duration)
         try settings.read(&configuration.sessionPruneInterval, sessionPrune, "session-prune-interval", as: .duration)
+        try settings.read(&configuration.notifications.interval, outbox, "outbox-interval", as: .duration)
     }
 }
