@@ -14,6 +14,7 @@ struct Wenzheng: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, UsersCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self,
             SurveyCommand.self, ExportCommand.self, BackupCommand.self,
+            DemoCommand.self,
         ]
     )
 }
