@@ -99,7 +99,10 @@ struct DemoCommand: AsyncParsableCommand {
             renderTable(
                 headers: ["USERNAME", "ROLE", "PASSWORD"],
                 rows: DemoFill.accounts.map { account in
-                    [account.username, account.role.rawValue, shared == nil ? passwords[account.username]! : "(the one from standard input)"]
+                    [
+                        account.username, account.role.rawValue,
+                        shared == nil ? passwords[account.username]! : "(the one from standard input)",
+                    ]
                 }))
         if shared == nil { print("\nThe passwords are shown only this once.") }
         print("Start the server on this database with: wenzheng serve --db \(database.resolvedPath)")

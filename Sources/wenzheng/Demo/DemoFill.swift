@@ -202,14 +202,16 @@ struct DemoFill {
             let received = -20 + 6 * index
             let letter = try await submit(content, passwordHash: passwordHash, at: day(received, Int.random(in: 8...21, using: &random)))
             _ = try await mailbox.acceptLetter(id: letter.id, actor: staff.admin, at: day(received + 1, 9))
-            _ = try await mailbox.assignLetter(id: letter.id, lead: staff.handler.departmentID, actor: staff.admin, at: day(received + 1, 10))
+            _ = try await mailbox.assignLetter(
+                id: letter.id, lead: staff.handler.departmentID, actor: staff.admin, at: day(received + 1, 10))
             _ = try await mailbox.draftReply(id: letter.id, body: content.reply, actor: staff.handler, at: day(received + 3, 15))
             let replied = try await mailbox.signOff(
                 id: letter.id, approve: true, comment: "同意", filter: filter, actor: staff.reviewer, at: day(received + 4, 10))
             if let itemID = replied.moderationItemId {
                 try await approve(database.moderation.moderationItem(id: itemID), staff, at: day(received + 4, 14))
             }
-            items.append(Item(kind: "letter", id: letter.id, title: content.subject, status: "replied, published", path: "letters/\(letter.id)"))
+            items.append(
+                Item(kind: "letter", id: letter.id, title: content.subject, status: "replied, published", path: "letters/\(letter.id)"))
         }
         let open = try await submit(DemoContent.openLetter, passwordHash: passwordHash, at: day(-2, 19))
         _ = try await mailbox.acceptLetter(id: open.id, actor: staff.admin, at: day(-1, 9, 30))
@@ -265,7 +267,11 @@ struct DemoFill {
                     surveyID: created.id, identity: .browserToken(DemoSecrets.token()), response: SurveyResponse(answers: answers)),
                 at: first.addingTimeInterval(span * Double(index) / Double(count)))
         }
-        return [Item(kind: "survey", id: created.id, title: DemoContent.surveyTitle, status: "open, \(count) responses", path: "surveys/\(created.id)")]
+        return [
+            Item(
+                kind: "survey", id: created.id, title: DemoContent.surveyTitle, status: "open, \(count) responses",
+                path: "surveys/\(created.id)")
+        ]
     }
 
     // MARK: Consultation
@@ -290,7 +296,8 @@ struct DemoFill {
         return [
             Item(
                 kind: "consultation", id: draft.id, title: DemoContent.consultationTitle,
-                status: "open, \(draft.draft.sections.count) articles, \(DemoContent.comments.count) comments", path: "consultations/\(draft.id)")
+                status: "open, \(draft.draft.sections.count) articles, \(DemoContent.comments.count) comments",
+                path: "consultations/\(draft.id)")
         ]
     }
 
