@@ -204,6 +204,18 @@ struct EventActions: Sendable {
         }
     }
 
+    /// Calls the open day off with a reason (required, at most 500
+    /// characters), shown on its page and in the notice every registered
+    /// or waitlisted visitor gets. 422 `reason`; 409 `openDay`
+    /// `cannot_move` once it is cancelled or held.
+    func cancelOpenDay(_ id: Int64, reason: String?, actor: AuthenticatedStaff, clientAddress: String) async throws -> OpenDayUpdate {
+        let now = clock.now()
+        let openDay = try await store.openDay(id: id, at: now)
+        return try await refusing(openDay.openDay) {
+            try await store.cancelOpenDay(id: id, reason: reason ?? "", actor: .staff(actor, clientAddress: clientAddress), at: now)
+        }
+    }
+
     // MARK: Files
 
     struct Download: Sendable {

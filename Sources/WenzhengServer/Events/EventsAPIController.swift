@@ -8,8 +8,8 @@ import WenzhengStore
 /// them, registers, and looks up or cancels a registration by its
 /// confirmation code (sent in the body, never in the address, so it stays
 /// out of logs and histories); organisers schedule open days, check
-/// visitors in, read the attendee list (JSON or CSV) and mark an open day
-/// held.
+/// visitors in, read the attendee list (JSON or CSV), mark an open day
+/// held or call it off.
 struct EventsAPIController {
     typealias Context = AppRequestContext
     let actions: EventActions
@@ -28,6 +28,7 @@ struct EventsAPIController {
             .get("/{id}/attendees", use: attendees)
             .post("/{id}/check-in", use: checkIn)
             .post("/{id}/held", use: held)
+            .post("/{id}/cancel", use: cancelOpenDay)
     }
 
     // MARK: Request and response bodies
@@ -158,6 +159,18 @@ struct EventsAPIController {
         var attendees: [OpenDayRegistration]
     }
 
+    struct ReasonBody: Decodable {
+        var reason: String?
+    }
+
+    struct CancelledBody: ResponseEncodable {
+        var openDay: PublicOpenDay
+        /// Notices written for the registered and waitlisted visitors.
+        var notices: Int
+        /// Of those, to visitors who left no e-mail (only logged).
+        var noticesWithoutEmail: Int
+    }
+
     // MARK: Public
 
     @Sendable func list(_ request: Request, context: Context) async throws -> OpenDayList {
@@ -230,6 +243,15 @@ struct EventsAPIController {
     @Sendable func held(_ request: Request, context: Context) async throws -> PublicOpenDay {
         let view = try await actions.markHeld(try Self.id(context), actor: context.staff!, clientAddress: context.clientAddress)
         return PublicOpenDay(view, now: actions.clock.now())
+    }
+
+    @Sendable func cancelOpenDay(_ request: Request, context: Context) async throws -> CancelledBody {
+        let body = try await request.decodeJSON(ReasonBody.self, context: context)
+        let update = try await actions.cancelOpenDay(
+            try Self.id(context), reason: body.reason, actor: context.staff!, clientAddress: context.clientAddress)
+        return CancelledBody(
+            openDay: PublicOpenDay(update.openDay, now: actions.clock.now()), notices: update.notices,
+            noticesWithoutEmail: update.noticesWithoutEmail)
     }
 
     // MARK: Helpers

@@ -8,7 +8,7 @@ import WenzhengStore
 /// its registration form, the confirmation, looking up and cancelling a
 /// registration by its code, the calendar file; and the organisers' list
 /// and door page (counts, check-in by code, attendees, CSV, marking the
-/// open day held). Plain HTML forms that work without JavaScript; a
+/// open day held or calling it off). Plain HTML forms that work without JavaScript; a
 /// refused form comes back with what was typed and the reason by each
 /// field (`FormSubmission`).
 struct EventsPagesController {
@@ -30,6 +30,7 @@ struct EventsPagesController {
             .get("/{id}", use: staffPage)
             .post("/{id}/check-in", use: checkInForm)
             .post("/{id}/held", use: heldForm)
+            .post("/{id}/cancel", use: cancelDayForm)
             .get("/{id}/attendees.csv", use: attendeesCSV)
     }
 
@@ -155,8 +156,8 @@ struct EventsPagesController {
     }
 
     private func renderStaff(
-        _ id: Int64, notice: String? = nil, code: String = "", result: CheckInResult? = nil, heldErrors: Problem? = nil, request: Request,
-        context: Context
+        _ id: Int64, notice: String? = nil, code: String = "", result: CheckInResult? = nil, heldErrors: Problem? = nil,
+        cancellation: (reason: String, problem: Problem)? = nil, request: Request, context: Context
     ) async throws -> Response {
         let text = pages.text(for: request)
         let (view, attendees) = try await actions.attendees(id)
@@ -164,7 +165,8 @@ struct EventsPagesController {
         let page = StaffEventView(
             .init(
                 view: view, attendees: attendees, notice: notice, code: code, result: result,
-                heldErrors: heldErrors.map { EventFormProblem($0, now: now, text: text) }),
+                heldErrors: heldErrors.map { EventFormProblem($0, now: now, text: text) }, reason: cancellation?.reason ?? "",
+                cancelErrors: cancellation.map { EventFormProblem($0.problem, now: now, text: text) }),
             now: now, text: text)
         return try pages.render(page, title: view.openDay.title, request: request, context: context)
     }
@@ -218,6 +220,21 @@ struct EventsPagesController {
             return .seeOther("/staff/events/\(id)?notice=held")
         } showFormAgain: { problem in
             try await renderStaff(id, heldErrors: problem, request: request, context: context)
+        }
+    }
+
+    struct ReasonFields: Decodable {
+        var reason: String?
+    }
+
+    @Sendable func cancelDayForm(_ request: Request, context: Context) async throws -> Response {
+        let id = try EventsAPIController.id(context)
+        let fields = try await request.decodeForm(ReasonFields.self, context: context)
+        return try await FormSubmission.run(context: context) {
+            _ = try await actions.cancelOpenDay(id, reason: fields.reason, actor: context.staff!, clientAddress: context.clientAddress)
+            return .seeOther("/staff/events/\(id)?notice=dayCancelled")
+        } showFormAgain: { problem in
+            try await renderStaff(id, cancellation: (fields.reason ?? "", problem), request: request, context: context)
         }
     }
 

@@ -291,6 +291,11 @@ struct StaffEventView: PageView {
     let result: CheckInResult?
     let canMarkHeld: Bool
     let heldErrors: EventFormProblem?
+    /// Not cancelled or held yet: it can be called off.
+    let canCancel: Bool
+    let reason: String
+    let cancelErrors: EventFormProblem?
+    let reasonMax = OpenDayRules.reasonMaxLength
     let attendees: [Attendee]
     let hasAttendees: Bool
     let publicURL: String
@@ -305,6 +310,8 @@ struct StaffEventView: PageView {
         var code: String = ""
         var result: CheckInResult?
         var heldErrors: EventFormProblem?
+        var reason: String = ""
+        var cancelErrors: EventFormProblem?
     }
 
     init(_ input: Input, now: Date, text: PageText) {
@@ -353,6 +360,9 @@ struct StaffEventView: PageView {
         result = input.result
         canMarkHeld = openDay.state.isUpcoming && now >= openDay.start
         heldErrors = input.heldErrors
+        canCancel = openDay.state.isUpcoming
+        reason = input.reason
+        cancelErrors = input.cancelErrors
         attendees = input.attendees.filter { $0.status != .cancelled }.enumerated().map { index, registration in
             Attendee(
                 number: index + 1, name: registration.name, phone: registration.phone.masked,

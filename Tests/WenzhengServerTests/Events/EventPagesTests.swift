@@ -296,6 +296,30 @@ struct EventPagesTests {
         }
     }
 
+    @Test("calling the open day off through the door page: a reason is required, then the public page shows it")
+    func cancelDayPage() async throws {
+        let day = try await OpenDayHTTP()
+        try await day.server.test { client in
+            _ = try await client.register(day, 1)
+            let organiser = try await client.logIn("organiser")
+            let refused = try await client.postForm(
+                "/staff/events/\(day.id)/cancel", Self.form([("reason", "")]), headers: organiser.headers(csrf: true))
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.text.contains("请填写取消原因。"))
+            #expect(refused.text.contains(#"<details open>"#))
+            let cancelled = try await client.postForm(
+                "/staff/events/\(day.id)/cancel", Self.form([("reason", "因天气原因取消")]), headers: organiser.headers(csrf: true))
+            #expect(cancelled.status == .seeOther)
+            #expect(cancelled.headers[.location] == "/staff/events/\(day.id)?notice=dayCancelled")
+            let staff = try await client.execute(
+                uri: "/staff/events/\(day.id)?notice=dayCancelled", method: .get, headers: organiser.headers())
+            #expect(staff.text.contains("开放日已取消，已通知报名的访客。"))
+            #expect(!staff.text.contains(#"data-testid="cancel-day-form""#))
+            let page = try await client.execute(uri: "/events/\(day.id)", method: .get)
+            #expect(page.text.contains("本次开放日已取消。取消原因：因天气原因取消"))
+        }
+    }
+
     @Test("the calendar file: one VEVENT, the same bytes for the same data, a new SEQUENCE and DTSTAMP after a change")
     func calendarFile() async throws {
         let day = try await OpenDayHTTP()

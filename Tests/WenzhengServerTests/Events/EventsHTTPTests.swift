@@ -254,6 +254,48 @@ struct EventsHTTPTests {
         }
     }
 
+    @Test("organisers call an open day off with a reason; every live registration gets a notice")
+    func cancelOpenDay() async throws {
+        let day = try await OpenDayHTTP(capacity: 1)
+        try await day.server.test { client in
+            let seated = try await client.register(day, 1, email: "one@example.cn")
+            _ = try await client.register(day, 2)
+            let gone = try await client.register(day, 3)
+            #expect(try await client.cancel(day, code: gone.code).status == .ok)
+            let organiser = try await client.logIn("organiser")
+            func cancel(_ json: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/events/\(day.id)/cancel", method: .post, headers: organiser.headers(csrf: true, json: true),
+                    body: ByteBuffer(string: json))
+            }
+            let noReason = try await cancel(#"{"reason":"  "}"#)
+            #expect(noReason.status == .unprocessableContent)
+            #expect(try noReason.problem().errors?.map(\.field) == ["reason"])
+            let cancelled = try await cancel(#"{"reason":"场馆临时检修"}"#)
+            #expect(cancelled.status == .ok, "\(cancelled.text)")
+            let body = try cancelled.json()
+            #expect(body["notices"] as? Int == 2 && body["noticesWithoutEmail"] as? Int == 1)
+            let openDay = try await client.openDay(day)
+            #expect(openDay.state == "cancelled" && openDay.cancellationReason == "场馆临时检修" && openDay.revision == 1)
+            #expect(openDay.registration == "event_cancelled")
+            let again = try await cancel(#"{"reason":"再取消一次"}"#)
+            #expect(again.status == .conflict)
+            #expect(try again.problem().errors?.map(\.code) == ["cannot_move"])
+            // A visitor can no longer cancel; the registration lapses with the day.
+            let late = try await client.cancel(day, code: seated.code)
+            #expect(try late.problem().errors?.map(\.code) == ["event_cancelled"])
+            let calendar = try await client.execute(uri: "/events/\(day.id)/calendar.ics", method: .get)
+            #expect(calendar.text.contains("STATUS:CANCELLED") && calendar.text.contains("SEQUENCE:1"))
+        }
+        var kinds: [String] = []
+        for registration in try await day.server.database.events.attendees(openDayID: day.id) {
+            let messages = try await day.server.database.notifications.messages(
+                subjectType: "open_day_registration", subjectID: String(registration.id))
+            kinds += messages.map(\.kind).filter { $0 == "open_day.cancelled" }
+        }
+        #expect(kinds.count == 2)
+    }
+
     @Test("organisers schedule an open day through the API; bad fields are named")
     func schedule() async throws {
         let server = try await TestServer()

@@ -56,6 +56,10 @@ import WenzhengServer
             try schemas.expectFits(held, "post", "/api/v1/events/{id}/held", 200)
             let attendees = try await client.execute(uri: "/api/v1/events/\(day.id)/attendees", method: .get, headers: organiser.headers())
             try schemas.expectFits(attendees, "get", "/api/v1/events/{id}/attendees", 200)
+            let cancelled = try await client.execute(
+                uri: "/api/v1/events/2/cancel", method: .post, headers: organiser.headers(csrf: true, json: true),
+                body: ByteBuffer(string: #"{"reason":"场馆检修"}"#))
+            try schemas.expectFits(cancelled, "post", "/api/v1/events/{id}/cancel", 200)
         }
     }
 }

@@ -4,8 +4,8 @@ extension RouteTableTests {
     /// Open days (开放日): the public reads them, registers, and looks up or
     /// cancels a registration by its code; organisers (admins, hosts: they
     /// run the public events, interviews and surveys) schedule open days,
-    /// check visitors in at the door, read and export the attendee list and
-    /// mark an open day held.
+    /// check visitors in at the door, read and export the attendee list,
+    /// mark an open day held and call one off.
     static let eventAccess: [String: Set<Role>?] = [
         // Public pages and API
         "GET /events": nil,
@@ -25,10 +25,12 @@ extension RouteTableTests {
         "GET /staff/events/{id}": [.admin, .host],
         "POST /staff/events/{id}/check-in": [.admin, .host],
         "POST /staff/events/{id}/held": [.admin, .host],
+        "POST /staff/events/{id}/cancel": [.admin, .host],
         "GET /staff/events/{id}/attendees.csv": [.admin, .host],
         "POST /api/v1/events": [.admin, .host],
         "GET /api/v1/events/{id}/attendees": [.admin, .host],
         "POST /api/v1/events/{id}/check-in": [.admin, .host],
         "POST /api/v1/events/{id}/held": [.admin, .host],
+        "POST /api/v1/events/{id}/cancel": [.admin, .host],
     ]
 }
