@@ -85,8 +85,8 @@ struct EventsPagesController {
         let text = pages.text(for: request)
         let view = try await actions.openDay(id)
         let now = now
-        let page = EventPageView(
-            view, now: now, typed: typed, refusal: problem.map { EventFormProblem($0, now: now, text: text) }, text: text)
+        let refusal = problem.map { EventFormProblem($0, now: now, text: text, lookupURL: "/events/\(id)/registration") }
+        let page = EventPageView(view, now: now, typed: typed, refusal: refusal, text: text)
         return try pages.render(page, title: view.openDay.title, request: request, context: context)
     }
 

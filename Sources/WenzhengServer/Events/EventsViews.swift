@@ -175,6 +175,8 @@ struct RegistrationLookupView: PageView {
         let statusClass: String
         let registrant: String
         let registeredAt: String
+        /// Seated from the waitlist: when.
+        let promotion: String?
         let canCancel: Bool
     }
 
@@ -205,6 +207,7 @@ struct RegistrationLookupView: PageView {
                 statusClass: "registration-\(registration.status.rawValue)",
                 registrant: "\(PersonalInformation.maskName(registration.name)) · \(registration.phone.masked)",
                 registeredAt: OfficeTime.minute(registration.registeredAt),
+                promotion: registration.promotedAt.map { text.format("events.lookup.promoted", ["at": OfficeTime.minute($0)]) },
                 canCancel: cancellable && (registration.status == .registered || registration.status == .waitlisted))
         }
     }
@@ -236,7 +239,7 @@ struct StaffEventListView: PageView {
             let status = EventsText.status(view, now: now, text: text)
             let counts = view.counts
             return Row(
-                url: "/staff/events/\(view.id)", eventTitle: view.openDay.title, when: EventsText.when(view.openDay, text: text),
+                url: "/staff/events/\(view.id)", eventTitle: view.openDay.title, when: EventsText.start(view.openDay, text: text),
                 status: status.label, statusClass: status.cssClass, seats: "\(counts.seatsTaken) / \(counts.capacity)",
                 waitlisted: EventsText.headcount(counts.waitlisted, text: text),
                 checkedIn: EventsText.headcount(counts.checkedIn, text: text))
@@ -388,11 +391,19 @@ struct EventFormProblem {
     let errors: FormErrors
     let summary: String
     let lines: [String]
+    /// The phone is registered already: where its visitor looks up or
+    /// cancels that registration (with its code; nothing of it is shown).
+    let registeredPhoneLookup: String?
 
-    init(_ problem: Problem, now: Date, text: PageText) {
+    init(_ problem: Problem, now: Date, text: PageText, lookupURL: String? = nil) {
         errors = FormErrors(problem, text: text, prefix: "events")
         let messages = errors.messages.map(\.text)
-        if problem.type == Problem.Kind.outsideWindow.typeURI, let window = problem.window {
+        let phoneTaken = (problem.errors ?? []).contains { $0.code == OpenDayConflict.phoneAlreadyRegistered.code }
+        registeredPhoneLookup = phoneTaken ? lookupURL : nil
+        if phoneTaken {
+            summary = text("events.errors.phoneTaken")
+            lines = []
+        } else if problem.type == Problem.Kind.outsideWindow.typeURI, let window = problem.window {
             summary =
                 now < window.opensAt
                 ? text.format(
@@ -423,6 +434,13 @@ enum EventsText {
         let weekday = text.language == .zh ? start.date.chineseWeekday : start.date.weekdayAbbreviation
         let to = end.date == start.date ? end.hourMinute : "\(end.date) \(end.hourMinute)"
         return text.format("events.when", ["date": start.date.description, "weekday": weekday, "from": start.hourMinute, "to": to])
+    }
+
+    /// `2026-12-05（周六）09:30`: the start alone, for tables.
+    static func start(_ openDay: OpenDay, text: PageText) -> String {
+        let start = OfficeDateTime(openDay.start)
+        let weekday = text.language == .zh ? start.date.chineseWeekday : start.date.weekdayAbbreviation
+        return text.format("events.start", ["date": start.date.description, "weekday": weekday, "from": start.hourMinute])
     }
 
     /// The open day's state in the reader's words, and its CSS class.

@@ -45,13 +45,13 @@ struct HomeView: PageView {
             meta = text("home.consultationLabel") + " · " + text.format("home.closes", ["date": OfficeTime.minute(consultation.closesAt)])
         }
 
-        /// `开放日 · 2026-12-05（周六）09:30–12:00（北京时间） · 报名 2026-12-04 09:30 截止`.
+        /// `开放日 · 2026-12-05（周六）09:30 · 报名 2026-12-04 09:30 截止`.
         init(_ openDay: OpenDayView, text: PageText) {
             url = "/events/\(openDay.id)"
             title = openDay.openDay.title
             closesAt = EventActions.registrationWindow(openDay.openDay).closesAt
             meta =
-                text("events.home.label") + " · " + EventsText.when(openDay.openDay, text: text) + " · "
+                text("events.home.label") + " · " + EventsText.start(openDay.openDay, text: text) + " · "
                 + text.format("events.home.closes", ["date": OfficeTime.minute(closesAt)])
         }
     }
