@@ -90,6 +90,14 @@ public struct AppConfiguration: Sendable {
     /// The outbox's sender: how often, and the mail server if any
     /// (docs/notifications.md). By default notices go to the log.
     public var notifications = NotificationSettings()
+    /// Open-day registrations one client address may send: each takes
+    /// seats or a place on the waitlist, so a script must not fill an open
+    /// day with invented phone numbers.
+    public var eventRegistrationLimit: RateLimitPolicy
+    /// Confirmation-code guesses one client address may make (lookups and
+    /// cancellations whose code matches no registration): the code is the
+    /// bearer secret for cancelling.
+    public var eventCodeLimit: RateLimitPolicy
 
     public init(
         host: String = "127.0.0.1",
@@ -113,6 +121,8 @@ public struct AppConfiguration: Sendable {
         letterLimitPerAddress: RateLimitPolicy = .init(limit: 20, window: 600),
         surveyAnswerLimit: RateLimitPolicy = .init(limit: 60, window: 600),
         consultationCommentLimit: RateLimitPolicy = .init(limit: 10, window: 600),
+        eventRegistrationLimit: RateLimitPolicy = .init(limit: 20, window: 600),
+        eventCodeLimit: RateLimitPolicy = .init(limit: 20, window: 600),
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
@@ -143,6 +153,8 @@ public struct AppConfiguration: Sendable {
         self.letterLimitPerAddress = letterLimitPerAddress
         self.surveyAnswerLimit = surveyAnswerLimit
         self.consultationCommentLimit = consultationCommentLimit
+        self.eventRegistrationLimit = eventRegistrationLimit
+        self.eventCodeLimit = eventCodeLimit
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval

@@ -135,6 +135,12 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         database: database, clock: clock, library: dependencies.moderation, commentsPerAddress: configuration.consultationCommentLimit)
     ConsultationsAPIController(actions: consultationActions).addRoutes(to: router)
     ConsultationsPagesController(actions: consultationActions, pages: pages, uploads: letterAttachments.files).addRoutes(to: router)
+    let eventActions = EventActions(
+        database: database, clock: clock,
+        limiters: EventRateLimiters(registrations: configuration.eventRegistrationLimit, codeGuesses: configuration.eventCodeLimit),
+        secureCookies: configuration.secureCookies)
+    EventsAPIController(actions: eventActions).addRoutes(to: router)
+    EventsPagesController(actions: eventActions, pages: pages).addRoutes(to: router)
     return router
 }
 

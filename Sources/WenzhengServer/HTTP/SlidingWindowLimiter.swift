@@ -34,4 +34,16 @@ final class SlidingWindowLimiter: Sendable {
             return nil
         }
     }
+
+    /// Takes back one attempt admitted under `key` at `time`, for limits
+    /// that count only failures: every attempt is admitted (and counted)
+    /// first, so parallel attempts cannot all pass before the first
+    /// failure is known, and an attempt found to be no failure is forgiven.
+    func forgive(_ key: String, admittedAt time: Date) {
+        state.withLock { state in
+            guard var times = state.history[key], let index = times.lastIndex(of: time) else { return }
+            times.remove(at: index)
+            state.history[key] = times.isEmpty ? nil : times
+        }
+    }
 }

@@ -21,8 +21,9 @@ struct HomeView: PageView {
         }
     }
 
-    /// A survey or a draft open for public comment now, soonest closing
-    /// first: what a citizen can still take part in.
+    /// A survey, a draft open for public comment or an open day taking
+    /// registrations now, soonest closing first: what a citizen can still
+    /// take part in.
     struct Participation {
         let url: String
         let title: String
@@ -42,6 +43,16 @@ struct HomeView: PageView {
             title = consultation.title
             closesAt = consultation.closesAt
             meta = text("home.consultationLabel") + " · " + text.format("home.closes", ["date": OfficeTime.minute(consultation.closesAt)])
+        }
+
+        /// `开放日 · 2026-12-05（周六）09:30 · 报名 2026-12-04 09:30 截止`.
+        init(_ openDay: OpenDayView, text: PageText) {
+            url = "/events/\(openDay.id)"
+            title = openDay.openDay.title
+            closesAt = EventActions.registrationWindow(openDay.openDay).closesAt
+            meta =
+                text("events.home.label") + " · " + EventsText.start(openDay.openDay, text: text) + " · "
+                + text.format("events.home.closes", ["date": OfficeTime.minute(closesAt)])
         }
     }
 

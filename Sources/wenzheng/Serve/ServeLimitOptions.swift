@@ -58,6 +58,20 @@ struct ServeLimitOptions: ParsableArguments {
     var consultationComments: String?
 
     @Option(
+        name: .customLong("event-registration-limit"),
+        help: ArgumentHelp(
+            "Open-day registrations one client address may send. [env: WENZHENG_EVENT_REGISTRATION_LIMIT, default: 20/10m]",
+            valueName: "N/WINDOW"))
+    var eventRegistrations: String?
+
+    @Option(
+        name: .customLong("event-code-limit"),
+        help: ArgumentHelp(
+            "Wrong open-day confirmation codes (lookups and cancellations) one client address may try. [env: WENZHENG_EVENT_CODE_LIMIT, default: 20/10m]",
+            valueName: "N/WINDOW"))
+    var eventCodes: String?
+
+    @Option(
         name: .customLong("sign-in-free-failures-per-address"),
         help: ArgumentHelp(
             "Failed staff sign-ins from one client address, across accounts, before its waits begin (30s, doubling up to 15m). [env: WENZHENG_SIGN_IN_FREE_FAILURES_PER_ADDRESS, default: 20]",
@@ -81,6 +95,8 @@ struct ServeLimitOptions: ParsableArguments {
         try settings.read(&configuration.letterLimitPerAddress, lettersPerAddress, "letter-limit-per-address", as: .rateLimit)
         try settings.read(&configuration.surveyAnswerLimit, surveyAnswers, "survey-answer-limit", as: .rateLimit)
         try settings.read(&configuration.consultationCommentLimit, consultationComments, "consultation-comment-limit", as: .rateLimit)
+        try settings.read(&configuration.eventRegistrationLimit, eventRegistrations, "event-registration-limit", as: .rateLimit)
+        try settings.read(&configuration.eventCodeLimit, eventCodes, "event-code-limit", as: .rateLimit)
         try settings.read(
             &configuration.loginThrottle.perAddress.freeFailures, signInFailuresPerAddress, "sign-in-free-failures-per-address",
             as: .count(1...100_000))

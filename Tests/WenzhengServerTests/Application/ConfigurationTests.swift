@@ -26,6 +26,8 @@ struct ConfigurationTests {
         #expect(configuration.letterLimitPerAddress == RateLimitPolicy(limit: 20, window: 600))
         #expect(configuration.surveyAnswerLimit == RateLimitPolicy(limit: 60, window: 600))
         #expect(configuration.consultationCommentLimit == RateLimitPolicy(limit: 10, window: 600))
+        #expect(configuration.eventRegistrationLimit == RateLimitPolicy(limit: 20, window: 600))
+        #expect(configuration.eventCodeLimit == RateLimitPolicy(limit: 20, window: 600))
         #expect(configuration.passwordHashCost == 12)
         #expect(configuration.letterPasswordHashCost == 10)
         #expect(configuration.sessionPruneInterval == .seconds(3600))

@@ -19,7 +19,7 @@ struct RouteTableTests {
     static let access: [String: Set<Role>?] = baseAccess.merging(accountsAccess) { $1 }.merging(auditAccess) { $1 }
         .merging(mailboxPublicAccess) { $1 }.merging(mailboxOfficeAccess) { $1 }.merging(withdrawalAccess) { $1 }
         .merging(moderationAccess) { $1 }.merging(interviewAccess) { $1 }
-        .merging(consultationAccess) { $1 }.merging(surveyAccess) { $1 }
+        .merging(consultationAccess) { $1 }.merging(surveyAccess) { $1 }.merging(eventAccess) { $1 }
 
     static let baseAccess: [String: Set<Role>?] = [
         // Public pages and probes (nil = no session needed)

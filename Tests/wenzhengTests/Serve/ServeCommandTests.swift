@@ -148,6 +148,7 @@ struct ServeCommandTests {
             ([], ["WENZHENG_SESSION_PRUNE_INTERVAL": "hourly"], "--session-prune-interval: 'hourly' is not a duration"),
             ([], ["WENZHENG_SURVEY_ANSWER_LIMIT": "60"], "--survey-answer-limit: '60' is not a rate limit"),
             (["--consultation-comment-limit", "0/10m"], [:], "--consultation-comment-limit"),
+            ([], ["WENZHENG_EVENT_CODE_LIMIT": "20"], "--event-code-limit: '20' is not a rate limit"),
         ] as [([String], [String: String], String)])
     func serveRejectsBadLimitsAndIntervals(_ arguments: [String], _ environment: [String: String], _ message: String) throws {
         let result = try CLI.run(["serve"] + arguments, environment: environment)
@@ -161,7 +162,7 @@ struct ServeCommandTests {
         for text in [
             "INTERVALS:", "--session-prune-interval", "default: 1h", "--survey-close-interval", "default: 1m", "LIMITS:", "--vote-limit-per-question", "default: 10/1h",
             "--letter-query-free-failures-per-address", "default: 30", "--survey-answer-limit", "default: 60/10m",
-            "--consultation-comment-limit", "default: 10/10m",
+            "--consultation-comment-limit", "default: 10/10m", "--event-registration-limit", "--event-code-limit", "default: 20/10m",
         ] {
             #expect(help.output.contains(text), "\(text)")
         }
