@@ -320,7 +320,7 @@ struct DemoFill {
         return [
             Item(
                 kind: "open day", id: view.id, title: DemoContent.openDayTitle,
-                status: "registration open, \(counts.registered.parties) registrations", path: nil)
+                status: "registration open, \(counts.registered.parties) registrations", path: "events/\(view.id)")
         ]
     }
 }
