@@ -85,7 +85,7 @@ struct InterviewPagesController {
 
     @Sendable func listPage(_ request: Request, context: Context) async throws -> Response {
         let text = pages.text(for: request)
-        let view = InterviewsView(try await database.interviews.interviews(publicOnly: true), text: text)
+        let view = InterviewsView(try await database.interviews.interviews(publicOnly: true), now: actions.clock.now(), text: text)
         return try pages.render(view, title: text("interviews.title"), request: request, context: context)
     }
 
