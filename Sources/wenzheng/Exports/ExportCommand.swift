@@ -5,6 +5,6 @@ import ArgumentParser
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a survey's responses or a consultation's comments as CSV or JSON.",
-        subcommands: [ExportSurveyCommand.self, ExportConsultationCommand.self])
+        abstract: "Export a survey's responses or a consultation's comments (CSV or JSON), or a year's events (iCalendar).",
+        subcommands: [ExportSurveyCommand.self, ExportConsultationCommand.self, ExportCalendarCommand.self])
 }
