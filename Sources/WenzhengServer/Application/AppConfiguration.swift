@@ -87,6 +87,10 @@ public struct AppConfiguration: Sendable {
     /// Comments on drafts one client address may send: each goes to the
     /// moderators' queue.
     public var consultationCommentLimit: RateLimitPolicy
+    /// What the year's plan must hold (interviews, open days, notice days),
+    /// for the dashboard's plan panel; `wenzheng plan check` reads the same
+    /// `WENZHENG_PLAN_MIN_…` variables.
+    public var planTargets: PlanTargets
 
     public init(
         host: String = "127.0.0.1",
@@ -110,6 +114,7 @@ public struct AppConfiguration: Sendable {
         letterLimitPerAddress: RateLimitPolicy = .init(limit: 20, window: 600),
         surveyAnswerLimit: RateLimitPolicy = .init(limit: 60, window: 600),
         consultationCommentLimit: RateLimitPolicy = .init(limit: 10, window: 600),
+        planTargets: PlanTargets = .default,
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
@@ -140,6 +145,7 @@ public struct AppConfiguration: Sendable {
         self.letterLimitPerAddress = letterLimitPerAddress
         self.surveyAnswerLimit = surveyAnswerLimit
         self.consultationCommentLimit = consultationCommentLimit
+        self.planTargets = planTargets
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval

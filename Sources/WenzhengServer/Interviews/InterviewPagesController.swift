@@ -13,6 +13,8 @@ struct InterviewPagesController {
     let actions: InterviewActions
     let pages: PageRenderer
     let secureCookies: Bool
+    /// The year's plan of interviews and open days, shown to organisers.
+    let plan: AnnualPlanReader
 
     var database: AppDatabase { actions.database }
 
@@ -174,6 +176,7 @@ struct InterviewPagesController {
     ) async throws -> Response {
         let text = pages.text(for: request)
         var view = StaffInterviewsView(try await database.interviews.interviews(publicOnly: false), staff: context.staff!, text: text)
+        if view.canCreate { view.plan = AnnualPlanPanel(try await plan.report(), text: text) }
         if let form { view.form = form }
         view.errors = errors
         return try pages.render(view, title: text("interviews.staff.title"), request: request, context: context)

@@ -352,6 +352,8 @@ struct StaffInterviewsView: PageView {
     let canCreate: Bool
     var form = CreateForm()
     var errors: FormErrors?
+    /// The year's plan of interviews and open days, for organisers.
+    var plan: AnnualPlanPanel?
 
     init(_ interviews: [Interview], staff: AuthenticatedStaff, text: PageText) {
         self.interviews = interviews.map { InterviewSummary($0, text: text) }

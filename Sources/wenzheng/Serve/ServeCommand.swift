@@ -63,6 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
+    @OptionGroup(title: "Annual plan") var plan: ServePlanOptions
+
     /// Every option, else its environment variable, else the default.
     func appConfiguration(_ settings: ServeSettings) throws -> AppConfiguration {
         let host = settings.text(self.host, "host") ?? "127.0.0.1"
@@ -77,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = AppConfiguration(host: host, port: port, webRoot: "", logLevel: level)
         try intervals.apply(to: &configuration, settings: settings)
         try limits.apply(to: &configuration, settings: settings)
+        try plan.apply(to: &configuration, settings: settings)
         configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
         configuration.webRoot = try FolderLocator.locate(
             "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "web"), option: "--web",
