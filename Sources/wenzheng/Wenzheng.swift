@@ -13,7 +13,7 @@ struct Wenzheng: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, UsersCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self,
-            SurveyCommand.self, ExportCommand.self, BackupCommand.self,
+            SurveyCommand.self, ScheduleCommand.self, EventsCommand.self, PlanCommand.self, ExportCommand.self, BackupCommand.self,
             DemoCommand.self,
         ]
     )

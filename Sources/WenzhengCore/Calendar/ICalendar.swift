@@ -208,12 +208,16 @@ extension ICalendarEvent {
     /// An interview as a calendar event: the summary, then one line per
     /// guest (`嘉宾：张明，副厅长，江苏省司法厅`); the page is also the
     /// LOCATION, because it is where the interview happens and some
-    /// calendars (Google's) ignore URL.
+    /// calendars (Google's) ignore URL. A cancelled one says so in front,
+    /// with its reason when given, as an open day does.
     public init(
         interviewID id: Int64, host: String, title: String, summary: String, start: Date, durationMinutes: Int, guests: [GuestCredit],
-        url: String?, revision: Int, cancelled: Bool = false
+        url: String?, revision: Int, cancelled: Bool = false, cancellationReason: String? = nil
     ) {
         var description = summary
+        if cancelled {
+            description = "本次访谈已取消" + (cancellationReason.map { "：\($0)" } ?? "。") + (summary.isEmpty ? "" : "\n\n" + summary)
+        }
         for guest in guests {
             let credit = [guest.name, guest.title, guest.department].filter { !$0.isEmpty }.joined(separator: "，")
             description += (description.isEmpty ? "" : "\n") + "嘉宾：\(credit)"

@@ -12,17 +12,25 @@ public enum InterviewStatus: String, Sendable, Codable, CaseIterable {
     case ended
     /// The full transcript, including late answers, is public.
     case published
+    /// Called off before it went live, with a reason the public page shows
+    /// (`InterviewRules.checkCancellation`). Final.
+    case cancelled
 
-    /// The statuses an interview may move to from this one.
+    /// The statuses an interview may move to from this one along its
+    /// programme. Cancelling is apart (`isCancellable`): it needs a reason.
     public var next: Set<InterviewStatus> {
         switch self {
         case .scheduled: [.open, .live]
         case .open: [.live]
         case .live: [.ended]
         case .ended: [.published]
-        case .published: []
+        case .published, .cancelled: []
         }
     }
+
+    /// An interview may be called off until it goes live: once on air it
+    /// has a transcript, which is ended and published instead.
+    public var isCancellable: Bool { self == .scheduled || self == .open }
 
     /// Citizens may submit questions.
     public var acceptsQuestions: Bool { self == .open || self == .live }
@@ -63,6 +71,7 @@ public enum InterviewRules {
     public static let guestFieldMaxLength = 60
     public static let maxGuests = 10
     public static let plannedMinutesRange = 10...480
+    public static let cancellationReasonMaxLength = 500
     /// Deferred questions are answered within this many working days.
     public static let deferredReplyWorkingDays = 5
     /// Transcript entries per page, and the most one API request may ask for.
@@ -83,6 +92,30 @@ public enum InterviewRules {
         return (deadline.date, deadline.isProvisional || calendar.isProvisional(deadline.date))
     }
 
+    /// A planned length typed on the command line (`--duration 90m`),
+    /// with an example when it is out of range.
+    public static func checkDuration(minutes: Int, into errors: inout [FieldError]) {
+        if !plannedMinutesRange.contains(minutes) {
+            errors.append(
+                FieldError(
+                    field: "duration", code: "out_of_range",
+                    message:
+                        "an interview lasts from \(DurationText.format(.seconds(plannedMinutesRange.lowerBound * 60))) to \(DurationText.format(.seconds(plannedMinutesRange.upperBound * 60))), for example --duration 90m"
+                ))
+        }
+    }
+
+    /// Whether an interview in `status` may be called off with `reason`:
+    /// only before it goes live, and never without a reason (the public
+    /// page shows it). Returns the reason trimmed.
+    public static func checkCancellation(from status: InterviewStatus, reason: String) throws(InterviewCancellationRefusal) -> String {
+        guard status.isCancellable else { throw .notCancellable(status) }
+        var errors: [FieldError] = []
+        let reason = TextRules.requiredText(reason, field: "reason", maxLength: cancellationReasonMaxLength, into: &errors)
+        if !errors.isEmpty { throw .invalid(ValidationFailure(errors)) }
+        return reason
+    }
+
     /// The name shown with a question on air: the asker's nickname masked
     /// (张三 → 张*), or a neutral 网友 when they gave none.
     public static func publicNickname(_ nickname: String?) -> String {
@@ -90,6 +123,23 @@ public enum InterviewRules {
             return "网友"
         }
         return PersonalInformation.maskName(nickname)
+    }
+}
+
+/// Why an interview cannot be called off.
+public enum InterviewCancellationRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The reason is missing or too long.
+    case invalid(ValidationFailure)
+    /// It is live, over or already cancelled.
+    case notCancellable(InterviewStatus)
+
+    public var description: String {
+        switch self {
+        case .invalid(let failure):
+            return failure.errors.map(\.message).joined(separator: "; ")
+        case .notCancellable(let status):
+            return "an interview that is \(status.rawValue) cannot be cancelled; only scheduled or open interviews can"
+        }
     }
 }
 

@@ -98,6 +98,10 @@ public struct AppConfiguration: Sendable {
     /// cancellations whose code matches no registration): the code is the
     /// bearer secret for cancelling.
     public var eventCodeLimit: RateLimitPolicy
+    /// What the year's plan must hold (interviews, open days, notice days),
+    /// for the dashboard's plan panel; `wenzheng plan check` reads the same
+    /// `WENZHENG_PLAN_MIN_…` variables.
+    public var planTargets: PlanTargets
 
     public init(
         host: String = "127.0.0.1",
@@ -123,6 +127,7 @@ public struct AppConfiguration: Sendable {
         consultationCommentLimit: RateLimitPolicy = .init(limit: 10, window: 600),
         eventRegistrationLimit: RateLimitPolicy = .init(limit: 20, window: 600),
         eventCodeLimit: RateLimitPolicy = .init(limit: 20, window: 600),
+        planTargets: PlanTargets = .default,
         logLevel: Logger.Level = .info,
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
@@ -155,6 +160,7 @@ public struct AppConfiguration: Sendable {
         self.consultationCommentLimit = consultationCommentLimit
         self.eventRegistrationLimit = eventRegistrationLimit
         self.eventCodeLimit = eventCodeLimit
+        self.planTargets = planTargets
         self.logLevel = logLevel
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval

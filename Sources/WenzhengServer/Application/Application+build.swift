@@ -112,7 +112,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation, moderation: moderation,
         questionLimiter: questionLimiter, browserKeys: browserKeys, voteLimiter: voteLimiter)
     InterviewsAPIController(actions: interviewActions, secureCookies: configuration.secureCookies).addRoutes(to: router)
-    InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies).addRoutes(to: router)
+    // The year's plan, as `wenzheng plan check` reports it, on the office
+    // dashboard and the organisers' interview list.
+    let plan = AnnualPlanReader(database: database, clock: clock, targets: configuration.planTargets)
+    InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies, plan: plan)
+        .addRoutes(to: router)
     InterviewLiveController(actions: interviewActions).addRoutes(to: router)
     let letterPasswordHasher = PasswordHasher(cost: configuration.letterPasswordHashCost)
     let letterAttachments = LetterAttachments(
@@ -125,7 +129,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     LettersPagesController(actions: letters, pages: pages).addRoutes(to: router)
     let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)
     OfficeLettersAPIController(actions: officeLetters).addRoutes(to: router)
-    OfficeLettersPagesController(actions: officeLetters, pages: pages).addRoutes(to: router)
+    OfficeLettersPagesController(actions: officeLetters, pages: pages, plan: plan).addRoutes(to: router)
     let surveyActions = SurveyActions(
         database: database, clock: clock, library: dependencies.moderation, browserKeys: browserKeys,
         answerLimiter: SurveyAnswerLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)

@@ -28,11 +28,12 @@ struct InterviewActions: Sendable {
     let browserKeys: BrowserKeys
     let voteLimiter: VoteRateLimiter
 
-    /// The interview, unless it is not yet announced and the reader is not
-    /// staff: the public gets 404 for those.
+    /// The interview, unless it is not yet announced (or was cancelled
+    /// before it was) and the reader is not staff: the public gets 404 for
+    /// those (`Interview.isPublic`).
     func visibleInterview(_ id: Int64, to staff: AuthenticatedStaff?) async throws -> Interview {
         let interview = try await database.interviews.interview(id: id)
-        if interview.status == .scheduled && staff == nil {
+        if !interview.isPublic && staff == nil {
             throw Problem(kind: .notFound, detail: "no such interview")
         }
         return interview

@@ -14,6 +14,8 @@ struct InterviewPagesController {
     let actions: InterviewActions
     let pages: PageRenderer
     let secureCookies: Bool
+    /// The year's plan of interviews and open days, shown to organisers.
+    let plan: AnnualPlanReader
 
     var database: AppDatabase { actions.database }
 
@@ -91,7 +93,7 @@ struct InterviewPagesController {
 
     @Sendable func listPage(_ request: Request, context: Context) async throws -> Response {
         let text = pages.text(for: request)
-        let view = InterviewsView(try await database.interviews.interviews(publicOnly: true), text: text)
+        let view = InterviewsView(try await database.interviews.interviews(publicOnly: true), now: actions.clock.now(), text: text)
         return try pages.render(view, title: text("interviews.title"), request: request, context: context)
     }
 
@@ -206,6 +208,7 @@ struct InterviewPagesController {
     ) async throws -> Response {
         let text = pages.text(for: request)
         var view = StaffInterviewsView(try await database.interviews.interviews(publicOnly: false), staff: context.staff!, text: text)
+        if view.canCreate { view.plan = AnnualPlanPanel(try await plan.report(), text: text) }
         if let form { view.form = form }
         view.errors = errors
         return try pages.render(view, title: text("interviews.staff.title"), request: request, context: context)

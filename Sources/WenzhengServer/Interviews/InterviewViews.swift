@@ -36,7 +36,9 @@ enum TranscriptLinks {
     }
 }
 
-/// The public list of interviews (`interviews`): upcoming and past.
+/// The public list of interviews (`interviews`): upcoming and past. A
+/// cancelled interview stays where it was announced, marked cancelled,
+/// until its planned start, then moves to the past ones.
 struct InterviewsView: PageView {
     static let template = "interviews"
 
@@ -45,9 +47,16 @@ struct InterviewsView: PageView {
     let noUpcoming: Bool
     let noPast: Bool
 
-    init(_ interviews: [Interview], text: PageText) {
-        upcoming = interviews.filter { $0.status == .open || $0.status == .live }.reversed().map { InterviewSummary($0, text: text) }
-        past = interviews.filter { $0.status == .ended || $0.status == .published }.map { InterviewSummary($0, text: text) }
+    init(_ interviews: [Interview], now: Date, text: PageText) {
+        func isUpcoming(_ interview: Interview) -> Bool {
+            switch interview.status {
+            case .open, .live: true
+            case .cancelled: interview.scheduledStart > now
+            case .scheduled, .ended, .published: false
+            }
+        }
+        upcoming = interviews.filter(isUpcoming).reversed().map { InterviewSummary($0, text: text) }
+        past = interviews.filter { !isUpcoming($0) && $0.status != .scheduled }.map { InterviewSummary($0, text: text) }
         noUpcoming = upcoming.isEmpty
         noPast = past.isEmpty
     }
@@ -137,6 +146,8 @@ struct InterviewPageView: PageView {
     let host: String?
     let guests: [Guest]
     let summaryText: String?
+    /// Why it was called off, when it was (status `cancelled`).
+    let cancellationReason: String?
     let showTranscript: Bool
     let isLive: Bool
     /// Only the newest page follows the live stream.
@@ -171,7 +182,8 @@ struct InterviewPageView: PageView {
         host = interview.host
         guests = interview.guests.map { Guest(name: $0.name, title: $0.title, department: $0.department.isEmpty ? nil : $0.department) }
         summaryText = interview.summary.isEmpty ? nil : interview.summary
-        showTranscript = interview.status != .open && interview.status != .scheduled
+        cancellationReason = interview.status == .cancelled ? interview.cancellationReason : nil
+        showTranscript = [.live, .ended, .published].contains(interview.status)
         isLive = interview.status == .live
         followsLive = interview.status == .live && !transcript.hasLater
         lastSeq = interview.lastSeq
@@ -361,6 +373,8 @@ struct StaffInterviewsView: PageView {
     let canCreate: Bool
     var form = CreateForm()
     var errors: FormErrors?
+    /// The year's plan of interviews and open days, for organisers.
+    var plan: AnnualPlanPanel?
 
     init(_ interviews: [Interview], staff: AuthenticatedStaff, text: PageText) {
         self.interviews = interviews.map { InterviewSummary($0, text: text) }

@@ -13,6 +13,8 @@ struct OfficeLettersPagesController {
     typealias Context = AppRequestContext
     let actions: OfficeLetterActions
     let pages: PageRenderer
+    /// The year's plan of interviews and open days, shown on the dashboard.
+    let plan: AnnualPlanReader
 
     var database: AppDatabase { actions.database }
 
@@ -183,9 +185,10 @@ struct OfficeLettersPagesController {
     {
         let text = pages.text(for: request)
         let staff = context.staff!
-        let view = OfficeDashboardView(
+        var view = OfficeDashboardView(
             try await actions.dashboard(query, staff: staff), query: query, isAdmin: staff.role == .admin,
             error: problem.map { text.officeProblem($0, fields: "office.periodFields") }, text: text)
+        view.plan = AnnualPlanPanel(try await plan.report(), text: text)
         return try pages.render(view, title: text("office.dashboard.title"), request: request, context: context)
     }
 

@@ -534,6 +534,8 @@ struct OfficeDashboardView: PageView {
     let transferredInTime: Int
     let monthly: [Month]
     let totals: Month
+    /// The year's plan of interviews and open days (`wenzheng plan check`).
+    var plan: AnnualPlanPanel?
 
     init(_ dashboard: OfficeLetterActions.Dashboard, query: StatisticsQuery, isAdmin: Bool, error: String?, text: PageText) {
         func showing(_ count: Int) -> String {

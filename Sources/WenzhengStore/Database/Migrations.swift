@@ -24,6 +24,8 @@ enum Migrations {
         migrator.registerMigration("v14-consultations", migrate: ConsultationsSchema.createConsultations)
         migrator.registerMigration("v15-outbox", migrate: NotificationsSchema.createOutbox)
         migrator.registerMigration("v16-events", migrate: EventsSchema.createEvents)
+        migrator.registerMigration(
+            "v17-interview-cancellation", foreignKeyChecks: .deferred, migrate: InterviewsSchema.addInterviewCancellation)
         return migrator
     }
 }

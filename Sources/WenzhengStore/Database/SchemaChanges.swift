@@ -39,4 +39,68 @@ enum SchemaChanges {
         try db.execute(sql: "PRAGMA writable_schema = OFF")
         db.clearSchemaCache()
     }
+
+    /// Rebuilds `table` with a new definition, by the twelve steps of
+    /// SQLite's "making other kinds of table schema changes" (ALTER TABLE
+    /// documentation), for changes no ALTER TABLE can make (a CHECK list
+    /// narrowed or rebuilt, a table constraint added):
+    ///
+    /// 1–2. The caller's migration runs inside a transaction with foreign
+    ///      keys off (GRDB's `foreignKeyChecks: .deferred`); refused
+    ///      otherwise, because dropping the old table would then delete or
+    ///      refuse through the children's foreign keys.
+    /// 3.   The table's indexes and triggers are remembered; a view that
+    ///      names the table is refused rather than guessed about.
+    /// 4.   `definition` (a `CREATE TABLE "table" (…)`) is created under a
+    ///      temporary name.
+    /// 5.   The `columns` are copied, row ids included.
+    /// 6–7. The old table is dropped and the new one renamed to its name;
+    ///      other tables' foreign keys name the table, so they now point at
+    ///      the new one.
+    /// 8.   The indexes and triggers are created again as they were.
+    /// 10.  `PRAGMA foreign_key_check` runs for the table (GRDB checks the
+    ///      whole database again before commit).
+    ///
+    /// The AUTOINCREMENT counter (`sqlite_sequence`) is carried over, so an
+    /// id once handed out is never handed out again.
+    static func rebuildTable(_ db: Database, _ table: String, definition: String, copying columns: [String]) throws {
+        guard try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") == false else {
+            throw DatabaseError(
+                message: "rebuilding \(table) needs foreign keys off: register the migration with foreignKeyChecks: .deferred")
+        }
+        let prefix = "CREATE TABLE \"\(table)\" ("
+        guard definition.hasPrefix(prefix) else { throw DatabaseError(message: "the new definition must start with \(prefix)") }
+        let views = try String.fetchAll(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'view' AND sql LIKE ?", arguments: ["%\(table)%"])
+        guard views.isEmpty else {
+            throw DatabaseError(message: "views name \(table) (\(views.joined(separator: ", "))); rebuild them too")
+        }
+        let dependents = try String.fetchAll(
+            db,
+            sql:
+                "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+            arguments: [table])
+        let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = ?", arguments: [table])
+
+        let temporary = "new_\(table)"
+        try db.execute(sql: "CREATE TABLE \"\(temporary)\" (" + definition.dropFirst(prefix.count))
+        let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        try db.execute(sql: "INSERT INTO \"\(temporary)\" (\(list)) SELECT \(list) FROM \"\(table)\"")
+        try db.execute(sql: "DROP TABLE \"\(table)\"")
+        try db.execute(sql: "ALTER TABLE \"\(temporary)\" RENAME TO \"\(table)\"")
+        for sql in dependents { try db.execute(sql: sql) }
+        if let sequence {
+            // The copy set the counter to the highest id copied; the old
+            // one may be higher (rows deleted), or absent (none left).
+            try db.execute(
+                sql: "INSERT INTO sqlite_sequence (name, seq) SELECT ?, 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+                arguments: [table, table])
+            try db.execute(sql: "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", arguments: [sequence, table])
+        }
+        let violations = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check(\"\(table)\")")
+        guard violations.isEmpty else {
+            throw DatabaseError(message: "\(table) breaks \(violations.count) foreign key(s) after the rebuild")
+        }
+        db.clearSchemaCache()
+    }
 }

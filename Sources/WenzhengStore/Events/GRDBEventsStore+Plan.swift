@@ -16,12 +16,14 @@ extension GRDBEventsStore {
                 arguments = [from, to]
             }
             let interviews = try Row.fetchAll(
-                db, sql: "SELECT id, title, scheduled_start, announced_at FROM interview \(interviewFilter) ORDER BY scheduled_start, id",
+                db,
+                sql:
+                    "SELECT id, title, scheduled_start, announced_at, status FROM interview \(interviewFilter) ORDER BY scheduled_start, id",
                 arguments: arguments
             ).map { row in
-                // Interviews cannot be called off yet: none is cancelled.
                 PlannedEvent(
-                    kind: .interview, id: row["id"], title: row["title"], start: row["scheduled_start"], announcedAt: row["announced_at"])
+                    kind: .interview, id: row["id"], title: row["title"], start: row["scheduled_start"], announcedAt: row["announced_at"],
+                    cancelled: (row["status"] as String) == InterviewStatus.cancelled.rawValue)
             }
             let openDays = try Row.fetchAll(
                 db, sql: "SELECT id, title, starts_at, created_at, state FROM open_day \(openDayFilter) ORDER BY starts_at, id",

@@ -7,19 +7,76 @@ extension GRDBInterviewsStore {
     func createInterview(_ draft: InterviewDraft, actor: AuthenticatedStaff, at now: Date) async throws -> Interview {
         let draft = try Self.validated(draft)
         return try await writer.write { db in
-            let hostID = try Self.hostID(db, username: draft.hostUsername)
-            var record = InterviewRecord(
-                id: nil, title: draft.title, summary: draft.summary, scheduledStart: draft.scheduledStart,
-                plannedMinutes: draft.plannedMinutes, hostUserId: hostID ?? (actor.role == .host ? actor.userID : nil),
-                status: .scheduled, lastSeq: 0, createdAt: now, updatedAt: now, startedAt: nil, endedAt: nil, publishedAt: nil,
-                revision: 0, announcedAt: nil)
-            try record.insert(db)
-            try Self.replaceGuests(db, interviewID: record.id!, guests: draft.guests)
-            let interview = try Self.interview(db, id: record.id!)
+            // A host who creates an interview without naming one hosts it.
+            let hostID = try Self.hostID(db, username: draft.hostUsername) ?? (actor.role == .host ? actor.userID : nil)
+            return try Self.insertInterview(db, draft, hostID: hostID, actor: .staff(actor, clientAddress: actor.clientAddress), at: now)
+        }
+    }
+
+    func scheduleInterview(_ draft: InterviewDraft, actor: AuditActor, at now: Date) async throws -> Interview {
+        let draft = try Self.validated(draft)
+        try Self.checkFuture(draft.scheduledStart, now: now)
+        return try await writer.write { db in
+            try Self.insertInterview(db, draft, hostID: try Self.hostID(db, username: draft.hostUsername), actor: actor, at: now)
+        }
+    }
+
+    func rescheduleInterview(id: Int64, to start: Date, plannedMinutes: Int?, actor: AuditActor, at now: Date) async throws -> Interview {
+        var errors: [FieldError] = []
+        do {
+            try OfficeTimeText.checkFuture(start, field: "start", now: now)
+        } catch {
+            errors.append(error)
+        }
+        if let plannedMinutes { InterviewRules.checkDuration(minutes: plannedMinutes, into: &errors) }
+        if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
+        return try await writer.write { db in
+            var record = try Self.existingInterview(db, id: id)
+            guard record.status == .scheduled || record.status == .open else {
+                throw StoreError.conflict(
+                    "interview \(id) is \(record.status.rawValue); only scheduled or open interviews can be rescheduled")
+            }
+            let before = try Self.interview(db, id: id)
+            let minutes = plannedMinutes ?? record.plannedMinutes
+            if record.scheduledStart != start || record.plannedMinutes != minutes {
+                record.revision += 1
+            }
+            record.scheduledStart = start
+            record.plannedMinutes = minutes
+            record.updatedAt = now
+            try record.update(db)
+            let after = try Self.interview(db, id: id)
             try AuditEntry.record(
-                db, actor: .staff(actor, clientAddress: actor.clientAddress), action: "interview.create", subjectType: "interview",
-                subjectID: String(record.id!), after: interview, at: now)
-            return interview
+                db, actor: actor, action: "interview.reschedule", subjectType: "interview", subjectID: String(id), before: before,
+                after: after, at: now)
+            return after
+        }
+    }
+
+    func cancelInterview(id: Int64, reason: String, actor: AuditActor, at now: Date) async throws -> Interview {
+        try await writer.write { db in
+            var record = try Self.existingInterview(db, id: id)
+            let checkedReason: String
+            do {
+                checkedReason = try InterviewRules.checkCancellation(from: record.status, reason: reason)
+            } catch let refusal as InterviewCancellationRefusal {
+                switch refusal {
+                case .invalid(let failure): throw StoreError.invalid(failure)
+                case .notCancellable: throw StoreError.conflict("interview \(id): \(refusal.description)")
+                }
+            }
+            let before = try Self.interview(db, id: id)
+            record.status = .cancelled
+            record.cancellationReason = checkedReason
+            record.cancelledAt = now
+            record.revision += 1
+            record.updatedAt = now
+            try record.update(db)
+            let after = try Self.interview(db, id: id)
+            try AuditEntry.record(
+                db, actor: actor, action: "interview.cancel", subjectType: "interview", subjectID: String(id), before: before,
+                after: after, at: now)
+            return after
         }
     }
 
@@ -65,7 +122,13 @@ extension GRDBInterviewsStore {
     func interviews(publicOnly: Bool) async throws -> [Interview] {
         try await reader.read { db in
             var request = InterviewRecord.all()
-            if publicOnly { request = request.filter(Column("status") != InterviewStatus.scheduled.rawValue) }
+            if publicOnly {
+                // `Interview.isPublic`: announced; a cancelled one only if
+                // it was announced before.
+                request = request.filter(
+                    Column("status") != InterviewStatus.scheduled.rawValue
+                        && (Column("status") != InterviewStatus.cancelled.rawValue || Column("announced_at") != nil))
+            }
             let ids = try request.order(Column("scheduled_start").desc).select(Column("id"), as: Int64.self).fetchAll(db)
             return try ids.map { try Self.interview(db, id: $0) }
         }
@@ -84,6 +147,15 @@ extension GRDBInterviewsStore {
             var record = try Self.existingInterview(db, id: id)
             try Self.ensureRuns(db, record, actor)
             let calendar: any WorkingDayCalendar = try calendar ?? GRDBCalendarStore.holidayCalendar(db)
+            guard status != .cancelled else {
+                throw StoreError.invalid(
+                    ValidationFailure([
+                        .invalid(
+                            "status",
+                            "an interview is cancelled with a reason (wenzheng events cancel interview:\(id) --reason …), not by a status change"
+                        )
+                    ]))
+            }
             guard record.status.next.contains(status) else {
                 throw StoreError.conflict("interview \(id) cannot go from \(record.status.rawValue) to \(status.rawValue)")
             }
@@ -125,7 +197,7 @@ extension GRDBInterviewsStore {
                     try Self.appendEntry(
                         db, interviewID: id, kind: .system, author: "系统", authorTitle: nil, questionID: nil, body: "published", late: false,
                         postedBy: actor.userID, at: now))
-            case .open, .scheduled:
+            case .open, .scheduled, .cancelled:
                 try record.update(db)
             }
             try AuditEntry.record(
@@ -146,6 +218,33 @@ extension GRDBInterviewsStore {
     }
 
     // MARK: Helpers
+
+    /// Inserts a validated draft with its guests and audit entry.
+    static func insertInterview(_ db: Database, _ draft: InterviewDraft, hostID: Int64?, actor: AuditActor, at now: Date) throws
+        -> Interview
+    {
+        var record = InterviewRecord(
+            id: nil, title: draft.title, summary: draft.summary, scheduledStart: draft.scheduledStart,
+            plannedMinutes: draft.plannedMinutes, hostUserId: hostID, status: .scheduled, lastSeq: 0, createdAt: now, updatedAt: now,
+            startedAt: nil, endedAt: nil, publishedAt: nil, revision: 0, announcedAt: nil, cancellationReason: nil, cancelledAt: nil)
+        try record.insert(db)
+        try replaceGuests(db, interviewID: record.id!, guests: draft.guests)
+        let interview = try Self.interview(db, id: record.id!)
+        try AuditEntry.record(
+            db, actor: actor, action: "interview.create", subjectType: "interview", subjectID: String(record.id!), after: interview, at: now
+        )
+        return interview
+    }
+
+    /// A start in the past is refused, with an example (the command line's
+    /// rule; the staff form takes what the organiser typed).
+    static func checkFuture(_ start: Date, now: Date) throws {
+        do {
+            try OfficeTimeText.checkFuture(start, field: "start", now: now)
+        } catch {
+            throw StoreError.invalid(ValidationFailure([error]))
+        }
+    }
 
     /// Who may run an interview: admins any; a host the interviews they
     /// host (or that have no host yet); a guest only those they are a guest
@@ -260,7 +359,8 @@ extension GRDBInterviewsStore {
             id: id, title: record.title, summary: record.summary, scheduledStart: record.scheduledStart,
             plannedMinutes: record.plannedMinutes, host: host?.0, hostUsername: host?.1, status: record.status, guests: guests,
             lastSeq: record.lastSeq, startedAt: record.startedAt, endedAt: record.endedAt, publishedAt: record.publishedAt,
-            revision: record.revision, announcedAt: record.announcedAt)
+            revision: record.revision, announcedAt: record.announcedAt, cancellationReason: record.cancellationReason,
+            cancelledAt: record.cancelledAt, updatedAt: record.updatedAt)
     }
 
 }

@@ -40,6 +40,8 @@ extension GRDBInterviewsStore {
                 late = true
             case .scheduled, .open:
                 throw StoreError.conflict("the interview is not live yet")
+            case .cancelled:
+                throw StoreError.conflict("the interview is cancelled")
             }
             let (name, title, department) = try Self.author(db, interview: interview, kind: kind, author: author, actor: actor)
             let event = try Self.appendEntry(

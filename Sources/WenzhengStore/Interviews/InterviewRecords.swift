@@ -20,6 +20,9 @@ struct InterviewRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRe
     var revision: Int
     /// When it became public (opened for questions, or went live unannounced).
     var announcedAt: Date?
+    /// Set together, exactly when the status is `cancelled`.
+    var cancellationReason: String?
+    var cancelledAt: Date?
 
     static let databaseTableName = "interview"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -155,6 +158,23 @@ public struct Interview: Codable, Sendable, Equatable, Identifiable {
     /// went live without opening first). Nil while scheduled. The plan
     /// check's notice days count from it.
     public var announcedAt: Date?
+    /// Why and when it was called off (status `cancelled`).
+    public var cancellationReason: String?
+    public var cancelledAt: Date?
+    /// The last change to the interview itself (details, status), not to
+    /// its questions or transcript: a calendar export's DTSTAMP.
+    public var updatedAt: Date
+
+    /// Whether the public may see it: announced, or (for one announced
+    /// before) cancelled. An interview cancelled while still scheduled was
+    /// never public and stays hidden.
+    public var isPublic: Bool {
+        switch status {
+        case .scheduled: false
+        case .cancelled: announcedAt != nil
+        case .open, .live, .ended, .published: true
+        }
+    }
 }
 
 /// What staff send to create or change an interview.

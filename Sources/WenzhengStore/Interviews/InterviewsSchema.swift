@@ -4,7 +4,11 @@ import WenzhengCore
 /// The interviews' tables.
 enum InterviewsSchema {
     static func createInterviews(_ db: Database) throws {
-        let statuses = InterviewStatus.allCases.map(\.rawValue)
+        // The statuses this migration allowed when it landed, written out:
+        // it once took `InterviewStatus.allCases`, so adding `cancelled` to
+        // the enum would have changed what it creates on a new database.
+        // `cancelled` is added by `v17-interview-cancellation` alone.
+        let statuses = ["scheduled", "open", "live", "ended", "published"]
         let questionStates = QuestionState.allCases.map(\.rawValue)
         let kinds = TranscriptEntryKind.allCases.map(\.rawValue)
         try db.create(table: "interview") { t in
@@ -119,5 +123,49 @@ enum InterviewsSchema {
                 WHERE kind = 'answer'
                 """)
         try db.create(index: "transcript_entry_on_question", on: "transcript_entry", columns: ["question_id", "seq"])
+    }
+
+    /// Migration `v17-interview-cancellation`: an interview can be called
+    /// off (status `cancelled`) with a reason and a time.
+    ///
+    /// The status CHECK is a list in the table's definition, so the table
+    /// is rebuilt by SQLite's twelve-step procedure
+    /// (`SchemaChanges.rebuildTable`): every column kept in place with its
+    /// constraints, the two new ones appended, the rows copied with their
+    /// ids, the index recreated, the AUTOINCREMENT counter kept. The child
+    /// tables (guests, questions, transcript, corrections, withdrawal
+    /// events) name `interview` and keep pointing at the rebuilt table.
+    /// Registered with deferred foreign-key checks: the migration runs with
+    /// foreign keys off and the whole database is checked before commit.
+    static func addInterviewCancellation(_ db: Database) throws {
+        try SchemaChanges.rebuildTable(
+            db, "interview",
+            definition: """
+                CREATE TABLE "interview" (
+                    "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+                    "title" TEXT NOT NULL CHECK ((LENGTH("title") > 0) AND (LENGTH("title") <= 120)),
+                    "summary" TEXT NOT NULL,
+                    "scheduled_start" DATETIME NOT NULL,
+                    "planned_minutes" INTEGER NOT NULL CHECK (("planned_minutes" >= 10) AND ("planned_minutes" <= 480)),
+                    "host_user_id" INTEGER REFERENCES "staff_user"("id") ON DELETE RESTRICT,
+                    "status" TEXT NOT NULL CHECK ("status" IN ('scheduled', 'open', 'live', 'ended', 'published', 'cancelled')),
+                    "last_seq" INTEGER NOT NULL DEFAULT 0,
+                    "created_at" DATETIME NOT NULL,
+                    "updated_at" DATETIME NOT NULL,
+                    "started_at" DATETIME,
+                    "ended_at" DATETIME,
+                    "published_at" DATETIME,
+                    revision INTEGER NOT NULL DEFAULT 0 CHECK (revision >= 0),
+                    announced_at DATETIME,
+                    -- Shown on the public page; required exactly when cancelled.
+                    cancellation_reason TEXT CHECK (cancellation_reason IS NULL OR LENGTH(cancellation_reason) BETWEEN 1 AND 500),
+                    cancelled_at DATETIME,
+                    CHECK ((status = 'cancelled') = (cancellation_reason IS NOT NULL AND cancelled_at IS NOT NULL))
+                )
+                """,
+            copying: [
+                "id", "title", "summary", "scheduled_start", "planned_minutes", "host_user_id", "status", "last_seq", "created_at",
+                "updated_at", "started_at", "ended_at", "published_at", "revision", "announced_at",
+            ])
     }
 }

@@ -15,6 +15,29 @@ public protocol InterviewsStore: Sendable {
 
     func interview(id: Int64) async throws -> Interview
 
+    // MARK: The command line (`wenzheng schedule interview`, `wenzheng events …`)
+
+    /// Creates an interview for the operator of the machine: the checks of
+    /// `createInterview` (title, summary, length, guests), a start after
+    /// `now`, and the host named in the draft (an active host or admin
+    /// account) or none yet, in which case any host may run it, as with an
+    /// admin's staff form. Audited as `actor` (`AuditActor.commandLine`).
+    func scheduleInterview(_ draft: InterviewDraft, actor: AuditActor, at now: Date) async throws -> Interview
+
+    /// Moves a scheduled or open interview to a new start after `now`, and
+    /// optionally a new length; the revision (iCalendar SEQUENCE) rises
+    /// when either changes.
+    func rescheduleInterview(id: Int64, to start: Date, plannedMinutes: Int?, actor: AuditActor, at now: Date) async throws -> Interview
+
+    /// Calls off a scheduled or open interview with a reason
+    /// (`InterviewRules.checkCancellation`): status `cancelled`, the reason
+    /// and time kept, revision + 1. It takes no more questions; the public
+    /// page shows the reason when it had been announced.
+    ///
+    /// - Throws: `StoreError.invalid` without a reason,
+    ///   `StoreError.conflict` once it is live or over.
+    func cancelInterview(id: Int64, reason: String, actor: AuditActor, at now: Date) async throws -> Interview
+
     /// Interviews, soonest first; the public sees only announced ones.
     func interviews(publicOnly: Bool) async throws -> [Interview]
 

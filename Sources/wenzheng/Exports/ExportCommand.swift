@@ -6,6 +6,6 @@ import ArgumentParser
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a survey's responses, a consultation's comments or an interview's transcript.",
-        subcommands: [ExportSurveyCommand.self, ExportConsultationCommand.self, ExportTranscriptCommand.self])
+        abstract: "Export a survey's responses or a consultation's comments (CSV or JSON), an interview's transcript, or a year's events (iCalendar).",
+        subcommands: [ExportSurveyCommand.self, ExportConsultationCommand.self, ExportTranscriptCommand.self, ExportCalendarCommand.self])
 }

@@ -64,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
     @OptionGroup(title: "Notices (outbox)") var mail: ServeMailOptions
+    @OptionGroup(title: "Annual plan") var plan: ServePlanOptions
 
     /// Every option, else its environment variable, else the default.
     func appConfiguration(_ settings: ServeSettings) throws -> AppConfiguration {
@@ -80,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         try intervals.apply(to: &configuration, settings: settings)
         try limits.apply(to: &configuration, settings: settings)
         try mail.apply(to: &configuration, settings: settings)
+        try plan.apply(to: &configuration, settings: settings)
         configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
         configuration.webRoot = try FolderLocator.locate(
             "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "web"), option: "--web",
