@@ -5,21 +5,8 @@ import WenzhengCore
 // known term occurrences planted in it. Everything derives from one seed
 // through SplitMix64, so every run on every machine sees the same bytes.
 
-/// SplitMix64 (Steele, Lea and Flood 2014): tiny, fast, well distributed,
-/// and fully determined by its seed.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Draws the corpus needs, on Core's seeded SplitMix64.
+extension SplitMix64 {
     /// Uniform in `0..<bound` (Lemire's multiply-shift; the bias is below
     /// 2⁻³² for the bounds used here).
     mutating func below(_ bound: Int) -> Int {

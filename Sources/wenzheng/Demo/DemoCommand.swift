@@ -76,7 +76,7 @@ struct DemoCommand: AsyncParsableCommand {
         let now = Date()
         var fill = DemoFill(
             database: db, filter: library.filter, allowedReasons: Set(library.filter.rules.rejectionReasons.map(\.code)), now: now,
-            random: DemoRandom(seed: seed))
+            random: SplitMix64(seed: seed))
         let items: [DemoFill.Item]
         do {
             items = try await fill.run(passwordHashes: hashes, letterPasswordHash: letterHash)

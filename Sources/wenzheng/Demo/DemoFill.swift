@@ -12,7 +12,7 @@ struct DemoFill {
     let filter: ContentFilter
     let allowedReasons: Set<String>
     let now: Date
-    var random: DemoRandom
+    var random: SplitMix64
 
     /// One line of the summary: what was made and where to see it.
     struct Item: Codable, Sendable {

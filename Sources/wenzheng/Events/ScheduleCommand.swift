@@ -37,12 +37,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var site: SiteOptions
-
-        @Option(help: ArgumentHelp("The title (at most \(InterviewRules.titleMaxLength) characters).", valueName: "text"))
-        var title: String
-
-        @Option(help: ArgumentHelp("When it starts, Beijing time: 2027-03-16T09:30.", valueName: "time"))
-        var start: String
+        @OptionGroup var basics: ScheduledEventOptions
 
         @Option(
             help: ArgumentHelp(
@@ -69,7 +64,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             let publicSite = try await reportingEventFailures { try site.site() }
             let now = Date()
             var input = InputErrors()
-            let start = input.futureStart(start, now: now)
+            let start = input.futureStart(basics.start, now: now)
             let minutes = input.minutes(duration)
             if let minutes { InterviewRules.checkDuration(minutes: minutes, into: &input.errors) }
             var credits: [GuestCredit] = []
@@ -81,7 +76,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             let interview = try await reportingEventFailures { () async throws -> WenzhengStore.Interview in
                 try input.check()
                 let draft = InterviewDraft(
-                    title: title, summary: summary, scheduledStart: start!, plannedMinutes: minutes!, hostUsername: host,
+                    title: basics.title, summary: summary, scheduledStart: start!, plannedMinutes: minutes!, hostUsername: host,
                     guests: credits.map { InterviewGuest(name: $0.name, title: $0.title, department: $0.department) })
                 return try await database.open().interviews.scheduleInterview(
                     draft, actor: .commandLine(osUser: operatingSystemUser), at: now)
@@ -123,12 +118,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var site: SiteOptions
-
-        @Option(help: ArgumentHelp("The title (at most \(InterviewRules.titleMaxLength) characters).", valueName: "text"))
-        var title: String
-
-        @Option(help: ArgumentHelp("When it starts, Beijing time: 2027-05-20T09:30.", valueName: "time"))
-        var start: String
+        @OptionGroup var basics: ScheduledEventOptions
 
         @Option(help: ArgumentHelp("How long it lasts, from 30m to 12h: 2h30m.", valueName: "length"))
         var duration: String
@@ -172,7 +162,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             let publicSite = try await reportingEventFailures { try site.site() }
             let now = Date()
             var input = InputErrors()
-            let start = input.futureStart(start, now: now)
+            let start = input.futureStart(basics.start, now: now)
             let minutes = input.minutes(duration)
             let opens = registrationOpens.flatMap { input.time($0, option: "registration-opens") }
             let closes = registrationCloses.flatMap { input.time($0, option: "registration-closes") }
@@ -181,7 +171,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                 let programme = try self.programme ?? readProgramme()
                 try input.check()
                 let openDay = try WenzhengCore.OpenDay.scheduled(
-                    title: title, programme: programme, location: location, start: start!, durationMinutes: minutes!,
+                    title: basics.title, programme: programme, location: location, start: start!, durationMinutes: minutes!,
                     capacity: capacity, registrationOpens: opens, registrationCloses: closes, now: now)
                 return try await database.open().events.scheduleOpenDay(
                     openDay, actor: .commandLine(osUser: operatingSystemUser), at: now)
@@ -217,4 +207,13 @@ struct ScheduleCommand: AsyncParsableCommand {
             return text
         }
     }
+}
+
+/// What every scheduled event has: its title and its start.
+struct ScheduledEventOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The title (at most \(InterviewRules.titleMaxLength) characters).", valueName: "text"))
+    var title: String
+
+    @Option(help: ArgumentHelp("When it starts, Beijing time: 2027-03-16T09:30.", valueName: "time"))
+    var start: String
 }

@@ -19,18 +19,6 @@ struct InterviewCancellationTests {
             guests: [InterviewGuest(name: "张明", title: "副厅长", department: "江苏省司法厅")])
     }
 
-    static func storeError(_ body: () async throws -> Void) async -> StoreError? {
-        do {
-            try await body()
-            return nil
-        } catch let error as StoreError {
-            return error
-        } catch {
-            Issue.record("unexpected error \(error)")
-            return nil
-        }
-    }
-
     @Test("schedule: the command line's actor, the host by name, a start in the past refused with an example")
     func schedule() async throws {
         let file = try TemporaryDatabase()
@@ -43,16 +31,16 @@ struct InterviewCancellationTests {
         let audit = try await db.audit.auditEntries().filter { $0.action == "interview.create" }
         #expect(audit.map(\.actorName) == ["cli:tester"])
 
-        let past = await Self.storeError {
+        let past = await storeError {
             _ = try await db.interviews.scheduleInterview(Self.draft(start: "2027-02-28 09:30"), actor: cliActor, at: Self.now)
         }
         #expect(past?.description.contains("is in the past") == true)
         #expect(past?.description.contains("for example 2027-03-08T09:30") == true)
-        let notHost = await Self.storeError {
+        let notHost = await storeError {
             _ = try await db.interviews.scheduleInterview(Self.draft(host: "mod"), actor: cliActor, at: Self.now)
         }
         #expect(notHost?.description == "'mod' is not a host")
-        let nobody = await Self.storeError {
+        let nobody = await storeError {
             _ = try await db.interviews.scheduleInterview(Self.draft(host: "nobody"), actor: cliActor, at: Self.now)
         }
         #expect(nobody?.description == "no active staff account 'nobody'")
@@ -70,13 +58,13 @@ struct InterviewCancellationTests {
         let same = try await db.interviews.rescheduleInterview(
             id: interview.id, to: beijing("2027-03-18 14:00"), plannedMinutes: nil, actor: cliActor, at: Self.now)
         #expect(same.revision == 1)
-        let past = await Self.storeError {
+        let past = await storeError {
             _ = try await db.interviews.rescheduleInterview(
                 id: interview.id, to: beijing("2027-02-01 09:00"), plannedMinutes: 5, actor: cliActor, at: Self.now)
         }
         #expect(past?.description.contains("in the past") == true)
         #expect(past?.description.contains("for example --duration 90m") == true)
-        let missing = await Self.storeError {
+        let missing = await storeError {
             _ = try await db.interviews.rescheduleInterview(
                 id: 99, to: beijing("2027-03-18 14:00"), plannedMinutes: nil, actor: cliActor, at: Self.now)
         }
@@ -85,7 +73,7 @@ struct InterviewCancellationTests {
         let host = StoreInterview.staff(try await db.addUser("host", role: .host), "host", .host)
         _ = try await db.interviews.changeInterviewStatus(
             id: interview.id, to: .live, actor: host, calendar: WeekdayCalendar(), at: Self.now)
-        let live = await Self.storeError {
+        let live = await storeError {
             _ = try await db.interviews.rescheduleInterview(
                 id: interview.id, to: beijing("2027-03-20 14:00"), plannedMinutes: nil, actor: cliActor, at: Self.now)
         }
@@ -102,11 +90,11 @@ struct InterviewCancellationTests {
         _ = try await db.interviews.changeInterviewStatus(
             id: announced.id, to: .open, actor: host, calendar: WeekdayCalendar(), at: Self.now)
 
-        let noReason = await Self.storeError {
+        let noReason = await storeError {
             _ = try await db.interviews.cancelInterview(id: quiet.id, reason: "  ", actor: cliActor, at: Self.now)
         }
         #expect(noReason == .invalid(ValidationFailure([.required("reason")])))
-        let viaStatus = await Self.storeError {
+        let viaStatus = await storeError {
             _ = try await db.interviews.changeInterviewStatus(id: quiet.id, to: .cancelled, actor: host, at: Self.now)
         }
         #expect(viaStatus?.description.contains("cancelled with a reason") == true)
@@ -117,21 +105,21 @@ struct InterviewCancellationTests {
         #expect(cancelled.revision == 1 && cancelled.isPublic)
         _ = try await db.interviews.cancelInterview(id: quiet.id, reason: "计划调整", actor: cliActor, at: later)
 
-        let again = await Self.storeError {
+        let again = await storeError {
             _ = try await db.interviews.cancelInterview(id: announced.id, reason: "再次", actor: cliActor, at: later)
         }
         #expect(
             again
                 == .conflict(
                     "interview \(announced.id): an interview that is cancelled cannot be cancelled; only scheduled or open interviews can"))
-        let question = await Self.storeError {
+        let question = await storeError {
             _ = try await db.interviews.submitQuestion(
                 interviewID: announced.id,
                 NewQuestion(text: "还办吗？", nickname: nil, contact: nil, browserKey: "b", clientAddress: "127.0.0.1"),
                 check: ContentFilter.Result(flags: [], personalInformation: [], action: nil), at: later)
         }
         #expect(question == .conflict("this interview is not taking questions (it is cancelled)"))
-        let reopen = await Self.storeError {
+        let reopen = await storeError {
             _ = try await db.interviews.changeInterviewStatus(id: announced.id, to: .live, actor: host, at: later)
         }
         #expect(reopen == .conflict("interview \(announced.id) cannot go from cancelled to live"))
@@ -148,7 +136,7 @@ struct InterviewCancellationTests {
         // A live interview cannot be called off.
         let running = try await db.interviews.scheduleInterview(Self.draft(start: "2027-05-16 09:30"), actor: cliActor, at: Self.now)
         _ = try await db.interviews.changeInterviewStatus(id: running.id, to: .live, actor: host, calendar: WeekdayCalendar(), at: later)
-        let live = await Self.storeError {
+        let live = await storeError {
             _ = try await db.interviews.cancelInterview(id: running.id, reason: "太晚了", actor: cliActor, at: later)
         }
         #expect(
