@@ -82,10 +82,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                     draft, actor: .commandLine(osUser: operatingSystemUser), at: now)
             }
             let event = EventSummary(interview, site: publicSite)
-            switch format {
-            case .json:
-                try printJSON(event)
-            case .table:
+            try printScheduled(event, format: format) {
                 print(
                     "scheduled \(event.id): \(interview.title), \(officeSpan(interview.scheduledStart, minutes: interview.plannedMinutes)) Beijing time"
                 )
@@ -177,10 +174,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                     openDay, actor: .commandLine(osUser: operatingSystemUser), at: now)
             }
             let event = EventSummary(view, site: publicSite)
-            switch format {
-            case .json:
-                try printJSON(event)
-            case .table:
+            try printScheduled(event, format: format) {
                 let openDay = view.openDay
                 print(
                     "scheduled \(event.id): \(openDay.title), \(officeSpan(openDay.start, minutes: openDay.durationMinutes)) Beijing time")
@@ -206,6 +200,14 @@ struct ScheduleCommand: AsyncParsableCommand {
             }
             return text
         }
+    }
+}
+
+/// What was scheduled: the summary as JSON, or `table`'s lines for people.
+private func printScheduled(_ event: EventSummary, format: OutputFormat, table: () -> Void) throws {
+    switch format {
+    case .json: try printJSON(event)
+    case .table: table()
     }
 }
 
