@@ -218,19 +218,13 @@ struct EventActions: Sendable {
 
     // MARK: Files
 
-    struct Download: Sendable {
-        var data: Data
-        var contentType: String
-        var filename: String
-    }
-
     /// The attendee list as CSV for the office, who call visitors when an
     /// open day moves: the shared writer's BOM and formula neutralisation,
     /// headers in `language`, the code with its dash, the phone whole.
-    func attendeesCSV(_ id: Int64, language: Language) async throws -> Download {
+    func attendeesCSV(_ id: Int64, language: Language) async throws -> FileDownload {
         let (openDay, attendees) = try await attendees(id)
         let csv = EventsExport.attendees(attendees, language: language)
-        return Download(
+        return FileDownload(
             data: csv.encoded(), contentType: "text/csv; charset=utf-8", filename: "open-day-\(openDay.id)-attendees.csv")
     }
 
@@ -238,22 +232,13 @@ struct EventActions: Sendable {
     /// so the same open day gives the same bytes; the UID is
     /// `open-day-<id>@<host>` and SEQUENCE its revision, so a calendar
     /// replaces its copy after a reschedule or cancellation.
-    func calendar(_ id: Int64, host: String) async throws -> Download {
+    func calendar(_ id: Int64, host: String) async throws -> FileDownload {
         let view = try await openDay(id)
-        let name = Self.hostName(host)
+        let name = FileDownload.hostName(host)
         let url = host.isEmpty ? nil : "\(secureCookies ? "https" : "http")://\(host)/events/\(id)"
         let event = ICalendarEvent(openDay: view.openDay, id: id, host: name, url: url)
         let text = ICalendarWriter.write(ICalendarDocument(name: view.openDay.title, events: [event]), stamp: view.updatedAt)
-        return Download(data: Data(text.utf8), contentType: "text/calendar; charset=utf-8", filename: "open-day-\(id).ics")
-    }
-
-    /// The host name of a Host header, without its port (an IPv6 literal
-    /// keeps its brackets' content).
-    static func hostName(_ host: String) -> String {
-        if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
-            return String(host[host.index(after: host.startIndex)..<end])
-        }
-        return String(host.split(separator: ":", maxSplits: 1).first ?? "")
+        return FileDownload(data: Data(text.utf8), contentType: "text/calendar; charset=utf-8", filename: "open-day-\(id).ics")
     }
 
     // MARK: Refusals

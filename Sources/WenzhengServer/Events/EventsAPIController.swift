@@ -219,7 +219,7 @@ struct EventsAPIController {
         case "csv":
             let language = Language.negotiate(
                 explicit: request.uri.queryParameters.get("lang"), cookie: nil, acceptLanguage: request.headers[.acceptLanguage])
-            return Self.download(try await actions.attendeesCSV(id, language: language))
+            return try await actions.attendeesCSV(id, language: language).response
         case "json":
             let (view, attendees) = try await actions.attendees(id)
             let body = AttendeesBody(
@@ -264,15 +264,6 @@ struct EventsAPIController {
     }
 
     /// A file download, never rendered by the browser nor kept by a cache.
-    static func download(_ file: EventActions.Download) -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: file.contentType, .contentDisposition: "attachment; filename=\"\(file.filename)\"",
-                .cacheControl: "no-store",
-            ],
-            body: .init(byteBuffer: .init(bytes: file.data)))
-    }
 }
 
 extension OpenDayRegistration: ResponseEncodable {}

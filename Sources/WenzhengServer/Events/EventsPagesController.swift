@@ -138,7 +138,7 @@ struct EventsPagesController {
     /// The open day's `.ics`: one VEVENT, a download.
     @Sendable func calendar(_ request: Request, context: Context) async throws -> Response {
         let host = request.head.authority ?? ""
-        return EventsAPIController.download(try await actions.calendar(try EventsAPIController.id(context), host: host))
+        return try await actions.calendar(try EventsAPIController.id(context), host: host).response
     }
 
     // MARK: Organisers
@@ -240,6 +240,6 @@ struct EventsPagesController {
 
     @Sendable func attendeesCSV(_ request: Request, context: Context) async throws -> Response {
         let download = try await actions.attendeesCSV(try EventsAPIController.id(context), language: pages.language(for: request))
-        return EventsAPIController.download(download)
+        return download.response
     }
 }

@@ -27,6 +27,7 @@ struct InterviewPagesController {
                 try await transcriptDownload(request, context: context, format: format)
             }
         }
+        router.get("/interviews/{id}/calendar.ics", use: calendarDownload)
         router.post("/interviews/{id}/questions", use: askForm)
         router.post("/interviews/{id}/questions/{question}/vote", use: voteForm)
         router.group("/staff/interviews")
@@ -128,6 +129,19 @@ struct InterviewPagesController {
         headers[.contentType] = format.mediaType
         headers[.contentDisposition] = "attachment; filename=\"\(TranscriptExport.fileName(interviewID: id, format: format))\""
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
+    }
+
+    /// The interview as one calendar event, for anyone who may see its
+    /// page: the same UID and SEQUENCE as `wenzheng export calendar`, so a
+    /// moved or cancelled interview replaces the copy in a calendar.
+    @Sendable func calendarDownload(_ request: Request, context: Context) async throws -> Response {
+        let interview = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
+        let authority = request.head.authority ?? ""
+        let url = authority.isEmpty ? nil : "\(secureCookies ? "https" : "http")://\(authority)/interviews/\(interview.id)"
+        let event = ICalendarEvent(interview, host: FileDownload.hostName(authority), url: url)
+        let text = ICalendarWriter.write(ICalendarDocument(name: interview.title, events: [event]), stamp: interview.updatedAt)
+        return FileDownload(data: Data(text.utf8), contentType: "text/calendar; charset=utf-8", filename: "interview-\(interview.id).ics")
+            .response
     }
 
     @Sendable func askForm(_ request: Request, context: Context) async throws -> Response {

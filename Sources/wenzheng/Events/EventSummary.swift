@@ -68,10 +68,7 @@ struct EventSummary: Encodable {
         guests = credits
         host = interview.hostUsername
         changedAt = interview.updatedAt
-        calendarEvent = ICalendarEvent(
-            interviewID: interview.id, host: site.host, title: interview.title, summary: interview.summary,
-            start: interview.scheduledStart, durationMinutes: interview.plannedMinutes, guests: credits, url: url,
-            revision: interview.revision, cancelled: interview.status == .cancelled, cancellationReason: interview.cancellationReason)
+        calendarEvent = ICalendarEvent(interview, host: site.host, url: url)
     }
 
     init(_ view: OpenDayView, site: PublicSite) {

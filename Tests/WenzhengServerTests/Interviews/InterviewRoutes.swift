@@ -7,6 +7,7 @@ extension RouteTableTests {
         // Interviews: public
         "GET /interviews": nil,
         "GET /interviews/{id}": nil,
+        "GET /interviews/{id}/calendar.ics": nil,
         "GET /interviews/{id}/transcript.md": nil,
         "GET /interviews/{id}/transcript.html": nil,
         "GET /interviews/{id}/transcript.json": nil,
