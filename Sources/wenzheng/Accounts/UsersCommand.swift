@@ -8,12 +8,30 @@ struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Manage staff accounts (admins, moderators, hosts, guests, handlers, reviewers).",
+        discussion: """
+            Examples:
+              wenzheng users add admin --role admin
+              wenzheng users list
+              wenzheng users reset-password zhang.wei
+            """,
         subcommands: [Add.self, List.self, Disable.self, Enable.self, ResetPassword.self]
     )
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a staff account. The password is asked for, or read from standard input.")
+            abstract: "Create a staff account. The password is asked for, or read from standard input.",
+            discussion: """
+                A password never goes on the command line (where ps and the shell's history \
+                would keep it): it is asked for twice on a terminal, or read from the first \
+                line of standard input with --password-stdin, for scripts.
+
+                Examples:
+                  wenzheng users add admin --role admin
+                  wenzheng users add zhang.wei --role handler --department "法律援助处" \\
+                      --display-name "张伟" --password-stdin < zhang.wei.password
+                  wenzheng users add wang.li --role host --department "宣传处" \\
+                      --display-name "王丽" --db /srv/wenzheng/var/wenzheng.sqlite
+                """)
 
         @OptionGroup var database: DatabaseOptions
 
@@ -52,7 +70,13 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List staff accounts.")
+        static let configuration = CommandConfiguration(
+            abstract: "List staff accounts.",
+            discussion: """
+                Examples:
+                  wenzheng users list
+                  wenzheng users list --format json --db /srv/wenzheng/var/wenzheng.sqlite
+                """)
 
         @OptionGroup var database: DatabaseOptions
 
@@ -94,7 +118,13 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Disable an account and end its sessions.")
+        static let configuration = CommandConfiguration(
+            abstract: "Disable an account and end its sessions.",
+            discussion: """
+                Examples:
+                  wenzheng users disable zhang.wei
+                  wenzheng users disable zhang.wei --db /srv/wenzheng/var/wenzheng.sqlite
+                """)
 
         @OptionGroup var account: AccountArguments
 
@@ -105,7 +135,13 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct Enable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-enable a disabled account.")
+        static let configuration = CommandConfiguration(
+            abstract: "Re-enable a disabled account.",
+            discussion: """
+                Examples:
+                  wenzheng users enable zhang.wei
+                  wenzheng users enable zhang.wei --db /srv/wenzheng/var/wenzheng.sqlite
+                """)
 
         @OptionGroup var account: AccountArguments
 
@@ -117,7 +153,15 @@ struct UsersCommand: AsyncParsableCommand {
 
     struct ResetPassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "reset-password", abstract: "Set a new password and end the account's sessions.")
+            commandName: "reset-password", abstract: "Set a new password and end the account's sessions.",
+            discussion: """
+                The new password is asked for twice on a terminal, or read from the first line \
+                of standard input with --password-stdin; never give it on the command line.
+
+                Examples:
+                  wenzheng users reset-password zhang.wei
+                  wenzheng users reset-password zhang.wei --password-stdin < zhang.wei.password
+                """)
 
         @OptionGroup var account: AccountArguments
 

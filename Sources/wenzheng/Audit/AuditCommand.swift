@@ -6,7 +6,17 @@ import WenzhengStore
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Print the audit log of moderation and staff actions, newest first.")
+        abstract: "Print the audit log of moderation and staff actions, newest first.",
+        discussion: """
+            Actions taken on the command line are recorded under cli: and the operating-system \
+            user (cli:root); actions in the web pages under the staff account's username.
+
+            Examples:
+              wenzheng audit --since 2026-11-01
+              wenzheng audit --actor zhang.wei --limit 50
+              wenzheng audit --actor cli:root --since 2026-11-01T09:00:00+08:00 \\
+                  --format json
+            """)
 
     @OptionGroup var database: DatabaseOptions
 

@@ -13,6 +13,11 @@ struct CalendarCommand: AsyncParsableCommand {
             are shipped; import each later year when its notice is published (usually in \
             November). A year without a notice counts weekdays only and its deadlines are \
             marked provisional.
+
+            Examples:
+              wenzheng calendar years
+              wenzheng calendar import holiday-cn/2027.json
+              wenzheng calendar explain --from 2026-09-18 --working-days 15
             """,
         subcommands: [Import.self, Explain.self, Years.self]
     )
@@ -25,6 +30,10 @@ struct CalendarCommand: AsyncParsableCommand {
                 {"year": 2027, "papers": ["https://www.gov.cn/…"], "days": [{"name": "元旦", \
                 "date": "2027-01-01", "isOffDay": true}, …]}, where isOffDay false marks a \
                 make-up working day. Check it against the notice on gov.cn before importing.
+
+                Examples:
+                  wenzheng calendar import holiday-cn/2027.json
+                  wenzheng calendar import --db /srv/wenzheng/var/wenzheng.sqlite ./2027.json
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -103,6 +112,10 @@ struct CalendarCommand: AsyncParsableCommand {
             discussion: """
                 The day of receipt is not counted (Civil Code art. 201): the deadline is the \
                 N-th working day after it.
+
+                Examples:
+                  wenzheng calendar explain --from 2026-09-18 --working-days 15
+                  wenzheng calendar explain --from 2027-01-28 --working-days 20
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -150,7 +163,13 @@ struct CalendarCommand: AsyncParsableCommand {
     }
 
     struct Years: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the years whose holiday notice is loaded.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the years whose holiday notice is loaded.",
+            discussion: """
+                Examples:
+                  wenzheng calendar years
+                  wenzheng calendar years --format json
+                """)
 
         @OptionGroup var database: DatabaseOptions
 

@@ -15,6 +15,10 @@ struct ExportConsultationCommand: AsyncParsableCommand {
             return are prefixed with ' so that no spreadsheet runs them as formulas. JSON \
             holds the consultation, the counts per article, the comments, the groups and the \
             adoption report when it can be made.
+
+            Examples:
+              wenzheng export consultation 3 -o consultation-3.csv
+              wenzheng export consultation 3 --format json -o consultation-3.json
             """)
 
     @OptionGroup var database: DatabaseOptions

@@ -17,8 +17,9 @@ struct DemoCommand: AsyncParsableCommand {
             Dates are relative to now. Only an empty database is filled: to try the demo next to \
             real data, give it a database of its own.
 
-            Example:
+            Examples:
               wenzheng demo --db ./var/demo.sqlite --seed 7
+              wenzheng demo --db ./var/demo.sqlite --password-stdin < demo-password.txt
               wenzheng serve --db ./var/demo.sqlite
             """
     )

@@ -16,6 +16,9 @@ struct EventsCommand: AsyncParsableCommand {
             cancelled open day cannot be moved); 64 a malformed command line or id; 65 a \
             wrong value (a time that is not one, a start in the past, a missing reason); 66 \
             no event with that id.
+
+            Examples:
+              wenzheng events list --year 2027
             """,
         subcommands: [List.self, Reschedule.self, Cancel.self])
 

@@ -26,7 +26,8 @@ struct ExportCalendarCommand: AsyncParsableCommand {
 
             Examples:
               wenzheng export calendar --year 2027 -o plan-2027.ics
-              wenzheng export calendar --year 2027 --public --base-url https://wenzheng.example.gov.cn/ -o public-2027.ics
+              wenzheng export calendar --year 2027 --public \\
+                  --base-url https://wenzheng.example.gov.cn/ -o public-2027.ics
               wenzheng export calendar --year 2027 --stamp 2027-01-01T00:00 > plan.ics
             """)
 

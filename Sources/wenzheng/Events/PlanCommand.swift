@@ -9,6 +9,10 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Check the year's plan of interviews and open days.",
+        discussion: """
+            Examples:
+              wenzheng plan check --year 2027
+            """,
         subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
@@ -37,7 +41,8 @@ struct PlanCommand: AsyncParsableCommand {
                 Examples:
                   wenzheng plan check --year 2027
                   wenzheng plan check --year 2027 --format json | jq .warnings
-                  wenzheng plan check --min-interviews 6 --min-open-days 2 || echo "plan incomplete"
+                  wenzheng plan check --min-interviews 6 --min-open-days 2 \\
+                      || echo "plan incomplete"
                 """)
 
         @OptionGroup var database: DatabaseOptions

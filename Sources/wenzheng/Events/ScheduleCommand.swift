@@ -14,6 +14,12 @@ struct ScheduleCommand: AsyncParsableCommand {
             2027-03-16T09:30+08:00); lengths are 90m, 2h or 2h30m. Each command prints the \
             new event's id (interview:12, open-day:3: interviews and open days are numbered \
             apart) and its public page. It works while the server runs.
+
+            Examples:
+              wenzheng schedule interview --title "法律援助惠民生" --start 2027-03-16T09:30 \\
+                  --host wang.li
+              wenzheng schedule open-day --title "司法行政开放日" --start 2027-05-20T09:30 \\
+                  --duration 2h30m --location "南京市北京西路28号" --capacity 50
             """,
         subcommands: [Interview.self, OpenDay.self])
 
@@ -32,7 +38,8 @@ struct ScheduleCommand: AsyncParsableCommand {
                   wenzheng schedule interview --title "法律援助惠民生" --start 2027-03-16T09:30 \\
                       --duration 90m --guest "张明|副厅长|江苏省司法厅" --guest "李华||法律援助处" \\
                       --host wang.li --summary "介绍法律援助新规"
-                  wenzheng schedule interview --title "公共法律服务" --start "2027-06-15 14:00" --format json
+                  wenzheng schedule interview --title "公共法律服务" --start "2027-06-15 14:00" \\
+                      --format json
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -110,7 +117,8 @@ struct ScheduleCommand: AsyncParsableCommand {
                   wenzheng schedule open-day --title "宪法宣传周开放日" --start 2027-12-02T14:00 \\
                       --duration 2h --location "省司法厅一楼大厅" --capacity 80 \\
                       --programme-file programme.txt \\
-                      --registration-opens 2027-11-20T09:00 --registration-closes 2027-12-01T17:00
+                      --registration-opens 2027-11-20T09:00 \\
+                      --registration-closes 2027-12-01T17:00
                 """)
 
         @OptionGroup var database: DatabaseOptions

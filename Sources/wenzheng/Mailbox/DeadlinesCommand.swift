@@ -12,6 +12,11 @@ struct DeadlinesCommand: AsyncParsableCommand {
             A deadline is PROVISIONAL when it counts through a year whose holiday notice is \
             not imported yet, PAUSED while an information-disclosure clock is stopped (LEFT \
             is then what remains on it), and OVERDUE once the due date has passed.
+
+            Examples:
+              wenzheng deadlines
+              wenzheng deadlines --due-within 3 --department "法律援助处"
+              wenzheng deadlines --overdue --format csv > overdue.csv
             """)
 
     /// Output formats: an aligned table, RFC 4180 CSV, or JSON.

@@ -7,13 +7,25 @@ struct ModerationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moderation",
         abstract: "Inspect the moderation word lists and try them on a text.",
+        discussion: """
+            Examples:
+              wenzheng moderation check "我的电话是13812345678，请尽快处理"
+              wenzheng moderation lists
+            """,
         subcommands: [Check.self, Lists.self]
     )
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what the word filter and personal-information detector find in a text.",
-            discussion: "Reads the text from the argument, or from standard input when the argument is '-'.")
+            discussion: """
+                Reads the text from the argument, or from standard input when the argument is '-'.
+
+                Examples:
+                  wenzheng moderation check "我的电话是13812345678，请尽快处理"
+                  wenzheng moderation check --format json - < letter.txt
+                  wenzheng moderation check --moderation /srv/wenzheng/Moderation "留言内容"
+                """)
 
         @OptionGroup var moderation: ModerationOptions
 
@@ -64,7 +76,13 @@ struct ModerationCommand: AsyncParsableCommand {
     }
 
     struct Lists: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the word lists with their actions, sources and licences.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the word lists with their actions, sources and licences.",
+            discussion: """
+                Examples:
+                  wenzheng moderation lists
+                  wenzheng moderation lists --moderation /srv/wenzheng/Moderation
+                """)
 
         @OptionGroup var moderation: ModerationOptions
 

@@ -15,6 +15,14 @@ struct ServeCommand: AsyncParsableCommand {
             Every option has an environment variable; the option wins. Durations are a number and a unit \
             (250ms, 20s, 10m, 1h30m); limits are a count in a window (5/10m). SIGINT or SIGTERM stops the \
             server gracefully: in-flight requests finish and the database is checkpointed.
+
+            Examples:
+              wenzheng serve
+              wenzheng serve --db /srv/wenzheng/var/wenzheng.sqlite --port 8080 \\
+                  --secure-cookies --trusted-proxy 127.0.0.1 \\
+                  --smtp-url "smtp://notice@mail.sft.example.cn:587?starttls" \\
+                  --mail-from "江苏省司法厅 <noreply@sft.example.cn>" \\
+                  --smtp-password-file /etc/wenzheng/smtp-password
             """)
 
     @OptionGroup var database: DatabaseOptions

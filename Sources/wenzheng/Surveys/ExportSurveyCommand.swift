@@ -13,6 +13,10 @@ struct ExportSurveyCommand: AsyncParsableCommand {
             cells that begin with =, +, -, @, a tab or a carriage return are prefixed with ' \
             so no spreadsheet runs them as formulas. Responses are sorted by day, then by \
             their random id: never in the order they arrived. The same data gives the same bytes.
+
+            Examples:
+              wenzheng export survey 12 -o survey-12.csv
+              wenzheng export survey 12 --format json --language en -o survey-12.json
             """)
 
     @OptionGroup var database: DatabaseOptions

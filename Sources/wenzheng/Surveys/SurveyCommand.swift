@@ -8,6 +8,10 @@ struct SurveyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "survey",
         abstract: "Survey tools: invitation tokens for closed samples.",
+        discussion: """
+            Examples:
+              wenzheng survey tokens 12 --count 500 -o survey-12-tokens.txt
+            """,
         subcommands: [SurveyTokensCommand.self])
 }
 
@@ -21,6 +25,11 @@ struct SurveyTokensCommand: AsyncParsableCommand {
             as the same). Only a digest of each is stored, so the tokens are shown this \
             once: keep the output. With -o the file is created with permissions 0600 and \
             an existing file is never replaced.
+
+            Examples:
+              wenzheng survey tokens 12 --count 500 -o survey-12-tokens.txt
+              wenzheng survey tokens 12 --count 50 --db /srv/wenzheng/var/wenzheng.sqlite \\
+                  -o survey-12-more-tokens.txt
             """)
 
     @OptionGroup var database: DatabaseOptions

@@ -108,7 +108,7 @@ struct DemoCommandTests {
     @Test("--help shows an example")
     func help() throws {
         let help = try CLI.run(["demo", "--help"])
-        #expect(help.output.contains("Example:"))
+        #expect(help.output.contains("Examples:"))
         #expect(help.output.contains("wenzheng demo --db"))
         #expect(help.output.contains("--seed"))
     }
