@@ -48,6 +48,9 @@ struct SurveyAggregateBenchmark: AsyncParsableCommand {
     @Option(help: "Directory for the temporary database (default: the system's temporary directory).")
     var directory: String?
 
+    @Flag(help: "Keep the database file instead of deleting it (its path is printed).")
+    var keep = false
+
     @Flag(help: "Print the survey definition and --samples generated answers as JSON, and exit.")
     var printSurvey = false
 
@@ -76,7 +79,9 @@ struct SurveyAggregateBenchmark: AsyncParsableCommand {
         let clock = ContinuousClock()
         let base = URL(fileURLWithPath: directory ?? FileManager.default.temporaryDirectory.path)
         let folder = base.appendingPathComponent("wenzheng-survey-aggregate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer {
+            if !keep { try? FileManager.default.removeItem(at: folder) }
+        }
         let path = folder.appendingPathComponent("surveys.sqlite").path
         let database = try AppDatabase.openFile(atPath: path)
         let store = database.surveys
