@@ -1,11 +1,14 @@
 """What the benchmark runners share (Benchmarks/*/run.py): the release
-build, the server process (Tests/support/wenzheng_process.py), and the
+build, the server process (Tests/support/wenzheng_process.py), the
 machine-load bookkeeping that tells a reader whether anything else was
-using the CPU while a figure was measured. Standard library only."""
+using the CPU while a figure was measured, the SQLite commit anchor
+(`wenzheng-benchmarks sqlite-insert`) and perf's summary of a profile.
+Standard library only."""
 
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -19,7 +22,7 @@ sys.path.insert(0, str(REPO_ROOT / "Tests" / "support"))
 
 import wenzheng_process  # noqa: E402
 from wenzheng_process import HarnessError  # noqa: E402
-from wenzheng_process import create_user  # noqa: E402, F401 - for the runners
+from wenzheng_process import Api, create_user  # noqa: E402, F401 - for the runners
 
 
 def log(message: str) -> None:
@@ -156,3 +159,71 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, -(-int(q * 1000) * len(ordered) // 1000))  # ceil(q * n) without float error
     return ordered[min(len(ordered), rank) - 1]
+
+
+# MARK: The SQLite commit anchor
+
+
+ANCHOR_PATTERNS = {
+    "inserts": re.compile(r"inserts\s+(\d+) in ([\d.]+) s: (\d+) inserts/s"),
+    "transaction": re.compile(r"transaction\s+p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms"),
+    "commit": re.compile(r"COMMIT\s+p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms"),
+}
+
+
+def run_anchor(benchmarks: Path, seconds: float, directory: Path, label: str, quiet_wait: float) -> dict:
+    """`wenzheng-benchmarks sqlite-insert` in `directory` (after waiting, at
+    most `quiet_wait` seconds, for a quiet machine): single-row commits per
+    second with synchronous=FULL, the baseline of the submission benchmarks."""
+    wait_for_quiet(quiet_wait)
+    log(f"anchor ({label}): wenzheng-benchmarks sqlite-insert --seconds {seconds:g}")
+    busy_before = machine_cpu()[0]
+    result = subprocess.run([str(benchmarks), "sqlite-insert", "--seconds", str(seconds), "--directory", str(directory)],
+                            capture_output=True, text=True, timeout=seconds + 120)
+    busy = machine_cpu()[0] - busy_before
+    if result.returncode != 0:
+        sys.exit(f"error: sqlite-insert failed:\n{result.stdout}{result.stderr}")
+    text = result.stdout
+    figures: dict = {"label": label, "output": text.strip(), "machineBusyCpuSeconds": busy}
+    match = ANCHOR_PATTERNS["inserts"].search(text)
+    if match:
+        figures.update(transactions=int(match.group(1)), seconds=float(match.group(2)), perSecond=int(match.group(3)))
+    for key in ("transaction", "commit"):
+        match = ANCHOR_PATTERNS[key].search(text)
+        if match:
+            figures[key] = [float(match.group(i)) for i in (1, 2, 3)]
+    if "perSecond" not in figures:
+        sys.exit(f"error: could not read the sqlite-insert output:\n{text}")
+    log(f"anchor ({label}): {figures['perSecond']} commits/s, transaction p50/p99/max "
+        + " / ".join(f"{v:.3f}" for v in figures["transaction"]) + " ms")
+    return figures
+
+
+def print_anchor_table(anchors: list[dict]) -> None:
+    """The anchors as a Markdown table."""
+    print("| SQLite anchor (`sqlite-insert`) | commits/s | transaction p50 / p99 / max ms | COMMIT p50 / p99 / max ms |")
+    print("| --- | ---: | ---: | ---: |")
+    for a in anchors:
+        print(f"| {a['label']} | {a['perSecond']:,} ({a['transactions']:,} in {a['seconds']:.2f} s) "
+              f"| {' / '.join(f'{x:.3f}' for x in a['transaction'])} | {' / '.join(f'{x:.3f}' for x in a['commit'])} |")
+
+
+# MARK: Profiles
+
+
+def perf_record(pid: int, seconds: float, output: Path) -> subprocess.Popen:
+    """`perf record -g` of one process for `seconds` (needs perf; as root)."""
+    return subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", str(output), "--", "sleep",
+                             str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def perf_report(data: Path) -> list[str] | None:
+    """Top shared objects and symbols by self time (perf report), or None without perf data."""
+    if not data.exists():
+        return None
+    lines = []
+    for sort in ("dso", "sym"):
+        result = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", sort, "--stdio",
+                                 "--percent-limit", "2", "-g", "none"], capture_output=True, text=True, timeout=300)
+        lines += [line.rstrip() for line in result.stdout.splitlines() if line.strip() and not line.startswith("#")][:12]
+    return lines

@@ -28,10 +28,8 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,8 +46,12 @@ from benchmark_support import (  # noqa: E402
     build_release,
     log,
     machine_cpu,
+    perf_record,
+    perf_report,
     percentile,
+    print_anchor_table,
     process_cpu,
+    run_anchor,
     self_cpu,
     top_others,
     wait_for_quiet,
@@ -61,41 +63,6 @@ SUBJECTS = ["咨询法律援助申请条件", "关于拖欠工资如何申请劳
 BODY = ("您好！我是本市居民，去年在一家建筑公司打工，公司至今拖欠我和工友三个月的工资共计四万二千元。"
         "我们多次找包工头和公司协商都没有结果。请问我们这种情况能否申请法律援助？需要准备哪些材料，"
         "到哪里办理？另外劳动争议仲裁的时效是多久，超过一年还能不能申请？恳请答复，谢谢！")
-
-
-# MARK: Anchor
-
-
-ANCHOR_PATTERNS = {
-    "inserts": re.compile(r"inserts\s+(\d+) in ([\d.]+) s: (\d+) inserts/s"),
-    "transaction": re.compile(r"transaction\s+p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms"),
-    "commit": re.compile(r"COMMIT\s+p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms"),
-}
-
-
-def run_anchor(benchmarks: Path, seconds: float, directory: Path, label: str) -> dict:
-    wait_for_quiet(args_global.quiet_wait)
-    log(f"anchor ({label}): wenzheng-benchmarks sqlite-insert --seconds {seconds:g}")
-    busy_before = machine_cpu()[0]
-    result = subprocess.run([str(benchmarks), "sqlite-insert", "--seconds", str(seconds), "--directory", str(directory)],
-                            capture_output=True, text=True, timeout=seconds + 120)
-    busy = machine_cpu()[0] - busy_before
-    if result.returncode != 0:
-        sys.exit(f"error: sqlite-insert failed:\n{result.stdout}{result.stderr}")
-    text = result.stdout
-    figures: dict = {"label": label, "output": text.strip(), "machineBusyCpuSeconds": busy}
-    match = ANCHOR_PATTERNS["inserts"].search(text)
-    if match:
-        figures.update(transactions=int(match.group(1)), seconds=float(match.group(2)), perSecond=int(match.group(3)))
-    for key in ("transaction", "commit"):
-        match = ANCHOR_PATTERNS[key].search(text)
-        if match:
-            figures[key] = [float(match.group(i)) for i in (1, 2, 3)]
-    if "perSecond" not in figures:
-        sys.exit(f"error: could not read the sqlite-insert output:\n{text}")
-    log(f"anchor ({label}): {figures['perSecond']} commits/s, transaction p50/p99/max "
-        + " / ".join(f"{v:.3f}" for v in figures["transaction"]) + " ms")
-    return figures
 
 
 # MARK: Clients
@@ -303,10 +270,7 @@ def run_scenario(binary: Path, clients: int, args, limit_check: bool) -> dict:
             marks["runner"] = self_cpu()
             marks["processes"] = process_cpu()
             if args.perf and clients == max(args.client_counts):
-                perf = subprocess.Popen(
-                    ["perf", "record", "-F", "499", "-g", "-p", str(server.process.pid), "-o",
-                     str(workdir / "perf.data"), "--", "sleep", str(args.seconds)],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                perf = perf_record(server.process.pid, args.seconds, workdir / "perf.data")
 
         result = run_clients(server.port, clients, args.seconds, args.per_address, prefix, on_start)
         server_cpu = server.cpu_seconds() - marks["cpu"]
@@ -344,18 +308,6 @@ def run_scenario(binary: Path, clients: int, args, limit_check: bool) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def perf_report(data: Path) -> list[str] | None:
-    """Top shared objects and symbols by self time (perf report), or None without perf data."""
-    if not data.exists():
-        return None
-    lines = []
-    for sort in ("dso", "sym"):
-        result = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", sort, "--stdio",
-                                 "--percent-limit", "2", "-g", "none"], capture_output=True, text=True, timeout=300)
-        lines += [line.rstrip() for line in result.stdout.splitlines() if line.strip() and not line.startswith("#")][:12]
-    return lines
-
-
 # MARK: Report
 
 
@@ -371,11 +323,7 @@ def print_tables(results: list[dict], anchors: list[dict]) -> None:
               f"| {r['p90ms']:.1f} | {r['p99ms']:.1f} | {r['maxms']:.1f} | {r['serverCpuMsPerLetter']:.1f} "
               f"| {r['serverCoresBusy']:.2f} | {max(0.0, r['otherCpuSeconds']):.1f} | {stored} |")
     print()
-    print("| SQLite anchor (`sqlite-insert`) | commits/s | transaction p50 / p99 / max ms | COMMIT p50 / p99 / max ms |")
-    print("| --- | ---: | ---: | ---: |")
-    for a in anchors:
-        print(f"| {a['label']} | {a['perSecond']:,} ({a['transactions']:,} in {a['seconds']:.2f} s) "
-              f"| {' / '.join(f'{x:.3f}' for x in a['transaction'])} | {' / '.join(f'{x:.3f}' for x in a['commit'])} |")
+    print_anchor_table(anchors)
     print()
     for r in results:
         errors = f"; errors: {r['errors'][:3]}" if r["errors"] else ""
@@ -394,11 +342,7 @@ def print_tables(results: list[dict], anchors: list[dict]) -> None:
         print(f"\nbest letters/s {top:.1f} = {100 * top / best:.2f} % of the best anchor ({best:,} commits/s)")
 
 
-args_global: argparse.Namespace
-
-
 def main() -> None:
-    global args_global
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", help="server binary (default: build release into .build-release)")
     parser.add_argument("--benchmarks-bin", help="wenzheng-benchmarks binary (default: build it likewise)")
@@ -424,7 +368,6 @@ def main() -> None:
     if not 1 <= args.per_address <= LIMIT:
         sys.exit(f"error: --per-address must be 1 to {LIMIT}")
     args.client_counts = [int(c) for c in args.clients.split(",") if c]
-    args_global = args
 
     binary = Path(args.bin) if args.bin else build_release("wenzheng", args.skip_build)
     benchmarks = None
@@ -435,7 +378,7 @@ def main() -> None:
     started = time.monotonic()
     try:
         if benchmarks:
-            anchors.append(run_anchor(benchmarks, args.anchor_seconds, anchor_dir, "before"))
+            anchors.append(run_anchor(benchmarks, args.anchor_seconds, anchor_dir, "before", args.quiet_wait))
         for position, clients in enumerate(args.client_counts):
             attempts = []
             for attempt in range(1 + args.retries):
@@ -453,7 +396,7 @@ def main() -> None:
                 best["limitCheck"] = attempts[0]["limitCheck"]
             results.append(best)
         if benchmarks:
-            anchors.append(run_anchor(benchmarks, args.anchor_seconds, anchor_dir, "after"))
+            anchors.append(run_anchor(benchmarks, args.anchor_seconds, anchor_dir, "after", args.quiet_wait))
     finally:
         shutil.rmtree(anchor_dir, ignore_errors=True)
     print_tables(results, anchors)

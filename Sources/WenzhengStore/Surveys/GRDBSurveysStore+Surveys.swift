@@ -152,13 +152,116 @@ extension GRDBSurveysStore {
     // MARK: Responses
 
     func submitSurveyResponse(_ submission: SurveySubmission, at now: Date) async throws -> SurveyReceipt {
-        try await writer.write { db in try Self.store(db, submission, at: now) }
+        try await responses.submit(submission, at: now)
     }
 
-    /// One response, inside the caller's transaction.
-    static func store(_ db: Database, _ submission: SurveySubmission, at now: Date) throws -> SurveyReceipt {
-        var survey = try existing(db, id: submission.surveyID)
-        let definition = try survey.definition()
+    /// Responses inside the caller's transaction (`SurveyResponseBatcher`),
+    /// one outcome per submission, in order. Each is stored in its own
+    /// savepoint, so a refused or invalid one is rolled back alone; the
+    /// counters of those stored are added once at the end.
+    ///
+    /// - Throws: only when SQLite has rolled back the whole transaction
+    ///   (disk full, I/O error): then nothing of the batch is stored.
+    static func storeResponses(
+        _ db: Database, _ submissions: [(SurveySubmission, Date)], definitions: SurveyDefinitionCache
+    ) throws -> [Result<SurveyReceipt, any Error>] {
+        var batch = ResponseBatch(definitions: definitions)
+        var outcomes: [Result<SurveyReceipt, any Error>] = []
+        outcomes.reserveCapacity(submissions.count)
+        for (submission, now) in submissions {
+            do {
+                var stored: (receipt: SurveyReceipt, increments: [TallyCounter])?
+                try db.inSavepoint {
+                    stored = try storeResponse(db, submission, at: now, batch: &batch)
+                    return .commit
+                }
+                guard let stored else { preconditionFailure("the savepoint committed without a response") }
+                batch.count(stored.increments, survey: submission.surveyID)
+                outcomes.append(.success(stored.receipt))
+            } catch {
+                guard db.isInsideTransaction else { throw error }
+                outcomes.append(.failure(error))
+            }
+        }
+        try batch.writeCounts(db)
+        return outcomes
+    }
+
+    /// What the responses of one transaction share: each survey read once,
+    /// its definition decoded once (and reused by later transactions while
+    /// its JSON is unchanged), and the counters they add, summed.
+    struct ResponseBatch {
+        struct OpenSurvey {
+            var id: Int64
+            var state: SurveyState
+            var mode: SurveyMode
+            var isAnonymous: Bool
+            var secret: Data?
+            var definition: SurveyDefinition
+            var tally: SurveyTally
+            var responses = 0
+            /// Counter sums by question key and slot storage key.
+            var counters: [String: [String: Int]] = [:]
+        }
+
+        let definitions: SurveyDefinitionCache
+        var surveys: [Int64: OpenSurvey] = [:]
+
+        init(definitions: SurveyDefinitionCache) {
+            self.definitions = definitions
+        }
+
+        mutating func survey(_ db: Database, id: Int64) throws -> OpenSurvey {
+            if let survey = surveys[id] { return survey }
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT state, mode, is_anonymous, secret, definition_json FROM survey WHERE id = ?"),
+                    arguments: [id]),
+                let state = SurveyState(rawValue: row["state"]), let mode = SurveyMode(rawValue: row["mode"])
+            else { throw StoreError.notFound(kind: "survey", key: String(id)) }
+            let decoded = try definitions.definition(survey: id, json: row["definition_json"])
+            let survey = OpenSurvey(
+                id: id, state: state, mode: mode, isAnonymous: row["is_anonymous"], secret: row["secret"], definition: decoded.definition,
+                tally: decoded.tally)
+            surveys[id] = survey
+            return survey
+        }
+
+        mutating func count(_ increments: [TallyCounter], survey id: Int64) {
+            surveys[id]?.responses += 1
+            for counter in increments {
+                surveys[id]?.counters[counter.questionKey, default: [:]][counter.slot.storageKey, default: 0] += counter.count
+            }
+        }
+
+        /// The running counts and the response count, one statement per
+        /// counter row touched.
+        func writeCounts(_ db: Database) throws {
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO survey_tally (survey_id, question_key, slot, count) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (survey_id, question_key, slot) DO UPDATE SET count = count + excluded.count
+                    """)
+            for (id, survey) in surveys.sorted(by: { $0.key < $1.key }) where survey.responses > 0 {
+                for (questionKey, slots) in survey.counters.sorted(by: { $0.key < $1.key }) {
+                    for (slot, count) in slots.sorted(by: { $0.key < $1.key }) {
+                        try upsert.execute(arguments: [id, questionKey, slot, count])
+                    }
+                }
+                try db.cachedStatement(sql: "UPDATE survey SET response_count = response_count + ? WHERE id = ?")
+                    .execute(arguments: [survey.responses, id])
+            }
+        }
+    }
+
+    /// One response, inside the caller's savepoint: checks, the duplicate
+    /// key or invitation, the row and its free text. Returns the counters it
+    /// adds (the caller adds them once the savepoint is released).
+    static func storeResponse(_ db: Database, _ submission: SurveySubmission, at now: Date, batch: inout ResponseBatch) throws
+        -> (receipt: SurveyReceipt, increments: [TallyCounter])
+    {
+        let survey = try batch.survey(db, id: submission.surveyID)
+        let definition = survey.definition
         let availability = SurveyRules.availability(state: survey.state, window: definition.window, now: now)
         guard availability == .open else { throw SurveySubmissionRefusal.unavailable(availability) }
         switch (survey.mode, submission.identity) {
@@ -179,47 +282,39 @@ extension GRDBSurveysStore {
                 throw SurveySubmissionRefusal.unavailable(availability)
             }
             let key = SurveyAnonymity.duplicateKey(for: submission.identity, secret: secret, hasher: CryptoKeyHasher())
-            try db.execute(
-                sql: "INSERT INTO survey_duplicate_key (survey_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                arguments: [survey.id, key])
+            try db.cachedStatement(sql: "INSERT INTO survey_duplicate_key (survey_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .execute(arguments: [survey.id, key])
             guard db.changesCount == 1 else { throw SurveySubmissionRefusal.alreadyAnswered }
         case (.invitation, .invitationToken(let token)):
             guard let normalized = SurveyInvitationTokens.normalized(token) else { throw SurveySubmissionRefusal.unknownInvitation }
             let digest = CryptoKeyHasher.digest(normalized)
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, used FROM survey_invitation WHERE survey_id = ? AND token_digest = ?",
+                    db.cachedStatement(sql: "SELECT id, used FROM survey_invitation WHERE survey_id = ? AND token_digest = ?"),
                     arguments: [survey.id, digest])
             else { throw SurveySubmissionRefusal.unknownInvitation }
             guard !(row["used"] as Bool) else { throw SurveySubmissionRefusal.alreadyAnswered }
-            try db.execute(sql: "UPDATE survey_invitation SET used = 1 WHERE id = ?", arguments: [row["id"] as Int64])
+            try db.cachedStatement(sql: "UPDATE survey_invitation SET used = 1 WHERE id = ?").execute(arguments: [row["id"] as Int64])
             if !survey.isAnonymous { invitationID = row["id"] }
         default:
             throw SurveySubmissionRefusal.wrongIdentity
         }
         let day = SurveyAnonymity.submissionDay(now)
         let id = SurveyAnonymity.responseID()
-        try SurveyResponseRow(
-            id: id, surveyId: survey.id!, submittedOn: day.description, submittedAt: survey.isAnonymous ? nil : now,
-            invitationId: invitationID, answersJson: String(decoding: try SurveyJSON.encoder.encode(response.answers), as: UTF8.self)
-        ).insert(db)
-        let tally = SurveyTally(definition: definition)
-        for counter in tally.increments(for: response) {
-            try db.execute(
-                sql: """
-                    INSERT INTO survey_tally (survey_id, question_key, slot, count) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (survey_id, question_key, slot) DO UPDATE SET count = count + excluded.count
-                    """,
-                arguments: [survey.id, counter.questionKey, counter.slot.storageKey, counter.count])
-        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO survey_response (id, survey_id, submitted_on, submitted_at, invitation_id, answers_json)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id, survey.id, day.description, survey.isAnonymous ? nil : now, invitationID,
+            String(decoding: try SurveyJSON.encoder.encode(response.answers), as: UTF8.self),
+        ])
         for (key, text) in response.textAnswers(in: definition) {
-            try db.execute(
-                sql: "INSERT INTO survey_text_answer (id, survey_id, question_key, text) VALUES (?, ?, ?, ?)",
-                arguments: [SurveyAnonymity.responseID(), survey.id, key, text])
+            try db.cachedStatement(sql: "INSERT INTO survey_text_answer (id, survey_id, question_key, text) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [SurveyAnonymity.responseID(), survey.id, key, text])
         }
-        survey.responseCount += 1
-        try db.execute(sql: "UPDATE survey SET response_count = response_count + 1 WHERE id = ?", arguments: [survey.id])
-        return SurveyReceipt(responseID: id, submittedOn: day)
+        return (SurveyReceipt(responseID: id, submittedOn: day), survey.tally.increments(for: response))
     }
 
     // MARK: Results and exports

@@ -7,6 +7,13 @@ import WenzhengCore
 struct GRDBSurveysStore: SurveysStore {
     let writer: any DatabaseWriter
     var reader: any DatabaseReader { writer }
+    /// Concurrent submissions share a transaction (group commit).
+    let responses: SurveyResponseBatcher
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+        responses = SurveyResponseBatcher(writer: writer)
+    }
 
     static let textAnswerSourceType = "survey_answer"
 }

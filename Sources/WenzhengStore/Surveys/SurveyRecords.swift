@@ -45,17 +45,6 @@ struct SurveyRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecor
     }
 }
 
-struct SurveyResponseRow: Codable, Sendable, SnakeCaseRecord, PersistableRecord {
-    var id: String
-    var surveyId: Int64
-    var submittedOn: String
-    var submittedAt: Date?
-    var invitationId: Int64?
-    var answersJson: String
-
-    static let databaseTableName = "survey_response"
-}
-
 /// JSON of definitions and answers as stored: dates in ISO 8601, keys in a
 /// stable order.
 enum SurveyJSON {

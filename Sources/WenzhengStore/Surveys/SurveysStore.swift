@@ -40,7 +40,9 @@ public protocol SurveysStore: Sendable {
     func addSurveyInvitations(id: Int64, tokens: [String], actor: AuditActor, at now: Date) async throws -> Int
 
     /// Stores one response: the duplicate check, the response, its counts
-    /// and its free text, in one transaction.
+    /// and its free text, in one transaction. Concurrent submissions may
+    /// share that transaction and its commit (group commit); each returns
+    /// only after the commit, and one refused does not affect the others.
     ///
     /// - Throws: `SurveySubmissionRefusal` (outside the window, answered
     ///   already, unknown invitation, wrong kind of token);
