@@ -26,13 +26,16 @@ struct BroadcasterStressTests {
     func leavingWhilePublishing() async throws {
         let broadcaster = Broadcaster(queueLimit: 64)
         let seconds = Self.seconds
+        let stats = ChurnStats()
+        // A deadlock stops both counters for good; a machine busy with the
+        // rest of the suite (or other builds) only slows them down, so the
+        // watchdog fires on a long standstill, not on a slow run.
         let watchdog = Watchdog(
-            limit: seconds + 30,
-            message: "Broadcaster stress test did not finish: publishers and leaving subscribers deadlocked")
+            stall: 30, message: "Broadcaster stress test did not finish: publishers and leaving subscribers deadlocked",
+            progress: { stats.joined + stats.published })
         defer { watchdog.disarm() }
 
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        let stats = ChurnStats()
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Two publishers, as the ticker and a host's post run at once.
             for publisher in 0..<2 {
@@ -42,6 +45,7 @@ struct BroadcasterStressTests {
                     while ContinuousClock.now < deadline {
                         seq += 1
                         broadcaster.publish(.init(seq: publisher == 0 ? seq : 0, bytes: bytes))
+                        stats.publish()
                         if seq % 64 == 0 { await Task.yield() }
                     }
                 }
@@ -98,11 +102,14 @@ struct BroadcasterStressTests {
     }
 }
 
-/// Counts viewers that joined, from many tasks.
+/// Counts viewers that joined and frames published, from many tasks.
 final class ChurnStats: Sendable {
     private let count = Atomic<Int>(0)
+    private let frames = Atomic<Int>(0)
     func join() { count.add(1, ordering: .relaxed) }
+    func publish() { frames.add(1, ordering: .relaxed) }
     var joined: Int { count.load(ordering: .relaxed) }
+    var published: Int { frames.load(ordering: .relaxed) }
 }
 
 /// Ends the test process from an ordinary thread if a run hangs: a
@@ -110,15 +117,24 @@ final class ChurnStats: Sendable {
 final class Watchdog: Sendable {
     private let done = Atomic<Bool>(false)
 
-    init(limit: Double, message: String) {
+    /// - Parameters:
+    ///   - stall: seconds `progress` may stay the same before the process ends.
+    ///   - progress: a count that grows while the run is alive.
+    init(stall: Double, message: String, progress: @escaping @Sendable () -> Int) {
         let thread = Thread { [self] in
-            let end = Date().addingTimeInterval(limit)
-            while Date() < end {
+            var last = progress()
+            var lastChange = Date()
+            while Date().timeIntervalSince(lastChange) < stall {
                 if isDisarmed { return }
                 Thread.sleep(forTimeInterval: 0.1)
+                let now = progress()
+                if now != last {
+                    last = now
+                    lastChange = Date()
+                }
             }
             if isDisarmed { return }
-            FileHandle.standardError.write(Data("\nFATAL: \(message) (no progress for \(Int(limit)) s)\n".utf8))
+            FileHandle.standardError.write(Data("\nFATAL: \(message) (no progress for \(Int(stall)) s)\n".utf8))
             _exit(70)
         }
         thread.start()
