@@ -161,6 +161,28 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered), rank) - 1]
 
 
+class CpuWindow:
+    """CPU bookkeeping of a timed window: the server's, the runner's with
+    its children reaped meanwhile (a load generator), and everybody
+    else's, with the busiest of the others by name."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.server_cpu = server.cpu_seconds()
+        self.machine = machine_cpu()[0]
+        self.runner = self_cpu()
+        self.processes = process_cpu()
+
+    def close(self, exclude: set[int]) -> dict:
+        server_cpu = self.server.cpu_seconds() - self.server_cpu
+        runner_cpu = self_cpu() - self.runner
+        machine = machine_cpu()[0] - self.machine
+        others = max(0.0, machine - server_cpu - runner_cpu)
+        busiest = top_others(self.processes, process_cpu(), exclude | {self.server.pid, os.getpid()})
+        return {"serverCpuSeconds": server_cpu, "clientCpuSeconds": runner_cpu, "otherCpuSeconds": others,
+                "otherProcesses": busiest}
+
+
 # MARK: The SQLite commit anchor
 
 

@@ -47,19 +47,16 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmark_support import (  # noqa: E402
     Api,
+    CpuWindow,
     HarnessError,
     Server,
     build_release,
     create_user,
     log,
-    machine_cpu,
     perf_record,
     perf_report,
     print_anchor_table,
-    process_cpu,
     run_anchor,
-    self_cpu,
-    top_others,
     wait_for_quiet,
 )
 
@@ -187,27 +184,6 @@ def check_stored(stored: dict, created: int, slack: int) -> bool:
 # MARK: Scenarios
 
 
-class Window:
-    """CPU bookkeeping of a timed window: the server's, the runner's with
-    its reaped children (wrk), and everybody else's."""
-
-    def __init__(self, server: Server) -> None:
-        self.server = server
-        self.server_cpu = server.cpu_seconds()
-        self.machine = machine_cpu()[0]
-        self.runner = self_cpu()
-        self.processes = process_cpu()
-
-    def close(self, exclude: set[int]) -> dict:
-        server_cpu = self.server.cpu_seconds() - self.server_cpu
-        runner_cpu = self_cpu() - self.runner
-        machine = machine_cpu()[0] - self.machine
-        others = max(0.0, machine - server_cpu - runner_cpu)
-        busiest = top_others(self.processes, process_cpu(), exclude | {self.server.pid, os.getpid()})
-        return {"serverCpuSeconds": server_cpu, "clientCpuSeconds": runner_cpu, "otherCpuSeconds": others,
-                "otherProcesses": busiest}
-
-
 def run_scenario(binary: Path, material: dict, mode: str, args) -> dict:
     log(f"scenario {mode}: {args.clients} connections, {args.seconds:g} s (after {args.warmup:g} s of warm-up)")
     workdir = Path(tempfile.mkdtemp(prefix="wz-survey-"))
@@ -218,7 +194,7 @@ def run_scenario(binary: Path, material: dict, mode: str, args) -> dict:
     try:
         warm = finish_wrk(start_wrk(url, args.warmup, args, bodies, None), args.warmup + 60)
         busy_before = wait_for_quiet(args.quiet_wait)
-        window = Window(server)
+        window = CpuWindow(server)
         if args.perf:
             perf = perf_record(server.pid, args.seconds, workdir / "perf.data")
         timed = finish_wrk(start_wrk(url, args.seconds, args, bodies, ids), args.seconds + 120)
