@@ -42,6 +42,9 @@ struct SurveyActions: Sendable {
 
     struct Answered {
         var receipt: SurveyReceipt
+        /// Whether the receipt may show the response's id (the survey as
+        /// read for this answer: no second read of the survey).
+        var isAnonymous: Bool
         /// A new browser key to set, when the browser had none.
         var cookie: Cookie?
     }
@@ -93,7 +96,7 @@ struct SurveyActions: Sendable {
         do {
             let receipt = try await database.surveys.submitSurveyResponse(
                 SurveySubmission(surveyID: surveyID, identity: identity, response: response), at: now)
-            return Answered(receipt: receipt, cookie: cookie)
+            return Answered(receipt: receipt, isAnonymous: survey.definition.isAnonymous, cookie: cookie)
         } catch let refusal as SurveySubmissionRefusal {
             switch refusal {
             case .unavailable(let availability): throw Self.outsideWindow(availability, window: survey.definition.window)

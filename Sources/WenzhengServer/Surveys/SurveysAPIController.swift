@@ -107,12 +107,11 @@ struct SurveysAPIController {
         let body = try await request.decodeJSON(AnswerBody.self, context: context)
         let answered = try await actions.answer(
             surveyID: id, answers: body.answers ?? [:], invitation: body.invitation, request: request, clientAddress: context.clientAddress)
-        let survey = try await actions.publicSurvey(id)
         var response = try EditedResponse(
             status: .created,
             response: ReceiptBody(
                 submittedOn: answered.receipt.submittedOn.description,
-                responseId: survey.definition.isAnonymous ? nil : answered.receipt.responseID)
+                responseId: answered.isAnonymous ? nil : answered.receipt.responseID)
         ).response(from: request, context: context)
         if let cookie = answered.cookie { response.setCookie(cookie) }
         return response
