@@ -106,7 +106,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let questionLimiter = QuestionRateLimiter(
         perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress)
     let voteLimiter = VoteRateLimiter(perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion)
-    let letterLimiter = LetterSubmissionLimiter(policy: configuration.letterLimitPerAddress)
+    let letterLimiter = AddressRateLimiter(policy: configuration.letterLimitPerAddress)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation, moderation: moderation,
@@ -132,7 +132,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     OfficeLettersPagesController(actions: officeLetters, pages: pages, plan: plan).addRoutes(to: router)
     let surveyActions = SurveyActions(
         database: database, clock: clock, library: dependencies.moderation, browserKeys: browserKeys,
-        answerLimiter: SurveyAnswerLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)
+        answerLimiter: AddressRateLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)
     SurveysAPIController(actions: surveyActions).addRoutes(to: router)
     SurveysPagesController(actions: surveyActions, pages: pages).addRoutes(to: router)
     let consultationActions = ConsultationActions(

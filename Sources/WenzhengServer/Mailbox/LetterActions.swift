@@ -16,13 +16,13 @@ struct LetterActions: Sendable {
     let clock: any WallClock
     let hasher: PasswordHasher
     let policy: LoginThrottlePolicy
-    let submissions: LetterSubmissionLimiter
+    let submissions: AddressRateLimiter
     let attachments: LetterAttachments
     let logger: Logger
 
     init(
         database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, policy: LoginThrottlePolicy,
-        attachments: LetterAttachments, logger: Logger, submissions: LetterSubmissionLimiter = LetterSubmissionLimiter()
+        attachments: LetterAttachments, logger: Logger, submissions: AddressRateLimiter = AddressRateLimiter(policy: .init(limit: 20, window: 600))
     ) {
         self.database = database
         self.clock = clock

@@ -13,7 +13,7 @@ struct SurveyActions: Sendable {
     let clock: any WallClock
     let library: ModerationLibrary
     let browserKeys: BrowserKeys
-    let answerLimiter: SurveyAnswerLimiter
+    let answerLimiter: AddressRateLimiter
     let secureCookies: Bool
 
     /// Who builds and runs surveys.
@@ -153,27 +153,6 @@ struct SurveyActions: Sendable {
     }
 
     static func download(_ export: (data: Data, fileName: String), format: SurveyExport.Format) -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: format.mediaType, .contentDisposition: "attachment; filename=\"\(export.fileName)\"",
-                .cacheControl: "no-store",
-            ],
-            body: .init(byteBuffer: .init(bytes: export.data)))
-    }
-}
-
-/// Answers per client address: the per-IP limit beside the per-browser
-/// token (docs/surveys-design.md). In memory; a restart forgets it.
-struct SurveyAnswerLimiter: Sendable {
-    let policy: RateLimitPolicy
-    private let limiter = SlidingWindowLimiter()
-
-    init(policy: RateLimitPolicy) {
-        self.policy = policy
-    }
-
-    func admit(address: String, now: Date) -> Int? {
-        limiter.admit([(address, policy)], now: now)
+        FileDownload(data: export.data, contentType: format.mediaType, filename: export.fileName).response
     }
 }

@@ -29,9 +29,12 @@ struct BroadcasterStressTests {
         let stats = ChurnStats()
         // A deadlock stops both counters for good; a machine busy with the
         // rest of the suite (or other builds) only slows them down, so the
-        // watchdog fires on a long standstill, not on a slow run.
+        // watchdog fires on a long standstill, not on a slow run. 120 s:
+        // the suite shares two cooperative threads, and command-line tests
+        // that wait for a child process can hold both for tens of seconds
+        // on a loaded machine (30 s fired once that way).
         let watchdog = Watchdog(
-            stall: 30, message: "Broadcaster stress test did not finish: publishers and leaving subscribers deadlocked",
+            stall: 120, message: "Broadcaster stress test did not finish: publishers and leaving subscribers deadlocked",
             progress: { stats.joined + stats.published })
         defer { watchdog.disarm() }
 

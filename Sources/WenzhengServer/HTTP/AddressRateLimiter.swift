@@ -1,13 +1,15 @@
 import Foundation
 import WenzhengCore
 
-/// Letters per address: each submission costs a bcrypt hash and a row, so
-/// one address cannot send them without end.
-struct LetterSubmissionLimiter: Sendable {
+/// One limit per client address over a sliding window (letters, survey
+/// answers): each submission costs work and a row, so one address cannot
+/// send them without end. The configured policy comes from
+/// `AppConfiguration`.
+struct AddressRateLimiter: Sendable {
     let policy: RateLimitPolicy
     private let limiter = SlidingWindowLimiter()
 
-    init(policy: RateLimitPolicy = .init(limit: 20, window: 600)) {
+    init(policy: RateLimitPolicy) {
         self.policy = policy
     }
 
