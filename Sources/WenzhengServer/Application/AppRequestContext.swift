@@ -1,14 +1,15 @@
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import WenzhengStore
 
 /// The per-request state every Wenzheng handler sees.
-public struct AppRequestContext: RequestContext, WebSocketRequestContext {
+public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<AppRequestContext>
+    /// What a live route decided at a WebSocket handshake, for
+    /// `LiveServerChannel` to carry out.
+    let liveUpgrade: LiveUpgradeSlot
     /// The TCP peer's IP address (without port), or "unknown" in router tests.
     public let peerAddress: String
     /// Who sent the request: the peer, or the client a trusted proxy names
@@ -20,16 +21,17 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     /// The connection, held weakly, so a live socket that falls too far
     /// behind can be closed even while a write to it is blocked.
     ///
-    /// Weakly, because hummingbird-websocket 2.8.1 keeps each upgraded
-    /// request's context in a box that the context itself refers to: a
-    /// strong reference here kept every closed socket's whole channel alive
-    /// (measured: 5.7 KiB per closed viewer, Benchmarks/live-load).
+    /// Weakly, because a staff socket's upgrade keeps its request's context
+    /// in a box that the context itself refers to (`liveUpgrade`): a strong
+    /// reference here kept every closed socket's whole channel alive
+    /// (measured with hummingbird-websocket's equivalent box: 5.7 KiB per
+    /// closed viewer, Benchmarks/live-load).
     let connection: WeakChannel
     public var channel: (any Channel)? { connection.channel }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.webSocket = .init()
+        self.liveUpgrade = LiveUpgradeSlot()
         self.peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
         self.clientAddress = peerAddress
         self.staff = nil

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -39,12 +38,10 @@ public func buildApplication(
             heartbeatInterval: configuration.heartbeatInterval)
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(
-            ws: .init(
-                // No WebSocket-level auto-ping: every room already sends a JSON
-                // ping each 20 s, and the ping task cost memory per connection.
-                maxFrameSize: LiveSocket.maxInboundFrame, autoPing: .disabled, closeTimeout: .seconds(5),
-                validateUTF8: true))),
+        // Viewers are served on the event loops, staff sockets by
+        // swift-websocket (Live/LiveServerChannel). No WebSocket-level
+        // auto-ping: every room already sends a JSON ping each 20 s.
+        server: .live(router: router, configuration: .init(maxFrameSize: LiveSocket.maxInboundFrame, closeTimeout: .seconds(5))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: configuration.serverName),

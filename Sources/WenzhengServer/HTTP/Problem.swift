@@ -54,6 +54,8 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
         case withdrawn = "withdrawn"
         case payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type"
+        /// A plain request to a WebSocket address (426).
+        case upgradeRequired = "upgrade-required"
         case tooManyRequests = "too-many-requests"
         case serviceUnavailable = "service-unavailable"
         case internalError = "internal-error"
@@ -73,6 +75,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .withdrawn: 410
             case .payloadTooLarge: 413
             case .unsupportedMediaType: 415
+            case .upgradeRequired: 426
             case .validationFailed: 422
             case .tooManyRequests: 429
             case .serviceUnavailable: 503
@@ -99,6 +102,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
             case .withdrawn: "Withdrawn from publication"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
+            case .upgradeRequired: "WebSocket upgrade required"
             case .tooManyRequests: "Too many requests"
             case .serviceUnavailable: "Service unavailable"
             case .internalError: "Internal server error"

@@ -7,8 +7,8 @@ import WenzhengStore
 
 /// An interview's live sockets (docs/live-protocol.md): anonymous viewers,
 /// and the consoles of the staff who run it. Each subscribes to the room,
-/// then replays from the database, then streams, which with the room's
-/// sequencer gives a gap-free, duplicate-free sequence.
+/// then replays, then streams, which with the room's sequencer gives a
+/// gap-free, duplicate-free sequence.
 struct InterviewLiveController {
     typealias Context = AppRequestContext
     let actions: InterviewActions
@@ -17,47 +17,77 @@ struct InterviewLiveController {
     var hub: LiveHub { actions.hub }
 
     func addRoutes(to router: Router<Context>) {
-        router.ws("/live/interviews/{id}", shouldUpgrade: viewerShouldUpgrade, onUpgrade: viewerSocket)
+        router.get("/live/interviews/{id}", use: viewerHandshake)
         router.group("/live/interviews/{id}/console")
             .add(middleware: RequireRoleMiddleware(InterviewActions.consoleRoles))
-            .ws(shouldUpgrade: consoleShouldUpgrade, onUpgrade: consoleSocket)
+            .staffSocket(shouldUpgrade: consoleShouldUpgrade, onUpgrade: consoleSocket)
     }
 
-    @Sendable func viewerShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
+    /// The anonymous viewer's handshake: checked here, with the router's
+    /// middleware, then served on the event loop by `ViewerConnection`.
+    @Sendable func viewerHandshake(_ request: Request, context: Context) async throws -> Response {
         // A staff cookie reveals unannounced interviews: not to other sites.
         try LiveSocket.checkOrigin(request)
-        _ = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
-        _ = try InterviewRequest.since(request)
+        let interview = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
+        let since = try InterviewRequest.since(request) ?? 0
+        try LiveUpgradeRoute.requireUpgrade(request)
         // Last, so a handshake refused for another reason reserves nothing.
-        guard hub.viewerSockets.reserve(context.clientAddress) else {
+        let address = context.clientAddress
+        let limiter = hub.viewerSockets
+        guard limiter.reserve(address) else {
             throw Problem(
                 kind: .tooManyRequests,
-                detail: "this address already has \(hub.viewerSockets.maxPerAddress) live connections open; close one first",
+                detail: "this address already has \(limiter.maxPerAddress) live connections open; close one first",
                 headers: [.retryAfter: "10"])
         }
-        return .upgrade([:])
+        let room = hub.room(interview.id)
+        let database = self.database
+        context.liveUpgrade.set(
+            .viewer(
+                ViewerSession(
+                    fanOut: room.viewers, since: since,
+                    replay: { since in try await Self.replay(room, interview, since: since, database: database) },
+                    opened: { limiter.open(address) },
+                    closed: { limiter.close(address) })))
+        return Response(status: .ok)
     }
 
-    @Sendable func viewerSocket(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
-    ) async throws {
-        let address = context.requestContext.clientAddress
-        hub.viewerSockets.open(address)
-        defer { hub.viewerSockets.close(address) }
-        try await stream(\.viewers, context, inbound, outbound, staffCheck: nil)
+    /// What a viewer gets before the live frames: `hello`, then every event
+    /// after `since`, from the room's cache when it can vouch for them
+    /// (`TranscriptReplayCache`), else from the database.
+    static func replay(_ room: InterviewRoom, _ interview: Interview, since: Int64, database: AppDatabase) async throws -> [ViewerFrame] {
+        var frames = room.recent.replay(after: since, lastSeq: interview.lastSeq)
+        let fillFrom = max(0, interview.lastSeq - Int64(room.recent.capacity))
+        if frames == nil, since >= fillFrom {
+            // After a restart the cache is empty: one read fills it for every
+            // viewer coming back at once.
+            await room.recent.fill {
+                try await database.interviews.transcriptEvents(interviewID: interview.id, since: fillFrom).map {
+                    TranscriptReplayCache.Held(event: $0, frame: InterviewRoom.frame(for: $0))
+                }
+            }
+            frames = room.recent.replay(after: since, lastSeq: interview.lastSeq)
+        }
+        if frames == nil {
+            frames = try await database.interviews.transcriptEvents(interviewID: interview.id, since: since).map(InterviewRoom.frame(for:))
+        }
+        let replayed = frames ?? []
+        let hello = InterviewFrames.Hello(
+            interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
+            lastSeq: max(interview.lastSeq, replayed.last?.seq ?? 0))
+        return [ViewerFrame(seq: 0, wire: WebSocketWire.text(LiveFrame.encode(hello)))] + replayed
     }
 
     /// The console socket follows the console page's rule: hosts and guests
     /// only for the interviews they run (403 at the handshake otherwise).
-    @Sendable func consoleShouldUpgrade(_ request: Request, context: Context) async throws -> RouterShouldUpgrade {
+    @Sendable func consoleShouldUpgrade(_ request: Request, context: Context) async throws {
         try LiveSocket.checkOrigin(request)
         try await database.interviews.checkConsoleAccess(interviewID: try InterviewRequest.id(context), actor: context.staff!)
         _ = try InterviewRequest.since(request)
-        return .upgrade([:])
     }
 
     @Sendable func consoleSocket(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<Context>
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: StaffSocketContext
     ) async throws {
         let id = try InterviewRequest.id(context.requestContext)
         // Checked again every few seconds: a session that ends, or a host or
@@ -68,29 +98,18 @@ struct InterviewLiveController {
             guard let staff = await session() else { return false }
             return (try? await database.interviews.checkConsoleAccess(interviewID: id, actor: staff)) != nil
         }
-        try await stream(\.console, context, inbound, outbound, staffCheck: staffCheck)
-    }
-
-    /// Subscribes the socket to its audience in the interview's room first,
-    /// then replays from the database after the client's `since`, then
-    /// streams.
-    private func stream(
-        _ audience: KeyPath<LiveRoom, Broadcaster>, _ context: WebSocketRouterContext<Context>,
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, staffCheck: (@Sendable () async -> Bool)?
-    ) async throws {
-        let interviewID = try InterviewRequest.id(context.requestContext)
         let since = try InterviewRequest.since(context.request) ?? 0
-        let broadcaster = hub.room(interviewID)[keyPath: audience]
+        let broadcaster = hub.room(id).console
         // The close frame cannot get through a full socket; if the client
         // has not read it within 2 s, the connection is dropped.
         let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(context.requestContext.channel))
-        let interview = try await database.interviews.interview(id: interviewID)
-        let events = try await database.interviews.transcriptEvents(interviewID: interviewID, since: since)
+        let interview = try await database.interviews.interview(id: id)
+        let events = try await database.interviews.transcriptEvents(interviewID: id, since: since)
         let hello = InterviewFrames.Hello(
             interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
             lastSeq: max(interview.lastSeq, events.last?.seq ?? 0))
         var prefix = [Broadcaster.Frame(bytes: LiveFrame.encode(hello))]
-        prefix += events.map { Broadcaster.Frame(seq: $0.seq, bytes: LiveFrame.encode(InterviewFrames.event($0))) }
+        prefix += events.map(InterviewRoom.payload(for:))
         try await LiveSocket.stream(
             subscription, from: broadcaster, to: outbound, inbound: inbound, prefix: prefix, since: since, stillAuthorized: staffCheck)
     }

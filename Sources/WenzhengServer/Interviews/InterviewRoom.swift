@@ -1,41 +1,68 @@
 import Foundation
 import WenzhengStore
 
-/// An interview's live room (`Live/LiveRoom`), found by the interview's id.
-struct InterviewRoomKey: LiveChannelKey {
-    let interviewID: Int64
+/// An interview's live room (`Live/LiveRoom`) and the recent events its
+/// viewers replay from (`TranscriptReplayCache`).
+final class InterviewRoom: LiveRoomChannel {
+    let live: LiveRoom
+    let recent: TranscriptReplayCache
 
-    func makeChannel() -> LiveRoom {
-        LiveRoom(viewerQueueLimit: 512, consoleQueueLimit: 1024)
-    }
-}
-
-extension LiveHub {
-    /// The live room of an interview, made on first use.
-    func room(_ interviewID: Int64) -> LiveRoom {
-        channel(InterviewRoomKey(interviewID: interviewID))
+    init(live: LiveRoom = LiveRoom(consoleQueueLimit: 1024), recent: TranscriptReplayCache = TranscriptReplayCache()) {
+        self.live = live
+        self.recent = recent
     }
 
-    /// Viewers watching an interview now.
-    public func viewerCount(interviewID: Int64) -> Int {
-        existingChannel(InterviewRoomKey(interviewID: interviewID))?.viewers.subscriberCount ?? 0
-    }
-}
+    var sequencer: AsyncSerialLock { live.sequencer }
+    var viewers: ViewerFanOut { live.viewers }
+    var console: Broadcaster { live.console }
 
-/// What an interview sends through its room (docs/live-protocol.md).
-extension LiveRoom {
+    func finishAll() { live.finishAll() }
+
     /// Publishes numbered transcript events to viewers and consoles. Run
-    /// under the room's `sequencer`, after the events are committed.
+    /// under the room's `sequencer`, after the events are committed. They
+    /// join the replay cache before any viewer gets them, so a viewer
+    /// joining meanwhile finds them in one or the other.
     func publish(_ events: [TranscriptEvent]) {
-        for event in events {
-            publish(Broadcaster.Frame(seq: event.seq, bytes: LiveFrame.encode(InterviewFrames.event(event))))
+        let payloads = events.map(Self.payload(for:))
+        let held = zip(events, payloads).map { event, payload in
+            TranscriptReplayCache.Held(event: event, frame: ViewerFrame(seq: payload.seq, wire: WebSocketWire.text(payload.bytes)))
         }
+        recent.append(held)
+        for (payload, item) in zip(payloads, held) { live.publish(payload, wire: item.frame) }
     }
 
     /// Tells everyone to refetch the public question list, and consoles the
     /// queue.
     func publishQuestionsChanged() {
-        publish(Broadcaster.Frame(bytes: LiveFrame.encode(LiveFrame.Signal(type: "questions"))))
+        live.publish(Broadcaster.Frame(bytes: LiveFrame.encode(LiveFrame.Signal(type: "questions"))))
         console.publish(LiveFrame.encode(LiveFrame.Signal(type: "queue")))
+    }
+
+    static func payload(for event: TranscriptEvent) -> Broadcaster.Frame {
+        Broadcaster.Frame(seq: event.seq, bytes: LiveFrame.encode(InterviewFrames.event(event)))
+    }
+
+    static func frame(for event: TranscriptEvent) -> ViewerFrame {
+        let payload = payload(for: event)
+        return ViewerFrame(seq: payload.seq, wire: WebSocketWire.text(payload.bytes))
+    }
+}
+
+/// An interview's room, found by the interview's id.
+struct InterviewRoomKey: LiveChannelKey {
+    let interviewID: Int64
+
+    func makeChannel() -> InterviewRoom { InterviewRoom() }
+}
+
+extension LiveHub {
+    /// The live room of an interview, made on first use.
+    func room(_ interviewID: Int64) -> InterviewRoom {
+        channel(InterviewRoomKey(interviewID: interviewID))
+    }
+
+    /// Viewers watching an interview now.
+    public func viewerCount(interviewID: Int64) -> Int {
+        existingChannel(InterviewRoomKey(interviewID: interviewID))?.viewers.viewerCount ?? 0
     }
 }

@@ -10,6 +10,12 @@ protocol LiveChannel: AnyObject, Sendable {
 
 extension Broadcaster: LiveChannel {}
 
+/// A channel that is, or holds, a live room: the ticker sends viewer counts
+/// and heartbeats to every one.
+protocol LiveRoomChannel: LiveChannel {
+    var live: LiveRoom { get }
+}
+
 /// How a feature names its channels: one key type per kind of channel (a
 /// room per interview, one channel for every moderation console), so two
 /// features never share a channel by accident.
@@ -48,9 +54,9 @@ public final class LiveHub: Sendable {
         channels.withLock { $0[AnyHashable(key)] as? Key.Channel }
     }
 
-    /// Every channel of one kind (the rooms the ticker visits).
-    func channels<Channel: LiveChannel>(of type: Channel.Type) -> [Channel] {
-        channels.withLock { $0.values.compactMap { $0 as? Channel } }
+    /// Every live room, whatever feature made it (the rooms the ticker visits).
+    func rooms() -> [LiveRoom] {
+        channels.withLock { $0.values.compactMap { ($0 as? any LiveRoomChannel)?.live } }
     }
 
     /// Ends every live connection (server shutdown).

@@ -5,9 +5,9 @@ import Synchronization
 /// numbered stream, the order in which its events reach them, and the
 /// room's own frames (viewer counts, heartbeats). A feature makes one per
 /// thing it streams (an interview) and says what goes in it.
-final class LiveRoom: LiveChannel {
-    /// Anonymous viewers.
-    let viewers: Broadcaster
+final class LiveRoom: LiveRoomChannel {
+    /// Anonymous viewers, served on the event loops.
+    let viewers: ViewerFanOut
     /// Staff consoles: everything viewers get, and what only staff see.
     let console: Broadcaster
     /// Commit-then-publish runs one at a time per room, so numbered events
@@ -15,20 +15,34 @@ final class LiveRoom: LiveChannel {
     let sequencer = AsyncSerialLock()
     private let lastCount = Mutex(-1)
 
-    init(viewerQueueLimit: Int = 512, consoleQueueLimit: Int = 1024) {
-        viewers = Broadcaster(queueLimit: viewerQueueLimit)
+    var live: LiveRoom { self }
+
+    init(viewerByteBudget: Int = LiveRoom.defaultViewerByteBudget, consoleQueueLimit: Int = 1024) {
+        viewers = ViewerFanOut(byteBudget: viewerByteBudget)
         console = Broadcaster(queueLimit: consoleQueueLimit)
     }
 
-    /// A frame for viewers and consoles alike.
+    /// Unsent bytes a viewer may have queued before it is cut off with
+    /// 4000 (docs/live-protocol.md): about 800 entries of 300 bytes. The
+    /// frames are shared, so a slow viewer's queue costs references, not
+    /// copies.
+    static let defaultViewerByteBudget = 256 * 1024
+
+    /// A frame for viewers and consoles alike: framed for the wire once for
+    /// every viewer.
     func publish(_ frame: Broadcaster.Frame) {
-        viewers.publish(frame)
+        publish(frame, wire: ViewerFrame(seq: frame.seq, wire: WebSocketWire.text(frame.bytes)))
+    }
+
+    /// A frame for viewers and consoles alike, already framed for viewers.
+    func publish(_ frame: Broadcaster.Frame, wire: ViewerFrame) {
+        viewers.publish(wire)
         console.publish(frame)
     }
 
     /// Sends the viewer count if it changed since the last call.
     func publishViewerCountIfChanged() {
-        let count = viewers.subscriberCount
+        let count = viewers.viewerCount
         let changed = lastCount.withLock { last in
             defer { last = count }
             return last != count
@@ -42,10 +56,10 @@ final class LiveRoom: LiveChannel {
         publish(Broadcaster.Frame(bytes: LiveFrame.encode(LiveFrame.Signal(type: "ping"))))
     }
 
-    var isIdle: Bool { viewers.subscriberCount == 0 && console.subscriberCount == 0 }
+    var isIdle: Bool { viewers.viewerCount == 0 && console.subscriberCount == 0 }
 
     func finishAll() {
-        viewers.finishAll()
+        viewers.closeAll(.goingAway)
         console.finishAll()
     }
 }

@@ -5,10 +5,10 @@ enum LiveTicker {
     static func services(hub: LiveHub, viewerCountInterval: Duration, heartbeatInterval: Duration) -> [PeriodicService] {
         [
             PeriodicService(interval: viewerCountInterval) {
-                for room in hub.channels(of: LiveRoom.self) { room.publishViewerCountIfChanged() }
+                for room in hub.rooms() { room.publishViewerCountIfChanged() }
             },
             PeriodicService(interval: heartbeatInterval) {
-                for room in hub.channels(of: LiveRoom.self) { room.ping() }
+                for room in hub.rooms() { room.ping() }
             },
         ]
     }

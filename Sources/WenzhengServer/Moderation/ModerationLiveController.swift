@@ -15,9 +15,8 @@ struct ModerationLiveController {
         let clock = actions.clock
         router.group("/live/moderation")
             .add(middleware: RequireRoleMiddleware(ModerationActions.moderators))
-            .ws(shouldUpgrade: { request, _ in
+            .staffSocket(shouldUpgrade: { request, _ in
                 try LiveSocket.checkOrigin(request)
-                return .upgrade([:])
             }) { inbound, outbound, context in
                 let channel = context.requestContext.channel
                 let subscription = hub.moderation.subscribe(onOverflow: LiveSocket.closeAfterGrace(channel))

@@ -169,7 +169,7 @@ extension GRDBInterviewsStore {
             // Every withdrawal after `since`, past the limit too: an entry
             // in this replay withdrawn later must come without its text.
             events += try Self.withdrawalEvents(db, interviewID: interviewID, since: since, limit: Int.max)
-            return Array(Self.redactWithdrawnText(events.sorted { $0.seq < $1.seq }).prefix(limit))
+            return Array(TranscriptEvent.redactWithdrawnText(events.sorted { $0.seq < $1.seq }).prefix(limit))
         }
     }
 

@@ -419,6 +419,37 @@ public enum TranscriptEvent: Sendable, Equatable {
     }
 }
 
+extension TranscriptEvent {
+    /// Replays never send withdrawn text again: every event of an entry
+    /// that comes before the entry's last withdrawal in the replay (the
+    /// entry itself, its corrections, an earlier republication) goes out
+    /// without its text, marked withdrawn. The withdrawal follows, and a
+    /// republication after it carries the corrected text.
+    public static func redactWithdrawnText(_ events: [TranscriptEvent]) -> [TranscriptEvent] {
+        var lastWithdrawal: [Int64: Int64] = [:]
+        for case .withdrawal(let withdrawal) in events {
+            lastWithdrawal[withdrawal.entryId] = max(lastWithdrawal[withdrawal.entryId] ?? 0, withdrawal.seq)
+        }
+        guard !lastWithdrawal.isEmpty else { return events }
+        return events.map { event in
+            switch event {
+            case .entry(var entry):
+                guard let last = lastWithdrawal[entry.id], entry.seq < last else { return event }
+                entry.withdrawn = true
+                return .entry(entry.publicView)
+            case .correction(var correction), .republication(var correction):
+                guard let last = lastWithdrawal[correction.entryId], correction.seq < last else { return event }
+                correction.body = ""
+                correction.withdrawn = true
+                if case .correction = event { return .correction(correction) }
+                return .republication(correction)
+            case .withdrawal:
+                return event
+            }
+        }
+    }
+}
+
 /// A new text for an entry: a correction, or a republication after a
 /// withdrawal.
 public struct TranscriptCorrection: Codable, Sendable, Equatable {

@@ -148,13 +148,13 @@ struct InterviewLiveTests {
             let stalled = try StalledViewer(port: port, path: "/live/interviews/\(id)")
             defer { stalled.close() }
             let room = server.hub.room(id)
-            for _ in 0..<100 where room.viewers.subscriberCount < 1 { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(room.viewers.subscriberCount == 1)
+            for _ in 0..<100 where room.viewers.viewerCount < 1 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(room.viewers.viewerCount == 1)
 
             let log = SeqLog()
             let count: Int64 = 1500
             async let watching = watch(client, id, since: 1, until: 1 + count, log: log)
-            for _ in 0..<100 where room.viewers.subscriberCount < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<100 where room.viewers.viewerCount < 2 { try await Task.sleep(for: .milliseconds(20)) }
             // Large events straight through the room, as the console path
             // would publish them (16 KiB each: far more than socket buffers).
             let body = String(repeating: "慢", count: 5000)
@@ -169,8 +169,8 @@ struct InterviewLiveTests {
             #expect(await log.seqs.count == Int(count))
             #expect(await log.seqs == Array(2...(1 + count)))
             // The stalled viewer was dropped from the room.
-            for _ in 0..<200 where room.viewers.subscriberCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(room.viewers.subscriberCount == 0)
+            for _ in 0..<200 where room.viewers.viewerCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(room.viewers.viewerCount == 0)
         }
     }
 }

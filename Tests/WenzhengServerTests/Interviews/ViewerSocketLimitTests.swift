@@ -44,7 +44,7 @@ struct ViewerSocketLimitTests {
             await #expect(throws: (any Error).self) {
                 try await client.ws("/live/interviews/\(id)") { _, _, _ in }
             }
-            #expect(server.hub.room(id).viewers.subscriberCount == 2)
+            #expect(server.hub.room(id).viewers.viewerCount == 2)
             // When one leaves, a new viewer gets in.
             first.close()
             for _ in 0..<200 where limiter.openCount("127.0.0.1") > 1 { try await Task.sleep(for: .milliseconds(10)) }
