@@ -66,6 +66,12 @@ public struct AppConfiguration: Sendable {
     /// carrier NAT thousands of phones share one address.
     public var maxViewerSocketsPerAddress: Int
     public static let defaultMaxViewerSocketsPerAddress = 2000
+    /// Unsent bytes one viewer socket may have queued before it is cut off
+    /// with close code 4000 (docs/live-protocol.md).
+    public var viewerByteBudget: Int
+    /// About 800 entries of 300 bytes. The frames are shared by every
+    /// viewer, so a slow viewer's queue holds references, not copies.
+    public static let defaultViewerByteBudget = 256 * 1024
     /// How often interview rooms send a `ping` frame, so clients can tell a
     /// dead connection.
     public var heartbeatInterval: Duration
@@ -132,6 +138,7 @@ public struct AppConfiguration: Sendable {
         serverName: String = "wenzheng",
         viewerCountInterval: Duration = .seconds(2),
         maxViewerSocketsPerAddress: Int = Self.defaultMaxViewerSocketsPerAddress,
+        viewerByteBudget: Int = Self.defaultViewerByteBudget,
         heartbeatInterval: Duration = .seconds(20),
         overdueSweepInterval: Duration = .seconds(600),
         surveyCloseInterval: Duration = .seconds(60),
@@ -165,6 +172,7 @@ public struct AppConfiguration: Sendable {
         self.serverName = serverName
         self.viewerCountInterval = viewerCountInterval
         self.maxViewerSocketsPerAddress = maxViewerSocketsPerAddress
+        self.viewerByteBudget = viewerByteBudget
         self.heartbeatInterval = heartbeatInterval
         self.overdueSweepInterval = overdueSweepInterval
         self.surveyCloseInterval = surveyCloseInterval

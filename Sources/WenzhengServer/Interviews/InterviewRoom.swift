@@ -7,7 +7,7 @@ final class InterviewRoom: LiveRoomChannel {
     let live: LiveRoom
     let recent: TranscriptReplayCache
 
-    init(live: LiveRoom = LiveRoom(consoleQueueLimit: 1024), recent: TranscriptReplayCache = TranscriptReplayCache()) {
+    init(live: LiveRoom, recent: TranscriptReplayCache = TranscriptReplayCache()) {
         self.live = live
         self.recent = recent
     }
@@ -52,7 +52,9 @@ final class InterviewRoom: LiveRoomChannel {
 struct InterviewRoomKey: LiveChannelKey {
     let interviewID: Int64
 
-    func makeChannel() -> InterviewRoom { InterviewRoom() }
+    func makeChannel(in hub: LiveHub) -> InterviewRoom {
+        InterviewRoom(live: LiveRoom(viewerByteBudget: hub.viewerByteBudget, consoleQueueLimit: 1024))
+    }
 }
 
 extension LiveHub {

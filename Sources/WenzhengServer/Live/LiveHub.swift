@@ -21,8 +21,8 @@ protocol LiveRoomChannel: LiveChannel {
 /// features never share a channel by accident.
 protocol LiveChannelKey: Hashable, Sendable {
     associatedtype Channel: LiveChannel
-    /// Makes the channel on first use.
-    func makeChannel() -> Channel
+    /// Makes the channel on first use, with the hub's limits.
+    func makeChannel(in hub: LiveHub) -> Channel
 }
 
 /// The live channels the server publishes on: a registry of channels by
@@ -33,9 +33,15 @@ public final class LiveHub: Sendable {
     private let channels = Mutex<[AnyHashable: any LiveChannel]>([:])
     /// Anonymous viewer sockets per client address, across all channels.
     let viewerSockets: ViewerSocketLimiter
+    /// Unsent bytes a viewer may have queued before it is cut off (4000).
+    let viewerByteBudget: Int
 
-    public init(maxViewerSocketsPerAddress: Int = AppConfiguration.defaultMaxViewerSocketsPerAddress) {
+    public init(
+        maxViewerSocketsPerAddress: Int = AppConfiguration.defaultMaxViewerSocketsPerAddress,
+        viewerByteBudget: Int = AppConfiguration.defaultViewerByteBudget
+    ) {
         viewerSockets = ViewerSocketLimiter(maxPerAddress: maxViewerSocketsPerAddress)
+        self.viewerByteBudget = viewerByteBudget
     }
 
     /// The channel `key` names, made on first use. Making one only builds
@@ -43,7 +49,7 @@ public final class LiveHub: Sendable {
     func channel<Key: LiveChannelKey>(_ key: Key) -> Key.Channel {
         channels.withLock { channels in
             if let channel = channels[AnyHashable(key)] as? Key.Channel { return channel }
-            let channel = key.makeChannel()
+            let channel = key.makeChannel(in: self)
             channels[AnyHashable(key)] = channel
             return channel
         }

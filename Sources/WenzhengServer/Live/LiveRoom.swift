@@ -17,16 +17,10 @@ final class LiveRoom: LiveRoomChannel {
 
     var live: LiveRoom { self }
 
-    init(viewerByteBudget: Int = LiveRoom.defaultViewerByteBudget, consoleQueueLimit: Int = 1024) {
+    init(viewerByteBudget: Int = AppConfiguration.defaultViewerByteBudget, consoleQueueLimit: Int = 1024) {
         viewers = ViewerFanOut(byteBudget: viewerByteBudget)
         console = Broadcaster(queueLimit: consoleQueueLimit)
     }
-
-    /// Unsent bytes a viewer may have queued before it is cut off with
-    /// 4000 (docs/live-protocol.md): about 800 entries of 300 bytes. The
-    /// frames are shared, so a slow viewer's queue costs references, not
-    /// copies.
-    static let defaultViewerByteBudget = 256 * 1024
 
     /// A frame for viewers and consoles alike: framed for the wire once for
     /// every viewer.

@@ -3,7 +3,7 @@ import WenzhengStore
 
 /// The one live channel every moderation console follows.
 struct ModerationChannelKey: LiveChannelKey {
-    func makeChannel() -> Broadcaster { Broadcaster(queueLimit: 1024) }
+    func makeChannel(in hub: LiveHub) -> Broadcaster { Broadcaster(queueLimit: 1024) }
 }
 
 extension LiveHub {

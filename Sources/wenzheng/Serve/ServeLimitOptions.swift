@@ -85,9 +85,17 @@ struct ServeLimitOptions: ParsableArguments {
             valueName: "N"))
     var letterQueryFailuresPerAddress: String?
 
+    @Option(
+        name: .customLong("viewer-byte-budget"),
+        help: ArgumentHelp(
+            "Unsent bytes one interview viewer may have queued before it is cut off with close code 4000 (16384 to 67108864). [env: WENZHENG_VIEWER_BYTE_BUDGET, default: 262144]",
+            valueName: "BYTES"))
+    var viewerByteBudget: String?
+
     func apply(to configuration: inout AppConfiguration, settings: ServeSettings) throws {
         try settings.read(
             &configuration.maxViewerSocketsPerAddress, viewerSocketsPerAddress, "max-viewer-sockets-per-address", as: .count(1...1_000_000))
+        try settings.read(&configuration.viewerByteBudget, viewerByteBudget, "viewer-byte-budget", as: .count(16384...67_108_864))
         try settings.read(&configuration.questionLimitPerBrowser, questionsPerBrowser, "question-limit-per-browser", as: .rateLimit)
         try settings.read(&configuration.questionLimitPerAddress, questionsPerAddress, "question-limit-per-address", as: .rateLimit)
         try settings.read(&configuration.voteLimitPerAddress, votesPerAddress, "vote-limit-per-address", as: .rateLimit)
