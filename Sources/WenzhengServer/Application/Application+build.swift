@@ -44,7 +44,12 @@ public func buildApplication(
         server: .live(router: router, configuration: .init(maxFrameSize: LiveSocket.maxInboundFrame, closeTimeout: .seconds(5))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
-            serverName: configuration.serverName),
+            serverName: configuration.serverName,
+            // A reconnect storm (thousands of viewers coming back at once
+            // after a restart) overflowed Hummingbird's default of 256
+            // pending connections, and each overflow costs the client a SYN
+            // retry of a second or more. The kernel caps it at somaxconn.
+            backlog: 4096),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: dependencies.logger
