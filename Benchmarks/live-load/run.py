@@ -550,8 +550,15 @@ class Instruments:
         self.process: subprocess.Popen | None = None
         self.output = workdir / f"syscalls-{target.kind}.txt"
 
+    def threads(self) -> int:
+        try:
+            return len(os.listdir(f"/proc/{self.target.pid}/task"))
+        except OSError:
+            return 0
+
     def start(self) -> None:
         self.heap = self.target.heap()
+        self.threads_at_start = self.threads()
         if self.tool == "perf":
             events = [f"syscalls:sys_enter_{name}" for name in WRITE_SYSCALLS] + ["raw_syscalls:sys_enter"]
             command = ["perf", "stat", "-x", ",", "-o", str(self.output), "-e", ",".join(events),
@@ -572,6 +579,11 @@ class Instruments:
             _, stderr = self.process.communicate()
         counts = parse_perf(self.output) if self.tool == "perf" else parse_strace(self.output)
         figures = {"syscallTool": self.tool, "syscalls": counts}
+        if self.tool == "perf" and self.threads() != self.threads_at_start:
+            # perf stat -p counts the threads that existed when it attached
+            log(f"warning: the server had {self.threads_at_start} threads when perf attached and "
+                f"{self.threads()} at the end: the new ones' syscalls are not counted")
+            figures["threadsChanged"] = True
         if not counts:
             log(f"{self.tool} counted nothing: {stderr.strip()[-300:]}")
         if heap and self.heap:
