@@ -835,10 +835,12 @@ def storm(kind: str, args, viewers: int) -> dict:
             poster = threading.Thread(target=keep_posting, daemon=True)
             poster.start()
         quiet_since = time.monotonic()
+        window = Window(target, generators)
         for generator in generators:
             generator.send(f"RESUME {last}")
         resumed = [generator.expect_json("RESUMED", args.connect_timeout + 30) for generator in generators]
         resume_wall = time.monotonic() - quiet_since
+        resume_cpu = window.close()
         if kind == WZ:
             time.sleep(1)
             poster_stop.set()
@@ -863,7 +865,10 @@ def storm(kind: str, args, viewers: int) -> dict:
                "malformedFrames": before["malformedFrames"] + after["malformedFrames"],
                "complete": after["viewersComplete"], "closeCodes": after["closeCodes"],
                "closedWithoutFrame": after["closedWithoutFrame"], "deliveredAfter": after["delivered"],
-               "expectedAfter": after["expectedDeliveries"]}
+               "expectedAfter": after["expectedDeliveries"],
+               "resumeServerCpuSeconds": resume_cpu["serverCpuSeconds"],
+               "resumeLoadCpuSeconds": resume_cpu["loadCpuSeconds"],
+               "resumeOtherCpuSeconds": resume_cpu["otherCpuSeconds"]}
         log(f"storm {kind}: all {row['resumed']} resumed in {row['resumeSeconds']:.2f} s "
             f"(p50 {row['resumeP50s']:.2f} s), {row['seqErrors']} seq errors, {row['complete']} complete")
         return row
@@ -997,13 +1002,16 @@ def print_memory(rows: list[dict]) -> None:
 def print_storm(rows: list[dict]) -> None:
     print("\n### Reconnect storm: the server restarts, every viewer reconnects at once with since=\n")
     print("| server | viewers | history | entries missed | posted during the resume | all resumed after s "
-          "| p50 / p99 s | failed | connect retries | gaps+dups / malformed | complete afterwards | stop s | restart s |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| p50 / p99 s | CPU s until all resumed: server, lws_load | failed | connect retries "
+          "| gaps+dups / malformed | complete afterwards | stop s | restart s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(f"| {NAMES[row['server']]} | {row['viewers']:,} | {row['history']} | {row['missed']} "
               f"| {row['liveDuringResume']} "
               f"| {row['resumeSeconds']:.2f}{' (timed out)' if row['resumeTimedOut'] else ''} "
-              f"| {row['resumeP50s']:.2f} / {row['resumeP99s']:.2f} | {row['resumeFailed']} | {row['connectRetries']} "
+              f"| {row['resumeP50s']:.2f} / {row['resumeP99s']:.2f} "
+              f"| {row['resumeServerCpuSeconds']:.1f}, {' + '.join(f'{x:.1f}' for x in row['resumeLoadCpuSeconds'])} "
+              f"| {row['resumeFailed']} | {row['connectRetries']} "
               f"| {row['seqErrors']} / {row['malformedFrames']} | {row['complete']} / {row['viewers']} "
               f"| {row['stopSeconds'] or -1:.2f} | {row['restartSeconds']:.2f} |")
 
@@ -1078,8 +1086,8 @@ def main() -> None:
                         + ", ".join(SCENARIOS) + ")")
     parser.add_argument("--servers", default=f"{LWS},{WZ}", help="servers under test (lws, wenzheng)")
     parser.add_argument("--lws-server", default="/usr/bin/libwebsockets-test-server")
-    parser.add_argument("--lws-loop", choices=("ev", "poll"), default="ev",
-                        help="the test server's event loop: libev (-e, epoll) or its default poll()")
+    parser.add_argument("--lws-loop", choices=("ev", "poll"), default="poll",
+                        help="the test server's event loop: its default poll() or libev (-e, epoll)")
     parser.add_argument("--server-cpu", type=int, default=0, help="core of the server under test when pinned")
     parser.add_argument("--load-cpu", type=int, default=1, help="core of lws_load when pinned")
     parser.add_argument("--saturation-viewers", type=int, default=1000)
