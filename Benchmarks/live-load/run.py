@@ -1025,7 +1025,7 @@ def print_verdicts(report: dict, args) -> None:
                          + ("(target ≥ 1.0: met)" if wz["ratio"] >= 1.0 else "(target ≥ 1.0: NOT met)"))
             for row in pair.values():
                 shares = row["loadCoreShares"]
-                if max(shares) > 0.9:
+                if max(shares) > 0.85 or sum(shares) > 0.85:
                     lines.append(f"  warning: lws_load used {pct(shares)} of its core against {NAMES[row['server']]}: "
                                  "the generator may have been the limit")
     for row in report["fixed"]:
