@@ -1018,6 +1018,10 @@ def print_storm(rows: list[dict]) -> None:
 
 def print_verdicts(report: dict, args) -> None:
     lines = []
+    ratios = sorted(pair[WZ]["ratio"] for pair in report["saturation"] if WZ in pair and "ratio" in pair[WZ])
+    if len(ratios) > 1:
+        lines.append(f"saturation ratio per pair: {', '.join(f'{r:.2f}' for r in ratios)}; "
+                     f"median {ratios[len(ratios) // 2] if len(ratios) % 2 else sum(ratios[len(ratios) // 2 - 1:len(ratios) // 2 + 1]) / 2:.2f}")
     for pair in report["saturation"]:
         wz = pair.get(WZ)
         if wz:
@@ -1094,7 +1098,8 @@ def main() -> None:
     parser.add_argument("--saturation-seconds", type=float, default=10)
     parser.add_argument("--saturation-processes", type=int, default=1,
                         help="lws_load processes in the pinned scenarios (all on --load-cpu)")
-    parser.add_argument("--pairs", type=int, default=1, help="saturation runs of both servers, alternating")
+    parser.add_argument("--pairs", type=int, default=2,
+                        help="saturation runs of both servers, alternating (1 in --quick)")
     parser.add_argument("--window", type=int, default=64,
                         help="saturation: the host stays at most this many entries ahead of the slowest viewer")
     parser.add_argument("--posters", type=int, default=4, help="Wenzheng: keep-alive HTTP connections posting")
@@ -1126,7 +1131,7 @@ def main() -> None:
         args.viewers, args.seconds = "1000", 4
         args.memory_viewers = args.memory_viewers or "1000"
         args.storm_viewers, args.storm_history, args.storm_missed = min(args.storm_viewers, 1000), 50, 10
-        args.baseline_entries, args.settle, args.retries = 50, 1, 0
+        args.baseline_entries, args.settle, args.retries, args.pairs = 50, 1, 0, 1
     only = [name for name in args.only.split(",") if name]
     servers = [name for name in args.servers.split(",") if name]
     unknown = [name for name in only if name not in SCENARIOS] + [name for name in servers if name not in (LWS, WZ)]
