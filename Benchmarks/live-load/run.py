@@ -135,6 +135,21 @@ def wait_listening(port: int, process: subprocess.Popen, timeout: float = 15) ->
     raise RuntimeError(f"nothing listens on port {port} after {timeout:.0f} s")
 
 
+def listen_overflows() -> int:
+    """The kernel's TcpExt ListenOverflows (a connection that found a full
+    accept queue; the client retransmits its SYN 1 s later), machine-wide."""
+    try:
+        with open("/proc/net/netstat") as netstat:
+            lines = netstat.read().splitlines()
+    except OSError:
+        return 0
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:]))
+            return int(table.get("ListenOverflows", 0))
+    return 0
+
+
 def read_heap(path: Path | None) -> dict | None:
     """alloc_count.so's counters (see alloc_count.c)."""
     if path is None:
@@ -836,11 +851,13 @@ def storm(kind: str, args, viewers: int) -> dict:
             poster.start()
         quiet_since = time.monotonic()
         window = Window(target, generators)
+        overflows = listen_overflows()
         for generator in generators:
             generator.send(f"RESUME {last}")
         resumed = [generator.expect_json("RESUMED", args.connect_timeout + 30) for generator in generators]
         resume_wall = time.monotonic() - quiet_since
         resume_cpu = window.close()
+        overflows = listen_overflows() - overflows
         if kind == WZ:
             time.sleep(1)
             poster_stop.set()
@@ -868,7 +885,7 @@ def storm(kind: str, args, viewers: int) -> dict:
                "expectedAfter": after["expectedDeliveries"],
                "resumeServerCpuSeconds": resume_cpu["serverCpuSeconds"],
                "resumeLoadCpuSeconds": resume_cpu["loadCpuSeconds"],
-               "resumeOtherCpuSeconds": resume_cpu["otherCpuSeconds"]}
+               "resumeOtherCpuSeconds": resume_cpu["otherCpuSeconds"], "listenOverflows": overflows}
         log(f"storm {kind}: all {row['resumed']} resumed in {row['resumeSeconds']:.2f} s "
             f"(p50 {row['resumeP50s']:.2f} s), {row['seqErrors']} seq errors, {row['complete']} complete")
         return row
@@ -1002,16 +1019,16 @@ def print_memory(rows: list[dict]) -> None:
 def print_storm(rows: list[dict]) -> None:
     print("\n### Reconnect storm: the server restarts, every viewer reconnects at once with since=\n")
     print("| server | viewers | history | entries missed | posted during the resume | all resumed after s "
-          "| p50 / p99 s | CPU s until all resumed: server, lws_load | failed | connect retries "
-          "| gaps+dups / malformed | complete afterwards | stop s | restart s |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| p50 / p99 s | CPU s until all resumed: server, lws_load | accept queue overflows | failed "
+          "| connect retries | gaps+dups / malformed | complete afterwards | stop s | restart s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(f"| {NAMES[row['server']]} | {row['viewers']:,} | {row['history']} | {row['missed']} "
               f"| {row['liveDuringResume']} "
               f"| {row['resumeSeconds']:.2f}{' (timed out)' if row['resumeTimedOut'] else ''} "
               f"| {row['resumeP50s']:.2f} / {row['resumeP99s']:.2f} "
               f"| {row['resumeServerCpuSeconds']:.1f}, {' + '.join(f'{x:.1f}' for x in row['resumeLoadCpuSeconds'])} "
-              f"| {row['resumeFailed']} | {row['connectRetries']} "
+              f"| {row['listenOverflows']:,} | {row['resumeFailed']} | {row['connectRetries']} "
               f"| {row['seqErrors']} / {row['malformedFrames']} | {row['complete']} / {row['viewers']} "
               f"| {row['stopSeconds'] or -1:.2f} | {row['restartSeconds']:.2f} |")
 
