@@ -68,13 +68,27 @@ def raise_fd_limit(wanted: int = 65536) -> None:
 # MARK: The server
 
 
+def limits_and_affinity(cpus: set[int] | None = None):
+    """A preexec_fn for a benchmark's child process: many open files and,
+    with `cpus`, pinned to those cores (as `taskset -c` would; threads it
+    starts inherit the affinity)."""
+
+    def prepare() -> None:
+        raise_fd_limit()
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+
+    return prepare
+
+
 class Server(wenzheng_process.Server):
     """`wenzheng serve` for a benchmark: exits the runner with the server's
-    output when it does not start; many open files allowed."""
+    output when it does not start; many open files allowed; with `cpus`,
+    pinned to those cores from its start."""
 
-    def __init__(self, binary: Path, database: Path, **options) -> None:
+    def __init__(self, binary: Path, database: Path, cpus: set[int] | None = None, **options) -> None:
         try:
-            super().__init__(binary, database, preexec_fn=raise_fd_limit, **options)
+            super().__init__(binary, database, preexec_fn=limits_and_affinity(cpus), **options)
         except HarnessError as error:
             sys.exit(f"error: {error}")
 
