@@ -58,13 +58,23 @@ extension GRDBInterviewsStore {
     /// One question and its queue item, inside the caller's savepoint.
     static func storeQuestion(_ db: Database, _ submission: QuestionSubmission) throws -> StoredQuestion {
         let question = submission.question
+        // A new question's columns in one cached statement (the others are
+        // NULL or their defaults), as `enqueueModeration` does.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO interview_question (interview_id, text, nickname, contact, browser_key, client_address, state, votes, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            submission.interviewID, question.text, question.nickname, question.contact, question.browserKey, question.clientAddress,
+            QuestionState.pending.rawValue, 0, submission.at,
+        ])
+        let questionID = db.lastInsertedRowID
         var record = InterviewQuestionRecord(
-            id: nil, interviewId: submission.interviewID, text: question.text, publishedText: nil, nickname: question.nickname,
+            id: questionID, interviewId: submission.interviewID, text: question.text, publishedText: nil, nickname: question.nickname,
             contact: question.contact, browserKey: question.browserKey, clientAddress: question.clientAddress,
             state: .pending, moderationItemId: nil, mergedIntoId: nil, votes: 0, onAirAt: nil, answeredAt: nil,
             deferredAt: nil, replyDueOn: nil, createdAt: submission.at)
-        try record.insert(db)
-        let questionID = record.id!
         let item = try GRDBModerationStore.enqueueModeration(
             db,
             NewModerationItem(
