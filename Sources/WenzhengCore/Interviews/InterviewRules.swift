@@ -119,7 +119,7 @@ public enum InterviewRules {
     /// The name shown with a question on air: the asker's nickname masked
     /// (张三 → 张*), or a neutral 网友 when they gave none.
     public static func publicNickname(_ nickname: String?) -> String {
-        guard let nickname = nickname?.trimmingCharacters(in: .whitespacesAndNewlines), !nickname.isEmpty else {
+        guard let nickname = nickname?.trimmingScalars(in: .whitespacesAndNewlines), !nickname.isEmpty else {
             return "网友"
         }
         return PersonalInformation.maskName(nickname)

@@ -26,9 +26,10 @@ extension GRDBModerationStore {
     }
 
     static func enqueueModeration(_ db: Database, _ new: NewModerationItem, at now: Date) throws -> ModerationItemRecord {
-        let text = new.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = new.text.trimmingScalars(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw StoreError.invalid(ValidationFailure([.required("text")])) }
-        guard text.count <= ModerationPolicy.maxTextLength else {
+        // No text has more characters than UTF-8 bytes: most need no count.
+        guard text.utf8.count <= ModerationPolicy.maxTextLength || text.count <= ModerationPolicy.maxTextLength else {
             throw StoreError.invalid(ValidationFailure([.tooLong("text", max: ModerationPolicy.maxTextLength)]))
         }
         let highest: String =
@@ -45,7 +46,21 @@ extension GRDBModerationStore {
             flagCategories: "," + new.check.categories.joined(separator: ",") + ",", highestAction: highest,
             state: .pending, reasonCode: nil, reasonNote: nil, holdOverridden: false, claimedBy: nil, claimedAt: nil,
             decidedBy: nil, decidedAt: nil, createdAt: now, version: 1)
-        try record.insert(db)
+        // Every citizen's text passes here: a new item's columns in one
+        // cached statement, where `record.insert(db)` would build the
+        // statement from the record each time (issue 13).
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO moderation_item (kind, source_type, source_id, author_name, text, masked_text, flags_json,
+                    personal_information_json, flag_categories, highest_action, state, hold_overridden, created_at, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            record.kind.rawValue, record.sourceType, record.sourceId, record.authorName, record.text, record.maskedText,
+            record.flagsJson, record.personalInformationJson, record.flagCategories, record.highestAction, record.state.rawValue,
+            record.holdOverridden, record.createdAt, record.version,
+        ])
+        record.id = db.lastInsertedRowID
         return record
     }
 
