@@ -74,8 +74,8 @@ final class SlidingWindowLimiter: Sendable {
                 state.longestWindow = max(state.longestWindow, check.policy.window)
             }
             if state.attempts.count >= state.nextSweep {
-                let window = RateLimitPolicy(limit: 0, window: state.longestWindow)
-                state.attempts = state.attempts.filter { _, attempts in attempts.recent.contains { window.isRecent($0, now: now) } }
+                let window = state.longestWindow
+                state.attempts = state.attempts.filter { _, attempts in attempts.recent.contains { now.timeIntervalSince($0) < window } }
                 // Sweep again only once the table has doubled: a table full
                 // of active keys is not walked on every attempt.
                 state.nextSweep = max(Self.sweepThreshold, 2 * state.attempts.count)

@@ -4,8 +4,8 @@ import Synchronization
 /// Group commit: submissions that arrive while a transaction of them is
 /// being written wait, and then share the next transaction and its one
 /// fsync (`synchronous=FULL`). Citizens' submissions use it (survey
-/// responses, interview questions), where many people send at once and each
-/// submission is a few rows.
+/// responses, interview questions, open-day registrations), where many
+/// people send at once and each submission is a few rows.
 ///
 /// - A submission is answered only after the transaction holding it has
 ///   committed; when the commit fails, or SQLite rolls the transaction back,

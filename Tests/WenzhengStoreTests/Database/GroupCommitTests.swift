@@ -193,9 +193,10 @@ struct GroupCommitTests {
         }
         #expect(ids.count == 500 && Set(ids.values).count == 500)
         let stored = try await table.database.reader.read { db in
-            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, value FROM submission").map {
-                ($0["value"] as String, $0["id"] as Int64)
-            })
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, value FROM submission").map {
+                    ($0["value"] as String, $0["id"] as Int64)
+                })
         }
         #expect(stored == ids)
         #expect(commit.statistics.submissions == 500)

@@ -21,7 +21,9 @@ struct QuestionGroupCommitTests {
         Queue.check(text)
     }
 
-    static func groupCommit(_ db: AppDatabase) throws -> GroupCommit<GRDBInterviewsStore.QuestionSubmission, GRDBInterviewsStore.StoredQuestion> {
+    static func groupCommit(_ db: AppDatabase) throws -> GroupCommit<
+        GRDBInterviewsStore.QuestionSubmission, GRDBInterviewsStore.StoredQuestion
+    > {
         try #require(db.interviews as? GRDBInterviewsStore).questions
     }
 
@@ -119,7 +121,8 @@ struct QuestionGroupCommitTests {
         let interview = try await StoreInterview.create(file.database)
         let text = "傻瓜才不问：我的电话是13812345678，邮箱 wang@example.com"
         let (question, item) = try await interview.db.interviews.submitQuestion(
-            interviewID: interview.id, NewQuestion(text: text, nickname: "王小明", contact: "13900001111", browserKey: "b", clientAddress: "x"),
+            interviewID: interview.id,
+            NewQuestion(text: text, nickname: "王小明", contact: "13900001111", browserKey: "b", clientAddress: "x"),
             check: Queue.check(text, held: true), at: testStart)
 
         let stored = try await interview.db.moderation.moderationItem(id: item.id)
@@ -154,7 +157,8 @@ struct QuestionGroupCommitTests {
         #expect(try await Self.queueIsConsistent(db))
 
         for text in ["甲", "乙", "丙"] {
-            _ = try await db.interviews.submitQuestion(interviewID: interview.id, Self.question(text), check: Self.check(text), at: testStart)
+            _ = try await db.interviews.submitQuestion(
+                interviewID: interview.id, Self.question(text), check: Self.check(text), at: testStart)
         }
         #expect(try await Self.storedTexts(db) == ["第一个", "甲", "乙", "丙"])
         #expect(try await Self.queueIsConsistent(db))
