@@ -119,7 +119,7 @@ public enum InterviewRules {
     /// The name shown with a question on air: the asker's nickname masked
     /// (张三 → 张*), or a neutral 网友 when they gave none.
     public static func publicNickname(_ nickname: String?) -> String {
-        guard let nickname = nickname?.trimmingCharacters(in: .whitespacesAndNewlines), !nickname.isEmpty else {
+        guard let nickname = nickname?.trimmingScalars(in: .whitespacesAndNewlines), !nickname.isEmpty else {
             return "网友"
         }
         return PersonalInformation.maskName(nickname)
@@ -179,9 +179,20 @@ public struct RateLimitPolicy: Sendable, Equatable {
 
     /// Seconds to wait before the next attempt, or nil when allowed.
     public func retryAfter(previous: [Date], now: Date) -> Int? {
-        let recent = previous.filter { now.timeIntervalSince($0) < window }.sorted()
+        retryAfter(recent: previous.filter { isRecent($0, now: now) }.sorted(), now: now)
+    }
+
+    /// `retryAfter(previous:now:)` for a caller that keeps the times in
+    /// the window already, oldest first: no filtering or sorting per
+    /// attempt, however high the limit.
+    public func retryAfter<Times: RandomAccessCollection<Date>>(recent: Times, now: Date) -> Int? {
         guard recent.count >= limit else { return nil }
-        let releasing = recent[recent.count - limit]
+        let releasing = recent[recent.index(recent.endIndex, offsetBy: -limit)]
         return max(1, Int((window - now.timeIntervalSince(releasing)).rounded(.up)))
+    }
+
+    /// Whether an attempt at `time` still counts at `now`.
+    public func isRecent(_ time: Date, now: Date) -> Bool {
+        now.timeIntervalSince(time) < window
     }
 }

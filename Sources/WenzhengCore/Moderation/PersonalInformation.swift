@@ -83,6 +83,11 @@ public enum PersonalInformation {
     // MARK: Detection
 
     public static func detect(in text: String) -> [PersonalInformationMatch] {
+        // Every item holds a digit or an `@` (a plate has at least two
+        // digits): a text with neither needs no split into Characters,
+        // which is most of the cost of a short question's check and mask
+        // (issue 13).
+        guard text.unicodeScalars.contains(where: { isDigitOrAt($0.value) }) else { return [] }
         let characters = Array(text)
         var offsets: [Int] = []  // UTF-16 offset of each character, plus the end
         offsets.reserveCapacity(characters.count + 1)
@@ -121,8 +126,7 @@ public enum PersonalInformation {
         while index < characters.count {
             // Only digits, '@' and the provinces of licence plates can start
             // an item: skip everything else without comparing Characters.
-            let value = values[index]
-            if !(0x30...0x39).contains(value) && !(0xFF10...0xFF19).contains(value) && value != 0x40 && !isPlateProvince(value) {
+            guard mayStartItem(values[index]) else {
                 index += 1
                 continue
             }
@@ -166,13 +170,14 @@ public enum PersonalInformation {
         var items: [(kind: PersonalInformationMatch.Kind, range: Range<Int>, masked: String)] = detect(in: text)
             .filter { $0.start < $0.end }
             .map { ($0.kind, $0.start..<$0.end, $0.masked) }
-        if let name = authorName?.trimmingCharacters(in: .whitespaces), name.count >= 2 {
+        if let name = authorName?.trimmingScalars(in: .whitespaces), name.count >= 2 {
             let replacement = maskName(name)
             for range in occurrences(of: name, in: text) where !items.contains(where: { $0.range.overlaps(range) }) {
                 items.append((.name, range, replacement))
             }
             items.sort { $0.range.lowerBound < $1.range.lowerBound }
         }
+        if items.isEmpty { return MaskedText(text: text, spans: [], replacements: []) }
         let utf16 = Array(text.utf16)
         var output: [UInt16] = []
         output.reserveCapacity(utf16.count)
@@ -189,6 +194,16 @@ public enum PersonalInformation {
         }
         output += utf16[position...]
         return MaskedText(text: String(decoding: output, as: UTF16.self), spans: spans, replacements: replacements)
+    }
+
+    /// A digit (ASCII or full-width), `@` or a licence plate's province:
+    /// the only characters an item can start with.
+    static func mayStartItem(_ value: UInt32) -> Bool {
+        isDigitOrAt(value) || isPlateProvince(value)
+    }
+
+    static func isDigitOrAt(_ value: UInt32) -> Bool {
+        (0x30...0x39).contains(value) || (0xFF10...0xFF19).contains(value) || value == 0x40
     }
 
     /// Non-overlapping occurrences of `needle`, compared by Character as
@@ -215,7 +230,7 @@ public enum PersonalInformation {
 
     /// `张三` → `张*`, `欧阳娜娜` → `欧阳**`, `Li Ming` → `L*******`.
     public static func maskName(_ name: String) -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let trimmed = name.trimmingScalars(in: .whitespaces)
         guard let first = trimmed.first else { return trimmed }
         let surnameLength = compoundSurnames.contains(where: { trimmed.hasPrefix($0) }) && trimmed.count > 2 ? 2 : 1
         if trimmed.allSatisfy({ $0.isASCII }) {
@@ -227,7 +242,7 @@ public enum PersonalInformation {
     /// `张三` → `张先生/女士`: the courteous public form when the office
     /// prefers it to asterisks.
     public static func honorific(_ name: String) -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let trimmed = name.trimmingScalars(in: .whitespaces)
         let surnameLength = compoundSurnames.contains(where: { trimmed.hasPrefix($0) }) && trimmed.count > 2 ? 2 : 1
         return String(trimmed.prefix(surnameLength)) + "先生/女士"
     }

@@ -8,7 +8,7 @@ public enum TextRules {
     public static func requiredText(
         _ value: String?, field: String, maxLength: Int, into errors: inout [FieldError]
     ) -> String {
-        let trimmed = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = (value ?? "").trimmingScalars(in: .whitespacesAndNewlines)
         if trimmed.isEmpty {
             errors.append(.required(field))
         } else if trimmed.unicodeScalars.count > maxLength {
@@ -21,7 +21,7 @@ public enum TextRules {
     public static func optionalText(
         _ value: String?, field: String, maxLength: Int, into errors: inout [FieldError]
     ) -> String? {
-        let trimmed = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = (value ?? "").trimmingScalars(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return nil }
         if trimmed.unicodeScalars.count > maxLength { errors.append(.tooLong(field, max: maxLength)) }
         return trimmed

@@ -148,8 +148,15 @@ struct InterviewActions: Sendable {
 
     /// A citizen's question: validated, rate-limited, filtered, stored with
     /// its moderation item, and announced to moderators.
+    ///
+    /// The store checks that the interview takes questions, in the
+    /// question's own transaction; only when it refuses is the interview
+    /// read here, so that the public gets 404 for one not announced, as on
+    /// its page (`visibleInterview`), and such a question does not count
+    /// against the asker's limits.
     func ask(
-        _ id: Int64, text: String?, nickname: String?, contact: String?, browserKey: String, clientAddress: String
+        _ id: Int64, text: String?, nickname: String?, contact: String?, browserKey: String, clientAddress: String,
+        staff: AuthenticatedStaff?
     ) async throws -> PublicQuestion {
         var errors: [FieldError] = []
         let text = TextRules.requiredText(text, field: "text", maxLength: InterviewRules.questionMaxLength, into: &errors)
@@ -172,10 +179,22 @@ struct InterviewActions: Sendable {
             throw Problem.validation(
                 FieldError(field: "text", code: "rejected", message: reason.map { "\($0.zh) / \($0.en)" } ?? "the text was refused"))
         }
-        let (question, item) = try await database.interviews.submitQuestion(
-            interviewID: id,
-            NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
-            check: check, at: now)
+        let question: PublicQuestion
+        let item: ModerationItem
+        do {
+            (question, item) = try await database.interviews.submitQuestion(
+                interviewID: id,
+                NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
+                check: check, at: now)
+        } catch let refusal as StoreError {
+            do {
+                _ = try await visibleInterview(id, to: staff)
+            } catch {
+                questionLimiter.forgive(browserKey: browserKey, address: clientAddress, admittedAt: now)
+                throw error
+            }
+            throw refusal
+        }
         moderation.announce(item, .created)
         return question
     }

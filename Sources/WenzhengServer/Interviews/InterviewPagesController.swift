@@ -149,10 +149,9 @@ struct InterviewPagesController {
         let form = try await request.decodeForm(AskForm.self, context: context)
         let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
         return try await FormSubmission.run(context: context) {
-            _ = try await actions.visibleInterview(id, to: context.staff)
             _ = try await actions.ask(
                 id, text: form.text, nickname: form.nickname, contact: form.contact, browserKey: browserKey,
-                clientAddress: context.clientAddress)
+                clientAddress: context.clientAddress, staff: context.staff)
             var response = Response.seeOther("/interviews/\(id)?asked=1#ask")
             if let cookie { response.setCookie(cookie) }
             return response

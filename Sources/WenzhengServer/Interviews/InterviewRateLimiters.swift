@@ -16,6 +16,13 @@ struct QuestionRateLimiter: Sendable {
     func admit(browserKey: String, address: String, now: Date) -> Int? {
         limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
     }
+
+    /// Takes back a question admitted at `time` that was never asked (its
+    /// interview is not public).
+    func forgive(browserKey: String, address: String, admittedAt time: Date) {
+        limiter.forgive("b:" + browserKey, admittedAt: time)
+        limiter.forgive("a:" + address, admittedAt: time)
+    }
 }
 
 /// Votes per address, overall and for one question. Browser keys are free

@@ -196,13 +196,15 @@ struct InterviewsAPIController {
         return QuestionList(questions: try await database.interviews.publicQuestions(interviewID: interview.id))
     }
 
+    /// A citizen's question. The interview is checked where the question
+    /// is stored (`InterviewActions.ask`), not read beforehand.
     @Sendable func ask(_ request: Request, context: Context) async throws -> Response {
-        let interview = try await actions.visibleInterview(try InterviewRequest.id(context), to: context.staff)
+        let id = try InterviewRequest.id(context)
         let body = try await request.decodeJSON(AskBody.self, context: context)
         let (browserKey, cookie) = actions.browserKeys.resolve(request, secure: secureCookies)
         let question = try await actions.ask(
-            interview.id, text: body.text, nickname: body.nickname, contact: body.contact, browserKey: browserKey,
-            clientAddress: context.clientAddress)
+            id, text: body.text, nickname: body.nickname, contact: body.contact, browserKey: browserKey,
+            clientAddress: context.clientAddress, staff: context.staff)
         var response = try EditedResponse(status: .created, response: question).response(from: request, context: context)
         if let cookie { response.setCookie(cookie) }
         return response

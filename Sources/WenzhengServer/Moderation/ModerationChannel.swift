@@ -33,8 +33,14 @@ struct ModerationChannel: Sendable {
     /// moderators alike, so it carries the redacted item (masked text,
     /// masked spans by kind); an admin's console fetches the card, which
     /// shows them the unmasked text.
+    ///
+    /// With no console open the frame is not made: masking and encoding it
+    /// cost as much as a question's database write (issue 13), and a
+    /// console that opens later reads the queue anyway.
     func announce(_ item: ModerationItem, _ change: ModerationFrames.Change) {
-        hub.moderation.publish(LiveFrame.encode(ModerationFrames.ItemChanged(change: change, item: presented(item, to: nil))))
+        let consoles = hub.moderation
+        guard consoles.subscriberCount > 0 else { return }
+        consoles.publish(LiveFrame.encode(ModerationFrames.ItemChanged(change: change, item: presented(item, to: nil))))
     }
 
     /// The word lists were reloaded.

@@ -7,13 +7,25 @@ import WenzhengCore
 /// Every change is one write transaction; GRDB begins them IMMEDIATE, so
 /// two registrations for the last seat (from the server, or the server and
 /// the command line on the same file) run one after the other, and the
-/// second sees the first's seat taken.
+/// second sees the first's seat taken. Registrations that arrive together
+/// share a transaction (`newRegistrations`), each in its own savepoint, in
+/// the order they arrived.
 struct GRDBEventsStore: EventsStore {
     let writer: any DatabaseWriter
     var reader: any DatabaseReader { writer }
     /// Draws a confirmation code not among an open day's codes: by default
     /// from the operating system's secure generator. Tests may replace it.
     var drawCode: @Sendable (Set<ConfirmationCode>) -> ConfirmationCode = Self.secureCode
+    /// Concurrent registrations share a transaction (group commit); each
+    /// still sees the seats the ones before it took.
+    let newRegistrations: GroupCommit<RegistrationSubmission, OpenDayRegistration>
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+        newRegistrations = GroupCommit(writer: writer) { db, batch in
+            try db.eachInSavepoint(batch) { try Self.storeRegistration(db, $0) }
+        }
+    }
 
     static func secureCode(avoiding existing: Set<ConfirmationCode>) -> ConfirmationCode {
         var generator = SystemRandomNumberGenerator()

@@ -7,33 +7,96 @@ import WenzhengCore
 /// interview with a reply deadline.
 extension GRDBInterviewsStore {
     /// Stores a citizen's question and puts it in the moderation queue, in
-    /// one transaction.
+    /// a transaction it may share with other questions (`questions`, a
+    /// group commit); returns once that transaction has committed.
     func submitQuestion(
         interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date
     ) async throws -> (PublicQuestion, ModerationItem) {
-        try await writer.write { db in
-            let interview = try Self.existingInterview(db, id: interviewID)
-            guard interview.status.acceptsQuestions else {
-                throw StoreError.conflict("this interview is not taking questions (it is \(interview.status.rawValue))")
+        let stored = try await questions.submit(QuestionSubmission(interviewID: interviewID, question: question, check: check, at: now))
+        return (stored.question, stored.item)
+    }
+
+    /// A question as the group commit queues it.
+    struct QuestionSubmission: Sendable {
+        var interviewID: Int64
+        var question: NewQuestion
+        var check: ContentFilter.Result
+        var at: Date
+    }
+
+    /// A stored question and its queue item, as `submitQuestion` returns them.
+    struct StoredQuestion: Sendable {
+        var question: PublicQuestion
+        var item: ModerationItem
+    }
+
+    /// Questions inside the group commit's transaction, one outcome per
+    /// submission, in order; each in its own savepoint, so one refused
+    /// (an interview not taking questions) or invalid is rolled back alone.
+    ///
+    /// - Throws: only when SQLite has rolled back the whole transaction
+    ///   (disk full, I/O error): then nothing of the batch is stored.
+    static func storeQuestions(_ db: Database, _ submissions: [QuestionSubmission]) throws -> [Result<StoredQuestion, any Error>] {
+        // Each interview's status is read once per transaction: nothing
+        // else can write while it runs, so it holds for the whole batch.
+        var statuses: [Int64: InterviewStatus] = [:]
+        return try db.eachInSavepoint(submissions) { submission in
+            let status: InterviewStatus
+            if let known = statuses[submission.interviewID] {
+                status = known
+            } else {
+                status = try interviewStatus(db, id: submission.interviewID)
+                statuses[submission.interviewID] = status
             }
-            var record = InterviewQuestionRecord(
-                id: nil, interviewId: interviewID, text: question.text, publishedText: nil, nickname: question.nickname,
-                contact: question.contact, browserKey: question.browserKey, clientAddress: question.clientAddress,
-                state: .pending, moderationItemId: nil, mergedIntoId: nil, votes: 0, onAirAt: nil, answeredAt: nil,
-                deferredAt: nil, replyDueOn: nil, createdAt: now)
-            try record.insert(db)
-            let item = try GRDBModerationStore.enqueueModeration(
-                db,
-                NewModerationItem(
-                    kind: .question, sourceType: Self.questionSourceType, sourceID: String(record.id!), authorName: question.nickname,
-                    text: question.text, check: check),
-                at: now)
-            record.moderationItemId = item.id
-            try record.update(db)
-            var queued = try GRDBModerationStore.view(db, item)
-            queued.subject = .interviewQuestion(interviewID: interviewID, questionID: record.id!)
-            return (Self.publicQuestion(record), queued)
+            guard status.acceptsQuestions else {
+                throw StoreError.conflict("this interview is not taking questions (it is \(status.rawValue))")
+            }
+            return try storeQuestion(db, submission)
         }
+    }
+
+    /// One question and its queue item, inside the caller's savepoint.
+    static func storeQuestion(_ db: Database, _ submission: QuestionSubmission) throws -> StoredQuestion {
+        let question = submission.question
+        // A new question's columns in one cached statement (the others are
+        // NULL or their defaults), as `enqueueModeration` does.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO interview_question (interview_id, text, nickname, contact, browser_key, client_address, state, votes, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            submission.interviewID, question.text, question.nickname, question.contact, question.browserKey, question.clientAddress,
+            QuestionState.pending.rawValue, 0, submission.at,
+        ])
+        let questionID = db.lastInsertedRowID
+        var record = InterviewQuestionRecord(
+            id: questionID, interviewId: submission.interviewID, text: question.text, publishedText: nil, nickname: question.nickname,
+            contact: question.contact, browserKey: question.browserKey, clientAddress: question.clientAddress,
+            state: .pending, moderationItemId: nil, mergedIntoId: nil, votes: 0, onAirAt: nil, answeredAt: nil,
+            deferredAt: nil, replyDueOn: nil, createdAt: submission.at)
+        let item = try GRDBModerationStore.enqueueModeration(
+            db,
+            NewModerationItem(
+                kind: .question, sourceType: questionSourceType, sourceID: String(questionID), authorName: question.nickname,
+                text: question.text, check: submission.check),
+            at: submission.at)
+        // The queue item names the question, so the question learns its
+        // item's id second.
+        try db.cachedStatement(sql: "UPDATE interview_question SET moderation_item_id = ? WHERE id = ?")
+            .execute(arguments: [item.id, questionID])
+        record.moderationItemId = item.id
+        var queued = GRDBModerationStore.queuedView(item, check: submission.check)
+        queued.subject = .interviewQuestion(interviewID: submission.interviewID, questionID: questionID)
+        return StoredQuestion(question: publicQuestion(record), item: queued)
+    }
+
+    /// The interview's status alone, without decoding its row.
+    static func interviewStatus(_ db: Database, id: Int64) throws -> InterviewStatus {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status FROM interview WHERE id = ?"), arguments: [id]) else {
+            throw StoreError.notFound(kind: "interview", key: String(id))
+        }
+        return try row.decode(rawValueOf: "status")
     }
 
     /// Approved questions and what became of them, for the public page.

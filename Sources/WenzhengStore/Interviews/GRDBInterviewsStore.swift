@@ -6,6 +6,13 @@ import WenzhengCore
 struct GRDBInterviewsStore: InterviewsStore {
     let writer: any DatabaseWriter
     var reader: any DatabaseReader { writer }
+    /// Concurrent questions share a transaction (group commit).
+    let questions: GroupCommit<QuestionSubmission, StoredQuestion>
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+        questions = GroupCommit(writer: writer) { db, batch in try Self.storeQuestions(db, batch) }
+    }
 }
 
 extension GRDBInterviewsStore: GRDBCalendarDependent {

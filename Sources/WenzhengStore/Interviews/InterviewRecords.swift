@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import WenzhengCore
 
-struct InterviewRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+struct InterviewRecord: Sendable, FetchableRecord, MutablePersistableRecord {
     var id: Int64?
     var title: String
     var summary: String
@@ -28,6 +28,50 @@ struct InterviewRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRe
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+/// Columns by name (`ExplicitColumns.swift`): read for every vote, every
+/// entry on air and every page of an interview.
+extension InterviewRecord {
+    init(row: Row) throws {
+        id = try row.decode(forColumn: "id")
+        title = try row.decode(forColumn: "title")
+        summary = try row.decode(forColumn: "summary")
+        scheduledStart = try row.decode(forColumn: "scheduled_start")
+        plannedMinutes = try row.decode(forColumn: "planned_minutes")
+        hostUserId = try row.decode(forColumn: "host_user_id")
+        status = try row.decode(rawValueOf: "status")
+        lastSeq = try row.decode(forColumn: "last_seq")
+        createdAt = try row.decode(forColumn: "created_at")
+        updatedAt = try row.decode(forColumn: "updated_at")
+        startedAt = try row.decode(forColumn: "started_at")
+        endedAt = try row.decode(forColumn: "ended_at")
+        publishedAt = try row.decode(forColumn: "published_at")
+        revision = try row.decode(forColumn: "revision")
+        announcedAt = try row.decode(forColumn: "announced_at")
+        cancellationReason = try row.decode(forColumn: "cancellation_reason")
+        cancelledAt = try row.decode(forColumn: "cancelled_at")
+    }
+
+    func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["title"] = title
+        container["summary"] = summary
+        container["scheduled_start"] = scheduledStart
+        container["planned_minutes"] = plannedMinutes
+        container["host_user_id"] = hostUserId
+        container["status"] = status.rawValue
+        container["last_seq"] = lastSeq
+        container["created_at"] = createdAt
+        container["updated_at"] = updatedAt
+        container["started_at"] = startedAt
+        container["ended_at"] = endedAt
+        container["published_at"] = publishedAt
+        container["revision"] = revision
+        container["announced_at"] = announcedAt
+        container["cancellation_reason"] = cancellationReason
+        container["cancelled_at"] = cancelledAt
+    }
+}
+
 struct InterviewGuestRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
     var id: Int64?
     var interviewId: Int64
@@ -41,7 +85,7 @@ struct InterviewGuestRecord: Codable, Sendable, SnakeCaseRecord, MutablePersista
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-struct InterviewQuestionRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+struct InterviewQuestionRecord: Sendable, FetchableRecord, MutablePersistableRecord {
     var id: Int64?
     var interviewId: Int64
     var text: String
@@ -62,6 +106,50 @@ struct InterviewQuestionRecord: Codable, Sendable, SnakeCaseRecord, MutablePersi
 
     static let databaseTableName = "interview_question"
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Columns by name (`ExplicitColumns.swift`): one row is written for every
+/// citizen's question, and the lists read them all.
+extension InterviewQuestionRecord {
+    init(row: Row) throws {
+        id = try row.decode(forColumn: "id")
+        interviewId = try row.decode(forColumn: "interview_id")
+        text = try row.decode(forColumn: "text")
+        publishedText = try row.decode(forColumn: "published_text")
+        nickname = try row.decode(forColumn: "nickname")
+        contact = try row.decode(forColumn: "contact")
+        browserKey = try row.decode(forColumn: "browser_key")
+        clientAddress = try row.decode(forColumn: "client_address")
+        state = try row.decode(rawValueOf: "state")
+        moderationItemId = try row.decode(forColumn: "moderation_item_id")
+        mergedIntoId = try row.decode(forColumn: "merged_into_id")
+        votes = try row.decode(forColumn: "votes")
+        onAirAt = try row.decode(forColumn: "on_air_at")
+        answeredAt = try row.decode(forColumn: "answered_at")
+        deferredAt = try row.decode(forColumn: "deferred_at")
+        replyDueOn = try row.decode(forColumn: "reply_due_on")
+        createdAt = try row.decode(forColumn: "created_at")
+    }
+
+    func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["interview_id"] = interviewId
+        container["text"] = text
+        container["published_text"] = publishedText
+        container["nickname"] = nickname
+        container["contact"] = contact
+        container["browser_key"] = browserKey
+        container["client_address"] = clientAddress
+        container["state"] = state.rawValue
+        container["moderation_item_id"] = moderationItemId
+        container["merged_into_id"] = mergedIntoId
+        container["votes"] = votes
+        container["on_air_at"] = onAirAt
+        container["answered_at"] = answeredAt
+        container["deferred_at"] = deferredAt
+        container["reply_due_on"] = replyDueOn
+        container["created_at"] = createdAt
+    }
 }
 
 struct TranscriptEntryRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {

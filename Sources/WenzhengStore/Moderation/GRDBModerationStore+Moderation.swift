@@ -26,9 +26,10 @@ extension GRDBModerationStore {
     }
 
     static func enqueueModeration(_ db: Database, _ new: NewModerationItem, at now: Date) throws -> ModerationItemRecord {
-        let text = new.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = new.text.trimmingScalars(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw StoreError.invalid(ValidationFailure([.required("text")])) }
-        guard text.count <= ModerationPolicy.maxTextLength else {
+        // No text has more characters than UTF-8 bytes: most need no count.
+        guard text.utf8.count <= ModerationPolicy.maxTextLength || text.count <= ModerationPolicy.maxTextLength else {
             throw StoreError.invalid(ValidationFailure([.tooLong("text", max: ModerationPolicy.maxTextLength)]))
         }
         let highest: String =
@@ -45,7 +46,21 @@ extension GRDBModerationStore {
             flagCategories: "," + new.check.categories.joined(separator: ",") + ",", highestAction: highest,
             state: .pending, reasonCode: nil, reasonNote: nil, holdOverridden: false, claimedBy: nil, claimedAt: nil,
             decidedBy: nil, decidedAt: nil, createdAt: now, version: 1)
-        try record.insert(db)
+        // Every citizen's text passes here: a new item's columns in one
+        // cached statement, where `record.insert(db)` would build the
+        // statement from the record each time (issue 13).
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO moderation_item (kind, source_type, source_id, author_name, text, masked_text, flags_json,
+                    personal_information_json, flag_categories, highest_action, state, hold_overridden, created_at, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            record.kind.rawValue, record.sourceType, record.sourceId, record.authorName, record.text, record.maskedText,
+            record.flagsJson, record.personalInformationJson, record.flagCategories, record.highestAction, record.state.rawValue,
+            record.holdOverridden, record.createdAt, record.version,
+        ])
+        record.id = db.lastInsertedRowID
         return record
     }
 
@@ -296,17 +311,32 @@ extension GRDBModerationStore {
     /// An item without its subject: for a feature that names its own.
     static func view(_ db: Database, _ record: ModerationItemRecord) throws -> ModerationItem {
         let decoder = JSONDecoder()
-        let flags = try decoder.decode([FilterFlag].self, from: Data(record.flagsJson.utf8))
-        let personal = try decoder.decode([PersonalInformationMatch].self, from: Data(record.personalInformationJson.utf8))
-        return ModerationItem(
+        return view(
+            record, flags: try decoder.decode([FilterFlag].self, from: Data(record.flagsJson.utf8)),
+            personalInformation: try decoder.decode([PersonalInformationMatch].self, from: Data(record.personalInformationJson.utf8)),
+            claimedBy: try record.claimedBy.flatMap { try displayName(db, userID: $0) },
+            decidedBy: try record.decidedBy.flatMap { try displayName(db, userID: $0) })
+    }
+
+    /// An item just queued (`enqueueModeration`), without its subject, from
+    /// the values in hand: the filter's findings need no decoding back from
+    /// the JSON just written, and nobody has claimed or decided it yet.
+    static func queuedView(_ record: ModerationItemRecord, check: ContentFilter.Result) -> ModerationItem {
+        view(record, flags: check.flags, personalInformation: check.personalInformation, claimedBy: nil, decidedBy: nil)
+    }
+
+    private static func view(
+        _ record: ModerationItemRecord, flags: [FilterFlag], personalInformation: [PersonalInformationMatch], claimedBy: String?,
+        decidedBy: String?
+    ) -> ModerationItem {
+        ModerationItem(
             id: record.id!, kind: record.kind, sourceType: record.sourceType, sourceID: record.sourceId,
             subject: nil, sourceURL: nil, text: record.text, editedText: record.editedText, maskedText: record.maskedText,
-            flags: flags, personalInformation: personal,
+            flags: flags, personalInformation: personalInformation,
             categories: record.flagCategories.split(separator: ",").map(String.init),
             highestAction: record.highestAction, state: record.state, reasonCode: record.reasonCode,
             reasonNote: record.reasonNote, holdOverridden: record.holdOverridden,
-            claimedBy: try record.claimedBy.flatMap { try displayName(db, userID: $0) }, claimedAt: record.claimedAt,
-            decidedBy: try record.decidedBy.flatMap { try displayName(db, userID: $0) }, decidedAt: record.decidedAt,
+            claimedBy: claimedBy, claimedAt: record.claimedAt, decidedBy: decidedBy, decidedAt: record.decidedAt,
             createdAt: record.createdAt, version: record.version, authorName: record.authorName)
     }
 
@@ -314,6 +344,14 @@ extension GRDBModerationStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Most texts have no findings: their empty list needs no encoder.
+    static func encodeJSON<Element: Encodable>(_ list: [Element]) throws -> String {
+        if list.isEmpty { return "[]" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(list), as: UTF8.self)
     }
 
     static func throwIfInvalid(_ errors: [FieldError]) throws {

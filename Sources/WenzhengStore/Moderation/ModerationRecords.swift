@@ -3,7 +3,7 @@ import GRDB
 import WenzhengCore
 
 /// One citizen's text in the moderation queue.
-struct ModerationItemRecord: Codable, Sendable, SnakeCaseRecord, MutablePersistableRecord {
+struct ModerationItemRecord: Sendable, FetchableRecord, MutablePersistableRecord {
     var id: Int64?
     var kind: ContentKind
     var sourceType: String
@@ -33,6 +33,62 @@ struct ModerationItemRecord: Codable, Sendable, SnakeCaseRecord, MutablePersista
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
+    }
+}
+
+/// Columns by name (`ExplicitColumns.swift`): one row is written for every
+/// citizen's question, letter, comment and free-text answer.
+extension ModerationItemRecord {
+    init(row: Row) throws {
+        id = try row.decode(forColumn: "id")
+        kind = try row.decode(rawValueOf: "kind")
+        sourceType = try row.decode(forColumn: "source_type")
+        sourceId = try row.decode(forColumn: "source_id")
+        sourceUrl = try row.decode(forColumn: "source_url")
+        authorName = try row.decode(forColumn: "author_name")
+        text = try row.decode(forColumn: "text")
+        editedText = try row.decode(forColumn: "edited_text")
+        maskedText = try row.decode(forColumn: "masked_text")
+        flagsJson = try row.decode(forColumn: "flags_json")
+        personalInformationJson = try row.decode(forColumn: "personal_information_json")
+        flagCategories = try row.decode(forColumn: "flag_categories")
+        highestAction = try row.decode(forColumn: "highest_action")
+        state = try row.decode(rawValueOf: "state")
+        reasonCode = try row.decode(forColumn: "reason_code")
+        reasonNote = try row.decode(forColumn: "reason_note")
+        holdOverridden = try row.decode(forColumn: "hold_overridden")
+        claimedBy = try row.decode(forColumn: "claimed_by")
+        claimedAt = try row.decode(forColumn: "claimed_at")
+        decidedBy = try row.decode(forColumn: "decided_by")
+        decidedAt = try row.decode(forColumn: "decided_at")
+        createdAt = try row.decode(forColumn: "created_at")
+        version = try row.decode(forColumn: "version")
+    }
+
+    func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["kind"] = kind.rawValue
+        container["source_type"] = sourceType
+        container["source_id"] = sourceId
+        container["source_url"] = sourceUrl
+        container["author_name"] = authorName
+        container["text"] = text
+        container["edited_text"] = editedText
+        container["masked_text"] = maskedText
+        container["flags_json"] = flagsJson
+        container["personal_information_json"] = personalInformationJson
+        container["flag_categories"] = flagCategories
+        container["highest_action"] = highestAction
+        container["state"] = state.rawValue
+        container["reason_code"] = reasonCode
+        container["reason_note"] = reasonNote
+        container["hold_overridden"] = holdOverridden
+        container["claimed_by"] = claimedBy
+        container["claimed_at"] = claimedAt
+        container["decided_by"] = decidedBy
+        container["decided_at"] = decidedAt
+        container["created_at"] = createdAt
+        container["version"] = version
     }
 }
 

@@ -152,39 +152,37 @@ extension GRDBSurveysStore {
     // MARK: Responses
 
     func submitSurveyResponse(_ submission: SurveySubmission, at now: Date) async throws -> SurveyReceipt {
-        try await responses.submit(submission, at: now)
+        try await responses.submit(DatedSurveySubmission(submission: submission, at: now))
     }
 
-    /// Responses inside the caller's transaction (`SurveyResponseBatcher`),
-    /// one outcome per submission, in order. Each is stored in its own
-    /// savepoint, so a refused or invalid one is rolled back alone; the
-    /// counters of those stored are added once at the end.
+    /// Responses inside the caller's transaction (the store's
+    /// `GroupCommit`), one outcome per submission, in order. Each is stored
+    /// in its own savepoint, so a refused or invalid one is rolled back
+    /// alone; the counters of those stored are added once at the end.
     ///
     /// - Throws: only when SQLite has rolled back the whole transaction
     ///   (disk full, I/O error): then nothing of the batch is stored.
     static func storeResponses(
-        _ db: Database, _ submissions: [(SurveySubmission, Date)], definitions: SurveyDefinitionCache
+        _ db: Database, _ submissions: [DatedSurveySubmission], definitions: SurveyDefinitionCache
     ) throws -> [Result<SurveyReceipt, any Error>] {
         var batch = ResponseBatch(definitions: definitions)
-        var outcomes: [Result<SurveyReceipt, any Error>] = []
-        outcomes.reserveCapacity(submissions.count)
-        for (submission, now) in submissions {
-            do {
-                var stored: (receipt: SurveyReceipt, increments: [TallyCounter])?
-                try db.inSavepoint {
-                    stored = try storeResponse(db, submission, at: now, batch: &batch)
-                    return .commit
-                }
-                guard let stored else { preconditionFailure("the savepoint committed without a response") }
-                batch.count(stored.increments, survey: submission.surveyID)
-                outcomes.append(.success(stored.receipt))
-            } catch {
-                guard db.isInsideTransaction else { throw error }
-                outcomes.append(.failure(error))
+        let stored = try db.eachInSavepoint(submissions) { dated in
+            try storeResponse(db, dated.submission, at: dated.at, batch: &batch)
+        }
+        let outcomes = zip(submissions, stored).map { dated, outcome in
+            outcome.map { stored in
+                batch.count(stored.increments, survey: dated.submission.surveyID)
+                return stored.receipt
             }
         }
         try batch.writeCounts(db)
         return outcomes
+    }
+
+    /// A response and when it arrived, as the group commit queues it.
+    struct DatedSurveySubmission: Sendable {
+        var submission: SurveySubmission
+        var at: Date
     }
 
     /// What the responses of one transaction share: each survey read once,

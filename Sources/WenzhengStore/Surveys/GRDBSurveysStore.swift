@@ -7,12 +7,15 @@ import WenzhengCore
 struct GRDBSurveysStore: SurveysStore {
     let writer: any DatabaseWriter
     var reader: any DatabaseReader { writer }
-    /// Concurrent submissions share a transaction (group commit).
-    let responses: SurveyResponseBatcher
+    /// Concurrent responses share a transaction (group commit).
+    let responses: GroupCommit<DatedSurveySubmission, SurveyReceipt>
 
     init(writer: any DatabaseWriter) {
         self.writer = writer
-        responses = SurveyResponseBatcher(writer: writer)
+        let definitions = SurveyDefinitionCache()
+        responses = GroupCommit(writer: writer) { db, batch in
+            try Self.storeResponses(db, batch, definitions: definitions)
+        }
     }
 
     static let textAnswerSourceType = "survey_answer"

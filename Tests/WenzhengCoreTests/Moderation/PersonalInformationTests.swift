@@ -131,3 +131,23 @@ struct PersonalInformationTests {
         }
     }
 }
+
+@Suite("Personal information: texts with nothing to find")
+struct PersonalInformationShortcutTests {
+    @Test("a text without digits or @ has nothing to mask, even with plate provinces and letters", arguments: [
+        "新宁川贵云青黑的事", "京A·BCDEF", "粤Bxyz 宁波", "请问法律援助怎么申请？", "",
+    ])
+    func nothingWithoutDigitsOrAt(_ text: String) {
+        #expect(PersonalInformation.detect(in: text).isEmpty)
+        let masked = PersonalInformation.maskWithSpans(text)
+        #expect(masked.text == text && masked.spans.isEmpty)
+    }
+
+    @Test("items still found next to the shortcut's cases")
+    func stillFound() {
+        #expect(PersonalInformation.detect(in: "车牌京A12345，宁波").map(\.kind) == [.licencePlate])
+        #expect(PersonalInformation.detect(in: "邮箱 a@b.cn").map(\.kind) == [.email])
+        #expect(PersonalInformation.detect(in: "电话１３８１２３４５６７８").map(\.kind) == [.mobile])
+        #expect(PersonalInformation.maskWithSpans("我是王小明", authorName: "王小明").text == "我是王**")
+    }
+}

@@ -196,6 +196,36 @@ struct InterviewHTTPTests {
         }
     }
 
+    /// The interview is checked where the question is stored, after the
+    /// limits have counted it (the handler does not read it first): a
+    /// question to one not announced is still 404 to the public, and the
+    /// limits take it back.
+    @Test func questionsToAHiddenInterviewAre404AndDoNotCount() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("host", role: .host)
+        try await server.test { client in
+            let (host, hidden) = try await InterviewDriver.signInAndCreate(client)
+            let open = try await host.create(title: "另一场访谈")
+            _ = try await host.status(open, "open")
+            let browser = try await host.browser(open)
+            for index in 0..<6 {
+                let refused = try await host.ask(hidden, "问题\(index)", headers: browser)
+                #expect(refused.status == .notFound)
+                #expect(try refused.problem().detail == "no such interview")
+            }
+            #expect(try await host.ask(999, "没有这个访谈", headers: browser).status == .notFound)
+            for index in 0..<5 {
+                #expect(try await host.ask(open, "问题\(index)", headers: browser).status == .created)
+            }
+            #expect(try await host.ask(open, "问题5", headers: browser).status == .tooManyRequests)
+            // Closed for questions: 409, and counted like any question asked.
+            _ = try await host.status(open, "live")
+            _ = try await host.status(open, "ended")
+            let closed = try await host.ask(open, "结束了", headers: try await host.browser(open))
+            #expect(closed.status == .conflict)
+        }
+    }
+
     @Test func correctionsAreVersionedAndAudited() async throws {
         let server = try await TestServer()
         try await server.addStaff("host", role: .host)

@@ -8,7 +8,7 @@ import WenzhengTestFixtures
 @testable import WenzhengCore
 @testable import WenzhengStore
 
-/// Group commit of survey responses (`SurveyResponseBatcher`): submissions
+/// Group commit of survey responses (`GroupCommit`): submissions
 /// that wait share one transaction, each answered after its commit; one
 /// refused or invalid is rolled back alone; a transaction SQLite rolls back
 /// takes all of its submissions with it and stores none.
@@ -25,7 +25,7 @@ struct SurveyGroupCommitTests {
             response: SurveyFixtures.randomResponse(to: survey.definition, using: &random))
     }
 
-    static func batcher(_ office: Office) throws -> SurveyResponseBatcher {
+    static func batcher(_ office: Office) throws -> GroupCommit<GRDBSurveysStore.DatedSurveySubmission, SurveyReceipt> {
         try #require(office.db.surveys as? GRDBSurveysStore).responses
     }
 
@@ -169,6 +169,6 @@ struct SurveyGroupCommitTests {
         var recount = SurveyTally(definition: survey.definition)
         for record in try await office.db.surveys.surveyResponses(id: survey.id) { recount.add(record.response) }
         #expect(results.survey.responseCount == 300 && results.results == recount.results())
-        #expect(try Self.batcher(office).statistics.responses == 300)
+        #expect(try Self.batcher(office).statistics.submissions == 300)
     }
 }
