@@ -100,6 +100,13 @@ final class LoopViewers: @unchecked Sendable {
         }
         connection.index = -1
         fanOut.left()
+        // Give back the room a crowd needed once it has left.
+        if connections.capacity > 1024, connections.count < connections.capacity / 4 {
+            var smaller: [ViewerConnection] = []
+            smaller.reserveCapacity(connections.count * 2)
+            smaller.append(contentsOf: connections)
+            connections = smaller
+        }
     }
 
     fileprivate func enqueue(_ frame: ViewerFrame) {
