@@ -57,6 +57,14 @@ public struct AppConfiguration: Sendable {
     public var voteLimitPerQuestion: RateLimitPolicy
     /// Letters one client address may send: each costs a bcrypt hash and a row.
     public var letterLimitPerAddress: RateLimitPolicy
+    /// Letter searches one client address may run.
+    public var letterSearchLimit: RateLimitPolicy
+    public static let defaultLetterSearchLimit = RateLimitPolicy(limit: 30, window: 60)
+    /// The global caps on CPU-costly work, whoever asks (docs/security.md,
+    /// "Costly requests"): bcrypt hashes and letter searches running at once,
+    /// and waiting; past both, 503 with Retry-After.
+    public var costlyWorkConcurrency: Int
+    public var costlyWorkQueue: Int
     /// The lowest level logged; the access log is at `info`.
     public var logLevel: Logger.Level
     /// How often interview rooms send their viewer count (when it changed).
@@ -129,6 +137,9 @@ public struct AppConfiguration: Sendable {
         voteLimitPerAddress: RateLimitPolicy = .init(limit: 60, window: 600),
         voteLimitPerQuestion: RateLimitPolicy = .init(limit: 10, window: 3600),
         letterLimitPerAddress: RateLimitPolicy = .init(limit: 20, window: 600),
+        letterSearchLimit: RateLimitPolicy = Self.defaultLetterSearchLimit,
+        costlyWorkConcurrency: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+        costlyWorkQueue: Int = 16,
         surveyAnswerLimit: RateLimitPolicy = .init(limit: 60, window: 600),
         consultationCommentLimit: RateLimitPolicy = .init(limit: 10, window: 600),
         eventRegistrationLimit: RateLimitPolicy = .init(limit: 20, window: 600),
@@ -163,6 +174,9 @@ public struct AppConfiguration: Sendable {
         self.voteLimitPerAddress = voteLimitPerAddress
         self.voteLimitPerQuestion = voteLimitPerQuestion
         self.letterLimitPerAddress = letterLimitPerAddress
+        self.letterSearchLimit = letterSearchLimit
+        self.costlyWorkConcurrency = costlyWorkConcurrency
+        self.costlyWorkQueue = costlyWorkQueue
         self.surveyAnswerLimit = surveyAnswerLimit
         self.consultationCommentLimit = consultationCommentLimit
         self.eventRegistrationLimit = eventRegistrationLimit

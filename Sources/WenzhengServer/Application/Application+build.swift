@@ -65,7 +65,11 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let database = dependencies.database
     let clock = dependencies.clock
     let pages = try await PageRenderer(webRoot: configuration.webRoot)
-    let hasher = PasswordHasher(cost: configuration.passwordHashCost)
+    // One cap for all bcrypt work (staff sign-ins, new letters' query
+    // passwords): it runs on the same two-thread pool.
+    let hashing = CostlyWorkLimit(
+        name: "password hashing", concurrent: configuration.costlyWorkConcurrency, queued: configuration.costlyWorkQueue)
+    let hasher = PasswordHasher(cost: configuration.passwordHashCost, limit: hashing)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
@@ -120,13 +124,16 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     InterviewPagesController(actions: interviewActions, pages: pages, secureCookies: configuration.secureCookies, plan: plan)
         .addRoutes(to: router)
     InterviewLiveController(actions: interviewActions).addRoutes(to: router)
-    let letterPasswordHasher = PasswordHasher(cost: configuration.letterPasswordHashCost)
+    let letterPasswordHasher = PasswordHasher(cost: configuration.letterPasswordHashCost, limit: hashing)
     let letterAttachments = LetterAttachments(
         files: try AttachmentFiles(root: attachmentsDirectory(configuration, database: database)),
         requireIdentityProof: configuration.requireIdentityProof)
     let letters = LetterActions(
         database: database, clock: clock, hasher: letterPasswordHasher, policy: configuration.letterQueryThrottle,
-        attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter)
+        attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter,
+        searches: AddressRateLimiter(policy: configuration.letterSearchLimit),
+        searchLimit: CostlyWorkLimit(
+            name: "letter searches", concurrent: configuration.costlyWorkConcurrency, queued: configuration.costlyWorkQueue))
     LettersAPIController(actions: letters).addRoutes(to: router)
     LettersPagesController(actions: letters, pages: pages).addRoutes(to: router)
     let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)

@@ -14,18 +14,32 @@ public struct PasswordHasher: Sendable {
     /// and response times do not reveal which accounts exist.
     public let decoyHash: String
 
+    /// The server's cap on hashing at once (`CostlyWorkLimit`); none in
+    /// the command-line tools.
+    let limit: CostlyWorkLimit?
+
     public init(cost: UInt8 = PasswordHasher.productionCost) {
+        self.init(cost: cost, limit: nil)
+    }
+
+    init(cost: UInt8, limit: CostlyWorkLimit?) {
         self.cost = cost
         self.decoyHash = Bcrypt.hash("wenzheng-decoy-password", cost: cost)
+        self.limit = limit
     }
 
     public func hash(_ password: String) async throws -> String {
         let cost = self.cost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await limited { try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) } }
     }
 
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await limited { try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) } }
+    }
+
+    private func limited<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        guard let limit else { return try await work() }
+        return try await limit.run(work)
     }
 
 }

@@ -19,16 +19,25 @@ struct LetterActions: Sendable {
     let submissions: AddressRateLimiter
     let attachments: LetterAttachments
     let logger: Logger
+    /// Searches one client address may run, and the global cap on searches
+    /// at once: a search of two common but rarely adjacent bigrams costs
+    /// about 119 ms of CPU (docs/security.md, "Costly requests").
+    let searches: AddressRateLimiter
+    let searchLimit: CostlyWorkLimit
 
     init(
         database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, policy: LoginThrottlePolicy,
-        attachments: LetterAttachments, logger: Logger, submissions: AddressRateLimiter = AddressRateLimiter(policy: .init(limit: 20, window: 600))
+        attachments: LetterAttachments, logger: Logger, submissions: AddressRateLimiter = AddressRateLimiter(policy: .init(limit: 20, window: 600)),
+        searches: AddressRateLimiter = AddressRateLimiter(policy: AppConfiguration.defaultLetterSearchLimit),
+        searchLimit: CostlyWorkLimit = CostlyWorkLimit(name: "letter searches", concurrent: 2, queued: 16)
     ) {
         self.database = database
         self.clock = clock
         self.hasher = hasher
         self.policy = policy
         self.submissions = submissions
+        self.searches = searches
+        self.searchLimit = searchLimit
         self.attachments = attachments
         self.logger = logger
     }
@@ -297,8 +306,10 @@ struct LetterActions: Sendable {
     /// (most relevant first).
     ///
     /// - Throws: 422 (`page`) for a page that is not a number from 1, or
-    ///   beyond what search can page to; 422 (`q`) for an unusable query.
-    func published(query rawQuery: String?, page rawPage: String?) async throws -> PublishedPage {
+    ///   beyond what search can page to; 422 (`q`) for an unusable query;
+    ///   429 when `address` has searched too often; 503 when the server is
+    ///   running as many searches as it allows and as many wait.
+    func published(query rawQuery: String?, page rawPage: String?, address: String) async throws -> PublishedPage {
         let page = try Self.page(rawPage)
         let query = rawQuery?.trimmingCharacters(in: .whitespacesAndNewlines)
         let size = Self.pageSize
@@ -315,7 +326,15 @@ struct LetterActions: Sendable {
         guard page <= lastPage else {
             throw Problem.validation(.invalid("page", "search results go up to page \(lastPage)"))
         }
-        let found = try await database.mailbox.searchLetters(query, limit: size, offset: (page - 1) * size)
+        if let wait = searches.admit(address: address, now: clock.now()) {
+            throw Problem(
+                kind: .tooManyRequests, detail: "too many searches from this address; try again in \(wait) seconds",
+                headers: [.retryAfter: String(wait)])
+        }
+        let database = self.database
+        let found = try await searchLimit.run {
+            try await database.mailbox.searchLetters(query, limit: size, offset: (page - 1) * size)
+        }
         var letters: [PublishedLetter] = []
         for id in found.ids {
             // A letter unpublished between the search and now is left out.

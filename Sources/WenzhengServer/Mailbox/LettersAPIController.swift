@@ -339,7 +339,7 @@ struct LettersAPIController {
 
     @Sendable func published(_ request: Request, context: Context) async throws -> PublishedPageBody {
         let parameters = request.uri.queryParameters
-        let page = try await actions.published(query: parameters.get("q"), page: parameters.get("page"))
+        let page = try await actions.published(query: parameters.get("q"), page: parameters.get("page"), address: context.clientAddress)
         return PublishedPageBody(
             letters: page.letters.map { PublishedLetterBody($0) }, page: page.page, pageSize: LetterActions.pageSize,
             hasMore: page.hasMore, query: page.query, total: page.total, moreThanTotal: page.query == nil ? nil : page.moreThanTotal)

@@ -256,7 +256,7 @@ struct LettersPagesController {
         let parameters = request.uri.queryParameters
         let query = parameters.get("q") ?? ""
         return try await FormSubmission.run(context: context) {
-            let page = try await actions.published(query: query, page: parameters.get("page"))
+            let page = try await actions.published(query: query, page: parameters.get("page"), address: context.clientAddress)
             return try pages.render(
                 PublishedLettersView(page, query: query, text: text), title: text("letters.list.title"), request: request, context: context)
         } showFormAgain: { problem in

@@ -44,6 +44,27 @@ struct ServeLimitOptions: ParsableArguments {
     var lettersPerAddress: String?
 
     @Option(
+        name: .customLong("letter-search-limit"),
+        help: ArgumentHelp(
+            "Letter searches one client address may run. [env: WENZHENG_LETTER_SEARCH_LIMIT, default: 30/1m]",
+            valueName: "N/WINDOW"))
+    var letterSearches: String?
+
+    @Option(
+        name: .customLong("costly-work-concurrency"),
+        help: ArgumentHelp(
+            "bcrypt hashes, and separately letter searches, the server runs at once, whoever asks (1 to 64). [env: WENZHENG_COSTLY_WORK_CONCURRENCY, default: the number of cores]",
+            valueName: "N"))
+    var costlyWorkConcurrency: String?
+
+    @Option(
+        name: .customLong("costly-work-queue"),
+        help: ArgumentHelp(
+            "Of each kind, how many more may wait; past that the server answers 503 with Retry-After (0 to 10000). [env: WENZHENG_COSTLY_WORK_QUEUE, default: 16]",
+            valueName: "N"))
+    var costlyWorkQueue: String?
+
+    @Option(
         name: .customLong("survey-answer-limit"),
         help: ArgumentHelp(
             "Survey responses one client address may send, beside one per browser or invitation. [env: WENZHENG_SURVEY_ANSWER_LIMIT, default: 60/10m]",
@@ -101,6 +122,9 @@ struct ServeLimitOptions: ParsableArguments {
         try settings.read(&configuration.voteLimitPerAddress, votesPerAddress, "vote-limit-per-address", as: .rateLimit)
         try settings.read(&configuration.voteLimitPerQuestion, votesPerQuestion, "vote-limit-per-question", as: .rateLimit)
         try settings.read(&configuration.letterLimitPerAddress, lettersPerAddress, "letter-limit-per-address", as: .rateLimit)
+        try settings.read(&configuration.letterSearchLimit, letterSearches, "letter-search-limit", as: .rateLimit)
+        try settings.read(&configuration.costlyWorkConcurrency, costlyWorkConcurrency, "costly-work-concurrency", as: .count(1...64))
+        try settings.read(&configuration.costlyWorkQueue, costlyWorkQueue, "costly-work-queue", as: .count(0...10_000))
         try settings.read(&configuration.surveyAnswerLimit, surveyAnswers, "survey-answer-limit", as: .rateLimit)
         try settings.read(&configuration.consultationCommentLimit, consultationComments, "consultation-comment-limit", as: .rateLimit)
         try settings.read(&configuration.eventRegistrationLimit, eventRegistrations, "event-registration-limit", as: .rateLimit)
