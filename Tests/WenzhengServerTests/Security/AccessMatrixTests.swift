@@ -15,7 +15,7 @@ import WenzhengStore
 /// `PersonalInformationAccess`). `RouteTableTests` checks the 401/403 of
 /// each route; this checks what the 200s carry.
 @Suite("Issue 14: access matrix")
-struct AccessMatrixTests {
+struct SecurityAccessMatrixTests {
     /// Which fixture id goes into a route's `{id}`. Every GET route of the
     /// router must be listed: a new one fails `everyGetRouteIsInTheMatrix`
     /// until someone decides what to request it with.
@@ -113,7 +113,7 @@ struct AccessMatrixTests {
         func path(_ route: String) -> String {
             let template = String(route.split(separator: " ", maxSplits: 1)[1])
             let id: Int64? =
-                switch AccessMatrixTests.getRoutes[route] {
+                switch SecurityAccessMatrixTests.getRoutes[route] {
                 case .letter: letter
                 case .interview: interview
                 case .moderationItem: moderationItem
