@@ -8,7 +8,10 @@ interview and checks:
    a stray continuation, a new message while one is open, a fragmented or
    too long control frame), 1007 (invalid UTF-8 in one frame or across
    fragments), 1008 (more than 10 frames a second), 1009 (one frame, or a
-   declared length, or fragments together over 4096 bytes). Unknown JSON
+   declared length, or fragments together over 4096 bytes). A client's
+   close frame is answered with its code (4321 is echoed, none gives
+   1000), with 1002 when the code is one no endpoint may send or the body
+   is one byte, and with 1007 when its reason is not UTF-8. Unknown JSON
    message types, binary messages and UTF-8 split across fragments are
    read and discarded: the socket stays open and answers pings.
 2. A seeded random fuzzer (raw sockets, wsraw.py: random bytes after the
@@ -115,6 +118,13 @@ CASES: list[tuple[str, bytes, int | str]] = [
     ("declared length of 65535, 10 bytes sent", frame(1, b"0123456789", length=65535), 1009),
     ("fragments together over 4096 bytes", frame(1, b"a" * 3000, fin=False) + frame(0, b"a" * 3000), 1009),
     ("15 pings in a burst", b"".join(frame(9, b"%d" % index) for index in range(15)), 1008),
+    ("close frame with no body", frame(8, b""), 1000),
+    ("close frame with a one-byte body", frame(8, b"\x03"), 1002),
+    ("close code 1005, which no endpoint may send", close_frame(1005), 1002),
+    ("close code 999", close_frame(999), 1002),
+    ("close code 2999 (reserved)", close_frame(2999), 1002),
+    ("close code 58552", close_frame(58552), 1002),
+    ("close reason not UTF-8", close_frame(1000, b"\xff\xfe"), 1007),
     ("unknown message type", frame(1, b'{"v":1,"type":"subscribe","room":"*"}'), "open"),
     ("unknown protocol version", frame(1, b'{"v":99,"type":"hello"}'), "open"),
     ("not JSON", frame(1, b"hello server"), "open"),
