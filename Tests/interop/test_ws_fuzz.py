@@ -296,8 +296,11 @@ def finish(fuzzers: list[Fuzzer]) -> None:
 
 
 def open_slow_readers(port: int, interview_id: int) -> list[RawViewer]:
-    # since=0 and a small receive buffer: the replay and every live frame
-    # wait in the server, which must bound them (close 4000 over the budget).
+    # since=0 and a small receive buffer; they never read until the end.
+    # In the CI run their backlog (a few hundred KB) fits in the kernel's
+    # socket buffers plus the 256 KiB budget, so they are not cut off here
+    # (the 4000 path is test_interop.py's slow viewer); what this checks is
+    # that they cost the others nothing and leave no memory behind.
     return [RawViewer(port, interview_id, since=0, rcvbuf=4096) for _ in range(SLOW_READERS)]
 
 
