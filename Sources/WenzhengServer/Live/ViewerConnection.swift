@@ -261,8 +261,7 @@ final class ViewerConnection: ChannelInboundHandler, RemovableChannelHandler {
         switch frame.opcode {
         case .connectionClose:
             // Answer with the client's code (or 1000) and close.
-            var data = frame.unmaskedData
-            let code = data.readInteger(as: UInt16.self).map { WebSocketErrorCode(codeNumber: Int($0)) } ?? .normalClosure
+            let code = Self.answer(toClose: frame.unmaskedData)
             phase = .closing
             shard?.remove(self)
             shard = nil
@@ -284,6 +283,24 @@ final class ViewerConnection: ChannelInboundHandler, RemovableChannelHandler {
         default:
             close(.protocolError)
         }
+    }
+
+    /// The code a client's close frame is answered with: the client's own
+    /// code, or 1000 when its frame has no body. A body of one byte or a
+    /// code no endpoint may send (RFC 6455 §7.4: below 1000, 1004 to 1006,
+    /// 1015 to 2999, 5000 and up) is answered with 1002, a reason that is
+    /// not UTF-8 with 1007 (§5.5.1), so the server never puts a reserved
+    /// code on the wire.
+    static func answer(toClose payload: ByteBuffer) -> WebSocketErrorCode {
+        var payload = payload
+        guard payload.readableBytes > 0 else { return .normalClosure }
+        guard let number = payload.readInteger(as: UInt16.self) else { return .protocolError }
+        switch number {
+        case 1000...1003, 1007...1014, 3000...4999: break
+        default: return .protocolError
+        }
+        guard String(validating: payload.readableBytesView, as: UTF8.self) != nil else { return .dataInconsistentWithMessage }
+        return WebSocketErrorCode(codeNumber: Int(number))
     }
 
     /// Adds a data frame to the message; checks its size and, once whole,
