@@ -1,0 +1,306 @@
+"""Issue 14: the script-injection corpus (Tests/e2e/xss_payloads.py),
+submitted through every user-written field and viewed in real chromium on
+every page that shows it.
+
+Fields: letter subject and body, interview question and nickname, survey
+text answer, consultation comment (and its nickname), event registration
+name; and GET query strings that pages echo into form fields.
+
+Pages: the public interview and consultation pages, the moderation
+console, the host console, the office dashboard and letter page, the
+staff event page (attendees), the public letter search and the staff
+audit filter (query strings), and the exported HTML transcript opened
+from a file (no Content-Security-Policy at all there).
+
+After each page has loaded: `window.__xss`, which every payload tries to
+set, is still unset; no alert is open; and every payload that was
+submitted for that page is on it as text (so the test cannot pass by the
+text being dropped or masked away).
+
+The whole walk runs twice: once as served, with the Content-Security-
+Policy, which is checked to allow no inline script; and once with
+chromium told to ignore CSP (DevTools `Page.setBypassCSP`), so escaping
+alone is proven. A control in each run injects an inline handler into the
+page: it must be blocked with CSP and run without it, so both the switch
+and the hook are shown to work.
+
+CI runs a bounded number of submissions for the short fields (nickname,
+subject, registration name); WENZHENG_XSS_FULL=1 submits every payload
+that fits through every short field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+import unicodedata
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from conftest import Api, marker, shot, sign_in_via_page, start_chrome, wait_for_page
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
+from wenzheng_process import Api as PublicClient  # noqa: E402
+
+from xss_payloads import CORPUS, QUERY_CORPUS, fitting, pack  # noqa: E402
+
+FULL = os.environ.get("WENZHENG_XSS_FULL") == "1"
+# Submissions per short field in CI; all of them with WENZHENG_XSS_FULL=1.
+SHORT_SUBMISSIONS = None if FULL else 3
+
+ALL_PAYLOADS = [payload for _, payload in CORPUS]
+
+
+def limited(values: list[str]) -> list[str]:
+    return values if SHORT_SUBMISSIONS is None else values[:SHORT_SUBMISSIONS]
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def approve_all(api: Api, kind: str, tag: str) -> None:
+    items = api.get(f"/api/v1/moderation/items?kind={kind}&limit=1000")["items"]
+    for item in items:
+        if tag in item["text"] or tag in json.dumps(item, ensure_ascii=False):
+            api.post(f"/api/v1/moderation/items/{item['id']}/decision", {"action": "approve"})
+
+
+class Seeded:
+    """What was submitted, and where each page should show it."""
+
+    def __init__(self) -> None:
+        self.pages: list[tuple[str, str, list[str]]] = []  # (name, url or path, expected texts)
+        self.transcript_html: bytes = b""
+        self.transcript_expected: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def seeded(server) -> Seeded:
+    api = Api(server)
+    tag = marker()
+    now = datetime.now(timezone.utc)
+    seeded = Seeded()
+
+    # Interview questions: all payloads in the texts (500 characters each),
+    # the short ones as nicknames. Each from a fresh client (browser key).
+    interview_id = api.create_interview(f"XSS 访谈 {tag}", status="live")
+    # A nickname is the author's name, which publication masks wherever it
+    # recurs in the text: the texts carry the other payloads.
+    nicknames = limited(fitting(20))
+    others = [payload for payload in ALL_PAYLOADS if payload not in nicknames]
+    texts = pack(others, 500 - len(tag) - 1, "\n")
+    questions = []
+    for index in range(max(len(texts), len(nicknames))):
+        text = tag + "\n" + texts[index % len(texts)]
+        nickname = nicknames[index % len(nicknames)]
+        citizen = PublicClient(server.url.rstrip("/"))
+        citizen.request("POST", f"/api/v1/interviews/{interview_id}/questions", {"text": text, "nickname": nickname},
+                        expect=(200, 201))
+        questions.append((text, nickname))
+    question_texts = [p for t in texts for p in t.split("\n")]
+
+    # Consultation comments: all payloads in comments (2,000 each), the
+    # short ones as nicknames.
+    created = api.post("/api/v1/consultations", {
+        "draft": "第一条　为了规范测试工作，制定本办法。\n第二条　本办法自发布之日起施行。",
+        "title": f"XSS 征求意见 {tag}",
+        "draftingExplanation": "测试。",
+        "opensAt": iso(now - timedelta(hours=1)),
+        "closesAt": iso(now + timedelta(days=30)),
+    })
+    consultation_id = created["id"]
+    api.post(f"/api/v1/consultations/{consultation_id}/split/confirm")
+    api.post(f"/api/v1/consultations/{consultation_id}/open")
+    comments = pack(others, 2000 - len(tag) - 1, "\n")
+    for index in range(max(len(comments), len(nicknames))):
+        citizen = PublicClient(server.url.rstrip("/"))
+        citizen.request("POST", f"/api/v1/consultations/{consultation_id}/comments",
+                        {"text": tag + "\n" + comments[index % len(comments)], "nickname": nicknames[index % len(nicknames)]},
+                        expect=(200, 201))
+
+    # Survey: a long text answer carrying every payload. Text answers go
+    # to moderation when the survey closes.
+    survey = api.post("/api/v1/surveys", {
+        "title": f"XSS 调查 {tag}", "introduction": "测试。", "mode": "open", "isAnonymous": True,
+        "opensAt": iso(now - timedelta(hours=1)), "closesAt": iso(now + timedelta(days=1)),
+        "questions": [{"key": "t", "prompt": "意见", "isRequired": True, "kind": {"type": "long_text"}}],
+    })
+    survey_id = survey["id"]
+    api.post(f"/api/v1/surveys/{survey_id}/state", {"state": "open"})
+    survey_text = tag + "\n" + "\n".join(ALL_PAYLOADS)
+    PublicClient(server.url.rstrip("/")).request("POST", f"/api/v1/surveys/{survey_id}/responses",
+                                                  {"answers": {"t": {"text": survey_text}}}, expect=(200, 201))
+    api.post(f"/api/v1/surveys/{survey_id}/state", {"state": "closed"})
+
+    # Letters: every payload in the body, the short ones in subjects.
+    subjects = limited(pack(fitting(100 - len(tag) - 1), 100 - len(tag) - 1))
+    for index, subject in enumerate(subjects):
+        PublicClient(server.url.rstrip("/")).request("POST", "/api/v1/letters", {
+            "type": "suggestion", "subject": tag + " " + subject, "body": "\n".join(ALL_PAYLOADS),
+            "authorName": "张三", "phone": f"1381234{5670 + index:04d}",
+        }, expect=(200, 201))
+
+    # Event registrations: the names.
+    event = api.post("/api/v1/events", {
+        "title": f"XSS 开放日 {tag}", "programme": "参观", "location": "南京",
+        "start": iso(now + timedelta(days=2)), "durationMinutes": 60, "capacity": 50,
+    })
+    names = limited(pack(fitting(40), 40))
+    for index, name in enumerate(names):
+        PublicClient(server.url.rstrip("/")).request("POST", f"/api/v1/events/{event['id']}/registrations", {
+            "name": name, "phone": f"1390013{8000 + index:04d}", "partySize": 1,
+        }, expect=(200, 201))
+
+    # The moderation console (all states: it is viewed after the decisions).
+    pending = question_texts + nicknames + [p for c in comments for p in c.split("\n")] + ALL_PAYLOADS
+    seeded.pages.append(("moderation", "moderation?state=all&limit=200", sorted(set(pending))))
+
+    approve_all(api, "question", tag)
+    approve_all(api, "comment", tag)
+    approve_all(api, "survey_answer", tag)
+    api.post(f"/api/v1/surveys/{survey_id}/state", {"state": "results_published"})
+
+    # Every question goes on air in turn, so it is in the transcript.
+    public = api.get(f"/api/v1/interviews/{interview_id}/questions")
+    listed = public.get("questions", public.get("items", []))
+    for question in listed:
+        api.post(f"/api/v1/interviews/{interview_id}/questions/{question['id']}/on-air")
+    api.set_status(interview_id, "ended")
+
+    # Public pages show a nickname masked like any author's name
+    # ("<*******"), so there only the texts are looked for; the consoles
+    # show nicknames as written.
+    seeded.pages += [
+        ("interview-public", f"interviews/{interview_id}", question_texts),
+        ("host-console", f"staff/interviews/{interview_id}", question_texts),
+        ("consultation-public", f"consultations/{consultation_id}", others),
+        ("office-dashboard", "office/dashboard", [p for s in subjects for p in s.split(" | ")]),
+        ("staff-event", f"staff/events/{event['id']}", [p for n in names for p in n.split(" | ")]),
+        ("survey-results-staff", f"staff/surveys/{survey_id}/results", ALL_PAYLOADS),
+        ("survey-results-public", f"surveys/{survey_id}/results", ALL_PAYLOADS),
+    ]
+    with urllib.request.urlopen(f"{server.url}interviews/{interview_id}/transcript.html", timeout=10) as response:
+        seeded.transcript_html = response.read()
+    seeded.transcript_expected = question_texts
+    seeded.tag = tag  # type: ignore[attr-defined]
+    seeded.subjects = subjects  # type: ignore[attr-defined]
+    return seeded
+
+
+def page_text(driver: WebDriver) -> str:
+    return driver.execute_script("return document.body ? document.body.innerText : ''")
+
+
+def normalized(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
+
+
+def check_page(driver: WebDriver, name: str, expected: list[str]) -> None:
+    wait_for_page(driver)
+    time.sleep(0.3)  # an image's onerror or a socket's first message
+    assert driver.execute_script("return window.__xss") is None, f"{name}: a payload ran (window.__xss is set)"
+    try:
+        alert = driver.switch_to.alert
+        text = alert.text
+        alert.dismiss()
+        pytest.fail(f"{name}: an alert is open: {text!r}")
+    except NoAlertPresentException:
+        pass
+    # The server stores text in NFC (`<` + U+0338 becomes `≮`), and a page
+    # may collapse white space (a tab is shown as a space).
+    text = normalized(page_text(driver))
+    missing = [payload for payload in expected if normalized(payload) not in text]
+    assert not missing, f"{name}: {len(missing)} payloads are not shown as text, e.g. {missing[:3]!r}; the page says {text[:600]!r}"
+
+
+def csp_of(server, path: str, cookie_api: Api) -> str | None:
+    request = urllib.request.Request(server.url + path)
+    opener = cookie_api._opener()
+    with opener.open(request, timeout=10) as response:
+        return response.headers.get("Content-Security-Policy")
+
+
+def assert_no_inline_script(policy: str | None, name: str) -> None:
+    assert policy, f"{name}: no Content-Security-Policy"
+    directives = {part.split()[0]: part.split()[1:] for part in (p.strip() for p in policy.split(";")) if part}
+    sources = directives.get("script-src", directives.get("default-src"))
+    assert sources is not None, f"{name}: the policy limits no scripts: {policy}"
+    assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources and "*" not in sources, policy
+    assert "'unsafe-hashes'" not in sources, policy
+
+
+def control(driver: WebDriver, *, bypass: bool) -> None:
+    """An inline handler injected after load: blocked by the CSP, run
+    without it. Proves the hook can be set and the switch works."""
+    driver.execute_script(
+        "document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=\"window.__xss=1\">')")
+    time.sleep(0.3)
+    value = driver.execute_script("return window.__xss")
+    if bypass:
+        assert value == 1, "with CSP bypassed an injected inline handler did not run: the control is broken"
+    else:
+        assert value is None, "an injected inline handler ran despite the Content-Security-Policy"
+
+
+@pytest.mark.parametrize("mode", ["csp", "no-csp"])
+def test_no_payload_runs(mode: str, seeded: Seeded, server, tmp_path: Path) -> None:
+    bypass = mode == "no-csp"
+    driver = start_chrome()
+    try:
+        if bypass:
+            driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+        sign_in_via_page(driver, server, "admin", name=f"xss-{mode}-login")
+        api = Api(server)
+
+        for name, path, expected in seeded.pages:
+            driver.get(server.url + path)
+            shot(driver, f"xss-{mode}-{name}")
+            check_page(driver, f"{mode}/{name}", expected)
+            if not bypass:
+                assert_no_inline_script(csp_of(server, path, api), name)
+
+        # The office letter page of each seeded letter: subject and body.
+        driver.get(server.url + f"office/letters?q={urllib.parse.quote(seeded.tag)}")  # type: ignore[attr-defined]
+        wait_for_page(driver)
+        links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, '[data-testid="letter-link"]')]
+        assert len(links) >= len(seeded.subjects), f"only {len(links)} letters listed"  # type: ignore[attr-defined]
+        for index, link in enumerate(links):
+            driver.get(link)
+            check_page(driver, f"{mode}/office-letter", ALL_PAYLOADS)
+            if index == 0:
+                shot(driver, f"xss-{mode}-office-letter")
+                if not bypass:
+                    assert_no_inline_script(csp_of(server, link.removeprefix(server.url), api), "office-letter")
+
+        # Query strings that GET forms echo back.
+        for name, payload in QUERY_CORPUS:
+            for path, field in (("letters?q=", "q"), ("admin/audit?actor=", "actor")):
+                driver.get(server.url + path + urllib.parse.quote(payload))
+                check_page(driver, f"{mode}/{path}{name}", [])
+                values = [e.get_attribute("value") for e in driver.find_elements(By.NAME, field)]
+                assert payload in values, f"{mode}/{path}{name}: the input does not hold the value: {values!r}"
+
+        # The exported transcript, opened from a file: it has no CSP of its own.
+        exported = tmp_path / "transcript.html"
+        exported.write_bytes(seeded.transcript_html)
+        driver.get(exported.as_uri())
+        check_page(driver, f"{mode}/transcript-export", seeded.transcript_expected)
+        shot(driver, f"xss-{mode}-transcript-export")
+
+        # Last, the control (it sets the hook on purpose).
+        driver.get(server.url + seeded.pages[0][1])
+        wait_for_page(driver)
+        control(driver, bypass=bypass)
+    finally:
+        driver.quit()
