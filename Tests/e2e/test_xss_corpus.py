@@ -304,3 +304,18 @@ def test_no_payload_runs(mode: str, seeded: Seeded, server, tmp_path: Path) -> N
         control(driver, bypass=bypass)
     finally:
         driver.quit()
+
+
+def test_the_checks_catch_a_payload_that_runs_or_is_dropped(desktop_driver: WebDriver, tmp_path: Path) -> None:
+    """The page check itself: a page that runs a payload on load, and one
+    that drops the payload's text, both fail it."""
+    page = tmp_path / "runs.html"
+    page.write_text("<!doctype html><body><p>x</p><img src=x onerror=\"window.__xss=1\"></body>", encoding="utf-8")
+    desktop_driver.get(page.as_uri())
+    with pytest.raises(AssertionError, match="a payload ran"):
+        check_page(desktop_driver, "self-test", [])
+    page.write_text("<!doctype html><body><p>&lt;svg onload=__xss=1&gt;</p></body>", encoding="utf-8")
+    desktop_driver.get(page.as_uri())
+    check_page(desktop_driver, "self-test", ["<svg onload=__xss=1>"])
+    with pytest.raises(AssertionError, match="not shown as text"):
+        check_page(desktop_driver, "self-test", ["<img src=x onerror=__xss=1>"])
