@@ -97,7 +97,7 @@ def seeded(server) -> Seeded:
     interview_id = api.create_interview(f"XSS 访谈 {tag}", status="live")
     # A nickname is the author's name, which publication masks wherever it
     # recurs in the text: the texts carry the other payloads.
-    nicknames = limited(fitting(20))
+    nicknames = limited(fitting(20, single_line=True))
     others = [payload for payload in ALL_PAYLOADS if payload not in nicknames]
     texts = pack(others, 500 - len(tag) - 1, "\n")
     questions = []
@@ -144,7 +144,7 @@ def seeded(server) -> Seeded:
     api.post(f"/api/v1/surveys/{survey_id}/state", {"state": "closed"})
 
     # Letters: every payload in the body, the short ones in subjects.
-    subjects = limited(pack(fitting(100 - len(tag) - 1), 100 - len(tag) - 1))
+    subjects = limited(pack(fitting(100 - len(tag) - 1, single_line=True), 100 - len(tag) - 1))
     for index, subject in enumerate(subjects):
         PublicClient(server.url.rstrip("/")).request("POST", "/api/v1/letters", {
             "type": "suggestion", "subject": tag + " " + subject, "body": "\n".join(ALL_PAYLOADS),
@@ -156,7 +156,7 @@ def seeded(server) -> Seeded:
         "title": f"XSS 开放日 {tag}", "programme": "参观", "location": "南京",
         "start": iso(now + timedelta(days=2)), "durationMinutes": 60, "capacity": 50,
     })
-    names = limited(pack(fitting(40), 40))
+    names = limited(pack(fitting(40, single_line=True), 40))
     for index, name in enumerate(names):
         PublicClient(server.url.rstrip("/")).request("POST", f"/api/v1/events/{event['id']}/registrations", {
             "name": name, "phone": f"1390013{8000 + index:04d}", "partySize": 1,

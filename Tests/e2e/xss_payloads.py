@@ -86,5 +86,8 @@ def pack(payloads: list[str], limit: int, separator: str = " | ") -> list[str]:
     return values
 
 
-def fitting(limit: int) -> list[str]:
-    return [payload for _, payload in CORPUS if len(payload) <= limit]
+def fitting(limit: int, *, single_line: bool = False) -> list[str]:
+    """The payloads a field of `limit` characters takes; a one-line field
+    (a name) refuses control characters such as a tab."""
+    return [payload for _, payload in CORPUS
+            if len(payload) <= limit and not (single_line and any(ord(c) < 32 for c in payload))]
