@@ -61,6 +61,16 @@ SHORT_SUBMISSIONS = None if FULL else 3
 ALL_PAYLOADS = [payload for _, payload in CORPUS]
 
 
+# Pages that echo a query value into an input (docs/security.md [1]).
+ECHOED_QUERIES = [
+    ("letters?q=", "q"),
+    ("letters/deadline?from=", "from"),
+    ("letters/statistics?year=", "year"),
+    ("office/letters?dueWithin=", "dueWithin"),
+    ("admin/audit?actor=", "actor"),
+]
+
+
 def limited(values: list[str]) -> list[str]:
     return values if SHORT_SUBMISSIONS is None else values[:SHORT_SUBMISSIONS]
 
@@ -190,8 +200,14 @@ def seeded(server) -> Seeded:
         ("survey-results-staff", f"staff/surveys/{survey_id}/results", ALL_PAYLOADS),
         ("survey-results-public", f"surveys/{survey_id}/results", ALL_PAYLOADS),
     ]
-    with urllib.request.urlopen(f"{server.url}interviews/{interview_id}/transcript.html", timeout=10) as response:
+    seeded.transcript_path = f"interviews/{interview_id}/transcript.html"  # type: ignore[attr-defined]
+    with urllib.request.urlopen(server.url + seeded.transcript_path, timeout=10) as response:  # type: ignore[attr-defined]
         seeded.transcript_html = response.read()
+        transcript_policy = response.headers.get("Content-Security-Policy")
+    # The download's own policy: it is opened from a file, where no policy
+    # applies, but served it runs nothing either.
+    assert_no_inline_script(transcript_policy, "transcript.html")
+    assert "sandbox" in transcript_policy
     seeded.transcript_expected = question_texts
     seeded.tag = tag  # type: ignore[attr-defined]
     seeded.subjects = subjects  # type: ignore[attr-defined]
@@ -283,12 +299,15 @@ def test_no_payload_runs(mode: str, seeded: Seeded, server, tmp_path: Path) -> N
                 if not bypass:
                     assert_no_inline_script(csp_of(server, link.removeprefix(server.url), api), "office-letter")
 
-        # Query strings that GET forms echo back.
+        # Query strings that pages echo into a form field: the field must
+        # hold exactly the value (its attribute as written, since a date or
+        # number input's property drops what it cannot parse).
         for name, payload in QUERY_CORPUS:
-            for path, field in (("letters?q=", "q"), ("admin/audit?actor=", "actor")):
+            for path, field in ECHOED_QUERIES:
                 driver.get(server.url + path + urllib.parse.quote(payload))
                 check_page(driver, f"{mode}/{path}{name}", [])
-                values = [e.get_attribute("value") for e in driver.find_elements(By.NAME, field)]
+                values = driver.execute_script(
+                    "return [...document.getElementsByName(arguments[0])].map(e => e.getAttribute('value'))", field)
                 assert payload in values, f"{mode}/{path}{name}: the input does not hold the value: {values!r}"
 
         # The exported transcript, opened from a file: it has no CSP of its own.
