@@ -47,7 +47,9 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from conftest import Api, marker, shot, sign_in_via_page, start_chrome, wait_for_page
+from selenium.webdriver.support import expected_conditions as EC
+
+from conftest import ZH, Api, by_testid, marker, shot, sign_in_via_page, start_chrome, wait, wait_for_page
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
 from wenzheng_process import Api as PublicClient  # noqa: E402
@@ -338,3 +340,57 @@ def test_the_checks_catch_a_payload_that_runs_or_is_dropped(desktop_driver: WebD
     check_page(desktop_driver, "self-test", ["<svg onload=__xss=1>"])
     with pytest.raises(AssertionError, match="not shown as text"):
         check_page(desktop_driver, "self-test", ["<img src=x onerror=__xss=1>"])
+
+
+@pytest.mark.parametrize("mode", ["csp", "no-csp"])
+def test_no_payload_runs_when_it_arrives_live(mode: str, server) -> None:
+    """The two pages that add text while open: the moderation console
+    inserts each new card (HTML the server renders) as it arrives, and a
+    viewer's transcript adds each question put on air (interview.js)."""
+    bypass = mode == "no-csp"
+    api = Api(server)
+    tag = marker()
+    interview_id = api.create_interview(f"XSS 直播 {tag}", status="live")
+    others = [payload for payload in ALL_PAYLOADS if payload not in fitting(20, single_line=True)]
+    text = tag + "\n" + pack(others, 500 - len(tag) - 1, "\n")[0]
+    expected = text.split("\n")
+    moderator, viewer = start_chrome(), start_chrome()
+    try:
+        for driver in (moderator, viewer):
+            if bypass:
+                driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+        sign_in_via_page(moderator, server, "admin", name=f"xss-live-{mode}-login")
+        moderator.get(server.url + "moderation")
+        wait(moderator).until(EC.text_to_be_present_in_element(by_testid("live-status"), ZH["moderation"]["liveOn"]),
+                              "the moderation console never connected live")
+        moderator.execute_script("window.__marker = 1")
+        viewer.get(f"{server.url}interviews/{interview_id}")
+        wait(viewer).until(lambda d: "on" in d.find_element(*by_testid("live-status")).get_attribute("class").split(),
+                           "the viewer's page never connected live")
+        viewer.execute_script("window.__marker = 1")
+
+        PublicClient(server.url.rstrip("/")).request(
+            "POST", f"/api/v1/interviews/{interview_id}/questions", {"text": text, "nickname": "<svg onload=__xss=1>"},
+            expect=(200, 201))
+        wait(moderator).until(lambda d: tag in page_text(d), "the question never reached the open console")
+        assert moderator.execute_script("return window.__marker") == 1, "the console reloaded instead"
+        check_page(moderator, f"{mode}/moderation-live", expected)
+        shot(moderator, f"xss-{mode}-moderation-live")
+
+        # Approved, it is in the host console's queue with its nickname,
+        # masked like any author's name: its first character and stars,
+        # as text.
+        approve_all(api, "question", tag)
+        moderator.get(f"{server.url}staff/interviews/{interview_id}")
+        check_page(moderator, f"{mode}/host-console-queue", expected + ["<" + "*" * 19])
+        question = next(q for q in api.get(f"/api/v1/interviews/{interview_id}/questions")["questions"] if tag in q["text"])
+        api.post(f"/api/v1/interviews/{interview_id}/questions/{question['id']}/on-air")
+        wait(viewer).until(lambda d: tag in d.find_element(*by_testid("transcript")).text,
+                           "the on-air question never reached the viewer")
+        assert viewer.execute_script("return window.__marker") == 1, "the viewer's page reloaded instead"
+        check_page(viewer, f"{mode}/viewer-live", expected)
+        shot(viewer, f"xss-{mode}-viewer-live")
+    finally:
+        moderator.quit()
+        viewer.quit()
+        api.set_status(interview_id, "ended")
