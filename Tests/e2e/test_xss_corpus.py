@@ -49,12 +49,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import ZH, Api, by_testid, marker, shot, sign_in_via_page, start_chrome, wait, wait_for_page
+from conftest import ZH, Api, by_testid, marker, shot, sign_in_via_page, start_chrome, submit_and_wait, wait, wait_for_page
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
 from wenzheng_process import Api as PublicClient  # noqa: E402
 
-from xss_payloads import CORPUS, QUERY_CORPUS, fitting, pack  # noqa: E402
+from xss_payloads import ACUTE, CORPUS, QUERY_CORPUS, fitting, pack  # noqa: E402
 
 FULL = os.environ.get("WENZHENG_XSS_FULL") == "1"
 # Submissions per short field in CI; all of them with WENZHENG_XSS_FULL=1.
@@ -394,3 +394,64 @@ def test_no_payload_runs_when_it_arrives_live(mode: str, server) -> None:
         moderator.quit()
         viewer.quit()
         api.set_status(interview_id, "ended")
+
+
+def fill_and_submit(driver: WebDriver, form_testid: str, values: dict[str, str]) -> None:
+    """Sets the form's fields by script (exact text, past the browser's
+    own length limits and `required`) and sends it."""
+    form = driver.find_element(*by_testid(form_testid))
+    driver.execute_script(
+        "const [form, values] = arguments;"
+        "for (const [name, value] of Object.entries(values)) form.elements[name].value = value;"
+        "form.noValidate = true;", form, values)
+    submit_and_wait(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def field_values(driver: WebDriver, form_testid: str) -> dict[str, str]:
+    return driver.execute_script(
+        "const form = document.querySelector(`[data-testid=\"${arguments[0]}\"]`);"
+        "return Object.fromEntries([...form.elements].filter(e => e.name).map(e => [e.name, e.value]));", form_testid)
+
+
+@pytest.mark.parametrize("mode", ["csp", "no-csp"])
+def test_no_payload_runs_when_a_refused_form_comes_back(mode: str, server) -> None:
+    """A refused submission comes back with what was typed in its fields:
+    the question form (text too long), the comment form (text too short)
+    and the letter form (a body past 5,000 characters)."""
+    api = Api(server)
+    tag = marker()
+    interview_id = api.create_interview(f"XSS 表单 {tag}", status="open")
+    now = datetime.now(timezone.utc)
+    consultation = api.post("/api/v1/consultations", {
+        "draft": "第一条　为了规范测试工作，制定本办法。\n第二条　本办法自发布之日起施行。",
+        "title": f"XSS 表单 {tag}", "draftingExplanation": "测试。",
+        "opensAt": iso(now - timedelta(hours=1)), "closesAt": iso(now + timedelta(days=30)),
+    })
+    api.post(f"/api/v1/consultations/{consultation['id']}/split/confirm")
+    api.post(f"/api/v1/consultations/{consultation['id']}/open")
+    nickname = fitting(20, single_line=True)[1]     # '"' + ZWJ + ' onfocus=…'
+    long_text = "\n".join(ALL_PAYLOADS)              # past 500 characters
+    subject = f'"{ACUTE}><svg onload=__xss=1> {tag}'
+    cases = [
+        (f"interviews/{interview_id}", "ask-form", {"text": long_text, "nickname": nickname}),
+        (f"consultations/{consultation['id']}", "comment-form-draft", {"text": "<", "nickname": nickname}),
+        ("letters/new", "letter-form", {"subject": subject, "body": "\n".join(ALL_PAYLOADS * 5),
+                                        "authorName": nickname[:2] + "张三"}),
+    ]
+    assert len(long_text) > 500 and len(cases[2][2]["body"]) > 5000
+    driver = start_chrome()
+    try:
+        if mode == "no-csp":
+            driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+        for path, form, values in cases:
+            driver.get(server.url + path)
+            wait_for_page(driver)
+            fill_and_submit(driver, form, values)
+            check_page(driver, f"{mode}/{form}-refused", [])
+            shot(driver, f"xss-{mode}-{form}-refused")
+            echoed = field_values(driver, form)
+            for name, value in values.items():
+                assert echoed.get(name, "").replace("\r\n", "\n") == value, \
+                    f"{mode}/{form}: {name} came back as {echoed.get(name)!r}, not {value!r}"
+    finally:
+        driver.quit()
