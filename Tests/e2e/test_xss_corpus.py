@@ -7,10 +7,13 @@ text answer, consultation comment (and its nickname), event registration
 name; and GET query strings that pages echo into form fields.
 
 Pages: the public interview and consultation pages, the moderation
-console, the host console, the office dashboard and letter page, the
-staff event page (attendees), the public letter search and the staff
-audit filter (query strings), and the exported HTML transcript opened
-from a file (no Content-Security-Policy at all there).
+console, the host console, the office dashboard and letter pages, the
+staff event page (attendees), the staff and public survey results, five
+pages that echo a query value into an input, and the exported HTML
+transcript opened from a file (no Content-Security-Policy at all there).
+Also text that arrives while a page is open (a moderation card, a
+viewer's transcript entry) and forms that come back after a refused
+submission with what was typed.
 
 After each page has loaded: `window.__xss`, which every payload tries to
 set, is still unset; no alert is open; and every payload that was
@@ -93,8 +96,11 @@ class Seeded:
 
     def __init__(self) -> None:
         self.pages: list[tuple[str, str, list[str]]] = []  # (name, url or path, expected texts)
+        self.transcript_path = ""
         self.transcript_html: bytes = b""
         self.transcript_expected: list[str] = []
+        self.tag = ""
+        self.subjects: list[str] = []
 
 
 @pytest.fixture(scope="module")
@@ -202,8 +208,8 @@ def seeded(server) -> Seeded:
         ("survey-results-staff", f"staff/surveys/{survey_id}/results", ALL_PAYLOADS),
         ("survey-results-public", f"surveys/{survey_id}/results", ALL_PAYLOADS),
     ]
-    seeded.transcript_path = f"interviews/{interview_id}/transcript.html"  # type: ignore[attr-defined]
-    with urllib.request.urlopen(server.url + seeded.transcript_path, timeout=10) as response:  # type: ignore[attr-defined]
+    seeded.transcript_path = f"interviews/{interview_id}/transcript.html"
+    with urllib.request.urlopen(server.url + seeded.transcript_path, timeout=10) as response:
         seeded.transcript_html = response.read()
         transcript_policy = response.headers.get("Content-Security-Policy")
     # The download's own policy: it is opened from a file, where no policy
@@ -211,8 +217,8 @@ def seeded(server) -> Seeded:
     assert_no_inline_script(transcript_policy, "transcript.html")
     assert "sandbox" in transcript_policy
     seeded.transcript_expected = question_texts
-    seeded.tag = tag  # type: ignore[attr-defined]
-    seeded.subjects = subjects  # type: ignore[attr-defined]
+    seeded.tag = tag
+    seeded.subjects = subjects
     return seeded
 
 
@@ -289,10 +295,10 @@ def test_no_payload_runs(mode: str, seeded: Seeded, server, tmp_path: Path) -> N
                 assert_no_inline_script(csp_of(server, path, api), name)
 
         # The office letter page of each seeded letter: subject and body.
-        driver.get(server.url + f"office/letters?q={urllib.parse.quote(seeded.tag)}")  # type: ignore[attr-defined]
+        driver.get(server.url + f"office/letters?q={urllib.parse.quote(seeded.tag)}")
         wait_for_page(driver)
         links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, '[data-testid="letter-link"]')]
-        assert len(links) >= len(seeded.subjects), f"only {len(links)} letters listed"  # type: ignore[attr-defined]
+        assert len(links) >= len(seeded.subjects), f"only {len(links)} letters listed"
         for index, link in enumerate(links):
             driver.get(link)
             check_page(driver, f"{mode}/office-letter", ALL_PAYLOADS)
