@@ -138,9 +138,8 @@ struct InterviewLiveTests {
 
     @Test("a viewer that never reads is cut off while the others keep receiving")
     func slowConsumer() async throws {
-        // 8 MiB: 500 of this test's 16 KiB frames, so the reader that does
-        // read keeps up on a loaded machine; the stalled one cannot (the
-        // test sends 24 MB).
+        // 8 MiB: far more than the 2.4 MB the reader that reads may fall
+        // behind (see the pacing below); the stalled one is sent 24 MB.
         let server = try await TestServer { $0.viewerByteBudget = 8 << 20 }
         try await server.addStaff("host", role: .host)
         try await server.testLive { client in
@@ -166,10 +165,20 @@ struct InterviewLiveTests {
                     id: 1000 + index, seq: 2 + index, kind: .remark, author: "主持人", authorTitle: nil, questionId: nil, body: body,
                     createdAt: Date(), version: 1, late: false)
                 room.publish([.entry(entry)])
-                if index % 10 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                // Paced by the reader that reads, however loaded the test
+                // process is: at most 150 frames (2.4 MB, well inside its
+                // budget) ahead of it. The stalled viewer falls behind
+                // without bound.
+                if index % 50 == 49 {
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while await log.seqs.count < Int(index) - 100, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                }
             }
-            _ = try await watching
-            #expect(await log.seqs.count == Int(count))
+            let closed = try await watching
+            let received = await log.seqs.count
+            #expect(received == Int(count), "got \(received) frames, closed with \(String(describing: closed))")
             #expect(await log.seqs == Array(2...(1 + count)))
             // The stalled viewer was dropped from the room.
             for _ in 0..<200 where room.viewers.viewerCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
