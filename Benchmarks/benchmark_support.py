@@ -7,8 +7,10 @@ Standard library only."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import resource
 import subprocess
 import sys
@@ -263,3 +265,76 @@ def perf_report(data: Path) -> list[str] | None:
                                  "--percent-limit", "2", "-g", "none"], capture_output=True, text=True, timeout=300)
         lines += [line.rstrip() for line in result.stdout.splitlines() if line.strip() and not line.startswith("#")][:12]
     return lines
+
+
+# MARK: wrk, the compiled HTTP load client (survey and question benchmarks)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("wrk is missing; installing it: apt-get install -y wrk")
+        subprocess.run(["apt-get", "install", "-y", "wrk"], stdout=subprocess.DEVNULL, timeout=600)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    sys.exit("error: this benchmark needs wrk, the HTTP load generator: apt-get install wrk (Debian 12 has 4.1.0)")
+
+
+class WrkScript:
+    """A runner's Lua script for wrk: it reads its request bodies (and the
+    file to write created ids to) from `<TAG>_BODIES` / `<TAG>_IDS`, and
+    its done() prints one line `<TAG> {json}` with the status counts."""
+
+    def __init__(self, script: Path, tag: str) -> None:
+        self.script = script
+        self.tag = tag
+        self.variable = tag.replace("-", "_")
+
+    def start(self, url: str, seconds: float, args, bodies: Path, ids: Path | None) -> subprocess.Popen:
+        environment = dict(os.environ, **{f"{self.variable}_BODIES": str(bodies), f"{self.variable}_IDS": str(ids or "")})
+        command = [args.wrk, f"-t{args.threads}", f"-c{args.clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+                   "--latency", "-s", str(self.script), url]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+
+    def finish(self, process: subprocess.Popen, timeout: float) -> dict:
+        """The script's summary line, with 201s counted per second."""
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            sys.exit(f"error: wrk did not finish in time:\n{out}\n{err}")
+        prefix = self.tag + " "
+        for line in out.splitlines():
+            if line.startswith(prefix):
+                result = json.loads(line[len(prefix):])
+                result["statuses"] = {int(k): v for k, v in result["statuses"].items()}
+                result["created"] = result["statuses"].get(201, 0)
+                result["seconds"] = result["durationMicroseconds"] / 1e6
+                result["perSecond"] = result["created"] / result["seconds"] if result["seconds"] else 0.0
+                return result
+        sys.exit(f"error: wrk printed no {self.tag} line (exit {process.returncode}):\n{out}\n{err}")
+
+
+def check_stored(stored: dict, created: int, slack: int) -> bool:
+    """Every 201 is stored once; at most `slack` more rows (requests in flight when wrk stopped)."""
+    return stored["consistent"] and created <= stored["rows"] <= created + slack
+
+
+def measured(function, *arguments, args) -> dict:
+    """Runs a scenario again (at most --retries times) when other processes
+    used more than 5 % of the CPU meanwhile; keeps the least disturbed run."""
+    attempts = []
+    for attempt in range(1 + args.retries):
+        result = function(*arguments, args)
+        attempts.append(result)
+        if result["otherCpuSeconds"] <= 0.05 * result["seconds"] * (os.cpu_count() or 1):
+            break
+        log(f"other processes disturbed the measurement ({result['otherCpuSeconds']:.1f} CPU s); "
+            + ("running it again" if attempt < args.retries else "keeping the least disturbed run"))
+    best = min(attempts, key=lambda r: r["otherCpuSeconds"])
+    best["attempts"] = len(attempts)
+    return best

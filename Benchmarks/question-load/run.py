@@ -30,12 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +44,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmark_support import (  # noqa: E402
     Api,
+    WrkScript,
+    check_stored,
+    ensure_wrk,
+    measured,
     CpuWindow,
     HarnessError,
     Server,
@@ -60,7 +62,7 @@ from benchmark_support import (  # noqa: E402
 )
 
 ADMIN = ("admin", "password-12345")
-LUA = HERE / "question.lua"
+WRK = WrkScript(HERE / "question.lua", "QUESTION-LOAD")
 
 
 # MARK: Questions
@@ -99,45 +101,6 @@ def question_bodies(count: int, seed: int = 13) -> list[dict]:
 
 
 # MARK: wrk
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("wrk is missing; installing it: apt-get install -y wrk")
-        subprocess.run(["apt-get", "install", "-y", "wrk"], stdout=subprocess.DEVNULL, timeout=600)
-        found = shutil.which("wrk")
-        if found:
-            return found
-    sys.exit("error: this benchmark needs wrk, the HTTP load generator: apt-get install wrk (Debian 12 has 4.1.0)")
-
-
-def start_wrk(url: str, seconds: float, args, bodies: Path, ids: Path | None) -> subprocess.Popen:
-    environment = dict(os.environ, QUESTION_LOAD_BODIES=str(bodies), QUESTION_LOAD_IDS=str(ids or ""))
-    command = [args.wrk, f"-t{args.threads}", f"-c{args.clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
-               "--latency", "-s", str(LUA), url]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
-
-
-def finish_wrk(process: subprocess.Popen, timeout: float) -> dict:
-    """wrk's summary line (printed by question.lua's done())."""
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, err = process.communicate()
-        sys.exit(f"error: wrk did not finish in time:\n{out}\n{err}")
-    for line in out.splitlines():
-        if line.startswith("QUESTION-LOAD "):
-            result = json.loads(line[len("QUESTION-LOAD "):])
-            result["statuses"] = {int(k): v for k, v in result["statuses"].items()}
-            result["created"] = result["statuses"].get(201, 0)
-            result["seconds"] = result["durationMicroseconds"] / 1e6
-            result["perSecond"] = result["created"] / result["seconds"] if result["seconds"] else 0.0
-            return result
-    sys.exit(f"error: wrk printed no QUESTION-LOAD line (exit {process.returncode}):\n{out}\n{err}")
 
 
 # MARK: Server and interview
@@ -193,11 +156,6 @@ def count_rows(path: Path, interview_id: int, ids: Path | None) -> dict:
     return figures
 
 
-def check_stored(stored: dict, created: int, slack: int) -> bool:
-    """Every 201 is stored once; at most `slack` more rows (requests in flight when wrk stopped)."""
-    return stored["consistent"] and created <= stored["rows"] <= created + slack
-
-
 # MARK: Scenarios
 
 
@@ -210,12 +168,12 @@ def run_scenario(binary: Path, args) -> dict:
     warm_ids = workdir / "warm-ids.txt"
     perf = None
     try:
-        warm = finish_wrk(start_wrk(url, args.warmup, args, bodies, warm_ids), args.warmup + 60)
+        warm = WRK.finish(WRK.start(url, args.warmup, args, bodies, warm_ids), args.warmup + 60)
         busy_before = wait_for_quiet(args.quiet_wait)
         window = CpuWindow(server)
         if args.perf:
             perf = perf_record(server.pid, args.seconds, workdir / "perf.data")
-        timed = finish_wrk(start_wrk(url, args.seconds, args, bodies, ids), args.seconds + 120)
+        timed = WRK.finish(WRK.start(url, args.seconds, args, bodies, ids), args.seconds + 120)
         if perf is not None:
             perf.wait(60)
         cpu = window.close({perf.pid} if perf is not None else set())
@@ -253,14 +211,14 @@ def run_crash(binary: Path, args) -> dict:
     ids = workdir / "ids.txt"
     try:
         wait_for_quiet(args.quiet_wait)
-        load = start_wrk(f"{server.base}/api/v1/interviews/{interview_id}/questions", args.kill_after + 60, args, bodies, ids)
+        load = WRK.start(f"{server.base}/api/v1/interviews/{interview_id}/questions", args.kill_after + 60, args, bodies, ids)
         time.sleep(args.kill_after)
         server.process.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         server.process.wait(10)
         time.sleep(0.5)
         load.send_signal(signal.SIGINT)  # wrk stops, reports and runs done()
-        result = finish_wrk(load, 60)
+        result = WRK.finish(load, 60)
         stored = count_rows(server.database, interview_id, ids)
         ok = check_stored(stored, result["created"], args.clients)
         log(f"crash check: wrk saw {result['created']} questions answered 201 (statuses {result['statuses']}, "
@@ -272,22 +230,6 @@ def run_crash(binary: Path, args) -> dict:
     finally:
         server.kill()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def measured(function, *arguments, args) -> dict:
-    """Runs a scenario again (at most --retries times) when other processes
-    used more than 5 % of the CPU meanwhile; keeps the least disturbed run."""
-    attempts = []
-    for attempt in range(1 + args.retries):
-        result = function(*arguments, args)
-        attempts.append(result)
-        if result["otherCpuSeconds"] <= 0.05 * result["seconds"] * (os.cpu_count() or 1):
-            break
-        log(f"other processes disturbed the measurement ({result['otherCpuSeconds']:.1f} CPU s); "
-            + ("running it again" if attempt < args.retries else "keeping the least disturbed run"))
-    best = min(attempts, key=lambda r: r["otherCpuSeconds"])
-    best["attempts"] = len(attempts)
-    return best
 
 
 # MARK: Report

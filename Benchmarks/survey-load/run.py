@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -47,6 +46,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmark_support import (  # noqa: E402
     Api,
+    WrkScript,
+    check_stored,
+    ensure_wrk,
+    measured,
     CpuWindow,
     HarnessError,
     Server,
@@ -61,7 +64,7 @@ from benchmark_support import (  # noqa: E402
 )
 
 ADMIN = ("admin", "password-12345")
-LUA = HERE / "survey.lua"
+WRK = WrkScript(HERE / "survey.lua", "SURVEY-LOAD")
 MODES = {
     # The builder's default (`SurveyActions.blankDefinition`): open to
     # everyone, anonymous; the answer carries no response id.
@@ -73,45 +76,6 @@ MODES = {
 
 
 # MARK: wrk
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("wrk is missing; installing it: apt-get install -y wrk")
-        subprocess.run(["apt-get", "install", "-y", "wrk"], stdout=subprocess.DEVNULL, timeout=600)
-        found = shutil.which("wrk")
-        if found:
-            return found
-    sys.exit("error: this benchmark needs wrk, the HTTP load generator: apt-get install wrk (Debian 12 has 4.1.0)")
-
-
-def start_wrk(url: str, seconds: float, args, bodies: Path, ids: Path | None) -> subprocess.Popen:
-    environment = dict(os.environ, SURVEY_LOAD_BODIES=str(bodies), SURVEY_LOAD_IDS=str(ids or ""))
-    command = [args.wrk, f"-t{args.threads}", f"-c{args.clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
-               "--latency", "-s", str(LUA), url]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
-
-
-def finish_wrk(process: subprocess.Popen, timeout: float) -> dict:
-    """wrk's summary line (printed by survey.lua's done())."""
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, err = process.communicate()
-        sys.exit(f"error: wrk did not finish in time:\n{out}\n{err}")
-    for line in out.splitlines():
-        if line.startswith("SURVEY-LOAD "):
-            result = json.loads(line[len("SURVEY-LOAD "):])
-            result["statuses"] = {int(k): v for k, v in result["statuses"].items()}
-            result["created"] = result["statuses"].get(201, 0)
-            result["seconds"] = result["durationMicroseconds"] / 1e6
-            result["perSecond"] = result["created"] / result["seconds"] if result["seconds"] else 0.0
-            return result
-    sys.exit(f"error: wrk printed no SURVEY-LOAD line (exit {process.returncode}):\n{out}\n{err}")
 
 
 # MARK: Server and survey
@@ -176,11 +140,6 @@ def count_rows(path: Path, survey_id: int, ids: Path | None) -> dict:
     return figures
 
 
-def check_stored(stored: dict, created: int, slack: int) -> bool:
-    """Every 201 is stored; at most `slack` more rows (requests in flight when wrk stopped)."""
-    return stored["consistent"] and created <= stored["rows"] <= created + slack
-
-
 # MARK: Scenarios
 
 
@@ -192,12 +151,12 @@ def run_scenario(binary: Path, material: dict, mode: str, args) -> dict:
     ids = workdir / "ids.txt" if not MODES[mode]["isAnonymous"] else None
     perf = None
     try:
-        warm = finish_wrk(start_wrk(url, args.warmup, args, bodies, None), args.warmup + 60)
+        warm = WRK.finish(WRK.start(url, args.warmup, args, bodies, None), args.warmup + 60)
         busy_before = wait_for_quiet(args.quiet_wait)
         window = CpuWindow(server)
         if args.perf:
             perf = perf_record(server.pid, args.seconds, workdir / "perf.data")
-        timed = finish_wrk(start_wrk(url, args.seconds, args, bodies, ids), args.seconds + 120)
+        timed = WRK.finish(WRK.start(url, args.seconds, args, bodies, ids), args.seconds + 120)
         if perf is not None:
             perf.wait(60)
         cpu = window.close({perf.pid} if perf is not None else set())
@@ -233,14 +192,14 @@ def run_crash(binary: Path, material: dict, mode: str, args) -> dict:
     ids = workdir / "ids.txt" if not MODES[mode]["isAnonymous"] else None
     try:
         wait_for_quiet(args.quiet_wait)
-        load = start_wrk(f"{server.base}/api/v1/surveys/{survey_id}/responses", args.kill_after + 60, args, bodies, ids)
+        load = WRK.start(f"{server.base}/api/v1/surveys/{survey_id}/responses", args.kill_after + 60, args, bodies, ids)
         time.sleep(args.kill_after)
         server.process.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         server.process.wait(10)
         time.sleep(0.5)
         load.send_signal(signal.SIGINT)  # wrk stops, reports and runs done()
-        result = finish_wrk(load, 60)
+        result = WRK.finish(load, 60)
         stored = count_rows(server.database, survey_id, ids)
         ok = check_stored(stored, result["created"], args.clients)
         log(f"crash check {mode}: wrk saw {result['created']} responses answered 201 "
@@ -275,22 +234,6 @@ def run_aggregation(benchmarks: Path, args) -> dict:
         if line.strip().startswith("fill"):
             figures["fillPerSecond"] = float(words[words.index("submitSurveyResponse:") + 1])
     return figures
-
-
-def measured(function, *arguments, args) -> dict:
-    """Runs a scenario again (at most --retries times) when other processes
-    used more than 5 % of the CPU meanwhile; keeps the least disturbed run."""
-    attempts = []
-    for attempt in range(1 + args.retries):
-        result = function(*arguments, args)
-        attempts.append(result)
-        if result["otherCpuSeconds"] <= 0.05 * result["seconds"] * (os.cpu_count() or 1):
-            break
-        log(f"other processes disturbed the measurement ({result['otherCpuSeconds']:.1f} CPU s); "
-            + ("running it again" if attempt < args.retries else "keeping the least disturbed run"))
-    best = min(attempts, key=lambda r: r["otherCpuSeconds"])
-    best["attempts"] = len(attempts)
-    return best
 
 
 # MARK: Report
