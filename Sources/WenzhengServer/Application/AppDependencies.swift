@@ -22,9 +22,7 @@ public struct AppDependencies: Sendable {
         self.clock = clock
         // The hub holds the live limits, so it is made from the configuration
         // unless a test passes its own.
-        self.hub =
-            hub
-            ?? LiveHub(maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress, viewerByteBudget: configuration.viewerByteBudget)
+        self.hub = hub ?? LiveHub(configuration: configuration)
         // The configured level wins over the one the logger came with.
         var logger = logger
         logger.logLevel = configuration.logLevel

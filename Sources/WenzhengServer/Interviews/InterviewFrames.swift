@@ -1,4 +1,5 @@
 import Foundation
+import WenzhengCore
 import WenzhengStore
 
 /// The JSON frames of the interview stream (docs/live-protocol.md); the
@@ -54,6 +55,13 @@ enum InterviewFrames {
         var type = "hello"
         var interview: Summary
         var lastSeq: Int64
+
+        /// `lastSeq` is the later of the interview's as read and the last
+        /// event replayed (one committed after the read).
+        init(_ interview: Interview, lastReplayed: Int64?) {
+            self.interview = Summary(id: interview.id, status: interview.status.rawValue, title: interview.title)
+            self.lastSeq = max(interview.lastSeq, lastReplayed ?? 0)
+        }
     }
 
     static func event(_ event: TranscriptEvent) -> any Encodable {

@@ -72,9 +72,7 @@ struct InterviewLiveController {
             frames = try await database.interviews.transcriptEvents(interviewID: interview.id, since: since).map(InterviewRoom.frame(for:))
         }
         let replayed = frames ?? []
-        let hello = InterviewFrames.Hello(
-            interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
-            lastSeq: max(interview.lastSeq, replayed.last?.seq ?? 0))
+        let hello = InterviewFrames.Hello(interview, lastReplayed: replayed.last?.seq)
         return [ViewerFrame(seq: 0, wire: WebSocketWire.text(LiveFrame.encode(hello)))] + replayed
     }
 
@@ -105,9 +103,7 @@ struct InterviewLiveController {
         let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(context.requestContext.channel))
         let interview = try await database.interviews.interview(id: id)
         let events = try await database.interviews.transcriptEvents(interviewID: id, since: since)
-        let hello = InterviewFrames.Hello(
-            interview: .init(id: interview.id, status: interview.status.rawValue, title: interview.title),
-            lastSeq: max(interview.lastSeq, events.last?.seq ?? 0))
+        let hello = InterviewFrames.Hello(interview, lastReplayed: events.last?.seq)
         var prefix = [Broadcaster.Frame(bytes: LiveFrame.encode(hello))]
         prefix += events.map(InterviewRoom.payload(for:))
         try await LiveSocket.stream(

@@ -44,6 +44,13 @@ public final class LiveHub: Sendable {
         self.viewerByteBudget = viewerByteBudget
     }
 
+    /// The hub with the configuration's live limits: the one way the server
+    /// and its tests make it, so neither can leave a limit at its default.
+    public convenience init(configuration: AppConfiguration) {
+        self.init(
+            maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress, viewerByteBudget: configuration.viewerByteBudget)
+    }
+
     /// The channel `key` names, made on first use. Making one only builds
     /// broadcasters, so it runs under the lock without calling out.
     func channel<Key: LiveChannelKey>(_ key: Key) -> Key.Channel {

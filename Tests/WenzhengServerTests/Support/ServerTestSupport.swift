@@ -52,8 +52,7 @@ struct TestServer: @unchecked Sendable {
         var logger = Logger(label: "wenzheng-test")
         logger.logLevel = .warning
         moderation = try ModerationLibrary(directory: moderationDirectory)
-        hub = LiveHub(
-            maxViewerSocketsPerAddress: configuration.maxViewerSocketsPerAddress, viewerByteBudget: configuration.viewerByteBudget)
+        hub = LiveHub(configuration: configuration)
         dependencies = AppDependencies(
             configuration: configuration, database: database, moderation: moderation, clock: clock, hub: hub, logger: logger)
         router = try await buildRouter(dependencies)
