@@ -147,7 +147,7 @@ struct InterviewLiveTests {
             _ = try await host.status(id, "live")
             let port = try #require(client.port)
             // A raw socket that completes the handshake and then never reads.
-            let stalled = try StalledViewer(port: port, path: "/live/interviews/\(id)")
+            let stalled = try RawWebSocket.stalled(port: port, path: "/live/interviews/\(id)")
             defer { stalled.close() }
             let room = server.hub.room(id)
             for _ in 0..<100 where room.viewers.viewerCount < 1 { try await Task.sleep(for: .milliseconds(20)) }
@@ -184,32 +184,5 @@ struct InterviewLiveTests {
             for _ in 0..<200 where room.viewers.viewerCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
             #expect(room.viewers.viewerCount == 0)
         }
-    }
-}
-
-/// A WebSocket client that sends the handshake and then never reads.
-final class StalledViewer: @unchecked Sendable {
-    let descriptor: Int32
-
-    init(port: Int, path: String) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var size: Int32 = 4096
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        let request =
-            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
-    }
-
-    func close() {
-        _ = Glibc.close(descriptor)
     }
 }

@@ -35,8 +35,8 @@ struct ViewerSocketLimitTests {
             let port = try #require(client.port)
             let limiter = server.hub.viewerSockets
             // Two viewers from 127.0.0.1 hold their sockets open.
-            let first = try StalledViewer(port: port, path: "/live/interviews/\(id)")
-            let second = try StalledViewer(port: port, path: "/live/interviews/\(id)")
+            let first = try RawWebSocket.stalled(port: port, path: "/live/interviews/\(id)")
+            let second = try RawWebSocket.stalled(port: port, path: "/live/interviews/\(id)")
             defer { second.close() }
             for _ in 0..<200 where limiter.openCount("127.0.0.1") < 2 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(limiter.openCount("127.0.0.1") == 2)

@@ -11,12 +11,17 @@ import Glibc
 final class RawWebSocket: @unchecked Sendable {
     let descriptor: Int32
     private var received: [UInt8] = []
+    private var isOpen = true
 
-    /// Connects to 127.0.0.1:`port` with a receive timeout.
-    init(port: Int, timeout seconds: Int = 10) throws {
+    /// Connects to 127.0.0.1:`port` with a receive timeout, and a small
+    /// receive buffer when asked (a client that never reads fills it fast).
+    init(port: Int, timeout seconds: Int = 10, receiveBuffer: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -27,7 +32,20 @@ final class RawWebSocket: @unchecked Sendable {
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
 
-    deinit { _ = Glibc.close(descriptor) }
+    /// A viewer that completes the handshake and then never reads.
+    static func stalled(port: Int, path: String) throws -> RawWebSocket {
+        let socket = try RawWebSocket(port: port, receiveBuffer: 4096)
+        socket.handshake(path, port: port)
+        return socket
+    }
+
+    deinit { close() }
+
+    func close() {
+        guard isOpen else { return }
+        isOpen = false
+        _ = Glibc.close(descriptor)
+    }
 
     func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
