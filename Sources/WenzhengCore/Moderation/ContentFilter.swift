@@ -11,6 +11,13 @@ public struct ContentFilter: Sendable {
     private let termCategory: [String?]
     private let termText: [String]
     private let termLength: [Int]
+    /// Per matcher term: whether its folded form is Latin letters and digits
+    /// only (`t.cn/`, `bit.ly`). Such a term must stand at word edges in the
+    /// text: folding drops the dot of `t.cn/`, and without this the term fired
+    /// inside any word holding "tcn" (a run's random tag, an English name).
+    /// Mixed terms (`加QQ`, `傻B`) keep matching anywhere, so `加QQ12345` and
+    /// `傻Bxx` are still caught.
+    private let termIsLatinWord: [Bool]
 
     public init(rules: ModerationRules, lists: [WordList], allowList: [String]) {
         self.rules = rules
@@ -30,7 +37,30 @@ public struct ContentFilter: Sendable {
         self.matcher = MultiPatternMatcher(terms: terms)
         self.termCategory = categories
         self.termText = terms
-        self.termLength = terms.map { TextNormalizer.fold($0).count }
+        let folded = terms.map { TextNormalizer.fold($0) }
+        self.termLength = folded.map(\.count)
+        self.termIsLatinWord = folded.map { !$0.isEmpty && $0.allSatisfy(Self.isLatinWordUnit) }
+    }
+
+    /// ASCII letters and digits: the scripts that separate words with spaces.
+    /// Chinese has no word edges to check, so its terms match anywhere.
+    private static func isLatinWordUnit(_ value: UInt32) -> Bool {
+        (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value)
+    }
+
+    /// Whether a match of a Latin-only term stands at word edges in the text:
+    /// no ASCII letter or digit right before it or right after it (full-width
+    /// ones count too, since folding makes them the same letters).
+    private func standsAtWordEdges(term: Int, start: Int, end: Int, in units: String.UTF16View) -> Bool {
+        func isWordUnit(at offset: Int) -> Bool {
+            guard offset >= 0, offset < units.count else { return false }
+            let unit = units[units.index(units.startIndex, offsetBy: offset)]
+            if unit < 0x80 { return Self.isLatinWordUnit(UInt32(unit)) }
+            // Full-width digits and letters (ＡＢＣ, ０１２).
+            return (0xFF10...0xFF19).contains(unit) || (0xFF21...0xFF3A).contains(unit) || (0xFF41...0xFF5A).contains(unit)
+        }
+        guard termIsLatinWord[term] else { return true }
+        return !isWordUnit(at: start - 1) && !isWordUnit(at: end)
     }
 
     public var termCount: Int { termText.count }
@@ -56,7 +86,7 @@ public struct ContentFilter: Sendable {
         matcher.scan(text) { match in
             if termCategory[match.term] == nil {
                 allowed.append((match.utf16Start, match.utf16End))
-            } else {
+            } else if standsAtWordEdges(term: match.term, start: match.utf16Start, end: match.utf16End, in: text.utf16) {
                 denied.append((match.term, match.utf16Start, match.utf16End))
             }
         }

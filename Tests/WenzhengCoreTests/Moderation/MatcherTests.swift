@@ -142,7 +142,7 @@ func makeTestFilter(abuseAction: FilterAction = .hold) -> ContentFilter {
         rules: rules,
         lists: [
             WordList(category: "abuse", source: "t", licence: "t", terms: ["傻逼", "性", "逼"]),
-            WordList(category: "advertising", source: "t", licence: "t", terms: ["加微信", "qq群"]),
+            WordList(category: "advertising", source: "t", licence: "t", terms: ["加微信", "qq群", "t.cn/", "bit.ly"]),
             WordList(category: "office", source: "t", licence: "t", terms: ["内部资料"]),
         ],
         allowList: ["性别", "性格", "逼迫"])
@@ -175,6 +175,21 @@ struct ContentFilterTests {
         for text in ["加 微 信", "加.微.信", "傻\u{200B}逼", "进ＱＱ群", "进qQ群"] {
             #expect(filter.check(text).action != nil, "\(text)")
         }
+    }
+
+    @Test("a Latin-only term matches only at word edges: folding drops its dot, not its letters' neighbours")
+    func latinTermsKeepTheirWordEdges() {
+        // A CI run's random tag "DTCNHJHB" was refused as advertising: "t.cn/"
+        // folds to "tcn", which the tag contains.
+        for text in ["标记 DTCNHJHB", "orbit.ly is a name", "Ｘｔ.ｃｎ/ab", "4tcn"] {
+            #expect(filter.check(text).flags.isEmpty, "\(text)")
+        }
+        for text in ["看 t.cn/abc", "见t.cn/x", "(bit.ly/x)", "t . c n /x", "Ｔ．ｃｎ／x", "链接:bit.ly"] {
+            #expect(filter.check(text).action == .reject, "\(text)")
+        }
+        // A term with Chinese in it has no word edges to keep: it still fires
+        // glued to Latin letters and digits.
+        #expect(filter.check("abcqq群123").action == .reject)
     }
 
     @Test func personalInformationRaisesAFlagAndNamesItsCategory() {
