@@ -53,6 +53,17 @@ struct ErrorMiddleware: RouterMiddleware {
             case .newerSchema, .cannotOpen:
                 context.logger.error("storage failure: \(store)")
                 return Problem(kind: .serviceUnavailable, detail: "storage is unavailable")
+            case .storageFull:
+                // The operator must act; every refused write says so in the log.
+                context.logger.error("a write was refused: the disk holding the database is full")
+                return Problem(
+                    kind: .serviceUnavailable, detail: "the server cannot save anything at the moment; nothing was saved, try again later",
+                    headers: [.retryAfter: "60"])
+            case .storageBusy:
+                context.logger.warning("a write waited out the busy timeout")
+                return Problem(
+                    kind: .serviceUnavailable, detail: "the server is busy; nothing was saved, try again in a few seconds",
+                    headers: [.retryAfter: "5"])
             }
         case is NIOTooManyBytesError:
             return Problem(kind: .payloadTooLarge)
@@ -60,7 +71,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return problem(forStatus: http.status, detail: (http as? HTTPError)?.body)
         default:
             if let store = StoreError.from(error) {
-                context.logger.warning("input broke a storage constraint: \(error)")
+                if case .invalid = store { context.logger.warning("input broke a storage constraint: \(error)") }
                 return problem(for: store, context: context)
             }
             context.logger.error("unhandled error: \(String(reflecting: error))")

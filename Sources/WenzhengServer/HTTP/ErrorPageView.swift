@@ -14,6 +14,9 @@ struct ErrorPageView: PageView {
     let status: Int
     let message: String
     let detail: String?
+    /// What the reader can do about it, where the status alone does not say
+    /// (a 503 refused a post without saving it).
+    let hint: String?
     let fieldErrors: [FieldMessage]
     let hasFieldErrors: Bool
     let requestID: String
@@ -24,6 +27,9 @@ struct ErrorPageView: PageView {
         status = problem.statusCode
         message = translated == key ? problem.title : translated
         detail = problem.statusCode >= 500 ? nil : problem.detail.flatMap { $0.isEmpty ? nil : $0 }
+        let hintKey = "errors.hint\(problem.statusCode)"
+        let hintText = text(hintKey)
+        hint = hintText == hintKey ? nil : hintText
         fieldErrors = (problem.errors ?? []).map { FieldMessage(field: $0.field, message: $0.message) }
         hasFieldErrors = !fieldErrors.isEmpty
         self.requestID = requestID

@@ -19,6 +19,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The staff member's role allows the action, but not on this thing
     /// (a guest of another interview).
     case forbidden(String)
+    /// The disk (or the database's size limit) is full: nothing of the
+    /// write was kept, and reads still work. Not the caller's fault, and
+    /// not permanent: an operator frees space and the same request succeeds.
+    case storageFull
+    /// Another writer (the CLI, a backup) held the database for longer than
+    /// the busy timeout.
+    case storageBusy
 
     public var description: String {
         switch self {
@@ -34,16 +41,31 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return failure.errors.map(\.message).joined(separator: "; ")
         case .forbidden(let message):
             return message
+        case .storageFull:
+            return "the disk holding the database is full; nothing was saved"
+        case .storageBusy:
+            return "the database is busy with another writer; nothing was saved"
         }
     }
 }
 
 extension StoreError {
-    /// A database error that is the caller's fault (a CHECK, UNIQUE or
-    /// foreign-key constraint the input broke), as a store error; nil for
-    /// anything else, which is the server's fault.
+    /// A database error that has a meaning for the caller, as a store error:
+    /// a CHECK, UNIQUE or foreign-key constraint the input broke, a full disk
+    /// (SQLite's unix VFS turns ENOSPC into SQLITE_FULL, as it does a reached
+    /// `max_page_count`), or a writer that waited out the busy timeout. Nil
+    /// for anything else, which is the server's fault.
     public static func from(_ error: any Error) -> StoreError? {
-        guard let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT else { return nil }
-        return .invalid(ValidationFailure([FieldError(field: "input", code: "constraint", message: "the input breaks a storage rule")]))
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_CONSTRAINT:
+            return .invalid(ValidationFailure([FieldError(field: "input", code: "constraint", message: "the input breaks a storage rule")]))
+        case .SQLITE_FULL:
+            return .storageFull
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return .storageBusy
+        default:
+            return nil
+        }
     }
 }
