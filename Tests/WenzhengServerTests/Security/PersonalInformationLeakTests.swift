@@ -10,9 +10,11 @@ import Testing
 import WenzhengCore
 import WenzhengServer
 import WenzhengStore
+import WenzhengTestFixtures
 
 /// Issue 14: personal information that citizens type into letters,
-/// questions, comments and registrations never reaches the public side:
+/// questions, comments, survey answers and registrations never reaches the
+/// public side:
 /// not a page, not public JSON, not a viewer's WebSocket frame, not an
 /// exported transcript.
 @Suite("Issue 14: personal information never leaks")
@@ -65,7 +67,7 @@ struct SecurityPersonalInformationLeakTests {
         forbidden.filter { text.contains($0) }
     }
 
-    @Test("letters, questions, corrections, comments and registrations: no page, JSON, frame or transcript export shows the raw values")
+    @Test("letters, questions, corrections, comments, survey answers and registrations: no page, JSON, frame or transcript export shows the raw values")
     func nothingPublicCarriesThem() async throws {
         #expect(Self.luhnComplete("7992739871") == "79927398713")  // the textbook Luhn example
         #expect(PersonalInformation.detect(in: Self.text).count >= 7, "the masker should find every planted item")
@@ -134,6 +136,30 @@ struct SecurityPersonalInformationLeakTests {
                 #"{"name":"欧阳娜娜","phone":"\#(Self.spacedMobile)","partySize":1,"email":"\#(Self.email)"}"#)
             #expect(registered.status == .created, "\(registered.text)")
 
+            // A survey's free-text answer: queued at the close, approved,
+            // published with the results. (The first survey: id 1, which the
+            // route walk below uses for every survey route.)
+            let root = try await client.logIn("root")
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            let definition = String(decoding: try encoder.encode(SurveyFixtures.legalAidSurvey()), as: UTF8.self)
+            let survey = try await client.execute(
+                uri: "/api/v1/surveys", method: .post, headers: root.headers(csrf: true, json: true), body: ByteBuffer(string: definition))
+            #expect(survey.status == .created, "\(survey.text)")
+            func moveSurvey(_ state: String) async throws {
+                let moved = try await client.execute(
+                    uri: "/api/v1/surveys/1/state", method: .post, headers: root.headers(csrf: true, json: true),
+                    body: ByteBuffer(string: #"{"state": "\#(state)"}"#))
+                #expect(moved.status == .ok, "\(state): \(moved.text)")
+            }
+            try await moveSurvey("open")
+            let surveyAnswers: String = SurveyTextModerationTests.answers(Self.text)
+            let surveyAnswer = try await client.postJSON("/api/v1/surveys/1/responses", surveyAnswers)
+            #expect(surveyAnswer.status == .created, "\(surveyAnswer.text)")
+            try await moveSurvey("closed")
+            try await client.approvePending(as: "mod")
+            try await moveSurvey("results_published")
+
             // A viewer's socket from the start, until the correction arrives.
             let frames = ReceivedFrames()
             _ = try await client.ws("/live/interviews/\(interview)?since=0") { inbound, outbound, _ in
@@ -177,12 +203,16 @@ struct SecurityPersonalInformationLeakTests {
             }
             #expect(exported == 8, "the four transcript downloads should all be served")
             // The texts were really published, masked: the scan looked at them.
-            for uri in ["/letters/\(letterID)", "/interviews/\(interview)/transcript.md", "/consultations/\(consultation)"] {
+            for uri in [
+                "/letters/\(letterID)", "/interviews/\(interview)/transcript.md", "/consultations/\(consultation)", "/surveys/1/results",
+            ] {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.status == .ok, "\(uri)")
             }
             #expect(publicText.contains("139****5678"))
             #expect(publicText.contains("更正"))
+            let surveyResults = try await client.execute(uri: "/surveys/1/results", method: .get)
+            #expect(surveyResults.text.contains("139****5678"), "the survey's published answer should be on its results page, masked")
         }
     }
 }
