@@ -65,6 +65,10 @@ public struct AppConfiguration: Sendable {
     /// and waiting; past both, 503 with Retry-After.
     public var costlyWorkConcurrency: Int
     public var costlyWorkQueue: Int
+    /// How long one letter search may run before it is stopped (503): the
+    /// window bounds the rows a search keeps, not the posting lists a phrase
+    /// of common bigrams walks to find them.
+    public var letterSearchTimeLimit: Duration
     /// The lowest level logged; the access log is at `info`.
     public var logLevel: Logger.Level
     /// How often interview rooms send their viewer count (when it changed).
@@ -140,6 +144,7 @@ public struct AppConfiguration: Sendable {
         letterSearchLimit: RateLimitPolicy = Self.defaultLetterSearchLimit,
         costlyWorkConcurrency: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
         costlyWorkQueue: Int = 16,
+        letterSearchTimeLimit: Duration = .seconds(2),
         surveyAnswerLimit: RateLimitPolicy = .init(limit: 60, window: 600),
         consultationCommentLimit: RateLimitPolicy = .init(limit: 10, window: 600),
         eventRegistrationLimit: RateLimitPolicy = .init(limit: 20, window: 600),
@@ -177,6 +182,7 @@ public struct AppConfiguration: Sendable {
         self.letterSearchLimit = letterSearchLimit
         self.costlyWorkConcurrency = costlyWorkConcurrency
         self.costlyWorkQueue = costlyWorkQueue
+        self.letterSearchTimeLimit = letterSearchTimeLimit
         self.surveyAnswerLimit = surveyAnswerLimit
         self.consultationCommentLimit = consultationCommentLimit
         self.eventRegistrationLimit = eventRegistrationLimit

@@ -133,7 +133,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter,
         searches: AddressRateLimiter(policy: configuration.letterSearchLimit),
         searchLimit: CostlyWorkLimit(
-            name: "letter searches", concurrent: configuration.costlyWorkConcurrency, queued: configuration.costlyWorkQueue))
+            name: "letter searches", concurrent: configuration.costlyWorkConcurrency, queued: configuration.costlyWorkQueue,
+            timeLimit: configuration.letterSearchTimeLimit, tooSlowAdvice: "try more specific words"))
     LettersAPIController(actions: letters).addRoutes(to: router)
     LettersPagesController(actions: letters, pages: pages).addRoutes(to: router)
     let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)

@@ -37,7 +37,7 @@ public struct PasswordHasher: Sendable {
         try await limited { try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) } }
     }
 
-    private func limited<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+    private func limited<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         guard let limit else { return try await work() }
         return try await limit.run(work)
     }

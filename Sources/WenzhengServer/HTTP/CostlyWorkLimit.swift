@@ -21,6 +21,12 @@ final class CostlyWorkLimit: Sendable {
     let queued: Int
     /// Seconds a refused client is told to wait.
     let retryAfter: Int
+    /// How long one piece of work may run once admitted; past it the work is
+    /// cancelled (GRDB interrupts the statement that runs) and the client
+    /// gets 503. Nil for work that cancellation cannot stop (bcrypt).
+    let timeLimit: Duration?
+    /// What a client whose work ran out of time is told.
+    let tooSlowAdvice: String
 
     private struct Waiter {
         var id: UInt64
@@ -32,28 +38,56 @@ final class CostlyWorkLimit: Sendable {
         var waiting: [Waiter] = []
         var nextID: UInt64 = 0
         var refused = 0
+        var timedOut = 0
     }
 
     private let state = Mutex(State())
 
-    init(name: String, concurrent: Int, queued: Int, retryAfter: Int = 5) {
+    init(
+        name: String, concurrent: Int, queued: Int, retryAfter: Int = 5, timeLimit: Duration? = nil,
+        tooSlowAdvice: String = "try again later"
+    ) {
         precondition(concurrent > 0 && queued >= 0)
+        precondition(timeLimit.map { $0 > .zero } ?? true)
         self.name = name
         self.concurrent = concurrent
         self.queued = queued
         self.retryAfter = retryAfter
+        self.timeLimit = timeLimit
+        self.tooSlowAdvice = tooSlowAdvice
     }
 
-    /// Runs `work` when a place is free; throws 503 when the queue is full.
-    func run<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+    /// Runs `work` when a place is free; throws 503 when the queue is full,
+    /// or when the work outlives `timeLimit`. The place is held until the
+    /// cancelled work has really stopped, so a slow query cannot be
+    /// replaced by the next one while it still runs.
+    func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
-        return try await work()
+        guard let timeLimit else { return try await work() }
+        let finished: T? = try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: timeLimit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            // The first to finish decides; nil is the clock.
+            return try await group.next() ?? nil
+        }
+        guard let finished else {
+            state.withLock { $0.timedOut += 1 }
+            throw Problem(
+                kind: .serviceUnavailable, detail: "\(name) took too long and were stopped; \(tooSlowAdvice)",
+                headers: [.retryAfter: String(retryAfter)])
+        }
+        return finished
     }
 
-    /// Work running and waiting now, and how many were refused so far.
-    var counts: (running: Int, waiting: Int, refused: Int) {
-        state.withLock { ($0.running, $0.waiting.count, $0.refused) }
+    /// Work running and waiting now, and how many were refused or stopped
+    /// for time so far.
+    var counts: (running: Int, waiting: Int, refused: Int, timedOut: Int) {
+        state.withLock { ($0.running, $0.waiting.count, $0.refused, $0.timedOut) }
     }
 
     private enum Admission {

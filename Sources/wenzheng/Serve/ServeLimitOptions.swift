@@ -65,6 +65,13 @@ struct ServeLimitOptions: ParsableArguments {
     var costlyWorkQueue: String?
 
     @Option(
+        name: .customLong("letter-search-time-limit"),
+        help: ArgumentHelp(
+            "How long one letter search may run before it is stopped and answered 503, e.g. 2s or 500ms. [env: WENZHENG_LETTER_SEARCH_TIME_LIMIT, default: 2s]",
+            valueName: "D"))
+    var letterSearchTimeLimit: String?
+
+    @Option(
         name: .customLong("survey-answer-limit"),
         help: ArgumentHelp(
             "Survey responses one client address may send, beside one per browser or invitation. [env: WENZHENG_SURVEY_ANSWER_LIMIT, default: 60/10m]",
@@ -125,6 +132,7 @@ struct ServeLimitOptions: ParsableArguments {
         try settings.read(&configuration.letterSearchLimit, letterSearches, "letter-search-limit", as: .rateLimit)
         try settings.read(&configuration.costlyWorkConcurrency, costlyWorkConcurrency, "costly-work-concurrency", as: .count(1...64))
         try settings.read(&configuration.costlyWorkQueue, costlyWorkQueue, "costly-work-queue", as: .count(0...10_000))
+        try settings.read(&configuration.letterSearchTimeLimit, letterSearchTimeLimit, "letter-search-time-limit", as: .duration)
         try settings.read(&configuration.surveyAnswerLimit, surveyAnswers, "survey-answer-limit", as: .rateLimit)
         try settings.read(&configuration.consultationCommentLimit, consultationComments, "consultation-comment-limit", as: .rateLimit)
         try settings.read(&configuration.eventRegistrationLimit, eventRegistrations, "event-registration-limit", as: .rateLimit)

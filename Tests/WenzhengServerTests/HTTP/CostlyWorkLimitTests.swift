@@ -2,8 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import GRDB
 import Testing
 import WenzhengCore
+import WenzhengStore
 
 @testable import WenzhengServer
 
@@ -88,6 +90,34 @@ import WenzhengCore
         try await holder.value
         let hash = try await hasher.hash("a password of length")
         #expect(try await hasher.verify("a password of length", hash: hash))
+    }
+
+    @Test("a query that outlives the time limit is interrupted in SQLite, keeps its place until it has stopped, and the client gets 503")
+    func slowQueriesAreStopped() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wenzheng-limit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try AppDatabase.openFile(atPath: directory.appendingPathComponent("test.sqlite").path)
+        let limit = CostlyWorkLimit(
+            name: "letter searches", concurrent: 1, queued: 0, retryAfter: 3, timeLimit: .milliseconds(200),
+            tooSlowAdvice: "try more specific words")
+        // Ten billion rows: minutes of work unless SQLite is interrupted.
+        let endless = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10000000000) SELECT count(*) FROM n"
+        let started = ContinuousClock.now
+        do {
+            _ = try await limit.run { try await database.writer.read { try Int.fetchOne($0, sql: endless) } }
+            Issue.record("the endless query finished")
+        } catch let problem as Problem {
+            #expect(problem.statusCode == 503)
+            #expect(problem.headers[.retryAfter] == "3")
+            #expect(problem.detail == "letter searches took too long and were stopped; try more specific words")
+        }
+        // Stopped, not left running: the place is free when run returns.
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(limit.counts.running == 0 && limit.counts.timedOut == 1)
+        // The connection is usable again, and quick work keeps its result.
+        let value = try await limit.run { try await database.writer.read { try Int.fetchOne($0, sql: "SELECT 42") } }
+        #expect(value == 42)
+        #expect(limit.counts.timedOut == 1)
     }
 
     @Test("letter searches are limited per address: 429 with Retry-After past the limit; the list without a query is not")
