@@ -39,7 +39,7 @@ from interop_support import Api, Server, binary, create_admin  # noqa: E402, F40
 
 DISK_SIZE = 16 * 1024 * 1024
 LEFT_FREE = 256 * 1024
-EXTRA = ["--letter-limit-per-address", "1000000/1s"]
+EXTRA = ["--letter-limit-per-address", "1000000/1s", "--letter-limit-per-browser", "1000000/1s"]
 
 
 def can_mount_tmpfs() -> str | None:

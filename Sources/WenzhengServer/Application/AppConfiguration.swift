@@ -57,6 +57,9 @@ public struct AppConfiguration: Sendable {
     public var voteLimitPerQuestion: RateLimitPolicy
     /// Letters one client address may send: each costs a bcrypt hash and a row.
     public var letterLimitPerAddress: RateLimitPolicy
+    /// Letters one browser (signed cookie) may send: tighter than the
+    /// address's, which citizens behind one carrier address share.
+    public var letterLimitPerBrowser: RateLimitPolicy
     /// Letter searches one client address may run.
     public var letterSearchLimit: RateLimitPolicy
     public static let defaultLetterSearchLimit = RateLimitPolicy(limit: 30, window: 60)
@@ -141,6 +144,7 @@ public struct AppConfiguration: Sendable {
         voteLimitPerAddress: RateLimitPolicy = .init(limit: 60, window: 600),
         voteLimitPerQuestion: RateLimitPolicy = .init(limit: 10, window: 3600),
         letterLimitPerAddress: RateLimitPolicy = .init(limit: 20, window: 600),
+        letterLimitPerBrowser: RateLimitPolicy = .init(limit: 5, window: 600),
         letterSearchLimit: RateLimitPolicy = Self.defaultLetterSearchLimit,
         costlyWorkConcurrency: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
         costlyWorkQueue: Int = 16,
@@ -179,6 +183,7 @@ public struct AppConfiguration: Sendable {
         self.voteLimitPerAddress = voteLimitPerAddress
         self.voteLimitPerQuestion = voteLimitPerQuestion
         self.letterLimitPerAddress = letterLimitPerAddress
+        self.letterLimitPerBrowser = letterLimitPerBrowser
         self.letterSearchLimit = letterSearchLimit
         self.costlyWorkConcurrency = costlyWorkConcurrency
         self.costlyWorkQueue = costlyWorkQueue

@@ -134,7 +134,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
         searches: AddressRateLimiter(policy: configuration.letterSearchLimit),
         searchLimit: CostlyWorkLimit(
             name: "letter searches", concurrent: configuration.costlyWorkConcurrency, queued: configuration.costlyWorkQueue,
-            timeLimit: configuration.letterSearchTimeLimit, tooSlowAdvice: "try more specific words"))
+            timeLimit: configuration.letterSearchTimeLimit, tooSlowAdvice: "try more specific words"),
+        browserKeys: browserKeys, browserSubmissions: AddressRateLimiter(policy: configuration.letterLimitPerBrowser),
+        secureCookies: configuration.secureCookies)
     LettersAPIController(actions: letters).addRoutes(to: router)
     LettersPagesController(actions: letters, pages: pages).addRoutes(to: router)
     let officeLetters = OfficeLetterActions(database: database, clock: clock, library: dependencies.moderation, attachments: letterAttachments)

@@ -24,13 +24,24 @@ struct LetterActions: Sendable {
     /// about 119 ms of CPU (docs/security.md, "Costly requests").
     let searches: AddressRateLimiter
     let searchLimit: CostlyWorkLimit
+    /// The browser a letter comes from (the signed cookie of `BrowserKeys`),
+    /// and the letters one browser may send: tighter than the address's
+    /// limit, which citizens behind one carrier or office address share.
+    let browserKeys: BrowserKeys?
+    let browserSubmissions: AddressRateLimiter
+    let secureCookies: Bool
 
     init(
         database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, policy: LoginThrottlePolicy,
         attachments: LetterAttachments, logger: Logger, submissions: AddressRateLimiter = AddressRateLimiter(policy: .init(limit: 20, window: 600)),
         searches: AddressRateLimiter = AddressRateLimiter(policy: AppConfiguration.defaultLetterSearchLimit),
-        searchLimit: CostlyWorkLimit = CostlyWorkLimit(name: "letter searches", concurrent: 2, queued: 16)
+        searchLimit: CostlyWorkLimit = CostlyWorkLimit(name: "letter searches", concurrent: 2, queued: 16),
+        browserKeys: BrowserKeys? = nil, browserSubmissions: AddressRateLimiter = AddressRateLimiter(policy: .init(limit: 5, window: 600)),
+        secureCookies: Bool = false
     ) {
+        self.browserKeys = browserKeys
+        self.browserSubmissions = browserSubmissions
+        self.secureCookies = secureCookies
         self.database = database
         self.clock = clock
         self.hasher = hasher
@@ -84,7 +95,19 @@ struct LetterActions: Sendable {
     /// - Parameter upload: the multipart form the letter came in, with its
     ///   files (kept in `AttachmentFiles` only when everything is accepted;
     ///   deleted otherwise).
-    func submit(_ submission: Submission, upload: MultipartUpload? = nil, clientAddress: String) async throws -> Receipt {
+    /// The browser sending a letter: its id when it brought our signed
+    /// cookie, and the cookie to set when it did not. A browser without the
+    /// cookie is not limited as a browser (a client that drops cookies would
+    /// get a fresh id each time); the address limit still holds it.
+    func browser(_ request: Request) -> (known: String?, cookie: Cookie?) {
+        guard let browserKeys else { return (nil, nil) }
+        let (id, cookie) = browserKeys.resolve(request, secure: secureCookies)
+        return (cookie == nil ? id : nil, cookie)
+    }
+
+    func submit(
+        _ submission: Submission, upload: MultipartUpload? = nil, clientAddress: String, browser: String? = nil
+    ) async throws -> Receipt {
         defer { upload?.discard() }
         let rawType = (submission.type ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !rawType.isEmpty else { throw Problem.validation(.required("type")) }
@@ -93,6 +116,13 @@ struct LetterActions: Sendable {
                 .invalid("type", "type must be one of \(LetterType.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         let now = clock.now()
+        // The browser first: a refused browser does not use up its address's
+        // allowance.
+        if let browser, let wait = browserSubmissions.admit(address: browser, now: now) {
+            throw Problem(
+                kind: .tooManyRequests, detail: "too many letters from this browser; try again in \(wait) seconds",
+                headers: [.retryAfter: String(wait)])
+        }
         if let wait = submissions.admit(address: clientAddress, now: now) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many letters from this address; try again in \(wait) seconds",

@@ -293,9 +293,11 @@ struct LettersAPIController {
             throw Problem.validation(.invalid("idempotencyKey", "the Idempotency-Key header and the idempotencyKey field differ"))
         }
         submission.idempotencyKey = header ?? submission.idempotencyKey
-        let receipt = try await actions.submit(submission, upload: upload, clientAddress: context.clientAddress)
-        return EditedResponse(
-            status: receipt.created ? .created : .ok, headers: [.cacheControl: "no-store"], response: ReceiptBody(receipt))
+        let browser = actions.browser(request)
+        let receipt = try await actions.submit(submission, upload: upload, clientAddress: context.clientAddress, browser: browser.known)
+        var headers: HTTPFields = [.cacheControl: "no-store"]
+        if let cookie = browser.cookie { headers[.setCookie] = cookie.description }
+        return EditedResponse(status: receipt.created ? .created : .ok, headers: headers, response: ReceiptBody(receipt))
     }
 
     @Sendable func query(_ request: Request, context: Context) async throws -> EditedResponse<CitizenLetterBody> {

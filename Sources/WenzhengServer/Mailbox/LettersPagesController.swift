@@ -44,7 +44,11 @@ struct LettersPagesController {
 
     @Sendable func newPage(_ request: Request, context: Context) async throws -> Response {
         let type = request.uri.queryParameters.get("type").flatMap { LetterType(rawValue: String($0)) }
-        return try await renderForm(request: request, context: context, form: LetterActions.Submission(type: type?.rawValue))
+        var response = try await renderForm(request: request, context: context, form: LetterActions.Submission(type: type?.rawValue))
+        // The browser id that letters count against, set before the first
+        // letter so that the first one counts too.
+        if let cookie = actions.browser(request).cookie { response.setCookie(cookie) }
+        return response
     }
 
     /// The letter form as sent: a multipart form with files (the page's
@@ -66,11 +70,14 @@ struct LettersPagesController {
         return try await FormSubmission.run(context: context) {
             (form, upload) = try await readSubmission(request, context: context)
             read = true
-            let receipt = try await actions.submit(form, upload: upload, clientAddress: context.clientAddress)
+            let browser = actions.browser(request)
+            let receipt = try await actions.submit(form, upload: upload, clientAddress: context.clientAddress, browser: browser.known)
             let text = pages.text(for: request)
-            return try pages.render(
+            var response = try pages.render(
                 LetterReceiptView(receipt, text: text), title: text(receipt.created ? "letters.receipt.title" : "letters.receipt.repeatTitle"),
                 status: receipt.created ? .created : .ok, request: request, context: context)
+            if let cookie = browser.cookie { response.setCookie(cookie) }
+            return response
         } showFormAgain: { problem in
             var shown = form
             // The form was sent before with other content (back, edit,

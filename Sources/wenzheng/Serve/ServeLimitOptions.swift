@@ -44,6 +44,13 @@ struct ServeLimitOptions: ParsableArguments {
     var lettersPerAddress: String?
 
     @Option(
+        name: .customLong("letter-limit-per-browser"),
+        help: ArgumentHelp(
+            "Letters one browser (by its signed cookie) may send. [env: WENZHENG_LETTER_LIMIT_PER_BROWSER, default: 5/10m]",
+            valueName: "N/WINDOW"))
+    var lettersPerBrowser: String?
+
+    @Option(
         name: .customLong("letter-search-limit"),
         help: ArgumentHelp(
             "Letter searches one client address may run. [env: WENZHENG_LETTER_SEARCH_LIMIT, default: 30/1m]",
@@ -129,6 +136,7 @@ struct ServeLimitOptions: ParsableArguments {
         try settings.read(&configuration.voteLimitPerAddress, votesPerAddress, "vote-limit-per-address", as: .rateLimit)
         try settings.read(&configuration.voteLimitPerQuestion, votesPerQuestion, "vote-limit-per-question", as: .rateLimit)
         try settings.read(&configuration.letterLimitPerAddress, lettersPerAddress, "letter-limit-per-address", as: .rateLimit)
+        try settings.read(&configuration.letterLimitPerBrowser, lettersPerBrowser, "letter-limit-per-browser", as: .rateLimit)
         try settings.read(&configuration.letterSearchLimit, letterSearches, "letter-search-limit", as: .rateLimit)
         try settings.read(&configuration.costlyWorkConcurrency, costlyWorkConcurrency, "costly-work-concurrency", as: .count(1...64))
         try settings.read(&configuration.costlyWorkQueue, costlyWorkQueue, "costly-work-queue", as: .count(0...10_000))

@@ -60,6 +60,41 @@ struct ConfigurationTests {
         #expect(hashes.allSatisfy { $0.hasPrefix("$2b$05$") })
     }
 
+    @Test("letters are limited per browser as configured: the form page sets the cookie, a refused browser leaves its address's allowance alone, a browser without the cookie is held by the address limit only")
+    func lettersAreLimitedPerBrowser() async throws {
+        let server = try await TestServer {
+            $0.letterLimitPerBrowser = RateLimitPolicy(limit: 2, window: 600)
+            $0.letterLimitPerAddress = RateLimitPolicy(limit: 4, window: 600)
+        }
+        try await server.test { client in
+            #expect(RateLimitPolicy(limit: 5, window: 600) == AppConfiguration(webRoot: webRoot).letterLimitPerBrowser)
+            let form = try await client.execute(uri: "/letters/new", method: .get)
+            let setCookie = try #require(form.headers[.setCookie], "the letter form should set the browser cookie")
+            let browser: HTTPFields = [.cookie: String(setCookie.split(separator: ";")[0])]
+            #expect(setCookie.hasPrefix("wz_browser="))
+            for _ in 0..<2 {
+                let sent = try await client.postJSON("/api/v1/letters", Self.letter, headers: browser)
+                #expect(sent.status == .created, "\(sent.text)")
+                #expect(sent.headers[.setCookie] == nil, "a known browser keeps its cookie")
+            }
+            let refused = try await client.postJSON("/api/v1/letters", Self.letter, headers: browser)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers[.retryAfter] != nil)
+            #expect(refused.text.contains("from this browser"))
+            // The same browser through the plain form: refused too.
+            let page = try await client.postForm("/letters", CitizenMailbox.form(CitizenMailbox.goodLetter), headers: browser)
+            #expect(page.status == .tooManyRequests)
+            // Without the cookie the address's allowance is what is left: 2 of 4.
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<3 {
+                let sent = try await client.postJSON("/api/v1/letters", Self.letter)
+                #expect(sent.status != .created || sent.headers[.setCookie]?.hasPrefix("wz_browser=") == true)
+                statuses.append(sent.status)
+            }
+            #expect(statuses == [.created, .created, .tooManyRequests])
+        }
+    }
+
     @Test("questions are limited per address as configured, whatever the browser")
     func questionsAreLimitedPerAddressAsConfigured() async throws {
         let server = try await TestServer { $0.questionLimitPerAddress = RateLimitPolicy(limit: 2, window: 600) }
