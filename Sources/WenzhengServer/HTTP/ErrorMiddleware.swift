@@ -3,8 +3,36 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 import WenzhengCore
 import WenzhengStore
+
+/// Counts refused writes while the disk is full and says when to report
+/// them: at the first, then at most once a minute.
+final class RateLimitedReport: Sendable {
+    private struct State {
+        var lastReport: ContinuousClock.Instant?
+        var pending = 0
+    }
+    private let state = Mutex(State())
+    let interval: Duration
+
+    init(interval: Duration) { self.interval = interval }
+
+    /// Counts one occurrence; returns how many to report when a report is
+    /// due, nil otherwise.
+    func due(now: ContinuousClock.Instant) -> Int? {
+        state.withLock { state in
+            state.pending += 1
+            if let last = state.lastReport, now - last < interval { return nil }
+            state.lastReport = now
+            defer { state.pending = 0 }
+            return state.pending
+        }
+    }
+}
+
+private let fullDiskReport = RateLimitedReport(interval: .seconds(60))
 
 /// Turns every error into the answer its client can use: RFC 9457 problem
 /// JSON for the API, a readable page (in the reader's language) for the
@@ -54,8 +82,12 @@ struct ErrorMiddleware: RouterMiddleware {
                 context.logger.error("storage failure: \(store)")
                 return Problem(kind: .serviceUnavailable, detail: "storage is unavailable")
             case .storageFull:
-                // The operator must act; every refused write says so in the log.
-                context.logger.error("a write was refused: the disk holding the database is full")
+                // The operator must act, so it is an error; but once a minute
+                // with the count, not once per refused request, since the
+                // log may well live on the same full disk.
+                if let refused = fullDiskReport.due(now: .now) {
+                    context.logger.error("the disk holding the database is full: \(refused) writes refused since the last report")
+                }
                 return Problem(
                     kind: .serviceUnavailable, detail: "the server cannot save anything at the moment; nothing was saved, try again later",
                     headers: [.retryAfter: "60"])

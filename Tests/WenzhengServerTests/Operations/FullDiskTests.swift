@@ -115,4 +115,14 @@ struct FullDiskTests {
             #expect(after.status == .created, "\(after.text)")
         }
     }
+
+    @Test("refused writes are logged at the first and then once a minute, with the count")
+    func refusalsAreReportedOncePerInterval() {
+        let report = RateLimitedReport(interval: .seconds(60))
+        let start = ContinuousClock.now
+        #expect(report.due(now: start) == 1)
+        for second in [1, 30, 59] { #expect(report.due(now: start + .seconds(second)) == nil) }
+        #expect(report.due(now: start + .seconds(61)) == 4)
+        #expect(report.due(now: start + .seconds(62)) == nil)
+    }
 }
