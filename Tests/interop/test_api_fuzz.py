@@ -18,7 +18,7 @@ hide every later answer; the document must still list 429 where it can
 occur, and the checks accept it only there.
 
 Bounded by default (CI, a few minutes on 2 cores): WENZHENG_FUZZ_EXAMPLES
-examples per operation and identity (default 4). WENZHENG_FUZZ_EXAMPLES=200
+examples per operation and identity (default 12). WENZHENG_FUZZ_EXAMPLES=200
 is the long local mode. The run is seeded (WENZHENG_FUZZ_SEED, default
 14) and the seed is printed, so a CI failure replays locally.
 WENZHENG_FUZZ_ROLES=anonymous,admin limits the identities, for a quick look.
@@ -27,6 +27,7 @@ WENZHENG_FUZZ_ROLES=anonymous,admin limits the identities, for a quick look.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -50,7 +51,7 @@ from schemathesis.config._checks import NegativeDataRejectionConfig  # noqa: E40
 from interop_support import Api, Server, binary  # noqa: E402,F401  (fixture)
 from wenzheng_process import ADMIN_PASSWORD, HarnessError, create_user  # noqa: E402
 
-EXAMPLES = int(os.environ.get("WENZHENG_FUZZ_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("WENZHENG_FUZZ_EXAMPLES", "12"))
 SEED = int(os.environ.get("WENZHENG_FUZZ_SEED", "14"))
 ROLES = ("admin", "moderator", "host", "guest", "handler", "reviewer")
 IDENTITIES = ("anonymous",) + ROLES
@@ -60,8 +61,29 @@ SELECTED = tuple(name.strip() for name in os.environ.get("WENZHENG_FUZZ_ROLES", 
 # otherwise be one of the fuzzing accounts and end its own session.
 TARGET_USER = "fuzz-target"
 
+# Words of Swift's own type names and errors, which describe our code
+# rather than the request and must never reach a client.
+SWIFT_TYPE_NAME = re.compile(r"\b(?:String|Int(?:8|16|32|64)?|UInt(?:8|16|32|64)?|Double|Float|Bool|Character|Decimal"
+                             r"|Dictionary<|Array<|Optional<|Set<|Swift\.|Foundation\.|DecodingError|CodingKeys)\b|<Any>")
+
+
+def no_swift_type_names(ctx, response, case) -> None:
+    """A problem's title, detail and field messages speak of the request,
+    never of a Swift type."""
+    if not response.headers.get("content-type", [""])[0].startswith("application/problem+json"):
+        return None
+    problem = response.json()
+    texts = [problem.get("title", ""), problem.get("detail", "")]
+    texts += [error.get("message", "") for error in problem.get("errors") or []]
+    for text in texts:
+        match = SWIFT_TYPE_NAME.search(text or "")
+        if match:
+            raise AssertionError(f"the problem names the Swift type {match.group(0)!r}: {text}")
+    return None
+
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance, negative_data_rejection]
+          response_schema_conformance, negative_data_rejection, no_swift_type_names]
 
 # Raised so that the rate limits answer 429 only rarely during the run
 # (each is still documented where it can occur; the checks would catch a
