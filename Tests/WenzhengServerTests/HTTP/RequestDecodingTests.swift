@@ -80,6 +80,32 @@ import WenzhengServer
         }
     }
 
+    /// Found by the API fuzzer: Foundation's ISO 8601 reading took 12:99
+    /// as 13:39, and the interview was scheduled at a time nobody typed.
+    @Test func aTimeWithAFieldOutOfRangeIs422() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("presenter", role: .host)
+        try await server.test { client in
+            let host = try await client.logIn("presenter")
+            func schedule(_ time: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/interviews", method: .post, headers: host.headers(csrf: true, json: true),
+                    body: ByteBuffer(string: #"{"title":"访谈","scheduledStart":"\#(time)","plannedMinutes":60}"#))
+            }
+            for time in ["2027-01-01T12:99:00Z", "2027-02-30T10:00:00+08:00", "2027-01-01T24:00:00Z", "2027-01-01T10:00:00+25:00", "2027-01-01"] {
+                let refused = try await schedule(time)
+                #expect(refused.status == .unprocessableContent, "\(time)")
+                #expect(try refused.problem().errors?.map(\.field) == ["scheduledStart"], "\(time)")
+                Self.expectNoSwiftTypes(refused)
+            }
+            for time in ["2027-01-01T10:00:00+08:00", "2027-01-01T02:00:00Z", "2027-01-01T02:00:00.250Z"] {
+                let accepted = try await schedule(time)
+                #expect(accepted.status == .created, "\(time): \(accepted.text)")
+                #expect(accepted.text.contains(#""scheduledStart":"2027-01-01T02:00:00Z""#), "\(time): \(accepted.text)")
+            }
+        }
+    }
+
     @Test func aValueATypeRefusesIs422Invalid() async throws {
         let server = try await TestServer()
         try await server.addStaff("chief", role: .admin)
