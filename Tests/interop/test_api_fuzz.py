@@ -33,23 +33,24 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in Tests/e2e/requirements.txt")
-import requests  # noqa: E402  (installed with schemathesis)
-from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+# Tests/e2e/requirements.txt pins Schemathesis; a missing package fails
+# collection rather than skipping the fuzzer unnoticed.
+import requests  # installed with schemathesis
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.config._checks import NegativeDataRejectionConfig
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.config._checks import NegativeDataRejectionConfig  # noqa: E402
 
-from interop_support import Api, Server, binary  # noqa: E402,F401  (fixture)
-from wenzheng_process import ADMIN_PASSWORD, HarnessError, create_user  # noqa: E402
+from interop_support import Api, Server, binary  # noqa: F401  (binary is a fixture)
+from wenzheng_process import ADMIN_PASSWORD, HarnessError, create_user  # noqa: E402  (on the path interop_support sets)
 
 EXAMPLES = int(os.environ.get("WENZHENG_FUZZ_EXAMPLES", "12"))
 SEED = int(os.environ.get("WENZHENG_FUZZ_SEED", "14"))
