@@ -18,7 +18,7 @@ hide every later answer; the document must still list 429 where it can
 occur, and the checks accept it only there.
 
 Bounded by default (CI, a few minutes on 2 cores): WENZHENG_FUZZ_EXAMPLES
-examples per operation and identity (default 12). WENZHENG_FUZZ_EXAMPLES=200
+examples per operation and identity (default 16). WENZHENG_FUZZ_EXAMPLES=200
 is the long local mode. The run is seeded (WENZHENG_FUZZ_SEED, default
 14) and the seed is printed, so a CI failure replays locally.
 WENZHENG_FUZZ_ROLES=anonymous,admin limits the identities, for a quick look.
@@ -52,7 +52,7 @@ from schemathesis.specs.openapi.checks import (
 from interop_support import Api, Server, binary  # noqa: F401  (binary is a fixture)
 from wenzheng_process import ADMIN_PASSWORD, HarnessError, create_user  # noqa: E402  (on the path interop_support sets)
 
-EXAMPLES = int(os.environ.get("WENZHENG_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("WENZHENG_FUZZ_EXAMPLES", "16"))
 SEED = int(os.environ.get("WENZHENG_FUZZ_SEED", "14"))
 ROLES = ("admin", "moderator", "host", "guest", "handler", "reviewer")
 IDENTITIES = ("anonymous",) + ROLES
