@@ -12,12 +12,13 @@ extension Request {
             throw Problem(kind: .unsupportedMediaType, detail: "send the body as application/json")
         }
         let buffer = try await body.collect(upTo: context.maxUploadSize)
+        let data = Data(buffer.readableBytesView)
         do {
             let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(Body.self, from: Data(buffer.readableBytesView))
+            decoder.dateDecodingStrategy = .custom(Self.decodeTime)
+            return try decoder.decode(Body.self, from: data)
         } catch let error as DecodingError {
-            throw Problem(kind: .malformedJSON, detail: Self.describe(error))
+            throw Self.problem(for: error, in: data)
         }
     }
 
@@ -32,33 +33,147 @@ extension Request {
         let text = buffer.readString(length: buffer.readableBytes) ?? ""
         do {
             return try URLEncodedFormDecoder().decode(Body.self, from: text)
+        } catch let error as DecodingError {
+            throw Problem(kind: .badRequest, detail: "the form could not be read: \(Self.fieldError(for: error).message)")
         } catch {
-            throw Problem(kind: .badRequest, detail: "the form could not be read: \(error)")
+            // The decoder's own errors print Swift types; say only what failed.
+            throw Problem(kind: .badRequest, detail: "the form could not be read")
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.isEmpty ? "the body" : "`" + codingPath.map(\.stringValue).joined(separator: ".") + "`"
+    /// A body that is not JSON at all is 400 malformed-json. JSON of the
+    /// wrong shape (a string where a number goes, a missing or null field,
+    /// a value a type refuses) is invalid input like any other: 422
+    /// validation-failed naming the field by its JSON path, so a client can
+    /// point at it. Messages speak of JSON types: the decoder's own text
+    /// names Swift types (`Dictionary<String, Any>`), which mean nothing to
+    /// a client and describe our code rather than the request.
+    static func problem(for error: DecodingError, in data: Data) -> Problem {
+        // The decoder reports a syntax error and a value a type refuses
+        // alike (dataCorrupted, no path, sometimes no underlying error), so
+        // ask the parser alone; this runs only for a refused body.
+        guard (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil else {
+            return Problem(kind: .malformedJSON, detail: syntaxDescription(error))
         }
+        return Problem.validation(fieldError(for: error))
+    }
+
+    /// The field a decoding error in valid JSON is about.
+    static func fieldError(for error: DecodingError) -> FieldError {
         switch error {
         case .dataCorrupted(let context):
-            // Foundation puts the parser's position and reason in the
-            // underlying error; the outer text alone says only "not valid".
-            let underlying = context.underlyingError.map { error -> String in
-                let nsError = error as NSError
-                return nsError.userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            }
-            return "invalid JSON at \(path(context.codingPath)): \(underlying ?? context.debugDescription)"
+            let name = jsonPath(context.codingPath)
+            return FieldError(field: name, code: "invalid", message: "\(name) is not an accepted value")
         case .keyNotFound(let key, let context):
-            return "missing field \(path(context.codingPath + [key]))"
+            return FieldError.required(jsonPath(context.codingPath + [key]))
+        case .valueNotFound(_, let context):
+            let name = jsonPath(context.codingPath)
+            return FieldError(field: name, code: "required", message: "\(name) must not be null")
         case .typeMismatch(let type, let context):
-            return "wrong type at \(path(context.codingPath)): expected \(type)"
-        case .valueNotFound(let type, let context):
-            return "null at \(path(context.codingPath)): expected \(type)"
+            let name = jsonPath(context.codingPath)
+            let expected = jsonKind(type).map { "must be \($0)" } ?? "has the wrong type"
+            return FieldError(field: name, code: "wrong_type", message: "\(name) \(expected)")
         @unknown default:
-            return "\(error)"
+            return FieldError(field: "$", code: "invalid", message: "the body is not accepted")
         }
+    }
+
+    /// `guests[0].name`, the way validation errors name nested fields; `$`
+    /// is the body itself.
+    static func jsonPath(_ codingPath: [any CodingKey]) -> String {
+        var path = ""
+        for key in codingPath {
+            if let index = key.intValue, key.stringValue.hasPrefix("Index ") || key.stringValue == String(index) {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : "." + key.stringValue
+            }
+        }
+        return path.isEmpty ? "$" : path
+    }
+
+    /// The JSON type a Swift type is read from, or nil when it is none of
+    /// the plain ones (the message then says only "the wrong type").
+    static func jsonKind(_ type: Any.Type) -> String? {
+        if type == String.self || type == Substring.self || type == Character.self { return "a string" }
+        if type == Bool.self { return "true or false" }
+        if type is any BinaryInteger.Type { return "an integer" }
+        if type is any BinaryFloatingPoint.Type || type == Decimal.self { return "a number" }
+        let name = String(describing: type)
+        if name.hasPrefix("Array<") || name.hasPrefix("Set<") || name.hasPrefix("ContiguousArray<") { return "an array" }
+        if name.hasPrefix("Dictionary<") { return "an object" }
+        return nil
+    }
+
+    /// An ISO 8601 time (`2026-12-03T10:00:00+08:00`, `…Z`, optionally with
+    /// fractional seconds) whose every field is in range. Foundation's
+    /// `.iso8601` strategy rolls `12:99` over into `13:39`: a mistyped time
+    /// was stored as another time instead of refused (found by the API
+    /// fuzzer).
+    static func decodeTime(_ decoder: any Decoder) throws -> Date {
+        let container = try decoder.singleValueContainer()
+        guard let date = strictTime(try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time")
+        }
+        return date
+    }
+
+    static func strictTime(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count, !range.isEmpty else { return nil }
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        func byte(_ index: Int, is character: Character) -> Bool {
+            index < bytes.count && bytes[index] == character.asciiValue
+        }
+        guard bytes.count >= 20, byte(4, is: "-"), byte(7, is: "-"), byte(10, is: "T"), byte(13, is: ":"), byte(16, is: ":"),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        var index = 19
+        var nanoseconds = 0
+        if byte(index, is: ".") {
+            var end = index + 1
+            while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]) { end += 1 }
+            guard end - index - 1 >= 1, end - index - 1 <= 9, let fraction = number(index + 1..<end) else { return nil }
+            nanoseconds = fraction * Int(pow(10.0, Double(9 - (end - index - 1))))
+            index = end
+        }
+        var offset = 0
+        if byte(index, is: "Z") && bytes.count == index + 1 {
+            offset = 0
+        } else if (byte(index, is: "+") || byte(index, is: "-")) && bytes.count == index + 6 && byte(index + 3, is: ":"),
+            let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6), hours <= 23, minutes <= 59
+        {
+            offset = (hours * 60 + minutes) * 60 * (byte(index, is: "-") ? -1 : 1)
+        } else {
+            return nil
+        }
+        guard let zone = TimeZone(secondsFromGMT: offset) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let fields = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        // 31 February and the like: the calendar would roll them over too.
+        guard fields.isValidDate(in: calendar), let whole = calendar.date(from: fields) else { return nil }
+        return whole.addingTimeInterval(Double(nanoseconds) / 1_000_000_000)
+    }
+
+    /// Where and why the parser stopped, from Foundation's underlying error
+    /// (the outer text says only "not valid JSON").
+    static func syntaxDescription(_ error: DecodingError) -> String {
+        guard case .dataCorrupted(let context) = error else { return "invalid JSON" }
+        let underlying = context.underlyingError.map { error -> String in
+            let nsError = error as NSError
+            return nsError.userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        }
+        return "invalid JSON: \(underlying ?? context.debugDescription)"
     }
 }
 

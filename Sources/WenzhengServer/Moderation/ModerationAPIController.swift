@@ -120,6 +120,7 @@ struct ModerationAPIController {
 
     @Sendable func decideItem(_ request: Request, context: Context) async throws -> ModerationItem {
         let body = try await request.decodeJSON(DecisionRequest.self, context: context)
+        try ModerationActions.checkNote(body.note)
         return try await actions.decide(
             try ModerationRequest.itemID(context), try body.decision(), version: body.version, by: context.staff!)
     }
@@ -128,6 +129,7 @@ struct ModerationAPIController {
         let body = try await request.decodeJSON(BulkRequest.self, context: context)
         let ids = body.ids ?? []
         try ModerationActions.checkBulk(ids)
+        try ModerationActions.checkNote(body.note)
         guard body.action == "approve" || body.action == "reject" else {
             throw Problem.validation(.invalid("action", "bulk action must be approve or reject"))
         }

@@ -80,6 +80,16 @@ struct ModerationActions: Sendable {
         }
     }
 
+    /// Refuses a note longer than the store keeps, whatever the action. The
+    /// store checks it only when it rejects an item, so an approval dropped
+    /// an over-long note silently, and a bulk rejection answered 200 with
+    /// the same error for every item (found by the API fuzzer).
+    static func checkNote(_ note: String?) throws {
+        if let note, note.count > ModerationPolicy.maxNoteLength {
+            throw Problem.validation(.tooLong("note", max: ModerationPolicy.maxNoteLength))
+        }
+    }
+
     /// Reads the word lists again; a list that does not parse leaves the
     /// ones in force.
     ///

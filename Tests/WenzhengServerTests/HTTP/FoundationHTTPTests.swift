@@ -48,9 +48,11 @@ struct FoundationHTTPTests {
             #expect(problem.type == "urn:wenzheng:problem:malformed-json")
             #expect(problem.detail?.contains("invalid JSON") == true)
 
+            // Valid JSON of the wrong shape is a validation failure
+            // (RequestDecodingTests), not malformed JSON.
             let wrongType = try await client.postJSON("/api/v1/session", #"{"username": 5, "password": "x"}"#)
-            #expect(wrongType.status == .badRequest)
-            #expect(try wrongType.problem().detail?.contains("`username`") == true)
+            #expect(wrongType.status == .unprocessableContent)
+            #expect(try wrongType.problem().errors?.map(\.field) == ["username"])
         }
     }
 

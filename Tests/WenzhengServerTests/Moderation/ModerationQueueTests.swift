@@ -173,6 +173,31 @@ struct ModerationQueueTests {
         }
     }
 
+    /// Found by the API fuzzer: the note's limit held only where the store
+    /// rejected an item, so a bulk action answered 200 with every item
+    /// failing, and an approval dropped the note.
+    @Test func aNoteOverTheLimitIsRefusedBeforeAnyItem() async throws {
+        let server = try await TestServer()
+        try await server.addStaff("li", role: .moderator)
+        let item = try await server.submit("问题三")
+        try await server.test { client in
+            let li = try await client.logIn("li")
+            let note = String(repeating: "长", count: ModerationPolicy.maxNoteLength + 1)
+            for action in ["approve", "reject"] {
+                let bulk = try await client.execute(
+                    uri: "/api/v1/moderation/bulk", method: .post, headers: li.headers(csrf: true, json: true),
+                    body: ByteBuffer(string: #"{"ids":[\#(item.id)],"action":"\#(action)","reason":"spam","note":"\#(note)"}"#))
+                #expect(bulk.status == .unprocessableContent, "\(action)")
+                #expect(try bulk.problem().errors?.map(\.field) == ["note"])
+                let one = try await client.execute(
+                    uri: "/api/v1/moderation/items/\(item.id)/decision", method: .post, headers: li.headers(csrf: true, json: true),
+                    body: ByteBuffer(string: #"{"action":"\#(action)","reason":"spam","note":"\#(note)"}"#))
+                #expect(one.status == .unprocessableContent, "\(action)")
+            }
+        }
+        #expect(try await server.database.moderation.moderationItem(id: item.id).state == .pending)
+    }
+
     @Test func textThatIsEmptyOrTooLongNeverEntersTheQueue() async throws {
         let server = try await TestServer()
         await #expect(throws: StoreError.self) { try await server.submit("   ") }

@@ -129,7 +129,11 @@ import WenzhengTestFixtures
                 let errors = try response.problem().errors ?? []
                 #expect(errors.contains { $0.field == field && $0.code == code }, "\(field) \(code) in \(errors)")
             }
-            let malformed = try await client.postJSON("/api/v1/surveys/\(id)/responses", #"{"answers": {"used": {"colour": 1}}}"#)
+            // Valid JSON in the wrong shape names the field by its JSON path.
+            let misshapen = try await client.postJSON("/api/v1/surveys/\(id)/responses", #"{"answers": {"used": {"colour": 1}}}"#)
+            #expect(misshapen.status == .unprocessableContent)
+            #expect(try misshapen.problem().errors?.map(\.field) == ["answers.used"])
+            let malformed = try await client.postJSON("/api/v1/surveys/\(id)/responses", #"{"answers": {"used": "#)
             #expect(malformed.status == .badRequest)
         }
         #expect(try await server.database.surveys.survey(id: id).responseCount == 0)
