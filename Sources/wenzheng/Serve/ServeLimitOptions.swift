@@ -5,6 +5,9 @@ import WenzhengServer
 /// How much one client may send or hold open (docs/security.md). Limits
 /// are a count in a sliding window, written `5/10m`.
 struct ServeLimitOptions: ParsableArguments {
+    /// `--refusal-delay-ms` when not given (AppConfiguration's is zero, for tests).
+    static let defaultRefusalDelayMS = 1000
+
     @Option(
         name: .customLong("max-viewer-sockets-per-address"),
         help: ArgumentHelp(
@@ -63,6 +66,13 @@ struct ServeLimitOptions: ParsableArguments {
             "Of each kind, how many more may wait; past that the server answers 503 with Retry-After (0 to 10000). [env: WENZHENG_COSTLY_WORK_QUEUE, default: 16]",
             valueName: "N"))
     var costlyWorkQueue: String?
+
+    @Option(
+        name: .customLong("refusal-delay-ms"),
+        help: ArgumentHelp(
+            "Milliseconds a 429 or 503 answer is held before it is sent, so a client that ignores Retry-After slows itself down (0 to 10000). [env: WENZHENG_REFUSAL_DELAY_MS, default: 1000]",
+            valueName: "MS"))
+    var refusalDelayMS: String?
 
     @Option(
         name: .customLong("survey-answer-limit"),
@@ -125,6 +135,9 @@ struct ServeLimitOptions: ParsableArguments {
         try settings.read(&configuration.letterSearchLimit, letterSearches, "letter-search-limit", as: .rateLimit)
         try settings.read(&configuration.costlyWorkConcurrency, costlyWorkConcurrency, "costly-work-concurrency", as: .count(1...64))
         try settings.read(&configuration.costlyWorkQueue, costlyWorkQueue, "costly-work-queue", as: .count(0...10_000))
+        var refusalDelay = Self.defaultRefusalDelayMS
+        try settings.read(&refusalDelay, refusalDelayMS, "refusal-delay-ms", as: .count(0...10_000))
+        configuration.refusalDelay = .milliseconds(refusalDelay)
         try settings.read(&configuration.surveyAnswerLimit, surveyAnswers, "survey-answer-limit", as: .rateLimit)
         try settings.read(&configuration.consultationCommentLimit, consultationComments, "consultation-comment-limit", as: .rateLimit)
         try settings.read(&configuration.eventRegistrationLimit, eventRegistrations, "event-registration-limit", as: .rateLimit)
