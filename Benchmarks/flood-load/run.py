@@ -39,7 +39,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -179,7 +181,14 @@ def run_flood(tools: dict, arguments: list[str]) -> subprocess.Popen:
                             text=True, preexec_fn=limits_and_affinity(None))
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def finish_flood(process: subprocess.Popen, timeout: float) -> dict:
+    """flood's FLOOD line, with the CPU it used (the only child reaped meanwhile)."""
+    before = children_cpu()
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -188,7 +197,9 @@ def finish_flood(process: subprocess.Popen, timeout: float) -> dict:
         sys.exit(f"error: flood did not finish in time:\n{out}\n{err}")
     for line in out.splitlines():
         if line.startswith("FLOOD "):
-            return json.loads(line[len("FLOOD "):])
+            result = json.loads(line[len("FLOOD "):])
+            result["cpuSeconds"] = children_cpu() - before
+            return result
     sys.exit(f"error: flood printed no FLOOD line (exit {process.returncode}):\n{out}\n{err}")
 
 
@@ -198,6 +209,7 @@ def phase(name: str, target: Live, generators: list, args, flood: list[str] | No
     wait_for_quiet(args.quiet_wait)
     log(f"{name}: host posting {args.rate:g}/s to {args.viewers} viewers" + (" while flooding" if flood else ""))
     window = live.Window(target, generators)
+    threads_before = thread_cpu(target.pid)
     started = time.monotonic()
     generators[0].send("GO")
     result = None
@@ -212,10 +224,12 @@ def phase(name: str, target: Live, generators: list, args, flood: list[str] | No
         generator.send(f"ROUND {posted['lastSeq']} {posted['posted']}")
     results = [generator.expect_json("RESULT", args.drain_timeout + 60) for generator in generators]
     cpu = window.close()
+    cpu["serverThreads"] = thread_cpu_delta(threads_before, thread_cpu(target.pid))
     figures = live.merge_results(results)
     figures.update(cpu)
     figures.update(name=name, posting=posted, phaseSeconds=time.monotonic() - started, flood=result,
                    serverAlive=target.alive())
+    log(f"{name}: server CPU by thread: {', '.join(cpu['serverThreads'])}")
     if posted["errors"]:
         log(f"{name}: the host's posts had {posted['errors']} errors (first: {posted['firstError']})")
     log(f"{name}: {posted['posted']} entries in {posted['seconds']:.1f} s, viewers p50 {figures['p50ms']:.2f} ms, "
@@ -251,6 +265,42 @@ def count_letters(database: Path) -> dict:
             "maxPerAddress": max(per_address.values(), default=0), "perAddress": per_address}
 
 
+def thread_cpu(pid: int) -> dict:
+    """(thread name, nice) -> CPU seconds of the server's threads so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table: dict = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        key = (re.sub(r"[0-9]+$", "#", name), int(fields[16]))
+        table[key] = table.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return table
+
+
+def thread_cpu_delta(before: dict, after: dict) -> list[str]:
+    """The server's CPU in a window by thread kind, busiest first."""
+    deltas = [(seconds - before.get(key, 0.0), key) for key, seconds in after.items()]
+    return [f"{name} (nice {nice}) {spent:.1f} s" for spent, (name, nice) in sorted(deltas, reverse=True) if spent >= 0.05]
+
+
+def niced_threads(pid: int) -> dict:
+    """nice value -> threads of the server with it (bcrypt's pool runs at 19)."""
+    counts: dict = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                nice = int(stat.read().rsplit(")", 1)[1].split()[16])
+        except (OSError, ValueError, IndexError):
+            continue
+        counts[nice] = counts.get(nice, 0) + 1
+    return counts
+
+
 # MARK: Report
 
 
@@ -270,14 +320,15 @@ def print_report(report: dict, args) -> None:
           f"({', '.join(f'{k} {v[0]}/{v[1]}s' for k, v in report['limits'].items())})")
     print()
     print("| phase | entries | viewers complete | p50 ms | p99 ms | max ms | p99 ÷ quiet p99 | server CPU s | "
-          "lws_load CPU s | flood wall s | other CPU s |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "lws_load CPU s | flood wall s | flood CPU s | other CPU s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in (quiet, a, b):
         flood = row["flood"]
         print(f"| {row['name']} | {row['posting']['posted']} | {row['viewersComplete']:,} / {row['connections']:,} "
               f"| {row['p50ms']:.2f} | {row['p99ms']:.2f} | {row['maxms']:.1f} "
               f"| {ratio(row, quiet):.2f} | {row['serverCpuSeconds']:.1f} | {sum(row['loadCpuSeconds']):.1f} "
-              f"| {format(flood['seconds'], '.1f') if flood else '–'} | {row['otherCpuSeconds']:.1f} |")
+              f"| {format(flood['seconds'], '.1f') if flood else '–'} | {format(flood['cpuSeconds'], '.1f') if flood else '–'} "
+              f"| {row['otherCpuSeconds']:.1f} |")
     print()
     fa, fb = a["flood"], b["flood"]
     qa = report["questionCheck"]
@@ -298,6 +349,9 @@ def print_report(report: dict, args) -> None:
           f"{lb['maxPerAddress']} from one; the limit allows {lb['allowed']} per address: "
           f"{'ok' if lb['ok'] else 'TOO MANY'}")
     print()
+    print(f"server threads by nice value: {report['serverNicedThreads']}")
+    for row in (quiet, a, b):
+        print(f"{row['name']}: server CPU by thread: {', '.join(row['serverThreads'])}")
     for verdict in report["verdicts"]:
         print("- " + verdict)
 
@@ -354,7 +408,7 @@ def main() -> None:
     parser.add_argument("--posters", type=int, default=2, help="host's keep-alive HTTP connections (lws_load)")
     parser.add_argument("--quiet-seconds", type=float, default=None, help="quiet phase (default 10, --long 30)")
     parser.add_argument("--questions", type=int, default=10000, help="flood A: question submissions")
-    parser.add_argument("--question-connections", type=int, default=4,
+    parser.add_argument("--question-connections", type=int, default=100,
                         help="flood A: keep-alive connections of the one client (same address and browser key)")
     parser.add_argument("--flood-addresses", type=int, default=1000, help="flood B: distinct source addresses")
     parser.add_argument("--flood-seconds", type=float, default=None, help="flood B duration (default 10, --long 30)")
@@ -426,6 +480,7 @@ def main() -> None:
                                  "ok": letters["maxPerAddress"] <= per_address and letters["rows"] == created}
         report["verdicts"] = verdicts(report)
         report["serverThreads"] = target.server.threads()
+        report["serverNicedThreads"] = niced_threads(target.pid)
     finally:
         live.close_generators(generators)
         if target is not None:
