@@ -127,6 +127,7 @@ class Live:
         if args.viewers > DEFAULT_VIEWER_SOCKETS:
             # every viewer comes from 127.0.0.1; not a rate limit
             extra = ["--max-viewer-sockets-per-address", str(args.viewers)]
+        extra += args.server_option
         self.server = Server(binary, self.database, extra=extra)
         self.port = self.server.port
         self.api = Api(self.server.base)
@@ -317,7 +318,8 @@ def print_report(report: dict, args) -> None:
     quiet, a, b = report["quiet"], report["floodA"], report["floodB"]
     print()
     print(f"{args.viewers:,} viewers, host posting {args.rate:g} entries/s; server with default limits "
-          f"({', '.join(f'{k} {v[0]}/{v[1]}s' for k, v in report['limits'].items())})")
+          f"({', '.join(f'{k} {v[0]}/{v[1]}s' for k, v in report['limits'].items())})"
+          + (f"; NOT DEFAULT, server options: {' '.join(args.server_option)}" if args.server_option else ""))
     print()
     print("| phase | entries | viewers complete | p50 ms | p99 ms | max ms | p99 ÷ quiet p99 | server CPU s | "
           "lws_load CPU s | flood wall s | flood CPU s | other CPU s |")
@@ -414,6 +416,9 @@ def main() -> None:
     parser.add_argument("--flood-seconds", type=float, default=None, help="flood B duration (default 10, --long 30)")
     parser.add_argument("--search-every", type=int, default=2,
                         help="flood B: every N-th request of a connection is a search (2: alternate)")
+    parser.add_argument("--server-option", action="append", default=[],
+                        help="an extra `wenzheng serve` argument, for experiments (repeat; e.g. --server-option=--refusal-delay-ms=0); "
+                             "the report names them: the issue's figures are with none")
     parser.add_argument("--inflight", type=int, default=100, help="concurrent viewer handshakes")
     parser.add_argument("--connect-timeout", type=float, default=240)
     parser.add_argument("--drain-timeout", type=float, default=30)
@@ -439,7 +444,7 @@ def main() -> None:
             post=target.poster_args() + ["--post-mode", "rate", "--rate", str(args.rate), "--seconds", "3600",
                                          "--posters", str(args.posters)])
         time.sleep(2)
-        report: dict = {"limits": limits, "viewers": args.viewers, "rate": args.rate}
+        report: dict = {"limits": limits, "viewers": args.viewers, "rate": args.rate, "serverOptions": args.server_option}
         report["quiet"] = phase("quiet", target, generators, args, None, 0)
 
         question_address = flood_address(QUESTION_ADDRESS_BASE)
