@@ -54,6 +54,8 @@
  * Protocol with the runner (stdout / stdin, one line each):
  *   -> "READY connections=N failed=F seconds=T"   every viewer is ready
  *   <- "GO"                 start posting (per the options above)
+ *   <- "STOP"               end the posting now, before --seconds are over
+ *                           (entries in flight are waited for); POSTED follows
  *   -> "POSTED {json}"      posting is over (posted, lastSeq, errors, REST times)
  *   <- "ROUND LASTSEQ POSTED"  wait until every viewer has LASTSEQ (at most
  *                           --drain-timeout), print "RESULT {json}" for the
@@ -187,6 +189,7 @@ static double post_rate = 5, post_seconds = 10;
 static int post_window = 64, n_posters = 4, mirror_bytes = 122;
 static const char *cookie = "", *csrf = "";
 static int posting, posting_over;
+static int stop_requested; /* "STOP": end the posting now (the runner's phase is over) */
 static double t_post_start, t_post_end;
 static long long posts_started, posts_done, posts_ok, post_errors, post_reconnects, last_posted_seq;
 static long long window_waits;
@@ -831,7 +834,7 @@ static long long min_viewer_entries(void) {
 
 /* May entry posts_started + 1 start now? */
 static int may_post(double t) {
-    if (!posting)
+    if (!posting || stop_requested)
         return 0;
     if (post_mode == POST_RATE) {
         long long due = (long long)((t - t_post_start) * post_rate) + 1;
@@ -892,6 +895,7 @@ static void check_posting_over(double t) {
         over = posts_started >= (long long)(post_rate * post_seconds + 0.5);
     else
         over = t - t_post_start >= post_seconds;
+    over = over || stop_requested;
     if (!over)
         return;
     if (posts_done < posts_started && t - t_post_start < post_seconds + 30)
@@ -928,6 +932,7 @@ static void start_posting(void) {
     min_entries_cache = min_viewer_entries();
     posting = 1;
     posting_over = 0;
+    stop_requested = 0;
     t_post_start = now_sec();
     try_post();
 }
@@ -1102,6 +1107,9 @@ static void read_stdin(void) {
                     }
                 } else if (!strncmp(stdin_line, "GO", 2)) {
                     start_posting();
+                } else if (!strncmp(stdin_line, "STOP", 4)) {
+                    if (posting)
+                        stop_requested = 1;
                 } else if (!strncmp(stdin_line, "RESUME", 6)) {
                     long long target = 0;
                     sscanf(stdin_line + 6, "%lld", &target);

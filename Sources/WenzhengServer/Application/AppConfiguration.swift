@@ -72,6 +72,10 @@ public struct AppConfiguration: Sendable {
     /// window bounds the rows a search keeps, not the posting lists a phrase
     /// of common bigrams walks to find them.
     public var letterSearchTimeLimit: Duration
+    /// How long a 429 or 503 answer is held before it is sent
+    /// (`RefusalDelayMiddleware`); `wenzheng serve` holds it 1 s unless
+    /// told otherwise, zero here so that tests get their refusals at once.
+    public var refusalDelay: Duration = .zero
     /// The lowest level logged; the access log is at `info`.
     public var logLevel: Logger.Level
     /// How often interview rooms send their viewer count (when it changed).

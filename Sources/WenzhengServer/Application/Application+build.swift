@@ -76,6 +76,9 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: FormQueryMiddleware())
+    if configuration.refusalDelay > .zero {
+        router.add(middleware: RefusalDelayMiddleware(delay: configuration.refusalDelay))
+    }
     router.add(middleware: ErrorMiddleware(pages: pages))
     router.add(
         middleware: FileMiddleware(

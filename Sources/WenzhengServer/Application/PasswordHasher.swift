@@ -30,11 +30,18 @@ public struct PasswordHasher: Sendable {
 
     public func hash(_ password: String) async throws -> String {
         let cost = self.cost
-        return try await limited { try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) } }
+        return try await limited { try await onThread { Bcrypt.hash(password, cost: cost) } }
     }
 
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        try await limited { try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) } }
+        try await limited { try await onThread { Bcrypt.verify(password, hash: hash) } }
+    }
+
+    /// The server's hashing (with a limit) runs on `CostlyWorkThreads`, at
+    /// the lowest priority; the command-line tools' on NIO's shared pool.
+    private func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
+        guard limit != nil else { return try await NIOThreadPool.singleton.runIfActive(work) }
+        return try await CostlyWorkThreads.run(work)
     }
 
     private func limited<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -5,6 +5,9 @@ import WenzhengServer
 /// How much one client may send or hold open (docs/security.md). Limits
 /// are a count in a sliding window, written `5/10m`.
 struct ServeLimitOptions: ParsableArguments {
+    /// `--refusal-delay-ms` when not given (AppConfiguration's is zero, for tests).
+    static let defaultRefusalDelayMS = 1000
+
     @Option(
         name: .customLong("max-viewer-sockets-per-address"),
         help: ArgumentHelp(
@@ -79,6 +82,13 @@ struct ServeLimitOptions: ParsableArguments {
     var letterSearchTimeLimit: String?
 
     @Option(
+        name: .customLong("refusal-delay-ms"),
+        help: ArgumentHelp(
+            "Milliseconds a 429 or 503 answer is held before it is sent, so a client that ignores Retry-After slows itself down (0 to 10000). [env: WENZHENG_REFUSAL_DELAY_MS, default: 1000]",
+            valueName: "MS"))
+    var refusalDelayMS: String?
+
+    @Option(
         name: .customLong("survey-answer-limit"),
         help: ArgumentHelp(
             "Survey responses one client address may send, beside one per browser or invitation. [env: WENZHENG_SURVEY_ANSWER_LIMIT, default: 60/10m]",
@@ -141,6 +151,9 @@ struct ServeLimitOptions: ParsableArguments {
         try settings.read(&configuration.costlyWorkConcurrency, costlyWorkConcurrency, "costly-work-concurrency", as: .count(1...64))
         try settings.read(&configuration.costlyWorkQueue, costlyWorkQueue, "costly-work-queue", as: .count(0...10_000))
         try settings.read(&configuration.letterSearchTimeLimit, letterSearchTimeLimit, "letter-search-time-limit", as: .duration)
+        var refusalDelay = Self.defaultRefusalDelayMS
+        try settings.read(&refusalDelay, refusalDelayMS, "refusal-delay-ms", as: .count(0...10_000))
+        configuration.refusalDelay = .milliseconds(refusalDelay)
         try settings.read(&configuration.surveyAnswerLimit, surveyAnswers, "survey-answer-limit", as: .rateLimit)
         try settings.read(&configuration.consultationCommentLimit, consultationComments, "consultation-comment-limit", as: .rateLimit)
         try settings.read(&configuration.eventRegistrationLimit, eventRegistrations, "event-registration-limit", as: .rateLimit)
