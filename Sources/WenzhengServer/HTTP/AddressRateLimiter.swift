@@ -17,4 +17,10 @@ struct AddressRateLimiter: Sendable {
     func admit(address: String, now: Date) -> Int? {
         limiter.admit([(address, policy)], now: now)
     }
+
+    /// Takes back a submission admitted at `now` that the server could not
+    /// take after all (busy, disk full): it does not count.
+    func forgive(_ address: String, admittedAt now: Date) {
+        limiter.forgive(address, admittedAt: now)
+    }
 }

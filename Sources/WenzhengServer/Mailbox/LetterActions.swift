@@ -124,10 +124,37 @@ struct LetterActions: Sendable {
                 headers: [.retryAfter: String(wait)])
         }
         if let wait = submissions.admit(address: clientAddress, now: now) {
+            if let browser { browserSubmissions.forgive(browser, admittedAt: now) }
             throw Problem(
                 kind: .tooManyRequests, detail: "too many letters from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])
         }
+        do {
+            return try await store(submission, type: type, upload: upload, clientAddress: clientAddress, now: now)
+        } catch let error where Self.wasNotTaken(error) {
+            // The server could not take the letter (hashing queue full, disk
+            // full): it was not sent as far as the citizen is concerned, so
+            // it does not use up their allowance. Measured in
+            // Benchmarks/flood-load: without this, a flood's refused letters
+            // used up honest senders' slots.
+            submissions.forgive(clientAddress, admittedAt: now)
+            if let browser { browserSubmissions.forgive(browser, admittedAt: now) }
+            throw error
+        }
+    }
+
+    /// A refusal for the server's state rather than the letter's content.
+    static func wasNotTaken(_ error: any Error) -> Bool {
+        if let problem = error as? Problem { return problem.statusCode == 503 }
+        switch StoreError.from(error) ?? (error as? StoreError) {
+        case .storageFull, .storageBusy: return true
+        default: return false
+        }
+    }
+
+    private func store(
+        _ submission: Submission, type: LetterType, upload: MultipartUpload?, clientAddress: String, now: Date
+    ) async throws -> Receipt {
         let files = try attachments.citizenAttachments(upload, type: type)
         let new = NewLetter(
             type: type, subject: submission.subject ?? "", body: submission.body ?? "",

@@ -125,4 +125,22 @@ struct FullDiskTests {
         #expect(report.due(now: start + .seconds(61)) == 4)
         #expect(report.due(now: start + .seconds(62)) == nil)
     }
+
+    @Test("a letter refused for a full disk does not use up the sender's allowance")
+    func refusedLettersDoNotCount() async throws {
+        let server = try await TestServer { $0.letterLimitPerAddress = RateLimitPolicy(limit: 2, window: 600) }
+        try await server.test { client in
+            try await Self.capDatabase(server.database)
+            // 4,000 characters (12 KB): more than any free room in a page.
+            let long = CitizenMailbox.letterJSON(body: String(repeating: "路灯坏了", count: 1_000))
+            for _ in 0..<3 {
+                let refused = try await client.postJSON("/api/v1/letters", long)
+                #expect(refused.status == .serviceUnavailable, "\(refused.text)")
+            }
+            try await Self.capDatabase(server.database, lifted: true)
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<3 { statuses.append(try await client.postJSON("/api/v1/letters", long).status) }
+            #expect(statuses == [.created, .created, .tooManyRequests])
+        }
+    }
 }
