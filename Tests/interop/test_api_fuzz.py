@@ -103,7 +103,10 @@ GENEROUS_LIMITS = [
     "--survey-answer-limit", "100000/1m", "--consultation-comment-limit", "100000/1m",
     "--event-registration-limit", "100000/1m", "--event-code-limit", "100000/1m",
     "--sign-in-free-failures-per-address", "100000", "--letter-query-free-failures-per-address", "100000",
-    "--costly-work-queue", "10000",
+    "--costly-work-queue", "10000", "--letter-limit-per-browser", "100000/1m",
+    # The refusals that remain are answered at once: held 1 s each they
+    # would add minutes to a run that checks their shape, not their timing.
+    "--refusal-delay-ms", "0",
 ]
 
 
