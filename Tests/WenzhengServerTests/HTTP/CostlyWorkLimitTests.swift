@@ -111,8 +111,10 @@ import WenzhengStore
             #expect(problem.headers[.retryAfter] == "3")
             #expect(problem.detail == "letter searches took too long and were stopped; try more specific words")
         }
-        // Stopped, not left running: the place is free when run returns.
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // Stopped, not left to run for the many minutes ten billion rows
+        // take: the place is free when run returns. (The bound is loose: in
+        // the full parallel suite the clock task waited 33 s for a thread.)
+        #expect(ContinuousClock.now - started < .seconds(150))
         #expect(limit.counts.running == 0 && limit.counts.timedOut == 1)
         // The connection is usable again, and work within its limit keeps
         // its result (a generous limit: the whole suite loads the machine).
