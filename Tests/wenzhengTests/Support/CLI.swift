@@ -6,6 +6,19 @@ import Foundation
 
 /// Runs the built `wenzheng` executable as a separate process.
 struct CLI {
+    /// One `Process.run()` at a time in this test process. A clean-clone CI
+    /// run crashed once inside Foundation's `Process.run()` (a memcpy past
+    /// the end of a mapping) while the parallel suite launched several
+    /// processes at once; launching is quick, so serialising it costs
+    /// nothing measurable, and what runs afterwards stays parallel.
+    private static let launching = NSLock()
+
+    static func launch(_ process: Process) throws {
+        launching.lock()
+        defer { launching.unlock() }
+        try process.run()
+    }
+
     static let executable: URL = {
         // `swift test` runs the test bundle from the same build folder that
         // holds the executable.
@@ -45,7 +58,7 @@ struct CLI {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = stdin
-        try process.run()
+        try CLI.launch(process)
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
@@ -85,7 +98,7 @@ struct RunningServer {
         process.environment = env
         process.standardOutput = stdout
         process.standardError = stderr
-        try process.run()
+        try CLI.launch(process)
         // Read until the URL line appears.
         var output = ""
         let deadline = Date().addingTimeInterval(30)
