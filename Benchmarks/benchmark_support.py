@@ -128,21 +128,27 @@ def wait_for_quiet(max_wait: float, threshold: float = 0.15) -> float:
         time.sleep(10)
 
 
+def read_proc_stat(path: str) -> tuple[str, list[str]] | None:
+    """A /proc/.../stat file as (command name, the fields after it: state
+    first, so utime is [11] and nice [16]); None when the process or
+    thread has gone."""
+    try:
+        with open(path) as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    return text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+
+
 def process_cpu() -> dict[int, tuple[str, float]]:
     """pid -> (name, user + system CPU seconds, children waited for
     included, so a build's compilers count) of every process now."""
     ticks = os.sysconf("SC_CLK_TCK")
     table = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        if not entry.isdigit() or (stat := read_proc_stat(f"/proc/{entry}/stat")) is None:
             continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
+        name, fields = stat
         table[int(entry)] = (name, sum(int(x) for x in fields[11:15]) / ticks)
     return table
 

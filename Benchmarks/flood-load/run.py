@@ -62,6 +62,7 @@ from benchmark_support import (  # noqa: E402
     create_user,
     limits_and_affinity,
     log,
+    read_proc_stat,
     wait_for_quiet,
 )
 
@@ -271,13 +272,9 @@ def thread_cpu(pid: int) -> dict:
     ticks = os.sysconf("SC_CLK_TCK")
     table: dict = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
-                text = stat.read()
-        except OSError:
+        if (stat := read_proc_stat(f"/proc/{pid}/task/{tid}/stat")) is None:
             continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
+        name, fields = stat
         key = (re.sub(r"[0-9]+$", "#", name), int(fields[16]))
         table[key] = table.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return table

@@ -159,6 +159,45 @@ public enum OfficeTimeText {
         return Date(timeIntervalSince1970: local.instant(in: TimeZone(secondsFromGMT: 0)!).timeIntervalSince1970 - TimeInterval(offsetSeconds))
     }
 
+    /// An instant as API clients write it in JSON (`2026-12-03T10:00:00+08:00`,
+    /// `…Z`, optionally with 1 to 9 digits of fractional seconds), every
+    /// field in range; nil otherwise. Stricter in form than `parse` (seconds
+    /// and an offset are required, `T` and `Z` upper case) and looser in
+    /// range (any four-digit year, offsets Foundation's time zones take).
+    /// Foundation's `.iso8601` strategy rolls `12:99` over into `13:39`: a
+    /// mistyped time was stored as another time instead of refused (found
+    /// by the API fuzzer).
+    public static func parseInstant(_ text: String) -> Date? {
+        var reader = ByteReader(bytes: Array(text.utf8))
+        guard let year = reader.number(digits: 4), reader.take("-"), let month = reader.number(digits: 2), reader.take("-"),
+            let day = reader.number(digits: 2), reader.take("T"), let hour = reader.number(digits: 2), reader.take(":"),
+            let minute = reader.number(digits: 2), reader.take(":"), let second = reader.number(digits: 2),
+            hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        var nanoseconds = 0
+        if reader.take(".") {
+            guard let fraction = reader.nanoseconds() else { return nil }
+            nanoseconds = fraction
+        }
+        let offset: Int
+        if reader.take("Z") {
+            offset = 0
+        } else if let sign = reader.sign(), let hours = reader.number(digits: 2), reader.take(":"),
+            let minutes = reader.number(digits: 2), hours <= 23, minutes <= 59
+        {
+            offset = sign * (hours * 60 + minutes) * 60
+        } else {
+            return nil
+        }
+        guard reader.atEnd, let zone = TimeZone(secondsFromGMT: offset) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let fields = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        // 31 February and the like: the calendar would roll them over too.
+        guard fields.isValidDate(in: calendar), let whole = calendar.date(from: fields) else { return nil }
+        return whole.addingTimeInterval(Double(nanoseconds) / 1_000_000_000)
+    }
+
     /// `2027-03-16T09:30` in Beijing time: what `parse` reads back.
     public static func format(_ instant: Date) -> String {
         OfficeDateTime(instant).description
@@ -200,6 +239,17 @@ private struct ByteReader {
         guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
         index += 1
         return true
+    }
+
+    /// The digits of a fraction of a second, 1 to 9 of them, as
+    /// nanoseconds; nil for none or more than 9.
+    mutating func nanoseconds() -> Int? {
+        var count = 0
+        while index + count < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index + count]) { count += 1 }
+        guard (1...9).contains(count), let value = number(digits: count) else { return nil }
+        var scale = 1
+        for _ in count..<9 { scale *= 10 }
+        return value * scale
     }
 
     /// `+` → 1, `-` → -1.

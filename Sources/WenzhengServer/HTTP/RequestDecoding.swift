@@ -112,57 +112,10 @@ extension Request {
     /// fuzzer).
     static func decodeTime(_ decoder: any Decoder) throws -> Date {
         let container = try decoder.singleValueContainer()
-        guard let date = strictTime(try container.decode(String.self)) else {
+        guard let date = OfficeTimeText.parseInstant(try container.decode(String.self)) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time")
         }
         return date
-    }
-
-    static func strictTime(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= bytes.count, !range.isEmpty else { return nil }
-            var value = 0
-            for byte in bytes[range] {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        func byte(_ index: Int, is character: Character) -> Bool {
-            index < bytes.count && bytes[index] == character.asciiValue
-        }
-        guard bytes.count >= 20, byte(4, is: "-"), byte(7, is: "-"), byte(10, is: "T"), byte(13, is: ":"), byte(16, is: ":"),
-            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-            hour <= 23, minute <= 59, second <= 59
-        else { return nil }
-        var index = 19
-        var nanoseconds = 0
-        if byte(index, is: ".") {
-            var end = index + 1
-            while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]) { end += 1 }
-            guard end - index - 1 >= 1, end - index - 1 <= 9, let fraction = number(index + 1..<end) else { return nil }
-            nanoseconds = fraction * Int(pow(10.0, Double(9 - (end - index - 1))))
-            index = end
-        }
-        var offset = 0
-        if byte(index, is: "Z") && bytes.count == index + 1 {
-            offset = 0
-        } else if (byte(index, is: "+") || byte(index, is: "-")) && bytes.count == index + 6 && byte(index + 3, is: ":"),
-            let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6), hours <= 23, minutes <= 59
-        {
-            offset = (hours * 60 + minutes) * 60 * (byte(index, is: "-") ? -1 : 1)
-        } else {
-            return nil
-        }
-        guard let zone = TimeZone(secondsFromGMT: offset) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let fields = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        // 31 February and the like: the calendar would roll them over too.
-        guard fields.isValidDate(in: calendar), let whole = calendar.date(from: fields) else { return nil }
-        return whole.addingTimeInterval(Double(nanoseconds) / 1_000_000_000)
     }
 
     /// Where and why the parser stopped, from Foundation's underlying error
