@@ -196,15 +196,10 @@ struct BackupTerminalTests {
         let backup = temp.path("backup.sqlite")
         let command = [CLI.executable.path, "backup", backup, "--pages-per-step", "8", "--db", source]
             .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.script)
-        process.arguments = ["-qec", command, "/dev/null"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try CLI.launch(process)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let process = try ChildProcess(
+            executable: Self.script, arguments: ["-qec", command, "/dev/null"], environment: CLI.environment([:]),
+            standardErrorTo: .sameAsStandardOutput)
+        let text = String(decoding: process.standardOutput.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
         let pages = try #require(text.firstMatch(of: /backed up (\d+) pages/).map { String($0.1) })

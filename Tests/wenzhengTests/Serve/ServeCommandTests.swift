@@ -77,9 +77,9 @@ struct ServeCommandTests {
         process.terminate()  // SIGTERM
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: stderr.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("moderation lists reloaded on SIGHUP"), "\(log)")
-        let rest = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let rest = String(decoding: stdout.readDataToEndOfFile(), as: UTF8.self)
         #expect(rest.contains("Wenzheng stopped."))
         let walSize = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
         #expect(walSize == 0)
@@ -98,7 +98,7 @@ struct ServeCommandTests {
             _ = try await URLSession.shared.data(for: request)
             server.process.terminate()
             server.process.waitUntilExit()
-            let log = String(decoding: server.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let log = String(decoding: server.stderr.readDataToEndOfFile(), as: UTF8.self)
             let clients = log.split(separator: "\n").filter { $0.contains("path=/healthz") }.compactMap {
                 $0.firstMatch(of: /client=(\S+)/).map { String($0.1) }
             }
@@ -189,7 +189,7 @@ struct ServeCommandTests {
         #expect(statuses == [201, 429])
         server.process.terminate()
         server.process.waitUntilExit()
-        let log = String(decoding: server.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: server.stderr.readDataToEndOfFile(), as: UTF8.self)
         #expect(!log.contains("path=/api/v1/letters"), "access lines are info, below warning: \(log)")
     }
 }

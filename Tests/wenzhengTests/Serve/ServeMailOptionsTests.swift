@@ -168,7 +168,7 @@ struct ServeMailOptionsTests {
         server.process.terminate()
         server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0)
-        let log = String(decoding: server.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: server.stderr.readDataToEndOfFile(), as: UTF8.self)
         let line = try #require(log.split(separator: "\n").first { $0.contains("notice") && $0.contains("open_day.cancelled") })
         #expect(line.contains("v***@example.cn") && line.contains("open_day 7"), "\(line)")
         #expect(!log.contains("K7Q2M9") && !log.contains("visitor@"))

@@ -6,19 +6,6 @@ import Foundation
 
 /// Runs the built `wenzheng` executable as a separate process.
 struct CLI {
-    /// One `Process.run()` at a time in this test process. A clean-clone CI
-    /// run crashed once inside Foundation's `Process.run()` (a memcpy past
-    /// the end of a mapping) while the parallel suite launched several
-    /// processes at once; launching is quick, so serialising it costs
-    /// nothing measurable, and what runs afterwards stays parallel.
-    private static let launching = NSLock()
-
-    static func launch(_ process: Process) throws {
-        launching.lock()
-        defer { launching.unlock() }
-        try process.run()
-    }
-
     static let executable: URL = {
         // `swift test` runs the test bundle from the same build folder that
         // holds the executable.
@@ -44,29 +31,46 @@ struct CLI {
         var error: String
     }
 
+    /// The environment a child gets: ours without `WENZHENG_` settings, then `extra`.
+    static func environment(_ extra: [String: String]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WENZHENG_") }
+        env.merge(extra) { $1 }
+        return env
+    }
+
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WENZHENG_") }
-        env.merge(environment) { $1 }
-        process.environment = env
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try CLI.launch(process)
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let error = stderr.fileHandleForReading.readDataToEndOfFile()
+        let process = try ChildProcess(
+            executable: executable.path, arguments: arguments, environment: Self.environment(environment), input: true)
+        if let input { process.standardInput?.write(Data(input.utf8)) }
+        try process.standardInput?.close()
+        // Standard error is read on its own thread, so that a child that
+        // fills one pipe while we wait on the other cannot stall both.
+        let errorReader = PipeReader(process.standardError!)
+        let output = process.standardOutput.readDataToEndOfFile()
+        let error = errorReader.wait()
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
             error: String(decoding: error, as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
 
@@ -82,43 +86,38 @@ final class TemporaryDirectory {
 
 /// `wenzheng serve` started as a process, once it has printed its URL.
 struct RunningServer {
-    let process = Process()
-    let stdout = Pipe()
-    let stderr = Pipe()
+    let process: ChildProcess
+    var stdout: FileHandle { process.standardOutput }
+    var stderr: FileHandle { process.standardError! }
     /// `http://127.0.0.1:PORT/`
     let base: String
     /// What it printed up to the URL line.
     let output: String
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = CLI.executable
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WENZHENG_") }
-        env.merge(environment) { $1 }
-        process.environment = env
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try CLI.launch(process)
+        process = try ChildProcess(
+            executable: CLI.executable.path, arguments: arguments, environment: CLI.environment(environment))
         // Read until the URL line appears.
         var output = ""
         let deadline = Date().addingTimeInterval(30)
         var url: String?
         while url == nil, Date() < deadline {
-            let chunk = stdout.fileHandleForReading.availableData
+            let chunk = process.standardOutput.availableData
             if chunk.isEmpty { break }
             output += String(decoding: chunk, as: UTF8.self)
             url = output.firstMatch(of: /Open (http:\/\/127\.0\.0\.1:\d+\/)/).map { String($0.1) }
         }
         self.output = output
         guard let url else {
-            if process.isRunning { process.terminate() }
+            process.terminate()
+            process.waitUntilExit()
             throw CLIError(message: "no URL in: \(output)")
         }
         self.base = url
     }
 
     func stop() {
-        if process.isRunning { process.terminate() }
+        process.terminate()
     }
 }
 
