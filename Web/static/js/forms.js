@@ -1,0 +1,50 @@
+// Every page's form errors and confirmations, for keyboard and screen-reader
+// users (WCAG 3.3.1, 3.3.3, 4.1.3). Loaded by the layout; the pages work
+// without it (the summaries are role=alert and list every error).
+//
+// - The first message a form post left on the page (`data-focus-on-load`:
+//   an error summary, a confirmation) takes focus, so it is read at once and
+//   the next Tab continues from there.
+// - Each summary line names its field (`data-error-field`, the form field's
+//   name): its link goes to that field and focuses it; the field is marked
+//   `aria-invalid` and described by the message unless its own error text
+//   describes it already.
+
+const focusable = "input:not([type=hidden]), select, textarea, button";
+
+function findField(name) {
+  const byId = document.getElementById(name);
+  if (byId && byId.closest("main")) return byId;
+  const quoted = CSS.escape(name);
+  return document.querySelector(`main [name="${quoted}"]:not([type=hidden]), main [name="${quoted}[]"]:not([type=hidden])`);
+}
+
+let serial = 0;
+for (const link of document.querySelectorAll("main a[data-error-field]")) {
+  const field = findField(link.dataset.errorField);
+  if (!field) {
+    // A message about the form as a whole: plain text, not a dead link.
+    link.replaceWith(document.createTextNode(link.textContent));
+    continue;
+  }
+  if (!field.id) field.id = `field-${link.dataset.errorField.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+  link.href = `#${field.id}`;
+  const line = link.closest("li, p") ?? link;
+  if (!line.id) line.id = `error-line-${++serial}`;
+  const control = field.matches(focusable) ? field : field.querySelector(focusable) ?? field;
+  control.setAttribute("aria-invalid", "true");
+  const described = (control.getAttribute("aria-describedby") ?? "").split(/\s+/).filter(Boolean);
+  const ownError = described.some((id) => document.getElementById(id)?.matches(".error, .field-errors, .form-error"));
+  if (!ownError) control.setAttribute("aria-describedby", [...described, line.id].join(" "));
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    control.scrollIntoView({ block: "center" });
+    control.focus();
+  });
+}
+
+const message = document.querySelector("main [data-focus-on-load]");
+if (message) {
+  if (!message.hasAttribute("tabindex")) message.setAttribute("tabindex", "-1");
+  message.focus();
+}
