@@ -47,4 +47,14 @@ const message = document.querySelector("main [data-focus-on-load]");
 if (message) {
   if (!message.hasAttribute("tabindex")) message.setAttribute("tabindex", "-1");
   message.focus();
+  // A page reached with a #fragment (…?asked=1#ask) scrolls to it after
+  // the load, and chromium then drops the focus to the body: take it back
+  // unless the reader has moved on.
+  if (location.hash) {
+    window.addEventListener("load", () => {
+      setTimeout(() => {
+        if (document.activeElement === document.body || document.activeElement === null) message.focus();
+      }, 0);
+    });
+  }
 }
