@@ -78,7 +78,18 @@ async function refreshQuestions() {
       return item;
     });
   target.replaceChildren(...items);
-  if (focusedId) document.getElementById(focusedId)?.focus();
+  if (focusedId) {
+    const again = document.getElementById(focusedId);
+    if (again) {
+      again.focus();
+    } else {
+      // Its question left the list (answered, deferred): the list's
+      // heading, not the page body, so Tab continues from here.
+      const heading = document.getElementById("questions-heading");
+      heading?.setAttribute("tabindex", "-1");
+      heading?.focus();
+    }
+  }
   document.getElementById("no-questions")?.remove();
 }
 
