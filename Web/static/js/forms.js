@@ -12,16 +12,32 @@
 
 const focusable = "input:not([type=hidden]), select, textarea, button";
 
-function findField(name) {
-  const byId = document.getElementById(name);
-  if (byId && byId.closest("main")) return byId;
+// The form a summary is about: the one it sits in, else the first form
+// after it (several forms on a page can have a field of the same name: the
+// comment forms of a consultation, one per article).
+function formOf(link) {
+  const inside = link.closest("form");
+  if (inside) return inside;
+  const summary = link.closest("[data-focus-on-load], .error") ?? link;
+  for (let next = summary.nextElementSibling; next; next = next.nextElementSibling) {
+    if (next.matches("form")) return next;
+    const nested = next.querySelector("form");
+    if (nested) return nested;
+  }
+  return null;
+}
+
+function findField(name, form) {
   const quoted = CSS.escape(name);
-  return document.querySelector(`main [name="${quoted}"]:not([type=hidden]), main [name="${quoted}[]"]:not([type=hidden])`);
+  const selector = `[name="${quoted}"]:not([type=hidden]), [name="${quoted}[]"]:not([type=hidden])`;
+  const byId = document.getElementById(name);
+  if (byId && (form ? form.contains(byId) : byId.closest("main"))) return byId;
+  return form?.querySelector(selector) ?? document.querySelector(`main :is(${selector})`);
 }
 
 let serial = 0;
 for (const link of document.querySelectorAll("main a[data-error-field]")) {
-  const field = findField(link.dataset.errorField);
+  const field = findField(link.dataset.errorField, formOf(link));
   if (!field) {
     // A message about the form as a whole: plain text, not a dead link.
     link.replaceWith(document.createTextNode(link.textContent));
