@@ -160,7 +160,7 @@ def test_large_text_toggle(browser: WebDriver, server) -> None:
     click_and_wait_for_new_page(browser, by_testid("toggle-text-size"))
     wait(browser).until(lambda d: "large-text" in html_classes(), "<html> never got class large-text")
     shot(browser, "home-large-text")
-    assert root_font_size() == "20px"
+    assert root_font_size() == "24px"  # 150 % (docs/accessibility.md)
     assert path_of(browser) == "/"
     assert browser.find_element(*by_testid("toggle-text-size")).text == ZH["prefs"]["normalText"]
 

@@ -551,6 +551,8 @@ struct FormProblem {
     let summary: String
     /// The messages listed under the summary.
     let lines: [String]
+    /// `lines`, each with its field for the summary's links.
+    let summaryLines: [FormErrors.SummaryLine]
 
     init(_ problem: Problem, text: PageText) {
         errors = FormErrors(problem, text: text, prefix: "consultations")
@@ -568,6 +570,7 @@ struct FormProblem {
             summary = errors.summary
         }
         self.lines = lines
+        summaryLines = errors.summaryLines(lines)
     }
 }
 

@@ -391,6 +391,8 @@ struct EventFormProblem {
     let errors: FormErrors
     let summary: String
     let lines: [String]
+    /// `lines`, each with its field for the summary's links.
+    let summaryLines: [FormErrors.SummaryLine]
     /// The phone is registered already: where its visitor looks up or
     /// cancels that registration (with its code; nothing of it is shown).
     let registeredPhoneLookup: String?
@@ -422,6 +424,7 @@ struct EventFormProblem {
             summary = errors.summary
             lines = []
         }
+        summaryLines = errors.summaryLines(lines)
     }
 }
 

@@ -116,6 +116,15 @@ struct InterviewPageView: PageView {
         let votes: Int
         let stateName: String
         let votable: Bool
+        /// The vote button's accessible name: which question, and how many
+        /// votes it has ("支持 0" alone says neither).
+        let voteLabel: String
+    }
+
+    /// The first characters of a question, for naming its vote button.
+    static func excerpt(_ text: String, limit: Int = 30) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return flat.count <= limit ? flat : String(flat.prefix(limit)) + "…"
     }
 
     struct DeferredQuestion {
@@ -199,7 +208,9 @@ struct InterviewPageView: PageView {
             Question(
                 id: question.id, text: question.text, nickname: question.nickname, votes: question.votes,
                 stateName: text("interviews.questionStates.\(question.state.rawValue)"),
-                votable: question.state == .approved || question.state == .onAir)
+                votable: question.state == .approved || question.state == .onAir,
+                voteLabel: text.format(
+                    "interviews.voteLabel", ["question": Self.excerpt(question.text), "votes": String(question.votes)]))
         }
         noQuestions = self.questions.isEmpty
         deferred = questions.filter { $0.state == .deferred }.map {

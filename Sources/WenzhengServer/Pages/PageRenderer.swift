@@ -86,9 +86,11 @@ public struct PageRenderer: Sendable {
         let other: Language = language == .zh ? .en : .zh
         let largeText = request.cookies["text"]?.value == "large"
         let page = Page(
-            lang: language.htmlTag, t: translations[language]?.tree ?? [:], title: title, path: path, isHome: path == "/",
+            lang: language.htmlTag, t: translations[language]?.tree ?? [:], title: title,
+            documentTitle: documentTitle(title, path: path, language: language), path: path, isHome: path == "/",
             otherLanguageName: other == .en ? "English" : "中文",
-            otherLanguageURL: "/preferences?lang=\(other == .en ? "en" : "zh")&next=\(next)", largeText: largeText,
+            otherLanguageURL: "/preferences?lang=\(other == .en ? "en" : "zh")&next=\(next)", otherLanguageTag: other.htmlTag,
+            largeText: largeText,
             textToggleURL: "/preferences?text=\(largeText ? "normal" : "large")&next=\(next)",
             staff: context.staff.map { staff in
                 StaffFrame(
@@ -104,6 +106,30 @@ public struct PageRenderer: Sendable {
             throw PageRendererError.missingTemplate(View.template)
         }
         return Self.htmlResponse(html, status: status, language: language)
+    }
+
+    /// The sections of the site by path prefix (longest first), named as
+    /// the navigation names them.
+    static let sections: [(prefix: String, key: String)] = [
+        ("/staff/interviews", "nav.staffInterviews"), ("/staff/surveys", "nav.staffSurveys"),
+        ("/staff/consultations", "consultations.nav.office"), ("/staff/events", "events.nav.staff"),
+        ("/admin/users", "nav.users"), ("/admin/moderation", "nav.moderationLists"), ("/admin/audit", "nav.audit"),
+        ("/interviews", "nav.interviews"), ("/letters", "nav.letters"), ("/surveys", "nav.surveys"),
+        ("/consultations", "consultations.nav.public"), ("/events", "events.nav.public"), ("/office", "nav.office"),
+        ("/moderation", "nav.moderation"), ("/staff", "nav.staff"), ("/login", "nav.login"),
+    ]
+
+    /// "<page> – <section> – <site>", leaving out a part that repeats the
+    /// one before it (the interviews list is titled 在线访谈 already).
+    func documentTitle(_ title: String, path: String, language: Language) -> String {
+        let site = translate("site.name", language: language)
+        let section = Self.sections.first { path == $0.prefix || path.hasPrefix($0.prefix + "/") }
+            .map { translate($0.key, language: language) }
+        var parts: [String] = []
+        for part in [title, section, site].compactMap({ $0 }) where !part.isEmpty && parts.last != part {
+            parts.append(part)
+        }
+        return parts.joined(separator: " – ")
     }
 
     /// The strings of the request's language, for building its views.

@@ -21,10 +21,16 @@ struct Page<Content> {
     /// The interface strings of the page's language (`{{t.login.title}}`).
     let t: [String: Any]
     let title: String
+    /// The `<title>`: "<page> – <section> – 问政", so that a tab, a bookmark
+    /// and a screen reader's window list say which page it is (WCAG 2.4.2).
+    let documentTitle: String
     let path: String
     let isHome: Bool
     let otherLanguageName: String
     let otherLanguageURL: String
+    /// The other language's tag, for the switch link's `lang` and `hreflang`
+    /// (its name is written in that language: "English", "中文").
+    let otherLanguageTag: String
     let largeText: Bool
     let textToggleURL: String
     let staff: StaffFrame?
@@ -99,6 +105,20 @@ struct FormErrors {
     /// The first message of each field, for `{{page.errors.fields.subject}}`
     /// beside the input and its `aria-invalid`.
     let fields: [String: String]
+
+    /// A line of a summary, with the field it is about when there is one:
+    /// the summary links it to the field (`href="#field"`, resolved to the
+    /// input by Web/static/js/forms.js, which also marks the input
+    /// `aria-invalid` and describes it by the message).
+    struct SummaryLine {
+        let field: String?
+        let text: String
+    }
+
+    /// `lines` (messages a page chose to list) with their fields.
+    func summaryLines(_ lines: [String]) -> [SummaryLine] {
+        lines.map { line in SummaryLine(field: messages.first { $0.text == line }?.field, text: line) }
+    }
 
     /// The problem's field errors in the reader's language; a problem
     /// without field errors (409, 429…) shows its own translated message.

@@ -52,6 +52,27 @@ struct PagesTests {
         }
     }
 
+    @Test func titlesNamePageSectionAndSite() async throws {
+        try await TestServer().test { client in
+            let home = try await client.execute(uri: "/", method: .get)
+            #expect(home.text.contains("<title>首页 – 问政</title>"))
+            // The switch names English in English and says so.
+            #expect(home.text.contains(#"lang="en" hreflang="en" data-testid="switch-language">English</a>"#))
+            let login = try await client.execute(uri: "/login?lang=en", method: .get)
+            #expect(login.text.contains(#"lang="zh-CN" hreflang="zh-CN" data-testid="switch-language">中文</a>"#))
+            // A section page: "<page> – <section> – <site>", a part that
+            // repeats the one before it left out.
+            let statistics = try await client.execute(uri: "/letters/statistics", method: .get)
+            let title = statistics.text.components(separatedBy: "<title>").dropFirst().first?.components(separatedBy: "</title>").first
+            #expect(title?.hasSuffix(" – 领导信箱 – 问政") == true, "\(title ?? "no title")")
+            #expect(title?.hasPrefix(" – ") == false)
+            let interviews = try await client.execute(uri: "/interviews", method: .get)
+            #expect(interviews.text.contains("<title>在线访谈 – 问政</title>"))
+            let english = try await client.execute(uri: "/letters/statistics?lang=en", method: .get)
+            #expect(english.text.contains(" – Leader&#39;s mailbox – Wenzheng</title>"))
+        }
+    }
+
     @Test func translationFilesHaveTheSameKeys() throws {
         func keys(_ language: String) throws -> Set<String> {
             let folder = "\(webRoot)/i18n"

@@ -19,6 +19,14 @@ const stateNames = zh
   : { approved: "Accepted", on_air: "Being answered", answered: "Answered", deferred: "To be answered" };
 const supportLabel = zh ? "支持" : "Support";
 
+// The vote button's accessible name, from the page's own translation
+// ("支持：{question}，当前 {votes} 票"): the question it is for, and the count.
+function voteLabel(template, question) {
+  const flat = question.text.split(/\r?\n/).join(" ");
+  const excerpt = [...flat].length <= 30 ? flat : [...flat].slice(0, 30).join("") + "…";
+  return template.replace("{question}", excerpt).replace("{votes}", String(question.votes));
+}
+
 // Rebuilds the public question list from the JSON API (text only, via
 // textContent), so newly approved questions and answered ones show live.
 async function refreshQuestions() {
@@ -28,6 +36,10 @@ async function refreshQuestions() {
   const target = document.getElementById("question-list");
   if (!target) return;
   const csrf = target.querySelector("input[name=_csrf]")?.value;
+  const labelTemplate = target.dataset.voteLabel ?? `${supportLabel}: {question} ({votes})`;
+  // The list is rebuilt: a keyboard user's focus on one of its buttons goes
+  // back to the same button (same id) afterwards, not to the page body.
+  const focusedId = target.contains(document.activeElement) ? document.activeElement.id : null;
   const items = questions
     .filter((question) => question.state !== "deferred")
     .map((question) => {
@@ -54,6 +66,8 @@ async function refreshQuestions() {
         const button = document.createElement("button");
         button.type = "submit";
         button.className = "button small";
+        button.id = `vote-${question.id}`;
+        button.setAttribute("aria-label", voteLabel(labelTemplate, question));
         button.textContent = `${supportLabel} `;
         const count = document.createElement("span");
         count.textContent = String(question.votes);
@@ -64,6 +78,18 @@ async function refreshQuestions() {
       return item;
     });
   target.replaceChildren(...items);
+  if (focusedId) {
+    const again = document.getElementById(focusedId);
+    if (again) {
+      again.focus();
+    } else {
+      // Its question left the list (answered, deferred): the list's
+      // heading, not the page body, so Tab continues from here.
+      const heading = document.getElementById("questions-heading");
+      heading?.setAttribute("tabindex", "-1");
+      heading?.focus();
+    }
+  }
   document.getElementById("no-questions")?.remove();
 }
 

@@ -77,6 +77,37 @@ if (consoleElement) {
 
 // Keyboard shortcuts: J/K move between cards, A approve, R reject, E edit,
 // C claim. Ignored while typing in a field.
+//
+// One-key shortcuts are off until the moderator turns them on with the
+// console's checkbox (WCAG 2.1.4: a way to turn them off; off by default
+// because a stray "a" would approve a text for publication, which cannot
+// be taken back quietly). The choice is remembered in localStorage.
+const shortcutsKey = "wenzheng.moderation.shortcuts";
+const shortcutsToggle = document.getElementById("shortcuts-toggle");
+function shortcutsOn() {
+  try {
+    return localStorage.getItem(shortcutsKey) === "on";
+  } catch {
+    return false;
+  }
+}
+function showShortcutsState() {
+  document.getElementById("moderation-console")?.classList.toggle("shortcuts-off", !(shortcutsToggle?.checked ?? false));
+}
+if (shortcutsToggle) {
+  shortcutsToggle.checked = shortcutsOn();
+  shortcutsToggle.closest("[hidden]")?.removeAttribute("hidden");
+  shortcutsToggle.addEventListener("change", () => {
+    try {
+      localStorage.setItem(shortcutsKey, shortcutsToggle.checked ? "on" : "off");
+    } catch {
+      // Storage refused (private mode): the setting lasts for this page.
+    }
+    showShortcutsState();
+  });
+}
+showShortcutsState();
+
 function cards() {
   return [...queue.querySelectorAll(".mod-card")];
 }
@@ -94,6 +125,7 @@ function focusCard(card) {
 }
 
 document.addEventListener("keydown", (event) => {
+  if (!(shortcutsToggle?.checked ?? false)) return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return;
