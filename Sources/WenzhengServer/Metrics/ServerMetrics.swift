@@ -135,7 +135,12 @@ public final class ServerMetrics: Sendable {
             collectionErrors.increment()
             logger.error("metrics: the database figures could not be read: \(error)")
         }
-        return registry.emitToBuffer()
+        return exposition()
+    }
+
+    /// The registry as it stands, in the text format.
+    func exposition() -> [UInt8] {
+        registry.emitToBuffer()
     }
 
     /// Sets the viewer gauges and adds to the frame and drop counters what

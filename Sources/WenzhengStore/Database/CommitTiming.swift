@@ -32,7 +32,9 @@ public final class CommitTiming: Sendable {
     /// commit anything worth timing).
     func install(on db: Database) {
         guard !db.configuration.readonly else { return }
-        db.add(transactionObserver: CommitTimer(timing: self), extent: .observerLifetime)
+        // `.databaseLifetime`: the connection keeps the timer (with
+        // `.observerLifetime` it holds it weakly, and nothing else would).
+        db.add(transactionObserver: CommitTimer(timing: self), extent: .databaseLifetime)
     }
 }
 
