@@ -94,6 +94,9 @@ struct RunningServer {
         process.executableURL = CLI.executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WENZHENG_") }
+        // No metrics listener unless a test asks for one: servers started
+        // side by side would all want the default 127.0.0.1:9464.
+        env["WENZHENG_METRICS_ADDRESS"] = "off"
         env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = stdout
