@@ -73,12 +73,15 @@ public final class ServerMetrics: Sendable {
         collectionErrors = registry.makeCounter(
             descriptor: Self.descriptor(
                 Name.collectionErrors, "Scrapes whose database figures could not be read (the previous values were kept)."))
-        lettersOpen = registry.makeGauge(descriptor: Self.descriptor(Name.lettersOpen, "Letters not yet closed (answered, transferred, rejected or withdrawn)."))
+        lettersOpen = registry.makeGauge(
+            descriptor: Self.descriptor(Name.lettersOpen, "Letters not yet closed (answered, transferred, rejected or withdrawn)."))
         lettersDueSoon = registry.makeGauge(
-            descriptor: Self.descriptor(Name.lettersDueSoon, "Open letters due today or within 2 working days (office calendar), not yet overdue."))
+            descriptor: Self.descriptor(
+                Name.lettersDueSoon, "Open letters due today or within 2 working days (office calendar), not yet overdue."))
         lettersOverdue = registry.makeGauge(descriptor: Self.descriptor(Name.lettersOverdue, "Open letters past their due date."))
         moderationOldestAge = registry.makeGauge(
-            descriptor: Self.descriptor(Name.moderationQueueOldestAge, "Age of the longest-waiting pending moderation item; 0 when none waits."))
+            descriptor: Self.descriptor(
+                Name.moderationQueueOldestAge, "Age of the longest-waiting pending moderation item; 0 when none waits."))
         for kind in ContentKind.allCases { moderationQueueItems(kind).set(to: 0) }
     }
 
@@ -99,7 +102,8 @@ public final class ServerMetrics: Sendable {
             labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: Self.descriptor(Name.httpRequestDuration, "Time to answer a request (until its head is ready), by route template and method."),
+            descriptor: Self.descriptor(
+                Name.httpRequestDuration, "Time to answer a request (until its head is ready), by route template and method."),
             labels: [("route", route), ("method", method)], buckets: Self.requestBuckets
         ).record(duration)
     }
@@ -154,12 +158,14 @@ public final class ServerMetrics: Sendable {
                 ).set(to: Double(room.viewers))
                 let before = mirrored[room.interviewID] ?? (0, 0)
                 registry.makeCounter(
-                    descriptor: Self.descriptor(Name.liveFramesDelivered, "Frames written to viewer sockets (replays included), by interview."),
+                    descriptor: Self.descriptor(
+                        Name.liveFramesDelivered, "Frames written to viewer sockets (replays included), by interview."),
                     labels: labels
                 ).increment(by: Int64(room.framesDelivered - before.framesDelivered))
                 registry.makeCounter(
                     descriptor: Self.descriptor(
-                        Name.liveViewersDroppedTooSlow, "Viewers cut off with close code 4000 because they fell too far behind, by interview."),
+                        Name.liveViewersDroppedTooSlow,
+                        "Viewers cut off with close code 4000 because they fell too far behind, by interview."),
                     labels: labels
                 ).increment(by: Int64(room.viewersDroppedTooSlow - before.droppedTooSlow))
                 mirrored[room.interviewID] = (room.framesDelivered, room.viewersDroppedTooSlow)

@@ -115,7 +115,8 @@ extension AppDatabase {
     /// A private in-memory database, for unit tests of rules that need storage.
     public static func inMemory() throws -> AppDatabase {
         let commitTiming = CommitTiming()
-        return try AppDatabase(DatabaseQueue(configuration: makeConfiguration(logger: nil, commitTiming: commitTiming)), commitTiming: commitTiming)
+        let queue = try DatabaseQueue(configuration: makeConfiguration(logger: nil, commitTiming: commitTiming))
+        return try AppDatabase(queue, commitTiming: commitTiming)
     }
 
     /// Sends the time each write transaction's commit takes to `observer`

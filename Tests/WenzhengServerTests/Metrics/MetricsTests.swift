@@ -59,7 +59,8 @@ extension Array where Element == Sample {
 struct MetricsTests {
     /// What the metrics listener answers to `GET /metrics`, parsed.
     static func scrape(_ server: TestServer) async throws -> (text: String, samples: [Sample], types: [String: String]) {
-        let app = Application(router: buildMetricsRouter(server.dependencies), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: buildMetricsRouter(server.dependencies), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let text = try await app.test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
@@ -84,7 +85,8 @@ struct MetricsTests {
             let family = sample.name.replacing(#/_(bucket|sum|count)$/#, with: "")
             #expect(scrape.types[sample.name] != nil || scrape.types[family] == "histogram", "untyped sample \(sample.name)")
         }
-        let app = Application(router: buildMetricsRouter(server.dependencies), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: buildMetricsRouter(server.dependencies), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.router) { client in
             for path in ["/", "/healthz", "/metrics/more", "/api/v1/interviews"] {
                 do {

@@ -78,10 +78,12 @@ struct JSONLogHandlerTests {
         #expect(object["_timestamp"] as? String == "1970")
     }
 
-    @Test("timestamps are ISO 8601 UTC with microseconds", arguments: [
-        (0.0, "1970-01-01T00:00:00.000000Z"), (1_795_000_000.999_999_7, "2026-11-18T11:06:41.000000Z"),
-        (951_782_400.5, "2000-02-29T00:00:00.500000Z"),
-    ])
+    @Test(
+        "timestamps are ISO 8601 UTC with microseconds",
+        arguments: [
+            (0.0, "1970-01-01T00:00:00.000000Z"), (1_795_000_000.999_999_7, "2026-11-18T11:06:41.000000Z"),
+            (951_782_400.5, "2000-02-29T00:00:00.500000Z"),
+        ])
     func timestamps(seconds: Double, expected: String) {
         #expect(JSONLogHandler.timestamp(Date(timeIntervalSince1970: seconds)) == expected)
     }
