@@ -12,6 +12,8 @@ public struct AppDependencies: Sendable {
     public var moderation: ModerationLibrary
     public var hub: LiveHub
     /// The Prometheus metrics (Server/Metrics), served on their own listener.
+    /// The database reports its commit timings to them (to the last
+    /// dependencies made for it, when a test makes several).
     public var metrics: ServerMetrics
 
     public init(

@@ -15,7 +15,7 @@ import WenzhengStore
 /// One registry per application, not swift-metrics' process-wide
 /// bootstrap: tests build many applications in one process.
 public final class ServerMetrics: Sendable {
-    public let registry = PrometheusCollectorRegistry()
+    let registry = PrometheusCollectorRegistry()
 
     /// The names, in one place for the code, the docs and the dashboard.
     /// No digits 1–8: swift-prometheus 2.4.1's name check accepts only 0
