@@ -53,6 +53,54 @@ struct ServeOperationsOptionsTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Whether nothing listens on 127.0.0.1:`port` now.
+    static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// The local addresses listening on `port` (hex `ADDRESS:PORT` as
+    /// /proc/net/tcp and tcp6 write them).
+    static func listeners(on port: Int) -> [String] {
+        let hexPort = String(format: ":%04X", port)
+        return ["/proc/net/tcp", "/proc/net/tcp6"].flatMap { table -> [String] in
+            let text = (try? String(contentsOfFile: table, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").dropFirst().compactMap { line in
+                let fields = line.split(separator: " ")
+                guard fields.count > 3, fields[1].hasSuffix(hexPort), fields[3] == "0A" else { return nil }
+                return String(fields[1])
+            }
+        }
+    }
+
+    @Test(
+        "by default the listener is 127.0.0.1:9464, bound to loopback only",
+        .enabled(if: portIsFree(9464), "something else listens on 127.0.0.1:9464 here"))
+    func defaultIsLoopback() async throws {
+        let temp = try TemporaryDirectory()
+        let server = try RunningServer(
+            ["serve", "--db", temp.path("db.sqlite"), "--port", "0", "--web", CLI.webRoot, "--log-level", "notice"],
+            defaultMetrics: true)
+        defer { server.stop() }
+        #expect(server.output.contains("Metrics: http://127.0.0.1:9464/metrics (Prometheus; this machine only)"))
+        var scrape: (Data, URLResponse)?
+        for _ in 0..<50 where scrape == nil {
+            scrape = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:9464/metrics")!)
+            if scrape == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect((try #require(scrape).1 as? HTTPURLResponse)?.statusCode == 200)
+        // 0100007F:24F8 is 127.0.0.1:9464; a wildcard bind would be 00000000:24F8.
+        #expect(Self.listeners(on: 9464) == ["0100007F:24F8"])
+    }
+
     @Test("the metrics listener answers /metrics on its own address; the public port does not; JSON log lines parse")
     func metricsListenerAndJSONLogs() async throws {
         let temp = try TemporaryDirectory()

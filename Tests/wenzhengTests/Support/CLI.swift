@@ -90,13 +90,15 @@ struct RunningServer {
     /// What it printed up to the URL line.
     let output: String
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameter defaultMetrics: leave the metrics listener at its default
+    ///   address (otherwise it is off, see below).
+    init(_ arguments: [String], environment: [String: String] = [:], defaultMetrics: Bool = false) throws {
         process.executableURL = CLI.executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WENZHENG_") }
         // No metrics listener unless a test asks for one: servers started
         // side by side would all want the default 127.0.0.1:9464.
-        env["WENZHENG_METRICS_ADDRESS"] = "off"
+        if !defaultMetrics { env["WENZHENG_METRICS_ADDRESS"] = "off" }
         env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = stdout
