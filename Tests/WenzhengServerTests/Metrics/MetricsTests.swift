@@ -134,6 +134,7 @@ struct MetricsTests {
                 #expect(response.status == .notFound)
             }
             _ = try await client.execute(uri: "/healthz", method: .init("BREW")!)
+            _ = try await client.execute(uri: "/static/css/site.css", method: .get)
         }
         let scrape = try await Self.scrape(server)
         let requests = ServerMetrics.Name.httpRequests
@@ -142,6 +143,7 @@ struct MetricsTests {
         #expect(interview?.labels["method"] == "GET" && interview?.value == 1)
         #expect(scrape.samples.value(requests, ["route": "unmatched", "method": "GET", "status": "404"]) == 1)
         #expect(scrape.samples.contains { $0.name == requests && $0.labels["method"] == "other" })
+        #expect(scrape.samples.value(requests, ["route": "/static/{file}", "method": "GET", "status": "200"]) == 1)
         #expect(!scrape.text.contains("987654321") && !scrape.text.contains("4242") && !scrape.text.contains("BREW"))
         let duration = ServerMetrics.Name.httpRequestDuration
         #expect(scrape.samples.value(duration + "_count", ["route": "/healthz", "method": "GET"]) == 2)
