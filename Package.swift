@@ -45,6 +45,11 @@ let package = Package(
         // The HTTP/1 ↔ HTTP types codec of the upgrade channel (Hummingbird's own).
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // `GET /metrics` in the Prometheus text format (Server/Metrics): its
+        // collector registry and exposition writer, used directly rather
+        // than through swift-metrics' global bootstrap, so each application
+        // (and each test) has its own registry.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -85,6 +90,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

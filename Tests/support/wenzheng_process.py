@@ -93,6 +93,10 @@ class Server:
         command = [str(binary), "serve", "--db", str(database), "--port", "0", "--web", str(REPO_ROOT / "Web"),
                    "--moderation", str(REPO_ROOT / "Moderation"), "--log-level", log_level, *extra]
         environment = clean_environment()
+        # No metrics listener unless a test asks for one (--metrics-address
+        # or this variable): servers started side by side would all want
+        # the default 127.0.0.1:9464.
+        environment["WENZHENG_METRICS_ADDRESS"] = "off"
         environment.update(env or {})
         self.process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=database.parent,

@@ -112,6 +112,10 @@ public struct AppConfiguration: Sendable {
     /// Comments on drafts one client address may send: each goes to the
     /// moderators' queue.
     public var consultationCommentLimit: RateLimitPolicy
+    /// Where `GET /metrics` is served (Server/Metrics), apart from the
+    /// public port; nil: nowhere. `wenzheng serve` says 127.0.0.1:9464
+    /// unless told otherwise; nil here, so tests open no second port.
+    public var metricsAddress: ListenAddress?
     /// The outbox's sender: how often, and the mail server if any
     /// (docs/notifications.md). By default notices go to the log.
     public var notifications = NotificationSettings()

@@ -11,10 +11,14 @@ public struct AppDependencies: Sendable {
     /// The word lists and rules from the Moderation/ folder.
     public var moderation: ModerationLibrary
     public var hub: LiveHub
+    /// The Prometheus metrics (Server/Metrics), served on their own listener.
+    /// The database reports its commit timings to them (to the last
+    /// dependencies made for it, when a test makes several).
+    public var metrics: ServerMetrics
 
     public init(
         configuration: AppConfiguration, database: AppDatabase, moderation: ModerationLibrary, clock: any WallClock = SystemClock(),
-        hub: LiveHub? = nil, logger: Logger
+        hub: LiveHub? = nil, metrics: ServerMetrics = ServerMetrics(), logger: Logger
     ) {
         self.configuration = configuration
         self.database = database
@@ -23,6 +27,8 @@ public struct AppDependencies: Sendable {
         // The hub holds the live limits, so it is made from the configuration
         // unless a test passes its own.
         self.hub = hub ?? LiveHub(configuration: configuration)
+        self.metrics = metrics
+        database.reportCommitTimings(to: metrics)
         // The configured level wins over the one the logger came with.
         var logger = logger
         logger.logLevel = configuration.logLevel

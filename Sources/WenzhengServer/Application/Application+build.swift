@@ -17,7 +17,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(dependencies)
     let configuration = dependencies.configuration
-    let services: [any Service] =
+    var services: [any Service] =
         [
             DatabaseCheckpointService(database: dependencies.database, logger: dependencies.logger),
             ModerationReloadService(library: dependencies.moderation, channel: moderationChannel(dependencies), logger: dependencies.logger),
@@ -36,6 +36,9 @@ public func buildApplication(
         + LiveTicker.services(
             hub: dependencies.hub, viewerCountInterval: configuration.viewerCountInterval,
             heartbeatInterval: configuration.heartbeatInterval)
+    if let address = configuration.metricsAddress {
+        services.append(buildMetricsApplication(dependencies, address: address))
+    }
     return Application(
         router: router,
         // Viewers are served on the event loops, staff sockets by
@@ -57,7 +60,7 @@ public func buildApplication(
 }
 
 /// The router with every feature mounted. Middleware order, outermost
-/// first: client address, access log, security headers, `+` in query
+/// first: client address, access log, metrics, security headers, `+` in query
 /// strings read as spaces, errors to problems/pages, static files, body
 /// limit, same-origin check, session and CSRF.
 public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<AppRequestContext> {
@@ -74,6 +77,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
     router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: HTTPMetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: FormQueryMiddleware())
     if configuration.refusalDelay > .zero {

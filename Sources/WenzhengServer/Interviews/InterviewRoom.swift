@@ -63,8 +63,28 @@ extension LiveHub {
         channel(InterviewRoomKey(interviewID: interviewID))
     }
 
+    /// Every interview room made since start, with its viewers now and its
+    /// fan-out's counts (the metrics' live gauges and counters).
+    func interviewRoomStatistics() -> [LiveRoomStatistics] {
+        channels(of: InterviewRoomKey.self).map { key, room in
+            let counts = room.viewers.deliveryCounts
+            return LiveRoomStatistics(
+                interviewID: key.interviewID, viewers: room.viewers.viewerCount, framesDelivered: counts.framesDelivered,
+                viewersDroppedTooSlow: counts.droppedTooSlow)
+        }
+    }
+
     /// Viewers watching an interview now.
     public func viewerCount(interviewID: Int64) -> Int {
         existingChannel(InterviewRoomKey(interviewID: interviewID))?.viewers.viewerCount ?? 0
     }
+}
+
+/// One interview room's live figures at a moment.
+public struct LiveRoomStatistics: Sendable, Equatable {
+    public var interviewID: Int64
+    public var viewers: Int
+    /// Counters since the room was made (rooms stay for the server's life).
+    public var framesDelivered: Int
+    public var viewersDroppedTooSlow: Int
 }

@@ -67,6 +67,16 @@ public final class LiveHub: Sendable {
         channels.withLock { $0[AnyHashable(key)] as? Key.Channel }
     }
 
+    /// Every channel of one kind, with its key (a feature's metrics).
+    func channels<Key: LiveChannelKey>(of kind: Key.Type) -> [(Key, Key.Channel)] {
+        channels.withLock { channels in
+            channels.compactMap { key, channel in
+                guard let key = key.base as? Key, let channel = channel as? Key.Channel else { return nil }
+                return (key, channel)
+            }
+        }
+    }
+
     /// Every live room, whatever feature made it (the rooms the ticker visits).
     func rooms() -> [LiveRoom] {
         channels.withLock { $0.values.compactMap { ($0 as? any LiveRoomChannel)?.live } }

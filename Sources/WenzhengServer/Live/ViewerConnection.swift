@@ -159,7 +159,10 @@ final class ViewerConnection: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Outbound
 
     /// Frames from the room (on this loop).
-    func deliver(_ frames: [ViewerFrame]) {
+    /// Writes `frames` (or holds them during the replay); returns how
+    /// many went to the socket, for the fan-out's count.
+    @discardableResult
+    func deliver(_ frames: [ViewerFrame]) -> Int {
         switch phase {
         case .replaying:
             for frame in frames {
@@ -169,9 +172,10 @@ final class ViewerConnection: ChannelInboundHandler, RemovableChannelHandler {
             // A replay that cannot be written fast enough must not make
             // the server hold the room's frames without bound.
             if heldBackBytes > session.fanOut.byteBudget { close(.tooSlow) }
+            return 0
         case .live:
-            guard let context else { return }
-            var wrote = false
+            guard let context else { return 0 }
+            var written = 0
             for frame in frames where frame.seq == 0 || frame.seq > lastSeq {
                 // A write past the budget makes the channel unwritable, and
                 // `channelWritabilityChanged` closes it at once: nothing may
@@ -179,12 +183,13 @@ final class ViewerConnection: ChannelInboundHandler, RemovableChannelHandler {
                 guard phase == .live else { break }
                 context.write(wrapOutboundOut(frame.wire), promise: nil)
                 if frame.seq != 0 { lastSeq = frame.seq }
-                wrote = true
+                written += 1
             }
-            if wrote { context.flush() }
+            if written > 0 { context.flush() }
             if phase == .live, !context.channel.isWritable { close(.tooSlow) }
+            return written
         case .closing, .closed:
-            break
+            return 0
         }
     }
 
@@ -198,20 +203,23 @@ final class ViewerConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// for `channelWritabilityChanged`. Then goes live.
     private func writeReplay() {
         guard let context, phase == .replaying else { return }
+        var written = 0
         while let frame = replayQueue.first, context.channel.isWritable {
             replayQueue.removeFirst()
             guard frame.seq == 0 || frame.seq > lastSeq else { continue }
             context.write(wrapOutboundOut(frame.wire), promise: nil)
             if frame.seq != 0 { lastSeq = frame.seq }
+            written += 1
         }
         context.flush()
+        shard?.countDelivered(written)
         guard replayQueue.isEmpty else { return }
         replayQueue = []
         phase = .live
         let held = heldBack
         heldBack = []
         heldBackBytes = 0
-        if !held.isEmpty { deliver(held) }
+        if !held.isEmpty { shard?.countDelivered(deliver(held)) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -228,6 +236,7 @@ final class ViewerConnection: ChannelInboundHandler, RemovableChannelHandler {
     func close(_ reason: CloseReason) {
         guard let context, phase == .replaying || phase == .live else { return }
         phase = .closing
+        if reason == .tooSlow { shard?.countTooSlow() }
         shard?.remove(self)
         shard = nil
         replayQueue = []

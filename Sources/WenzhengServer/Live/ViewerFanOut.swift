@@ -49,6 +49,16 @@ final class ViewerFanOut: Sendable {
         for shard in shards.withLock({ Array($0.values) }) { shard.enqueue(frame) }
     }
 
+    /// Frames written to this room's viewer sockets (replays included),
+    /// and viewers cut off as too slow (close code 4000), since the room
+    /// was made: summed over the loops' own counters, for the metrics.
+    var deliveryCounts: (framesDelivered: Int, droppedTooSlow: Int) {
+        shards.withLock { Array($0.values) }.reduce(into: (0, 0)) { sum, shard in
+            sum.0 += shard.delivered.load(ordering: .relaxed)
+            sum.1 += shard.droppedTooSlow.load(ordering: .relaxed)
+        }
+    }
+
     /// Closes every viewer with `code` (server shutdown when the
     /// connections are not told by the server's own quiescing).
     func closeAll(_ code: ViewerConnection.CloseReason) {
@@ -72,6 +82,10 @@ final class LoopViewers: @unchecked Sendable {
         var drainScheduled = false
     }
     private let inbox = Mutex(Inbox())
+    /// Written only on `loop`, once per drain (not per frame or viewer),
+    /// and read by a scrape: no other loop shares the cache line.
+    fileprivate let delivered = Atomic<Int>(0)
+    fileprivate let droppedTooSlow = Atomic<Int>(0)
 
     fileprivate init(loop: any EventLoop, fanOut: ViewerFanOut) {
         self.loop = loop
@@ -131,7 +145,19 @@ final class LoopViewers: @unchecked Sendable {
         guard !frames.isEmpty else { return }
         // A connection that closes during delivery removes itself; the
         // loop goes on over the array as it was.
-        for connection in connections { connection.deliver(frames) }
+        var written = 0
+        for connection in connections { written &+= connection.deliver(frames) }
+        countDelivered(written)
+    }
+
+    /// Counts frames written to this loop's sockets (on `loop`).
+    func countDelivered(_ frames: Int) {
+        if frames > 0 { delivered.add(frames, ordering: .relaxed) }
+    }
+
+    /// Counts a viewer closed as too slow (on `loop`).
+    func countTooSlow() {
+        droppedTooSlow.add(1, ordering: .relaxed)
     }
 
     fileprivate func closeAll(_ reason: ViewerConnection.CloseReason) {

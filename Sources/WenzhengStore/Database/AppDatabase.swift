@@ -30,6 +30,9 @@ public struct AppDatabase: Sendable {
     public let events: any EventsStore
     public let secrets: any ServerSecretStore
 
+    /// Where the writer's commit timings go (`reportCommitTimings(to:)`).
+    let commitTiming: CommitTiming
+
     /// The SQLite file, or nil for an in-memory database.
     public var filePath: String? { (writer as? DatabasePool)?.path }
 
@@ -41,7 +44,12 @@ public struct AppDatabase: Sendable {
     /// - Throws: `StoreError.newerSchema` when the file was written by a newer
     ///   Wenzheng, rather than migrating it into a state neither version knows.
     public init(_ writer: any DatabaseWriter) throws {
+        try self.init(writer, commitTiming: CommitTiming())
+    }
+
+    init(_ writer: any DatabaseWriter, commitTiming: CommitTiming) throws {
         self.writer = writer
+        self.commitTiming = commitTiming
         let interviews = GRDBInterviewsStore(writer: writer)
         let mailbox = GRDBMailboxStore(writer: writer)
         let surveys = GRDBSurveysStore(writer: writer)
@@ -89,13 +97,14 @@ extension AppDatabase {
             throw StoreError.cannotOpen(path: path, reason: "file is not writable")
         }
         let pool: DatabasePool
+        let commitTiming = CommitTiming()
         do {
-            pool = try DatabasePool(path: path, configuration: makeConfiguration(logger: logger))
+            pool = try DatabasePool(path: path, configuration: makeConfiguration(logger: logger, commitTiming: commitTiming))
         } catch {
             throw StoreError.cannotOpen(path: path, reason: describe(error))
         }
         do {
-            return try AppDatabase(pool)
+            return try AppDatabase(pool, commitTiming: commitTiming)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -105,10 +114,19 @@ extension AppDatabase {
 
     /// A private in-memory database, for unit tests of rules that need storage.
     public static func inMemory() throws -> AppDatabase {
-        try AppDatabase(DatabaseQueue(configuration: makeConfiguration(logger: nil)))
+        let commitTiming = CommitTiming()
+        let queue = try DatabaseQueue(configuration: makeConfiguration(logger: nil, commitTiming: commitTiming))
+        return try AppDatabase(queue, commitTiming: commitTiming)
     }
 
-    static func makeConfiguration(logger: Logger?) -> Configuration {
+    /// Sends the time each write transaction's commit takes to `observer`
+    /// (the server's metrics). Only databases opened by `openFile` or
+    /// `inMemory` time their commits.
+    public func reportCommitTimings(to observer: (any CommitTimingObserver)?) {
+        commitTiming.report(to: observer)
+    }
+
+    static func makeConfiguration(logger: Logger?, commitTiming: CommitTiming? = nil) -> Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         // Writers wait instead of failing with SQLITE_BUSY when the CLI and
@@ -120,6 +138,7 @@ extension AppDatabase {
             // Deleted content is overwritten, not left in free pages: a
             // destroyed survey secret or purged personal data is gone.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            commitTiming?.install(on: db)
         }
         if let logger, logger.logLevel <= .trace {
             configuration.prepareDatabase { db in

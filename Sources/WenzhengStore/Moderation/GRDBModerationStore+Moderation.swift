@@ -104,6 +104,13 @@ extension GRDBModerationStore {
         }
     }
 
+    /// The index on (state, created_at) answers this without a scan.
+    func oldestPendingModerationDate() async throws -> Date? {
+        try await reader.read { db in
+            try ModerationItemRecord.filter(Column("state") == "pending").select(min(Column("created_at")), as: Date.self).fetchOne(db)
+        }
+    }
+
     // MARK: Working the queue
 
     /// Claims an item so that other moderators see it is being handled.

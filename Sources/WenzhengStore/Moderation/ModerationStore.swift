@@ -19,6 +19,10 @@ public protocol ModerationStore: Sendable {
     /// Counts of pending items by kind, for dashboards.
     func pendingModerationCounts() async throws -> [ContentKind: Int]
 
+    /// When the longest-waiting pending item was queued; nil when none
+    /// waits (the metrics' queue age).
+    func oldestPendingModerationDate() async throws -> Date?
+
     /// Claims an item so that other moderators see it is being handled.
     ///
     /// - Throws: `StoreError.conflict` when it is decided, or claimed by

@@ -73,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Notices (outbox)") var mail: ServeMailOptions
     @OptionGroup(title: "Annual plan") var plan: ServePlanOptions
+    @OptionGroup(title: "Metrics and logs") var operations: ServeOperationsOptions
 
     /// Every option, else its environment variable, else the default.
     func appConfiguration(_ settings: ServeSettings) throws -> AppConfiguration {
@@ -90,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         try limits.apply(to: &configuration, settings: settings)
         try mail.apply(to: &configuration, settings: settings)
         try plan.apply(to: &configuration, settings: settings)
+        try operations.apply(to: &configuration, settings: settings)
         configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
         configuration.webRoot = try FolderLocator.locate(
             "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "web"), option: "--web",
@@ -105,7 +107,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try appConfiguration(ServeSettings(environment: ProcessInfo.processInfo.environment))
+        let settings = ServeSettings(environment: ProcessInfo.processInfo.environment)
+        let configuration = try appConfiguration(settings)
+        ServeOperationsOptions.bootstrapLogging(try operations.format(settings))
         let library = try moderation.load()
         var logger = Logger(label: "wenzheng")
         logger.logLevel = configuration.logLevel
@@ -131,6 +135,12 @@ struct ServeCommand: AsyncParsableCommand {
                     lines.append("  Notices: e-mail through \(smtp), from \(smtp.from)")
                 } else {
                     lines.append("  Notices: written to the log (no --smtp-url)")
+                }
+                if let metrics = configuration.metricsAddress {
+                    let reach = metrics.isLoopback ? "this machine only" : "not loopback: firewall it to the scraper"
+                    lines.append("  Metrics: http://\(metrics)/metrics (Prometheus; \(reach))")
+                } else {
+                    lines.append("  Metrics: off")
                 }
                 if !configuration.trustedProxies.isEmpty {
                     lines.append(

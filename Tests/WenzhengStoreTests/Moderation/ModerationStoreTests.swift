@@ -110,6 +110,17 @@ struct ModerationStoreTests {
         #expect(try await queue.store.pendingModerationCounts() == [.question: 2, .letter: 1])
     }
 
+    @Test("the oldest pending item's date is the queue's age; decided items do not count, and an empty queue has none")
+    func oldestPending() async throws {
+        let queue = try await Queue()
+        #expect(try await queue.store.oldestPendingModerationDate() == nil)
+        let first = try await queue.submit("最早的问题", at: testStart.addingTimeInterval(-7200))
+        _ = try await queue.submit("后来的问题", at: testStart.addingTimeInterval(-60))
+        #expect(try await queue.store.oldestPendingModerationDate() == testStart.addingTimeInterval(-7200))
+        _ = try await queue.decide(first.id, .approve(override: false), by: queue.li)
+        #expect(try await queue.store.oldestPendingModerationDate() == testStart.addingTimeInterval(-60))
+    }
+
     @Test("a claim keeps other moderators off until it is released or times out; only the claimer releases it")
     func claims() async throws {
         let queue = try await Queue()

@@ -94,9 +94,15 @@ struct RunningServer {
     /// What it printed up to the URL line.
     let output: String
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameter defaultMetrics: leave the metrics listener at its default
+    ///   address (otherwise it is off, see below).
+    init(_ arguments: [String], environment: [String: String] = [:], defaultMetrics: Bool = false) throws {
+        // No metrics listener unless a test asks for one: servers started
+        // side by side would all want the default 127.0.0.1:9464.
+        var extra = defaultMetrics ? [:] : ["WENZHENG_METRICS_ADDRESS": "off"]
+        extra.merge(environment) { $1 }
         process = try ChildProcess(
-            executable: CLI.executable.path, arguments: arguments, environment: CLI.environment(environment))
+            executable: CLI.executable.path, arguments: arguments, environment: CLI.environment(extra))
         // Read until the URL line appears.
         var output = ""
         let deadline = Date().addingTimeInterval(30)
