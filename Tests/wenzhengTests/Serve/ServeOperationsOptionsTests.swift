@@ -136,7 +136,7 @@ struct ServeOperationsOptionsTests {
         server.process.terminate()
         server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0)
-        let log = String(decoding: server.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: server.stderr.readDataToEndOfFile(), as: UTF8.self)
         let lines = log.split(separator: "\n")
         #expect(!lines.isEmpty)
         var requests: [[String: Any]] = []
