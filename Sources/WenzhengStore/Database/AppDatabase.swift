@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import WenzhengCore
 
 /// The one door to Wenzheng's storage. It owns the connection pool and the
 /// schema (`Migrations.swift`), and hands out one store per feature
@@ -40,10 +41,12 @@ public struct AppDatabase: Sendable {
     ///
     /// - Throws: `StoreError.newerSchema` when the file was written by a newer
     ///   Wenzheng, rather than migrating it into a state neither version knows.
-    public init(_ writer: any DatabaseWriter) throws {
+    /// - Parameter noticeLinks: the site's public address, for the links
+    ///   in letter notices (`wenzheng serve --base-url`).
+    public init(_ writer: any DatabaseWriter, noticeLinks: LetterNoticeLinks = .localDefault) throws {
         self.writer = writer
         let interviews = GRDBInterviewsStore(writer: writer)
-        let mailbox = GRDBMailboxStore(writer: writer)
+        let mailbox = GRDBMailboxStore(writer: writer, links: noticeLinks)
         let surveys = GRDBSurveysStore(writer: writer)
         let consultations = GRDBConsultationsStore(writer: writer)
         self.interviews = interviews
@@ -74,7 +77,9 @@ extension AppDatabase {
     /// Opens (creating if needed) the embedded SQLite database at `path`, in
     /// WAL mode with `synchronous=FULL`: a letter a citizen was told is
     /// received must survive a power cut, which NORMAL does not promise.
-    public static func openFile(atPath path: String, logger: Logger? = nil) throws -> AppDatabase {
+    public static func openFile(
+        atPath path: String, logger: Logger? = nil, noticeLinks: LetterNoticeLinks = .localDefault
+    ) throws -> AppDatabase {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         do {
@@ -95,7 +100,7 @@ extension AppDatabase {
             throw StoreError.cannotOpen(path: path, reason: describe(error))
         }
         do {
-            return try AppDatabase(pool)
+            return try AppDatabase(pool, noticeLinks: noticeLinks)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -104,8 +109,8 @@ extension AppDatabase {
     }
 
     /// A private in-memory database, for unit tests of rules that need storage.
-    public static func inMemory() throws -> AppDatabase {
-        try AppDatabase(DatabaseQueue(configuration: makeConfiguration(logger: nil)))
+    public static func inMemory(noticeLinks: LetterNoticeLinks = .localDefault) throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: makeConfiguration(logger: nil)), noticeLinks: noticeLinks)
     }
 
     static func makeConfiguration(logger: Logger?) -> Configuration {
