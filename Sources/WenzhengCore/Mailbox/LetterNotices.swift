@@ -30,7 +30,9 @@ public struct LetterNoticeLinks: Sendable, Equatable {
     /// The citizen's query page with the number filled in; the password is
     /// asked there, never carried in a link.
     public func query(number: String) -> String {
-        let number = number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? number
+        // Letter numbers are digits and `-`; anything else is escaped.
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let number = number.addingPercentEncoding(withAllowedCharacters: unreserved) ?? number
         return base + "letters/query?number=\(number)"
     }
 }
