@@ -16,14 +16,20 @@ struct NotificationsCommand: AsyncParsableCommand {
 
             Examples:
               wenzheng notifications digest
-              wenzheng notifications digest --date 2027-03-16 --base-url https://wenzheng.sft.example.gov.cn/
+              wenzheng notifications digest --date 2027-03-16
             """,
         subcommands: [Digest.self]
     )
 
     struct Digest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make today's (or a given day's) digest of letters due within 2 working days and overdue.")
+            abstract: "Make today's (or a given day's) digest of letters due within 2 working days and overdue.",
+            discussion: """
+                Examples:
+                  wenzheng notifications digest
+                  wenzheng notifications digest --date 2027-03-16 --db /srv/wz/wenzheng.sqlite
+                  wenzheng notifications digest --base-url https://wenzheng.sft.example.cn/
+                """)
 
         @OptionGroup var database: DatabaseOptions
 
