@@ -140,6 +140,26 @@ struct LetterNoticeStoreTests {
         #expect(try await outbox(box).filter { $0.recipient == "citizen@example.cn" }.count == 1)
     }
 
+    @Test("a follow-up tells the lead department, without the citizen's text; its answer tells the citizen again")
+    func followUp() async throws {
+        let box = try await mailbox()
+        var new = box.newLetter()
+        new.email = "citizen@example.cn"
+        let letter = try await box.db.mailbox.submitLetter(new, passwordHash: "h", at: beijing("2026-11-02 09:00")).letter
+        try await box.reply(letter, at: "2026-11-03 10:00")
+        _ = try await box.db.mailbox.rateLetter(number: letter.number, rating: .unsatisfied, at: beijing("2026-11-04 09:00"))
+        let before = try await outbox(box).count
+        _ = try await box.db.mailbox.followUp(number: letter.number, text: "路灯还是不亮，赵六家也一样", at: beijing("2026-11-04 09:05"))
+        let reopened = try await outbox(box).dropFirst(before)
+        #expect(reopened.map(\.kind) == ["letter.reopened"] && reopened.map(\.recipient) == ["cjc@sft.example.cn"])
+        #expect(reopened.first.map { $0.body.contains(letter.number) && !$0.body.contains("赵六") } == true)
+
+        _ = try await box.db.mailbox.draftReply(id: letter.id, body: "已再次派人检修。", actor: box.city, at: beijing("2026-11-05 10:00"))
+        _ = try await box.db.mailbox.signOff(
+            id: letter.id, approve: true, comment: nil, filter: plainFilter, actor: box.reviewer, at: beijing("2026-11-05 11:00"))
+        #expect(try await outbox(box).filter { $0.kind == "letter.replied" }.count == 2)
+    }
+
     @Test("a reply on the spot tells the citizen too")
     func repliedOnTheSpot() async throws {
         let box = try await mailbox()
