@@ -84,6 +84,37 @@ struct LetterNoticeHTTPTests {
         }
     }
 
+    @Test("an admin sets and removes a department's notice address through the API; bad input is a problem naming the field")
+    func noticeAddressesAPI() async throws {
+        let server = try await TestServer()
+        try await server.officeStaff()
+        try await server.test { client in
+            let boss = OfficeClient(client: client, staff: try await client.logIn("boss"))
+            let cityID = try await boss.departmentID("城建处")
+            let set = try await boss.json(.put, "/api/v1/office/notice-addresses", #"{"departmentId":\#(cityID),"email":" cjc@sft.example.cn "}"#)
+            #expect(set.status == .ok, "\(set.text)")
+            let listed = try OfficeJSONBody.decode(NoticeAddressesBody.self, try await boss.json(.get, "/api/v1/office/notice-addresses"))
+            #expect(listed.departments.first { $0.id == cityID }?.email == "cjc@sft.example.cn")
+            #expect(listed.departments.filter { $0.id != cityID }.allSatisfy { $0.email == nil })
+
+            for (body, field) in [
+                (#"{"departmentId":\#(cityID),"email":"cjc at sft"}"#, "email"),
+                (#"{"departmentId":\#(cityID),"email":"a@b.cn\r\nRCPT TO:<x@y.cn>"}"#, "email"),
+                (#"{"departmentId":999999,"email":"a@b.cn"}"#, "departmentId"),
+                (#"{"email":"a@b.cn"}"#, "departmentId"),
+            ] {
+                let refused = try await boss.json(.put, "/api/v1/office/notice-addresses", body)
+                #expect(refused.status == .unprocessableContent, "\(body): \(refused.text)")
+                #expect(try refused.problem().errors?.map(\.field) == [field], "\(body)")
+            }
+            let removed = try await boss.json(.put, "/api/v1/office/notice-addresses", #"{"departmentId":\#(cityID),"email":null}"#)
+            #expect(removed.status == .ok)
+            #expect(try OfficeJSONBody.decode(NoticeAddressesBody.self, removed).departments.allSatisfy { $0.email == nil })
+            let city = OfficeClient(client: client, staff: try await client.logIn("city"))
+            #expect(try await city.json(.get, "/api/v1/office/notice-addresses").status == .forbidden)
+        }
+    }
+
     @Test("the digest service makes the day's digest once, from its time, on working days, and after a restart makes none again")
     func digestService() async throws {
         let server = try await TestServer()
@@ -130,3 +161,5 @@ struct LetterNoticeHTTPTests {
         try? FileManager.default.removeItem(at: server.directory)
     }
 }
+
+struct NoticeAddressesBody: Decodable { var departments: [DepartmentNoticeAddress] }
