@@ -19,13 +19,20 @@ public struct LetterNoticeLinks: Sendable, Equatable {
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
             components.query == nil, components.fragment == nil, components.user == nil, components.password == nil,
-            !trimmed.contains(where: { $0.isWhitespace || $0.isNewline })
+            !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }), trimmed.count <= Self.maxLength
         else { return nil }
         base = trimmed.hasSuffix("/") ? trimmed : trimmed + "/"
     }
 
+    /// Long enough for any real site; short enough that a digest of
+    /// `LetterNotices.digestListLimit` links stays within a notice's size.
+    public static let maxLength = 200
+
     /// The office's page of one letter (staff sign in to open it).
     public func officeLetter(id: Int64) -> String { base + "office/letters/\(id)" }
+
+    /// The office's dashboard, with every deadline list.
+    public var officeDashboard: String { base + "office/dashboard" }
 
     /// The citizen's query page with the number filled in; the password is
     /// asked there, never carried in a link.
@@ -92,6 +99,10 @@ public struct LetterDigestEntry: Sendable, Equatable {
 public enum LetterNotices {
     /// The period the digest looks ahead, as the office's "due soon" list.
     public static let digestWorkingDays = 2
+    /// The most letters a digest lists one by one (the most urgent); the
+    /// counts are of all, and the rest are on the office's dashboard. It
+    /// keeps a digest within the outbox's 20,000 characters.
+    public static let digestListLimit = 30
 
     /// `咨询`, `建议`… as the office's lists name the types.
     public static func typeName(_ type: LetterType) -> (zh: String, en: String) {
@@ -217,9 +228,13 @@ public enum LetterNotices {
         -> LetterNoticeText?
     {
         guard !entries.isEmpty else { return nil }
-        let overdue = entries.filter(\.overdue)
-        let dueSoon = entries.filter { !$0.overdue }
-        func lines(_ rows: [LetterDigestEntry], zh: Bool) -> String {
+        let overdueCount = entries.filter(\.overdue).count
+        let dueSoonCount = entries.count - overdueCount
+        let listed = entries.prefix(digestListLimit)
+        let overdue = listed.filter(\.overdue)
+        let dueSoon = listed.filter { !$0.overdue }
+        let unlisted = entries.count - listed.count
+        func lines(_ rows: some Collection<LetterDigestEntry>, zh: Bool) -> String {
             rows.map { row in
                 let name = typeName(row.type)
                 let share = row.coHandling ? (zh ? "（协办）" : " (co-handling)") : ""
@@ -229,15 +244,17 @@ public enum LetterNotices {
             }.joined(separator: "\n")
         }
         var zh = "\(department) \(day) 领导信箱办理提醒\n\n"
-        zh += "已超期：\(overdue.count) 件；\(digestWorkingDays) 个工作日内到期：\(dueSoon.count) 件。\n"
+        zh += "已超期：\(overdueCount) 件；\(digestWorkingDays) 个工作日内到期：\(dueSoonCount) 件。\n"
         if !overdue.isEmpty { zh += "\n已超期：\n" + lines(overdue, zh: true) + "\n" }
         if !dueSoon.isEmpty { zh += "\n即将到期：\n" + lines(dueSoon, zh: true) + "\n" }
-        var en = "Leader's mailbox, \(day): \(overdue.count) overdue, \(dueSoon.count) due within \(digestWorkingDays) working days.\n"
+        if unlisted > 0 { zh += "\n另有 \(unlisted) 件未列出，请见：\(links.officeDashboard)\n" }
+        var en = "Leader's mailbox, \(day): \(overdueCount) overdue, \(dueSoonCount) due within \(digestWorkingDays) working days.\n"
         if !overdue.isEmpty { en += "\nOverdue:\n" + lines(overdue, zh: false) + "\n" }
         if !dueSoon.isEmpty { en += "\nDue soon:\n" + lines(dueSoon, zh: false) + "\n" }
+        if unlisted > 0 { en += "\n\(unlisted) more not listed: \(links.officeDashboard)\n" }
         return LetterNoticeText(
             kind: .digest,
-            subject: "领导信箱 \(day)：超期 \(overdue.count) 件，即将到期 \(dueSoon.count) 件 / Letters due: \(day)",
+            subject: "领导信箱 \(day)：超期 \(overdueCount) 件，即将到期 \(dueSoonCount) 件 / Letters due: \(day)",
             body: zh + "\n" + en)
     }
 }

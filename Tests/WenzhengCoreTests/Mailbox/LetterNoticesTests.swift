@@ -84,6 +84,22 @@ struct LetterNoticesTests {
         #expect(text.subject.contains("超期 1 件") && !text.subject.contains("\n"))
     }
 
+    @Test("a long digest lists the most urgent letters, counts all, and stays within a notice's size")
+    func longDigest() throws {
+        let longBase = try #require(LetterNoticeLinks(base: "https://" + String(repeating: "w", count: 180) + ".cn/"))
+        #expect(LetterNoticeLinks(base: "https://" + String(repeating: "w", count: 200) + ".cn/") == nil)
+        let entries = (1...500).map { index in
+            LetterDigestEntry(
+                letterID: Int64(index), number: String(format: "2026-%09d", index), type: .informationDisclosure,
+                dueOn: Self.day("2026-11-02"), overdue: index <= 400, coHandling: true)
+        }
+        let text = try #require(LetterNotices.digest(department: "城建处", day: Self.day("2026-11-04"), entries: entries, links: longBase))
+        #expect(text.body.count <= 20000, "\(text.body.count)")
+        #expect(text.body.contains("已超期：400 件；2 个工作日内到期：100 件"))
+        #expect(text.body.contains("2026-000000030") && !text.body.contains("2026-000000031"))
+        #expect(text.body.contains("另有 470 件未列出") && text.body.contains(longBase.officeDashboard))
+    }
+
     @Test("the digest is due on working days from its time, Beijing time")
     func schedule() {
         let schedule = LetterDigestSchedule(parsing: "08:30")!
