@@ -12,7 +12,7 @@ struct Wenzheng: AsyncParsableCommand {
             use the same database at the same time.
             """,
         subcommands: [
-            ServeCommand.self, UsersCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self,
+            ServeCommand.self, UsersCommand.self, DepartmentsCommand.self, NotificationsCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self,
             SurveyCommand.self, ScheduleCommand.self, EventsCommand.self, PlanCommand.self, ExportCommand.self, BackupCommand.self,
             DemoCommand.self,
         ]

@@ -96,6 +96,14 @@ public struct AppConfiguration: Sendable {
     public var heartbeatInterval: Duration
     /// How often open letters are checked for passed deadlines.
     public var overdueSweepInterval: Duration
+    /// When departments get their daily digest of letters due soon and
+    /// overdue; nil for none (`--digest-time off`).
+    public var letterDigest: LetterDigestSchedule? = .standard
+    /// How often the server checks whether the digest is due.
+    public var letterDigestCheckInterval: Duration = .seconds(60)
+    /// The site's public address, for links in notices; the server's
+    /// database is opened with it (`AppDatabase.openFile(…, noticeLinks:)`).
+    public var noticeLinks = LetterNoticeLinks.localDefault
     /// How often surveys past their closing time are closed: closing
     /// destroys an anonymous survey's duplicate-check key, so it should not
     /// wait for an organiser.

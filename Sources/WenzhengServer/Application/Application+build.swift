@@ -33,6 +33,12 @@ public func buildApplication(
                 database: dependencies.database, settings: configuration.notifications, clock: dependencies.clock, logger: dependencies.logger
             ).service(interval: configuration.notifications.interval),
         ]
+        + (configuration.letterDigest.map { schedule in
+            [
+                LetterDigestService(database: dependencies.database, schedule: schedule, clock: dependencies.clock, logger: dependencies.logger)
+                    .service(checkInterval: configuration.letterDigestCheckInterval)
+            ]
+        } ?? [])
         + LiveTicker.services(
             hub: dependencies.hub, viewerCountInterval: configuration.viewerCountInterval,
             heartbeatInterval: configuration.heartbeatInterval)

@@ -32,6 +32,10 @@ struct OfficeLettersAPIController {
             .add(middleware: RequireRoleMiddleware(OfficeLetterActions.policyRoles))
             .get(use: policies)
             .put(use: setPolicy)
+        router.group("/api/v1/office/notice-addresses")
+            .add(middleware: RequireRoleMiddleware(OfficeLetterActions.policyRoles))
+            .get(use: noticeAddresses)
+            .put(use: setNoticeAddress)
     }
 
     // MARK: Bodies
@@ -107,6 +111,16 @@ struct OfficeLettersAPIController {
 
     struct PolicyList: ResponseEncodable {
         var policies: [DeadlinePolicy]
+    }
+
+    struct NoticeAddressList: ResponseEncodable {
+        var departments: [DepartmentNoticeAddress]
+    }
+
+    struct NoticeAddressBody: Decodable {
+        var departmentId: Int64?
+        /// Null or blank removes the address.
+        var email: String?
     }
 
     struct PolicyBody: Decodable {
@@ -255,6 +269,26 @@ struct OfficeLettersAPIController {
 
     @Sendable func departments(_ request: Request, context: Context) async throws -> DepartmentList {
         DepartmentList(departments: try await database.accounts.departments())
+    }
+
+    // MARK: Departments' notice addresses
+
+    /// Every department and the shared address its letter notices go to (admin).
+    @Sendable func noticeAddresses(_ request: Request, context: Context) async throws -> NoticeAddressList {
+        NoticeAddressList(departments: try await database.accounts.departmentNoticeAddresses())
+    }
+
+    /// Sets or removes one department's notice address; audited (admin).
+    @Sendable func setNoticeAddress(_ request: Request, context: Context) async throws -> NoticeAddressList {
+        let body = try await request.decodeJSON(NoticeAddressBody.self, context: context)
+        guard let id = body.departmentId else { throw Problem.validation(.required("departmentId")) }
+        guard let department = try await database.accounts.departments().first(where: { $0.id == id }) else {
+            throw Problem.validation(.invalid("departmentId", "no department \(id)"))
+        }
+        try await database.accounts.setDepartmentNoticeAddress(
+            department: department.name, email: body.email, actor: .staff(context.staff!, clientAddress: context.clientAddress),
+            at: actions.clock.now())
+        return NoticeAddressList(departments: try await database.accounts.departmentNoticeAddresses())
     }
 
     // MARK: Reply periods

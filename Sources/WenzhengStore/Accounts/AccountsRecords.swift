@@ -143,3 +143,29 @@ public struct PasswordAttempt: Sendable, Equatable {
     /// within the window, this attempt included; nil when throttled.
     public var failuresForAccount: Int?
 }
+
+/// A department and the shared mailbox its letter notices go to
+/// (docs/notifications.md, "Letters"); nil when none is set, and then the
+/// department is sent no notices.
+public struct DepartmentNoticeAddress: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var email: String?
+
+    public init(id: Int64, name: String, email: String?) {
+        self.id = id
+        self.name = name
+        self.email = email
+    }
+
+    /// The address trimmed, nil for blank; refused unless it is plausible
+    /// (`LetterRules.isPlausibleEmail`) and one the SMTP client will put on
+    /// the wire (`MailAddress.isValid`).
+    public static func validated(_ text: String?) throws -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        guard text.count <= 254, LetterRules.isPlausibleEmail(text), MailAddress.isValid(text) else {
+            throw StoreError.invalid(ValidationFailure([.invalid("email", "'\(text)' is not an e-mail address like office@example.gov.cn")]))
+        }
+        return text
+    }
+}

@@ -74,4 +74,12 @@ public protocol AccountsStore: Sendable {
     /// The department with exactly this name (surrounding white space
     /// ignored), or nil.
     func department(named name: String) async throws -> LetterDepartment?
+
+    /// Every department with the address its letter notices go to, by name.
+    func departmentNoticeAddresses() async throws -> [DepartmentNoticeAddress]
+
+    /// Sets (or, with nil, removes) a department's notice address; audited.
+    @discardableResult
+    func setDepartmentNoticeAddress(department: String, email: String?, actor: AuditActor, at now: Date) async throws
+        -> DepartmentNoticeAddress
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import WenzhengCore
 
 /// The one door to Wenzheng's storage. It owns the connection pool and the
 /// schema (`Migrations.swift`), and hands out one store per feature
@@ -43,15 +44,17 @@ public struct AppDatabase: Sendable {
     ///
     /// - Throws: `StoreError.newerSchema` when the file was written by a newer
     ///   Wenzheng, rather than migrating it into a state neither version knows.
-    public init(_ writer: any DatabaseWriter) throws {
-        try self.init(writer, commitTiming: CommitTiming())
+    /// - Parameter noticeLinks: the site's public address, for the links
+    ///   in letter notices (`wenzheng serve --base-url`).
+    public init(_ writer: any DatabaseWriter, noticeLinks: LetterNoticeLinks = .localDefault) throws {
+        try self.init(writer, commitTiming: CommitTiming(), noticeLinks: noticeLinks)
     }
 
-    init(_ writer: any DatabaseWriter, commitTiming: CommitTiming) throws {
+    init(_ writer: any DatabaseWriter, commitTiming: CommitTiming, noticeLinks: LetterNoticeLinks = .localDefault) throws {
         self.writer = writer
         self.commitTiming = commitTiming
         let interviews = GRDBInterviewsStore(writer: writer)
-        let mailbox = GRDBMailboxStore(writer: writer)
+        let mailbox = GRDBMailboxStore(writer: writer, links: noticeLinks)
         let surveys = GRDBSurveysStore(writer: writer)
         let consultations = GRDBConsultationsStore(writer: writer)
         self.interviews = interviews
@@ -82,7 +85,9 @@ extension AppDatabase {
     /// Opens (creating if needed) the embedded SQLite database at `path`, in
     /// WAL mode with `synchronous=FULL`: a letter a citizen was told is
     /// received must survive a power cut, which NORMAL does not promise.
-    public static func openFile(atPath path: String, logger: Logger? = nil) throws -> AppDatabase {
+    public static func openFile(
+        atPath path: String, logger: Logger? = nil, noticeLinks: LetterNoticeLinks = .localDefault
+    ) throws -> AppDatabase {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         do {
@@ -104,7 +109,7 @@ extension AppDatabase {
             throw StoreError.cannotOpen(path: path, reason: describe(error))
         }
         do {
-            return try AppDatabase(pool, commitTiming: commitTiming)
+            return try AppDatabase(pool, commitTiming: commitTiming, noticeLinks: noticeLinks)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -113,10 +118,10 @@ extension AppDatabase {
     }
 
     /// A private in-memory database, for unit tests of rules that need storage.
-    public static func inMemory() throws -> AppDatabase {
+    public static func inMemory(noticeLinks: LetterNoticeLinks = .localDefault) throws -> AppDatabase {
         let commitTiming = CommitTiming()
         let queue = try DatabaseQueue(configuration: makeConfiguration(logger: nil, commitTiming: commitTiming))
-        return try AppDatabase(queue, commitTiming: commitTiming)
+        return try AppDatabase(queue, commitTiming: commitTiming, noticeLinks: noticeLinks)
     }
 
     /// Sends the time each write transaction's commit takes to `observer`

@@ -41,6 +41,7 @@ extension GRDBMailboxStore {
             try record.insert(db)
             _ = try Self.linkAttachments(db, letterID: record.id!, new.attachments, addedBy: nil, at: now)
             try Self.appendLetterEvent(db, letterID: record.id!, kind: .submitted, actor: .citizen, at: now)
+            try Self.noticeLetterReceived(db, record, links: links, at: now)
             return (try Self.letterView(db, record), true)
         }
     }
@@ -278,6 +279,7 @@ extension GRDBMailboxStore {
             try GRDBModerationStore.throwIfInvalid(errors)
 
             try record.update(db)
+            let previously = try Self.assignedDepartments(db, letterID: id)
             try LetterAssignmentRecord.filter(LetterAssignmentRecord.Columns.letterId == id).deleteAll(db)
             var leadRow = LetterAssignmentRecord(id: nil, letterId: id, departmentId: lead, isLead: true, dueOn: nil, assignedAt: now)
             try leadRow.insert(db)
@@ -289,6 +291,7 @@ extension GRDBMailboxStore {
             let note = coNames.isEmpty ? leadName! : "\(leadName!); 协办: \(coNames.joined(separator: "、"))"
             try Self.appendLetterEvent(db, letterID: id, kind: .assigned, actor: .staff(actor), note: note, at: now)
             try Self.auditLetter(db, actor: actor, action: "letter.assign", before: before, after: record, at: now)
+            try Self.noticeLetterAssigned(db, record, previously: previously, coHandlers: coHandlers, links: links, at: now)
             return try Self.letterView(db, record)
         }
     }
@@ -352,7 +355,8 @@ extension GRDBMailboxStore {
             if approve {
                 draft.reviewState = .signedOff
                 try draft.update(db)
-                try Self.sendReply(db, &record, body: draft.body, department: record.leadDepartmentId!, filter: filter, at: now)
+                try Self.sendReply(
+                    db, &record, body: draft.body, department: record.leadDepartmentId!, filter: filter, links: links, at: now)
                 try Self.appendLetterEvent(db, letterID: id, kind: .signedOff, actor: .staff(actor), note: comment, at: now)
                 try Self.auditLetter(db, actor: actor, action: "letter.sign_off", before: before, after: record, at: now)
             } else {
@@ -392,7 +396,7 @@ extension GRDBMailboxStore {
                 reviewedBy: actor.userID, reviewedAt: now, reviewComment: nil)
             try draft.insert(db)
             record.updatedAt = now
-            try Self.sendReply(db, &record, body: body, department: lead, filter: filter, at: now)
+            try Self.sendReply(db, &record, body: body, department: lead, filter: filter, links: links, at: now)
             try Self.appendLetterEvent(db, letterID: id, kind: .repliedOnTheSpot, actor: .staff(actor), at: now)
             try Self.auditLetter(db, actor: actor, action: "letter.reply_on_the_spot", before: before, after: record, at: now)
             return try Self.letterView(db, record)
@@ -446,6 +450,7 @@ extension GRDBMailboxStore {
                 at: now)
             try Self.recomputeDeadline(db, &record, calendar: try GRDBCalendarStore.holidayCalendar(db), today: today)
             try record.update(db)
+            try Self.noticeLetterReopened(db, record, links: links, at: now)
             return try Self.letterView(db, record)
         }
     }
@@ -565,7 +570,8 @@ extension GRDBMailboxStore {
     /// (once per letter: the masked letter text does not change with a
     /// second reply; a letter already public has its search text updated).
     static func sendReply(
-        _ db: Database, _ record: inout LetterRecord, body: String, department: Int64, filter: ContentFilter, at now: Date
+        _ db: Database, _ record: inout LetterRecord, body: String, department: Int64, filter: ContentFilter, links: LetterNoticeLinks,
+        at now: Date
     ) throws {
         record.state = .replied
         record.replyBody = body
@@ -592,6 +598,7 @@ extension GRDBMailboxStore {
             record.moderationItemId = item.id
         }
         try record.update(db)
+        try noticeLetterReplied(db, record, links: links, at: now)
     }
 
     /// The period for a type: the lead department's own policy, else the

@@ -6,6 +6,8 @@ import WenzhengCore
 struct GRDBMailboxStore: MailboxStore {
     let writer: any DatabaseWriter
     var reader: any DatabaseReader { writer }
+    /// Where letter notices link to (`AppDatabase.init(_:noticeLinks:)`).
+    var links = LetterNoticeLinks.localDefault
 }
 
 extension GRDBMailboxStore: GRDBModerationSubject {

@@ -562,3 +562,15 @@ public struct DeadlinePolicy: Codable, Sendable, Equatable {
     public var department: String?
     public var workingDays: Int
 }
+
+/// One department's digest made for one office day.
+public struct LetterDigestOutcome: Codable, Sendable, Equatable {
+    public var departmentID: Int64
+    public var department: String
+    public var day: CivilDate
+    /// Letters listed (overdue included); 0 for a digest recorded without a notice.
+    public var letters: Int
+    public var overdue: Int
+    /// The notice written, nil when there was nothing to list.
+    public var outboxMessageID: Int64?
+}

@@ -263,6 +263,17 @@ public protocol MailboxStore: Sendable {
     ///   (field `q`), a page size out of `letterSearchPageSizeRange` or an
     ///   offset outside `0..<letterSearchWindow`.
     func searchLetters(_ query: String, limit: Int, offset: Int) async throws -> LetterSearchPage
+
+    /// Makes the daily digest of `day` (an office day) for every department
+    /// with a notice address that has none for that day yet: one
+    /// transaction, recorded once per department and day
+    /// (`letter_digest`), a notice only when there are letters overdue or
+    /// due within `LetterNotices.digestWorkingDays` working days. Returns
+    /// what was made now (nothing for a day already done).
+    func makeLetterDigests(day: CivilDate, at now: Date) async throws -> [LetterDigestOutcome]
+
+    /// Whether a department's digest of `day` was made.
+    func letterDigestMade(departmentID: Int64, day: CivilDate) async throws -> Bool
 }
 
 /// The defaults callers may leave out.

@@ -5,13 +5,14 @@ import GRDB
 /// (`GRDBNotificationsStore.enqueue`).
 public struct OutgoingNotice: Sendable, Equatable {
     /// Dotted kind: `open_day.rescheduled`, `open_day.cancelled`,
-    /// `registration.promoted`.
+    /// `registration.promoted`, `letter.received`, `letter.assigned`,
+    /// `letter.reopened`, `letter.replied`, `letter.digest`.
     public var kind: String
     /// An e-mail address, or nil: the notifier then only logs the notice.
     public var recipient: String?
     public var subject: String
     public var body: String
-    /// What it is about: `open_day`, `registration`…
+    /// What it is about: `open_day`, `registration`, `letter`, `department` (a digest)…
     public var subjectType: String
     public var subjectID: String
 

@@ -35,3 +35,32 @@ enum NotificationsSchema {
                 """)
     }
 }
+
+extension NotificationsSchema {
+    /// Migration `v18-notification-addresses`: where the office is told of
+    /// letters, and the record that makes each department's daily digest
+    /// once per office day.
+    ///
+    /// The address belongs to the department (a shared mailbox such as
+    /// `xfc@sft.example.cn`), not to staff accounts: the work is the
+    /// department's, a shared mailbox survives leave and staff changes, and
+    /// it keeps staff members' own addresses out of this database.
+    static func addNotificationAddresses(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE department ADD COLUMN notice_email TEXT
+                    CHECK (notice_email IS NULL OR LENGTH(notice_email) BETWEEN 3 AND 254);
+                CREATE TABLE letter_digest (
+                    department_id INTEGER NOT NULL REFERENCES department(id) ON DELETE CASCADE,
+                    -- The office day (Beijing) the digest was made for: YYYY-MM-DD.
+                    office_day TEXT NOT NULL CHECK (LENGTH(office_day) = 10),
+                    -- Letters listed; 0 when there was nothing to send.
+                    letters INTEGER NOT NULL CHECK (letters >= 0),
+                    -- The notice, when one was written (NULL for an empty digest).
+                    outbox_message_id INTEGER REFERENCES outbox_message(id) ON DELETE SET NULL,
+                    created_at DATETIME NOT NULL,
+                    PRIMARY KEY (department_id, office_day)
+                );
+                """)
+    }
+}

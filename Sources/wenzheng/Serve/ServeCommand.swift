@@ -72,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
     @OptionGroup(title: "Notices (outbox)") var mail: ServeMailOptions
+    @OptionGroup(title: "Letter notices") var letterNotices: ServeLetterNoticeOptions
     @OptionGroup(title: "Annual plan") var plan: ServePlanOptions
     @OptionGroup(title: "Metrics and logs") var operations: ServeOperationsOptions
 
@@ -90,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         try intervals.apply(to: &configuration, settings: settings)
         try limits.apply(to: &configuration, settings: settings)
         try mail.apply(to: &configuration, settings: settings)
+        try letterNotices.apply(to: &configuration, settings: settings)
         try plan.apply(to: &configuration, settings: settings)
         try operations.apply(to: &configuration, settings: settings)
         configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
@@ -113,7 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
         let library = try moderation.load()
         var logger = Logger(label: "wenzheng")
         logger.logLevel = configuration.logLevel
-        let db = try database.open(logger: logger)
+        let db = try database.open(logger: logger, noticeLinks: configuration.noticeLinks)
         let dbPath = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.path
         let hasAdmin = try await db.accounts.staffUsers().contains { $0.role == .admin && !$0.disabled }
 
@@ -142,6 +144,9 @@ struct ServeCommand: AsyncParsableCommand {
                 } else {
                     lines.append("  Metrics: off")
                 }
+                lines.append(
+                    "  Letter notices link to \(configuration.noticeLinks.base); daily digest: "
+                        + (configuration.letterDigest.map { "\($0) Beijing time on working days" } ?? "off"))
                 if !configuration.trustedProxies.isEmpty {
                     lines.append(
                         "  Trusted proxies: \(configuration.trustedProxies.map(\.description).joined(separator: ", ")) (client address from X-Forwarded-For or Forwarded)"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WenzhengCore
 import WenzhengStore
 
 /// `--db`, shared by every subcommand.
@@ -16,9 +17,11 @@ struct DatabaseOptions: ParsableArguments {
         path ?? ProcessInfo.processInfo.environment["WENZHENG_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultPath
     }
 
-    func open(logger: Logger? = nil) throws -> AppDatabase {
+    /// - Parameter noticeLinks: where letter notices written by this
+    ///   process link to (`--base-url`).
+    func open(logger: Logger? = nil, noticeLinks: LetterNoticeLinks = .localDefault) throws -> AppDatabase {
         do {
-            return try AppDatabase.openFile(atPath: resolvedPath, logger: logger)
+            return try AppDatabase.openFile(atPath: resolvedPath, logger: logger, noticeLinks: noticeLinks)
         } catch let error as StoreError {
             throw CommandFailure(error.description)
         }

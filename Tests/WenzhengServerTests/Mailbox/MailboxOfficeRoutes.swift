@@ -53,5 +53,7 @@ extension RouteTableTests {
         "GET /api/v1/office/departments": [.admin, .handler, .reviewer],
         "GET /api/v1/office/policies": [.admin],
         "PUT /api/v1/office/policies": [.admin],
+        "GET /api/v1/office/notice-addresses": [.admin],
+        "PUT /api/v1/office/notice-addresses": [.admin],
     ]
 }

@@ -48,7 +48,7 @@ struct SecurityAccessMatrixTests {
         "GET /api/v1/office/letters": .fixed, "GET /api/v1/office/letters/{id}": .letter,
         "GET /api/v1/office/letters/{id}/attachments": .letter, "GET /api/v1/office/letters/{id}/attachments/{attachment}": .letter,
         "GET /api/v1/office/deadlines": .fixed, "GET /api/v1/office/statistics": .fixed, "GET /api/v1/office/departments": .fixed,
-        "GET /api/v1/office/policies": .fixed,
+        "GET /api/v1/office/policies": .fixed, "GET /api/v1/office/notice-addresses": .fixed,
         "GET /letters": .fixed, "GET /letters/new": .fixed, "GET /letters/query": .fixed, "GET /letters/deadline": .fixed,
         "GET /letters/statistics": .fixed, "GET /letters/{id}": .letter, "GET /letters/{id}/deadline": .letter,
         "GET /api/v1/letters/published": .fixed, "GET /api/v1/letters/published/{id}": .letter,

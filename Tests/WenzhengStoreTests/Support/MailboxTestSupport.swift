@@ -46,11 +46,13 @@ struct Mailbox {
     /// Keeps a file database's directory until the box goes away.
     private let file: TemporaryDatabase?
 
-    /// - Parameter onFile: a real SQLite file (WAL) in a temporary
-    ///   directory rather than memory.
-    init(onFile: Bool = false) async throws {
+    /// - Parameters:
+    ///   - onFile: a real SQLite file (WAL) in a temporary directory rather
+    ///     than memory.
+    ///   - noticeLinks: where letter notices link to (in memory only).
+    init(onFile: Bool = false, noticeLinks: LetterNoticeLinks = .localDefault) async throws {
         file = onFile ? try TemporaryDatabase() : nil
-        db = try file?.database ?? AppDatabase.inMemory()
+        db = try file?.database ?? AppDatabase.inMemory(noticeLinks: noticeLinks)
         office = try await Self.staff(db, "office", .handler, department: "办公室", name: "李办")
         city = try await Self.staff(db, "city", .handler, department: "城建处", name: "王城")
         education = try await Self.staff(db, "edu", .handler, department: "教育处", name: "赵教")

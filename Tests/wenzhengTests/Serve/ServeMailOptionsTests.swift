@@ -76,6 +76,13 @@ struct ServeMailOptionsTests {
                 [], ["WENZHENG_SMTP_URL": "smtp://mail.example.cn", "WENZHENG_MAIL_FROM": "a@example.cn", "WENZHENG_SMTP_TIMEOUT": "soon"],
                 "--smtp-timeout: 'soon' is not a duration"
             ),
+            (["--smtp-url", "ftp://x"], [:], "--smtp-url: 'ftp://x' is not an SMTP URL"),
+            (["--smtp-url", "not a url at all"], [:], "--smtp-url: 'not a url at all' is not an SMTP URL"),
+            (["--smtp-url", "smtp://"], [:], "--smtp-url: 'smtp://' is not an SMTP URL"),
+            (["--smtp-url", "smtp://user:pass@h"], [:], "--smtp-url: the URL must not contain a password"),
+            (["--base-url", "ftp://x"], [:], "--base-url must be an http or https address"),
+            ([], ["WENZHENG_BASE_URL": "wenzheng.example.cn"], "--base-url must be an http or https address"),
+            (["--digest-time", "25:00"], [:], "--digest-time must be a time of day like 08:30 (Beijing time) or off, not '25:00'"),
             (["--outbox-interval", "30"], [:], "--outbox-interval: '30' is not a duration"),
             (["--smtp-config", "/nonexistent/mail.conf"], [:], "--smtp-config: cannot read /nonexistent/mail.conf"),
         ] as [([String], [String: String], String)])
