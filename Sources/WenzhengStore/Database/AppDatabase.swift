@@ -29,6 +29,7 @@ public struct AppDatabase: Sendable {
     public let notifications: any NotificationsStore
     public let events: any EventsStore
     public let secrets: any ServerSecretStore
+    public let privacy: any PrivacyStore
 
     /// The SQLite file, or nil for an in-memory database.
     public var filePath: String? { (writer as? DatabasePool)?.path }
@@ -58,6 +59,7 @@ public struct AppDatabase: Sendable {
         secrets = GRDBServerSecretStore(writer: writer)
         notifications = GRDBNotificationsStore(writer: writer)
         events = GRDBEventsStore(writer: writer)
+        privacy = GRDBPrivacyStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {

@@ -26,6 +26,7 @@ enum Migrations {
         migrator.registerMigration("v16-events", migrate: EventsSchema.createEvents)
         migrator.registerMigration(
             "v17-interview-cancellation", foreignKeyChecks: .deferred, migrate: InterviewsSchema.addInterviewCancellation)
+        migrator.registerMigration("v19-retention", migrate: PrivacySchema.allowErasedLetterContacts)
         return migrator
     }
 }
