@@ -61,7 +61,8 @@ struct PrivacyCommand: AsyncParsableCommand {
 
                 Examples:
                   wenzheng privacy export --phone 13812345678 > person.json
-                  wenzheng privacy export --email zhang@example.cn --db /var/lib/wenzheng/wenzheng.sqlite
+                  wenzheng privacy export --email zhang@example.cn \\
+                      --db /var/lib/wenzheng/wenzheng.sqlite
                 """)
 
         @OptionGroup var database: DatabaseOptions
