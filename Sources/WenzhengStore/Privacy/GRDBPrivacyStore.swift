@@ -242,6 +242,11 @@ struct GRDBPrivacyStore: PrivacyStore {
                 WHERE id = ?
                 """,
             arguments: [ErasedPersonalData.name, now, now, id])
+        // The moderation queue kept the author's name beside the text it
+        // checked before publication.
+        try db.execute(
+            sql: "UPDATE moderation_item SET author_name = NULL WHERE id = (SELECT moderation_item_id FROM letter WHERE id = ?)",
+            arguments: [id])
         let attachmentIDs = try Int64.fetchAll(
             db, sql: "SELECT DISTINCT attachment_id FROM letter_attachment WHERE letter_id = ? AND role <> 'reply'", arguments: [id])
         try db.execute(sql: "DELETE FROM letter_attachment WHERE letter_id = ? AND role <> 'reply'", arguments: [id])

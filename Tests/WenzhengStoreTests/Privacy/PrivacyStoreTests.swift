@@ -27,7 +27,7 @@ struct PrivacyStoreTests {
             mailbox.newLetter(author: "张三", phone: nil, email: "zhang@example.cn"), passwordHash: "$2b$hash", at: beijing("2026-11-19 10:00")
         ).letter
         let other = try await mailbox.db.mailbox.submitLetter(
-            mailbox.newLetter(author: "李四", phone: "13900001111"), passwordHash: "$2b$hash", at: beijing("2026-11-19 11:00")
+            mailbox.newLetter(author: "李四", phone: "13900001111", mayPublish: true), passwordHash: "$2b$hash", at: beijing("2026-11-19 11:00")
         ).letter
         _ = try await mailbox.reply(other, at: "2026-11-20 11:00")
         return (replied, open, other)
@@ -99,6 +99,10 @@ struct PrivacyStoreTests {
         let mailbox = try await Mailbox(onFile: true)
         let (replied, open, other) = try await Self.letters(mailbox)
         let policy = RetentionPolicy(letterPersonalYears: 3, registrationPersonalYears: nil)
+        let namesBefore = try await mailbox.db.reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM moderation_item WHERE author_name = '李四'")
+        }
+        #expect(namesBefore == 1, "the published letter's moderation item names its author")
         // Three years less a day after the reply: nothing yet.
         let early = try await mailbox.db.privacy.purgeExpiredPersonalData(policy: policy, at: beijing("2029-11-19 10:00"), limit: 100)
         #expect(early.isEmpty)
@@ -110,6 +114,11 @@ struct PrivacyStoreTests {
         #expect(try await mailbox.db.mailbox.letter(id: replied.id).authorName == ErasedPersonalData.name)
         #expect(try await mailbox.db.mailbox.letter(id: other.id).phone == nil)
         #expect(try await mailbox.db.mailbox.letter(id: open.id).authorName == "张三")
+        // Nothing of the name is left beside the letter, in any table.
+        let names = try await mailbox.db.reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM moderation_item WHERE author_name IN ('张三', '李四')")
+        }
+        #expect(names == 0)
         let audit = try await mailbox.db.audit.auditEntries().filter { $0.action == "letter.personal_data_erase" }
         #expect(Set(audit.map(\.actorName)) == ["system:retention"])
         // A pass with nothing left does nothing; "keep" erases nothing.
