@@ -415,3 +415,49 @@ def test_limits_and_private_paths_through_nginx(behind_nginx) -> None:
              f"Connection: close\r\n\r\n{body}")
     assert head.startswith("HTTP/1.1 413"), head
     assert b"urn:wenzheng:problem:" in answer, answer[:300]
+
+
+# MARK: Backup and restore (docs/deployment.md, "Restoring from a backup")
+
+
+def test_a_backup_taken_while_serving_restores_into_a_new_state_folder_and_serves(tmp_path: Path) -> None:
+    binary = server_binary()
+    live, restored = tmp_path / "live", tmp_path / "restored"
+    live.mkdir()
+    database = live / "wenzheng.sqlite"
+    create_user(binary, database)
+    server = Server(binary, database)
+    try:
+        api = Api(server.base)
+        receipt = api.request("POST", "/api/v1/letters", {
+            "type": "suggestion", "subject": "备份恢复测试", "body": "延长窗口服务时间。", "authorName": "张三",
+            "phone": "13812345678"}, expect=201)
+        backup = tmp_path / "backups" / "wenzheng.sqlite"
+        backup.parent.mkdir()
+        result = subprocess.run([str(binary), "backup", "--db", str(database), str(backup)], capture_output=True, text=True,
+                                env=clean_environment(), timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "integrity_check ok" in result.stdout
+        # Written after the backup: not in the restored database.
+        later = api.request("POST", "/api/v1/letters", {
+            "type": "suggestion", "subject": "备份之后", "body": "这封信在备份之后。", "authorName": "李四",
+            "phone": "13900001111"}, expect=201)
+    finally:
+        assert server.stop() == 0
+
+    # The documented steps: a new state folder, the copy as the database,
+    # no -wal or -shm beside it, then start.
+    restored.mkdir()
+    shutil.copy2(backup, restored / "wenzheng.sqlite")
+    assert not any(restored.glob("wenzheng.sqlite-*"))
+    server = Server(binary, restored / "wenzheng.sqlite")
+    try:
+        api = Api(server.base)
+        assert api.call("GET", "/readyz")[0] == 200
+        api.login()  # the staff account came back
+        letter = api.request("POST", "/api/v1/letters/query", {"number": receipt["number"], "password": receipt["password"]})
+        assert letter["subject"] == "备份恢复测试"
+        status, _ = api.call("POST", "/api/v1/letters/query", {"number": later["number"], "password": later["password"]})
+        assert status == 401, "a letter written after the backup must not be in the restored database"
+    finally:
+        assert server.stop() == 0
