@@ -12,7 +12,8 @@ import WenzhengCore
 struct GRDBPrivacyStore: PrivacyStore {
     let writer: any DatabaseWriter
 
-    static let closedLetterStates = ["replied", "transferred", "rejected", "withdrawn"]
+    /// Letters no longer owed a reply (`LetterState.isOpen`).
+    static let closedLetterStates = LetterState.allCases.filter { !$0.isOpen }.map(\.rawValue)
 
     func personalData(for request: PersonalDataRequest, at now: Date) async throws -> PersonalDataReport {
         try await writer.read { db in try Self.report(db, for: request, at: now) }
