@@ -346,6 +346,9 @@ def behind_nginx(tmp_path: Path):
 def test_a_page_and_a_live_socket_through_nginx(behind_nginx) -> None:
     server, tls, plain = behind_nginx["server"], behind_nginx["tls"], behind_nginx["plain"]
     host = f"127.0.0.1:{tls}"
+    # The retention pass is configured (docs/privacy.md), with the defaults.
+    assert "Personal data: letters' personal fields erased 3 year(s) after closing, " \
+        "open-day registrations deleted 1 year(s) after the day" in server.output()
 
     # Plain HTTP only redirects.
     head, _ = http_request(plain, f"GET /letters HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", tls=False)
