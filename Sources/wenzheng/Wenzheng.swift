@@ -14,7 +14,7 @@ struct Wenzheng: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, UsersCommand.self, DepartmentsCommand.self, NotificationsCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self,
             SurveyCommand.self, ScheduleCommand.self, EventsCommand.self, PlanCommand.self, ExportCommand.self, BackupCommand.self,
-            DemoCommand.self,
+            PrivacyCommand.self, DemoCommand.self,
         ]
     )
 }

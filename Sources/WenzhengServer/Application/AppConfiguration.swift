@@ -111,6 +111,11 @@ public struct AppConfiguration: Sendable {
     /// How often expired sessions and old sign-in and letter-query failures
     /// are deleted.
     public var sessionPruneInterval: Duration
+    /// How long citizens' personal data is kept once its matter is over
+    /// (docs/privacy.md): `RetentionPurge` erases what is older.
+    public var retention: RetentionPolicy = .defaults
+    /// How often the retention pass runs (also once at start).
+    public var retentionInterval: Duration = .seconds(6 * 3600)
     /// The server's name in logs and the `Server` header.
     public var serverName: String
     /// Survey responses one client address may send (beside the one

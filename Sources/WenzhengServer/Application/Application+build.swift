@@ -29,6 +29,11 @@ public func buildApplication(
             SurveyClosing.service(
                 database: dependencies.database, clock: dependencies.clock, library: dependencies.moderation, logger: dependencies.logger,
                 interval: configuration.surveyCloseInterval),
+            RetentionPass.service(
+                database: dependencies.database,
+                attachments: try? AttachmentFiles(root: attachmentsDirectory(configuration, database: dependencies.database)),
+                clock: dependencies.clock, policy: configuration.retention, logger: dependencies.logger,
+                interval: configuration.retentionInterval),
             try NotificationSender(
                 database: dependencies.database, settings: configuration.notifications, clock: dependencies.clock, logger: dependencies.logger
             ).service(interval: configuration.notifications.interval),

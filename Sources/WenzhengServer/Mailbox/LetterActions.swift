@@ -84,6 +84,9 @@ struct LetterActions: Sendable {
         /// Nil when not said: the letter is not published.
         var mayPublish: Bool?
         var idempotencyKey: String?
+        /// Separate consent to process the proof of identity (PIPL art. 29);
+        /// required only with one (`SeparateConsent`).
+        var identityProofConsent: Bool?
     }
 
     /// - Throws: `Problem` 422 for a missing or unknown type, 429 when the
@@ -156,6 +159,11 @@ struct LetterActions: Sendable {
         _ submission: Submission, type: LetterType, upload: MultipartUpload?, clientAddress: String, now: Date
     ) async throws -> Receipt {
         let files = try attachments.citizenAttachments(upload, type: type)
+        if let missing = SeparateConsent.missingForIdentityProof(
+            carriesIdentityProof: files.contains { $0.role == .identityProof }, consented: submission.identityProofConsent ?? false)
+        {
+            throw Problem.validation(missing)
+        }
         let new = NewLetter(
             type: type, subject: submission.subject ?? "", body: submission.body ?? "",
             authorName: submission.authorName ?? "", phone: submission.phone, email: submission.email,
@@ -478,6 +486,7 @@ extension LetterActions.Submission {
         self.init(
             type: try field("type"), subject: try field("subject"), body: try field("body"), authorName: try field("authorName"),
             phone: try field("phone"), email: try field("email"), mayPublish: LetterActions.isChecked(try field("mayPublish")),
-            idempotencyKey: try field("idempotencyKey"))
+            idempotencyKey: try field("idempotencyKey"),
+            identityProofConsent: LetterActions.isChecked(try field(SeparateConsent.identityProofField)))
     }
 }

@@ -30,6 +30,7 @@ public struct AppDatabase: Sendable {
     public let notifications: any NotificationsStore
     public let events: any EventsStore
     public let secrets: any ServerSecretStore
+    public let privacy: any PrivacyStore
 
     /// Where the writer's commit timings go (`reportCommitTimings(to:)`).
     let commitTiming: CommitTiming
@@ -69,6 +70,7 @@ public struct AppDatabase: Sendable {
         secrets = GRDBServerSecretStore(writer: writer)
         notifications = GRDBNotificationsStore(writer: writer)
         events = GRDBEventsStore(writer: writer)
+        privacy = GRDBPrivacyStore(writer: writer)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {

@@ -27,6 +27,7 @@ enum Migrations {
         migrator.registerMigration(
             "v17-interview-cancellation", foreignKeyChecks: .deferred, migrate: InterviewsSchema.addInterviewCancellation)
         migrator.registerMigration("v18-notification-addresses", migrate: NotificationsSchema.addNotificationAddresses)
+        migrator.registerMigration("v19-retention", migrate: PrivacySchema.allowErasedLetterContacts)
         return migrator
     }
 }

@@ -40,6 +40,29 @@ enum SchemaChanges {
         db.clearSchemaCache()
     }
 
+    /// Loosens constraints of `table` in place, by the same documented
+    /// procedure as `widenCheckList`: each `(old, new)` replaces text of the
+    /// table's definition that must occur exactly once. Only for changes
+    /// every stored row already satisfies (a CHECK with one more way to
+    /// pass); anything else needs `rebuildTable`.
+    ///
+    /// - Throws: when a text is missing or ambiguous, rather than guess.
+    static func loosenConstraints(_ db: Database, table: String, replacing changes: [(old: String, new: String)]) throws {
+        guard var sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
+        else { throw DatabaseError(message: "no table \(table)") }
+        for change in changes {
+            let count = sql.components(separatedBy: change.old).count - 1
+            guard count == 1 else { throw DatabaseError(message: "\(table): expected \(change.old) once, found it \(count) times") }
+            sql = sql.replacingOccurrences(of: change.old, with: change.new)
+        }
+        let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        try db.execute(sql: "PRAGMA writable_schema = ON")
+        try db.execute(sql: "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", arguments: [sql, table])
+        try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+        try db.execute(sql: "PRAGMA writable_schema = OFF")
+        db.clearSchemaCache()
+    }
+
     /// Rebuilds `table` with a new definition, by the twelve steps of
     /// SQLite's "making other kinds of table schema changes" (ALTER TABLE
     /// documentation), for changes no ALTER TABLE can make (a CHECK list

@@ -89,6 +89,16 @@ public struct AttachmentFiles: Sendable {
         return data
     }
 
+    /// Deletes a stored attachment's file, once no row names it (personal
+    /// data erased by retention or on request). A file already gone is not
+    /// an error: the erasure may have been interrupted after the commit.
+    public func remove(_ hash: String) throws {
+        guard let url = url(for: hash) else { throw Failure.missing(hash) }
+        if unlink(url.path) != 0 && errno != ENOENT {
+            throw Failure.cannotCreate(url.path, String(cString: strerror(errno)))
+        }
+    }
+
     /// Deletes uploads left in `incoming/` by requests that failed half-way
     /// (a crash, a refused file), older than `age` seconds.
     @discardableResult

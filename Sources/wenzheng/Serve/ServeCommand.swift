@@ -75,6 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Letter notices") var letterNotices: ServeLetterNoticeOptions
     @OptionGroup(title: "Annual plan") var plan: ServePlanOptions
     @OptionGroup(title: "Metrics and logs") var operations: ServeOperationsOptions
+    @OptionGroup(title: "Retention of personal data") var retention: ServeRetentionOptions
 
     /// Every option, else its environment variable, else the default.
     func appConfiguration(_ settings: ServeSettings) throws -> AppConfiguration {
@@ -94,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         try letterNotices.apply(to: &configuration, settings: settings)
         try plan.apply(to: &configuration, settings: settings)
         try operations.apply(to: &configuration, settings: settings)
+        try retention.apply(to: &configuration, settings: settings)
         configuration.trustedProxies = try settings.trustedProxies(trustedProxies)
         configuration.webRoot = try FolderLocator.locate(
             "Web", marker: "templates/layout.mustache", explicit: settings.text(web, "web"), option: "--web",
@@ -106,6 +108,15 @@ struct ServeCommand: AsyncParsableCommand {
             .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             ?? databaseFolder.appendingPathComponent("attachments").path
         return configuration
+    }
+
+    /// `letters' personal fields erased 3 years after closing, open-day registrations deleted 1 year after the day`
+    static func retentionSummary(_ policy: RetentionPolicy) -> String {
+        let letters = policy.letterPersonalYears.map { "letters' personal fields erased \($0) year(s) after closing" }
+            ?? "letters' personal fields kept"
+        let registrations = policy.registrationPersonalYears.map { "open-day registrations deleted \($0) year(s) after the day" }
+            ?? "open-day registrations kept"
+        return "\(letters), \(registrations) (docs/privacy.md)"
     }
 
     func run() async throws {
@@ -147,6 +158,7 @@ struct ServeCommand: AsyncParsableCommand {
                 lines.append(
                     "  Letter notices link to \(configuration.noticeLinks.base); daily digest: "
                         + (configuration.letterDigest.map { "\($0) Beijing time on working days" } ?? "off"))
+                lines.append("  Personal data: \(Self.retentionSummary(configuration.retention))")
                 if !configuration.trustedProxies.isEmpty {
                     lines.append(
                         "  Trusted proxies: \(configuration.trustedProxies.map(\.description).joined(separator: ", ")) (client address from X-Forwarded-For or Forwarded)"

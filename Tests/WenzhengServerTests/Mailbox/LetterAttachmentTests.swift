@@ -48,7 +48,7 @@ struct LetterAttachmentTests {
                 "/api/v1/letters",
                 [.field("type", "information_disclosure")] + Self.letterFields + [
                     .field("mayPublish", "true"), .file("attachments", filename: "../现场照片.PDF", MultipartBody.png),
-                    .file("identityProof", filename: "身份证.jpg", MultipartBody.jpeg),
+                    .file("identityProof", filename: "身份证.jpg", MultipartBody.jpeg), .field("identityProofConsent", "true"),
                 ])
             #expect(response.status == .created, "\(response.text)")
             let receipt = try JSONDecoder().decode(Receipt.self, from: Data(buffer: response.body))
@@ -156,12 +156,38 @@ struct LetterAttachmentTests {
             let withProof = try await client.postMultipart(
                 "/letters",
                 [.field("type", "information_disclosure")] + Self.letterFields + [
-                    .file("identityProof", filename: "身份证.png", MultipartBody.png)
+                    .file("identityProof", filename: "身份证.png", MultipartBody.png), .field("identityProofConsent", "on"),
                 ], headers: [.accept: "text/html"])
             #expect(withProof.status == .created)
             // A complaint needs none.
             let complaint = try await client.postMultipart("/letters", [.field("type", "complaint")] + Self.letterFields)
             #expect(complaint.status == .created)
+        }
+    }
+
+    @Test("a proof of identity without separate consent (PIPL art. 29) is refused: 422 by API, a readable error on the page")
+    func identityProofNeedsConsent() async throws {
+        let server = try await TestServer()
+        try await server.test { client in
+            let proof = [.field("type", "information_disclosure")] + Self.letterFields + [
+                MultipartBody.Part.file("identityProof", filename: "身份证.png", MultipartBody.png)
+            ]
+            let api = try await client.postMultipart("/api/v1/letters", proof)
+            #expect(api.status == .unprocessableContent)
+            #expect(try api.problem().errors?.map(\.field) == ["identityProofConsent"])
+            #expect(try api.problem().errors?.map(\.code) == ["consent_required"])
+
+            let page = try await client.postMultipart("/letters", proof, headers: [.accept: "text/html"])
+            #expect(page.status == .unprocessableContent)
+            #expect(page.text.contains(#"data-testid="letter-identity-proof-consent-error">您上传了身份证明，请勾选同意处理身份证明"#))
+            #expect(try await server.database.mailbox.letters().isEmpty)
+            #expect(Self.incoming(server).isEmpty)
+
+            let consented = try await client.postMultipart("/api/v1/letters", proof + [.field("identityProofConsent", "true")])
+            #expect(consented.status == .created)
+            // Without a proof of identity no consent is asked.
+            let plain = try await client.postMultipart("/api/v1/letters", [.field("type", "information_disclosure")] + Self.letterFields)
+            #expect(plain.status == .created)
         }
     }
 
