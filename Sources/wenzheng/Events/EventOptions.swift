@@ -61,17 +61,15 @@ struct PublicSite {
     /// For calendar UIDs: `interview-12@wenzheng.example.gov.cn`.
     let host: String
 
+    /// The same rule as the server's `--base-url` (`LetterNoticeLinks`),
+    /// so a value `serve` takes is taken here too, and the reverse.
     init(_ text: String) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
-            components.query == nil, components.fragment == nil
-        else {
+        guard let links = LetterNoticeLinks(base: text), let host = URLComponents(string: links.base)?.host else {
             throw ValidationFailure([
                 .invalid("base-url", "--base-url must be an http or https address like https://wenzheng.example.gov.cn/, not '\(text)'")
             ])
         }
-        base = trimmed.hasSuffix("/") ? trimmed : trimmed + "/"
+        base = links.base
         self.host = host
     }
 
