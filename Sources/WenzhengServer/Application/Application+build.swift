@@ -78,7 +78,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let configuration = dependencies.configuration
     let database = dependencies.database
     let clock = dependencies.clock
-    let pages = try await PageRenderer(webRoot: configuration.webRoot)
+    let pages = try await PageRenderer(webRoot: configuration.webRoot, retention: configuration.retention)
     // One cap for all bcrypt work (staff sign-ins, new letters' query
     // passwords): it runs on the same two-thread pool.
     let hashing = CostlyWorkLimit(

@@ -31,8 +31,12 @@ struct TranslationTable: @unchecked Sendable {
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let translations: [Language: TranslationTable]
+    /// The periods the retention pass keeps (`serve --retention-…`), which
+    /// the privacy notice states.
+    let retention: RetentionPolicy
 
-    public init(webRoot: String) async throws {
+    public init(webRoot: String, retention: RetentionPolicy = .defaults) async throws {
+        self.retention = retention
         let templates = URL(fileURLWithPath: webRoot).appendingPathComponent("templates").path
         guard FileManager.default.fileExists(atPath: templates) else {
             throw PageRendererError.missingFolder(templates)
@@ -101,11 +105,27 @@ public struct PageRenderer: Sendable {
                     officeRole: [.admin, .handler, .reviewer].contains(staff.role),
                     organiserRole: [.admin, .host].contains(staff.role))
             },
-            csrf: context.staff?.csrfToken, page: view)
+            csrf: context.staff?.csrfToken, privacyRetention: privacyRetention(language), page: view)
         guard let html = library.render(page, withTemplate: View.template) else {
             throw PageRendererError.missingTemplate(View.template)
         }
         return Self.htmlResponse(html, status: status, language: language)
+    }
+
+    /// The privacy notice's "how long" sentence with the periods this server
+    /// keeps, so that the notice never promises a period the retention pass
+    /// does not keep (PIPL art. 17: the notice states the retention period).
+    func privacyRetention(_ language: Language) -> String {
+        let text = PageText(language: language, renderer: self)
+        func period(_ years: Int) -> String {
+            years == 1 ? text("privacy.retention.yearOne") : text.format("privacy.retention.years", ["years": String(years)])
+        }
+        let letters = retention.letterPersonalYears.map { text.format("privacy.retention.letters", ["period": period($0)]) }
+            ?? text("privacy.retention.lettersKept")
+        let registrations =
+            retention.registrationPersonalYears.map { text.format("privacy.retention.registrations", ["period": period($0)]) }
+            ?? text("privacy.retention.registrationsKept")
+        return text.format("privacy.notice.retention", ["letters": letters, "registrations": registrations])
     }
 
     /// The sections of the site by path prefix (longest first), named as

@@ -35,6 +35,8 @@ struct Page<Content> {
     let textToggleURL: String
     let staff: StaffFrame?
     let csrf: String?
+    /// The privacy notice's retention sentence (`privacy-notice.mustache`).
+    let privacyRetention: String
     /// The page's own view.
     let page: Content
 }
