@@ -101,6 +101,48 @@ struct ServeOperationsOptionsTests {
         #expect(Self.listeners(on: 9464) == ["0100007F:24F8"])
     }
 
+    @Test("a metrics address another process listens on stops the server with a line naming the listener and the option")
+    func metricsAddressInUse() async throws {
+        // Something else listening on the port, as a second server on the
+        // same machine would with the default address.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        try #require(listening && listen(fd, 1) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let temp = try TemporaryDirectory()
+        let server = try ChildProcess(
+            executable: CLI.executable.path,
+            arguments: [
+                "serve", "--db", temp.path("db.sqlite"), "--port", "0", "--web", CLI.webRoot, "--metrics-address", "127.0.0.1:\(port)",
+            ],
+            environment: CLI.environment([:]))
+        let errors = PipeReader(server.standardError!)
+        let output = PipeReader(server.standardOutput)
+        // It must stop by itself; a server still running after 30 s is a failure.
+        for _ in 0..<300 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        let stoppedByItself = !server.isRunning
+        server.terminate()
+        server.waitUntilExit()
+        let error = String(decoding: errors.wait(), as: UTF8.self)
+        _ = output.wait()
+        #expect(stoppedByItself, "\(error)")
+        #expect(server.terminationStatus != 0)
+        #expect(
+            error.contains("the metrics listener cannot listen on 127.0.0.1:\(port)")
+                && error.contains("--metrics-address off"), "\(error)")
+    }
+
     @Test("the metrics listener answers /metrics on its own address; the public port does not; JSON log lines parse")
     func metricsListenerAndJSONLogs() async throws {
         let temp = try TemporaryDirectory()
