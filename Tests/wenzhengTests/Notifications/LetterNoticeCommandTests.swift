@@ -110,18 +110,9 @@ struct LetterNoticeCommandTests {
     @Test("a mail server that cannot be reached does not stop the server: it stays up and the notice waits for its retry")
     func unreachableMailServer() async throws {
         let temp = try TemporaryDirectory()
-        let db = temp.path("db.sqlite")
-        try CLI.run(["users", "list", "--db", db])  // creates and migrates it
-        let queue = try DatabaseQueue(path: db)
-        try await queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO outbox_message (kind, recipient, subject, body, subject_type, subject_id, created_at, next_attempt_at)
-                    VALUES ('letter.replied', 'citizen@example.cn', '您的来信已答复', '信件编号：2026-123456789', 'letter', '1',
-                            '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
-                    """)
-        }
-        try queue.close()
+        let db = try await databaseWithDueNotice(
+            in: temp, kind: "letter.replied", recipient: "citizen@example.cn", subject: "您的来信已答复", body: "信件编号：2026-123456789",
+            about: ("letter", "1"))
         // Nothing listens on port 1.
         let server = try RunningServer(
             ["serve", "--db", db, "--port", "0", "--web", CLI.webRoot, "--smtp-url", "smtp://127.0.0.1:1", "--mail-from", "noreply@sft.example.cn"],

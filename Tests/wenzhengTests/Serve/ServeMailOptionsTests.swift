@@ -143,18 +143,9 @@ struct ServeMailOptionsTests {
     @Test("the running server sends what is due in the outbox: to the log by default, recipient masked, body left out")
     func serverSendsTheOutbox() async throws {
         let temp = try TemporaryDirectory()
-        let db = temp.path("db.sqlite")
-        try CLI.run(["users", "list", "--db", db])  // creates and migrates it
-        let queue = try DatabaseQueue(path: db)
-        try await queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO outbox_message (kind, recipient, subject, body, subject_type, subject_id, created_at, next_attempt_at)
-                    VALUES ('open_day.cancelled', 'visitor@example.cn', '开放日取消', '张三您好：确认码 K7Q2M9 的登记已取消。', 'open_day', '7',
-                            '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
-                    """)
-        }
-        try queue.close()
+        let db = try await databaseWithDueNotice(
+            in: temp, kind: "open_day.cancelled", recipient: "visitor@example.cn", subject: "开放日取消", body: "张三您好：确认码 K7Q2M9 的登记已取消。",
+            about: ("open_day", "7"))
         let server = try RunningServer(
             ["serve", "--db", db, "--port", "0", "--web", CLI.webRoot, "--log-level", "notice"],
             environment: ["WENZHENG_OUTBOX_INTERVAL": "100ms"])

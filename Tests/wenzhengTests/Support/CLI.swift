@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -130,4 +131,25 @@ struct RunningServer {
 struct CLIError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// A database file made and migrated by the built executable, holding one
+/// notice due since 2026-01-01 in the outbox (as a feature would have
+/// written it), for tests of what a running server does with the outbox.
+func databaseWithDueNotice(
+    in temp: TemporaryDirectory, kind: String, recipient: String, subject: String, body: String, about: (type: String, id: String)
+) async throws -> String {
+    let db = temp.path("db.sqlite")
+    try CLI.run(["users", "list", "--db", db])  // creates and migrates it
+    let queue = try DatabaseQueue(path: db)
+    try await queue.write { db in
+        try db.execute(
+            sql: """
+                INSERT INTO outbox_message (kind, recipient, subject, body, subject_type, subject_id, created_at, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
+                """,
+            arguments: [kind, recipient, subject, body, about.type, about.id])
+    }
+    try queue.close()
+    return db
 }
