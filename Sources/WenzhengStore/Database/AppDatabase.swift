@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import GRDB
 import Logging
 import WenzhengCore
@@ -13,9 +14,24 @@ import WenzhengCore
 /// PostgreSQL also accepts, so that a second backend can implement the same
 /// contracts when a deployment outgrows one machine.
 public struct AppDatabase: Sendable {
-    /// Exposed for the query helpers in this module and for tests that need
-    /// to inspect the raw schema.
-    public let writer: any DatabaseWriter
+    /// Where the data lives: the embedded SQLite file (one machine), or a
+    /// PostgreSQL database shared by several server nodes (issue 16). The
+    /// stores below are that backend's implementations of one contract each.
+    public enum Backend: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgres(PostgresBackend)
+    }
+
+    public let backend: Backend
+
+    /// The SQLite connection, for the query helpers of this module and for
+    /// tests that inspect the raw schema. Only an SQLite database has one.
+    public var writer: any DatabaseWriter {
+        guard case .sqlite(let writer) = backend else {
+            preconditionFailure("raw SQLite access to a PostgreSQL database")
+        }
+        return writer
+    }
 
     public var reader: any DatabaseReader { writer }
 
@@ -35,11 +51,47 @@ public struct AppDatabase: Sendable {
     /// Where the writer's commit timings go (`reportCommitTimings(to:)`).
     let commitTiming: CommitTiming
 
-    /// The SQLite file, or nil for an in-memory database.
-    public var filePath: String? { (writer as? DatabasePool)?.path }
+    /// The SQLite file, or nil for an in-memory or PostgreSQL database.
+    public var filePath: String? {
+        guard case .sqlite(let writer) = backend else { return nil }
+        return (writer as? DatabasePool)?.path
+    }
 
-    /// The schema's history (`Migrations`).
+    /// The SQLite schema's history (`Migrations`).
     static var migrator: DatabaseMigrator { Migrations.migrator }
+
+    /// One store per feature, as a backend implements them.
+    struct Stores: Sendable {
+        var accounts: any AccountsStore
+        var audit: any AuditStore
+        var calendar: any CalendarStore
+        var moderation: any ModerationStore
+        var interviews: any InterviewsStore
+        var mailbox: any MailboxStore
+        var surveys: any SurveysStore
+        var consultations: any ConsultationsStore
+        var notifications: any NotificationsStore
+        var events: any EventsStore
+        var secrets: any ServerSecretStore
+        var privacy: any PrivacyStore
+    }
+
+    init(backend: Backend, stores: Stores, commitTiming: CommitTiming) {
+        self.backend = backend
+        self.commitTiming = commitTiming
+        accounts = stores.accounts
+        audit = stores.audit
+        calendar = stores.calendar
+        moderation = stores.moderation
+        interviews = stores.interviews
+        mailbox = stores.mailbox
+        surveys = stores.surveys
+        consultations = stores.consultations
+        notifications = stores.notifications
+        events = stores.events
+        secrets = stores.secrets
+        privacy = stores.privacy
+    }
 
     /// Opens an existing connection and brings its schema up to date.
     ///
@@ -52,25 +104,7 @@ public struct AppDatabase: Sendable {
     }
 
     init(_ writer: any DatabaseWriter, commitTiming: CommitTiming, noticeLinks: LetterNoticeLinks = .localDefault) throws {
-        self.writer = writer
-        self.commitTiming = commitTiming
-        let interviews = GRDBInterviewsStore(writer: writer)
-        let mailbox = GRDBMailboxStore(writer: writer, links: noticeLinks)
-        let surveys = GRDBSurveysStore(writer: writer)
-        let consultations = GRDBConsultationsStore(writer: writer)
-        self.interviews = interviews
-        self.mailbox = mailbox
-        self.surveys = surveys
-        self.consultations = consultations
-        accounts = GRDBAccountsStore(writer: writer)
-        audit = GRDBAuditStore(writer: writer)
-        // Features that react to another's changes do so in its transaction.
-        calendar = GRDBCalendarStore(writer: writer, dependents: [interviews, mailbox])
-        moderation = GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, surveys, consultations])
-        secrets = GRDBServerSecretStore(writer: writer)
-        notifications = GRDBNotificationsStore(writer: writer)
-        events = GRDBEventsStore(writer: writer)
-        privacy = GRDBPrivacyStore(writer: writer)
+        self.init(backend: .sqlite(writer), stores: Self.sqliteStores(writer, noticeLinks: noticeLinks), commitTiming: commitTiming)
         let migrator = Self.migrator
         let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {
@@ -80,6 +114,28 @@ public struct AppDatabase: Sendable {
             throw StoreError.newerSchema(unknownMigrations: unknown)
         }
         try migrator.migrate(writer)
+    }
+
+    /// The GRDB stores over one SQLite connection.
+    static func sqliteStores(_ writer: any DatabaseWriter, noticeLinks: LetterNoticeLinks) -> Stores {
+        let interviews = GRDBInterviewsStore(writer: writer)
+        let mailbox = GRDBMailboxStore(writer: writer, links: noticeLinks)
+        let surveys = GRDBSurveysStore(writer: writer)
+        let consultations = GRDBConsultationsStore(writer: writer)
+        return Stores(
+            accounts: GRDBAccountsStore(writer: writer),
+            audit: GRDBAuditStore(writer: writer),
+            // Features that react to another's changes do so in its transaction.
+            calendar: GRDBCalendarStore(writer: writer, dependents: [interviews, mailbox]),
+            moderation: GRDBModerationStore(writer: writer, subjects: [interviews, mailbox, surveys, consultations]),
+            interviews: interviews,
+            mailbox: mailbox,
+            surveys: surveys,
+            consultations: consultations,
+            notifications: GRDBNotificationsStore(writer: writer),
+            events: GRDBEventsStore(writer: writer),
+            secrets: GRDBServerSecretStore(writer: writer),
+            privacy: GRDBPrivacyStore(writer: writer))
     }
 }
 
@@ -167,13 +223,24 @@ extension AppDatabase {
 
     /// Answers whether the database can serve a read, for `/readyz`.
     public func ping() async throws {
-        _ = try await reader.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        switch backend {
+        case .sqlite(let writer):
+            _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        case .postgres(let postgres):
+            _ = try await postgres.read { transaction in try await transaction.scalar("SELECT 1", as: Int.self) }
+        }
+    }
+
+    /// Closes a PostgreSQL backend's connections (an SQLite connection
+    /// closes when the last copy of the database goes away).
+    public func close() async {
+        if case .postgres(let postgres) = backend { await postgres.close() }
     }
 
     /// Moves the WAL's contents into the main file and truncates the WAL, so
     /// a stopped server leaves one self-contained file behind for backup.
     public func checkpoint() throws {
-        guard let pool = writer as? DatabasePool else { return }
+        guard case .sqlite(let writer) = backend, let pool = writer as? DatabasePool else { return }
         try pool.writeWithoutTransaction { db in
             _ = try db.checkpoint(.truncate)
         }

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import WenzhengCore
+@testable import WenzhengStore
+
+/// The backends every store contract test runs on (issue 16): SQLite
+/// always, and PostgreSQL when `WENZHENG_TEST_POSTGRES_URL` names a server
+/// to create databases in (`script/test` starts a throwaway cluster with
+/// `script/with-postgres` and sets it). Under CI the URL is required
+/// (`PostgresTestClusterTests`), so the PostgreSQL half cannot be skipped
+/// unnoticed.
+enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    static let underTest: [StoreBackend] = PostgresTestCluster.url == nil ? [.sqlite] : [.sqlite, .postgres]
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty, migrated database of this backend: in memory (or a
+    /// temporary file) for SQLite, a new database in the test cluster for
+    /// PostgreSQL.
+    func makeDatabase(onFile: Bool = false, noticeLinks: LetterNoticeLinks = .localDefault) async throws -> AppDatabase {
+        switch self {
+        case .sqlite:
+            if onFile {
+                let file = try TemporaryDatabase()
+                TemporaryDatabase.keepAlive(file)
+                return file.database
+            }
+            return try AppDatabase.inMemory(noticeLinks: noticeLinks)
+        case .postgres:
+            let backend = try await PostgresTestCluster.shared.makeDatabase()
+            return AppDatabase.postgres(backend, noticeLinks: noticeLinks, standIns: try AppDatabase.inMemory(noticeLinks: noticeLinks))
+        }
+    }
+}
+
+extension TemporaryDatabase {
+    /// Keeps a file database for the rest of the run: the test holds only
+    /// the `AppDatabase`, not the directory's owner.
+    static func keepAlive(_ file: TemporaryDatabase) { _ = Unmanaged.passRetained(file) }
+}
+
+/// The test cluster: one migrated template database, copied for each test
+/// (`CREATE DATABASE … TEMPLATE`, a file copy, much faster than migrating).
+actor PostgresTestCluster {
+    static let shared = PostgresTestCluster()
+
+    static var url: PostgresLocation? {
+        guard let text = ProcessInfo.processInfo.environment["WENZHENG_TEST_POSTGRES_URL"], !text.isEmpty else { return nil }
+        do {
+            return try PostgresLocation(url: text)
+        } catch {
+            fatalError("WENZHENG_TEST_POSTGRES_URL: \(error)")
+        }
+    }
+
+    private var maintenance: PostgresBackend?
+    private var template: String?
+    private var created: [(name: String, at: ContinuousClock.Instant)] = []
+    private let logger = Logger(label: "wenzheng.tests.postgres")
+
+    private func maintenanceBackend() async throws -> PostgresBackend {
+        if let maintenance { return maintenance }
+        guard let url = Self.url else { throw StoreError.cannotOpen(path: "WENZHENG_TEST_POSTGRES_URL", reason: "not set") }
+        let backend = try await PostgresBackend.connect(to: url.database("postgres"), logger: logger, maximumConnections: 4, migrate: false)
+        maintenance = backend
+        return backend
+    }
+
+    private func templateDatabase() async throws -> String {
+        if let template { return template }
+        let maintenance = try await maintenanceBackend()
+        let name = "wz_template_\(UUID().uuidString.prefix(8).lowercased())"
+        try await maintenance.createDatabase(name)
+        let migrating = try await PostgresBackend.connect(to: maintenance.location.database(name), logger: logger, maximumConnections: 1)
+        await migrating.close()
+        template = name
+        return name
+    }
+
+    /// A new migrated database and a pool on it that lets idle connections
+    /// go after a second, so finished tests hold no server connections.
+    func makeDatabase() async throws -> PostgresBackend {
+        let template = try await templateDatabase()
+        let maintenance = try await maintenanceBackend()
+        await dropOldDatabases(maintenance)
+        let name = "wz_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        try await maintenance.createDatabase(name, template: template)
+        created.append((name, .now))
+        return try await PostgresBackend.connect(
+            to: maintenance.location.database(name), logger: logger, maximumConnections: 8, idleTimeout: .seconds(1), migrate: false)
+    }
+
+    /// Drops databases made more than five minutes ago that nobody is
+    /// connected to any more (a database still in use refuses the drop and
+    /// is tried again later), so a long run does not fill the disk.
+    private func dropOldDatabases(_ maintenance: PostgresBackend) async {
+        let old = created.filter { $0.at.duration(to: .now) > .seconds(300) }
+        guard !old.isEmpty else { return }
+        for database in old {
+            let dropped = (try? await maintenance.dropDatabase(database.name)) != nil
+            if dropped { created.removeAll { $0.name == database.name } }
+        }
+    }
+}
