@@ -1,4 +1,5 @@
 import GRDB
+import PostgresNIO
 import WenzhengCore
 
 /// Failures the storage layer reports in the domain's terms, so the HTTP
@@ -56,6 +57,7 @@ extension StoreError {
     /// `max_page_count`), or a writer that waited out the busy timeout. Nil
     /// for anything else, which is the server's fault.
     public static func from(_ error: any Error) -> StoreError? {
+        if let error = error as? PSQLError { return from(postgres: error) }
         guard let error = error as? DatabaseError else { return nil }
         switch error.resultCode {
         case .SQLITE_CONSTRAINT:
@@ -63,6 +65,26 @@ extension StoreError {
         case .SQLITE_FULL:
             return .storageFull
         case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return .storageBusy
+        default:
+            return nil
+        }
+    }
+}
+
+extension StoreError {
+    /// PostgreSQL's counterparts: a broken constraint (class 23), a full
+    /// disk (53100), a statement or lock timeout, or a transaction that kept
+    /// losing to concurrent ones (`PostgresBackend.write` retries those
+    /// first). Nil for anything else.
+    static func from(postgres error: PSQLError) -> StoreError? {
+        guard let state = error.sqlState else { return nil }
+        switch state {
+        case _ where state.hasPrefix("23"):
+            return .invalid(ValidationFailure([FieldError(field: "input", code: "constraint", message: "the input breaks a storage rule")]))
+        case "53100":
+            return .storageFull
+        case "40001", "40P01", "55P03", "57014":
             return .storageBusy
         default:
             return nil

@@ -47,12 +47,17 @@ struct Mailbox {
     private let file: TemporaryDatabase?
 
     /// - Parameters:
+    ///   - backend: SQLite or PostgreSQL (`StoreBackend.underTest`).
     ///   - onFile: a real SQLite file (WAL) in a temporary directory rather
     ///     than memory.
     ///   - noticeLinks: where letter notices link to (in memory only).
-    init(onFile: Bool = false, noticeLinks: LetterNoticeLinks = .localDefault) async throws {
-        file = onFile ? try TemporaryDatabase() : nil
-        db = try file?.database ?? AppDatabase.inMemory(noticeLinks: noticeLinks)
+    init(on backend: StoreBackend = .sqlite, onFile: Bool = false, noticeLinks: LetterNoticeLinks = .localDefault) async throws {
+        file = onFile && backend == .sqlite ? try TemporaryDatabase() : nil
+        if let file {
+            db = file.database
+        } else {
+            db = try await backend.makeDatabase(noticeLinks: noticeLinks)
+        }
         office = try await Self.staff(db, "office", .handler, department: "办公室", name: "李办")
         city = try await Self.staff(db, "city", .handler, department: "城建处", name: "王城")
         education = try await Self.staff(db, "edu", .handler, department: "教育处", name: "赵教")
@@ -68,9 +73,7 @@ struct Mailbox {
         let summary = try await db.accounts.createStaffUser(
             NewStaffUser(username: username, displayName: name, role: role, department: department, passwordHash: "hash"),
             actor: cliActor, at: testStart)
-        let departmentID = try await db.reader.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM department WHERE name = ?", arguments: [department])!
-        }
+        let departmentID = try await db.accounts.department(named: department)!.id
         return AuthenticatedStaff(
             userID: summary.id, username: username, displayName: name, role: role, departmentID: departmentID,
             department: department, csrfToken: "csrf", sessionExpiresAt: .distantFuture)
