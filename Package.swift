@@ -136,7 +136,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WenzhengStoreTests",
-            dependencies: ["WenzhengStore", "WenzhengCore", "WenzhengTestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "WenzhengStore", "WenzhengCore", "WenzhengTestFixtures", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 /// One step of the PostgreSQL schema's history: its identifier (recorded in
 /// the database once applied) and its SQL statements, run one by one in
-/// order inside one transaction. One statement per element because the
-/// extended query protocol refuses several in one string.
+/// order. One statement per element because the extended query protocol
+/// refuses several in one string (a PL/pgSQL body is one statement).
 struct PostgresMigration: Sendable {
     let identifier: String
     let statements: [String]
