@@ -56,6 +56,28 @@ struct PostgresSchemaTests {
         }
     }
 
+    @Test("every named SQLite index and trigger exists on PostgreSQL under the same name")
+    func sameIndexesAndTriggers() async throws {
+        let (sqliteIndexes, sqliteTriggers) = try sqliteIndexesAndTriggers()
+        #expect(sqliteIndexes.count >= 40)
+        try await withMigratedDatabase { client in
+            var indexes: Set<String> = []
+            for try await name in try await client.query("SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public'")
+                .decode(String.self)
+            {
+                indexes.insert(name)
+            }
+            var triggers: Set<String> = []
+            for try await name in try await client.query(
+                "SELECT tgname::text FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid WHERE NOT tgisinternal"
+            ).decode(String.self) {
+                triggers.insert(name)
+            }
+            #expect(sqliteIndexes.subtracting(indexes) == [])
+            #expect(sqliteTriggers.subtracting(triggers) == [])
+        }
+    }
+
     @Test("NOT NULL, CHECK, UNIQUE and a restricting foreign key are enforced")
     func ordinaryConstraints() async throws {
         try await withMigratedDatabase { client in
@@ -222,6 +244,20 @@ private func sqliteColumns() throws -> [String: [String]] {
                 .map { $0["name"] }
         }
         return columns
+    }
+}
+
+/// The names of the indexes the SQLite schema creates (not the automatic
+/// ones behind UNIQUE), and of its triggers except those that keep the FTS5
+/// index in step with `letter_search_document` (PostgreSQL's GIN index
+/// needs none).
+private func sqliteIndexesAndTriggers() throws -> (indexes: Set<String>, triggers: Set<String>) {
+    let database = try AppDatabase.inMemory()
+    return try database.reader.read { db in
+        let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        let triggers = try String.fetchSet(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name <> 'letter_search_document'")
+        return (indexes, triggers)
     }
 }
 
