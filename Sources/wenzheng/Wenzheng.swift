@@ -14,6 +14,7 @@ struct Wenzheng: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, UsersCommand.self, DepartmentsCommand.self, NotificationsCommand.self, ModerationCommand.self, AuditCommand.self, CalendarCommand.self, DeadlinesCommand.self,
             SurveyCommand.self, ScheduleCommand.self, EventsCommand.self, PlanCommand.self, ExportCommand.self, BackupCommand.self,
+            MigrateToPostgresCommand.self,
             PrivacyCommand.self, DemoCommand.self,
         ]
     )

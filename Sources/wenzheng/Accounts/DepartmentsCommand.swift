@@ -83,7 +83,7 @@ struct DepartmentsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let db = try database.open()
+            let db = try await database.open()
             let result = try await reportingFailures {
                 try await db.accounts.setDepartmentNoticeAddress(
                     department: department, email: none ? nil : email, actor: .commandLine(osUser: operatingSystemUser), at: Date())

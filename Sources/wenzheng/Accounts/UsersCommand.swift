@@ -56,7 +56,7 @@ struct UsersCommand: AsyncParsableCommand {
             do { _ = try StaffAccountRules.normalizedUsername(username) } catch { throw ValidationError(error.message) }
             let password = try PasswordInput.read(fromStandardInput: passwordFromStandardInput)
             do { try StaffAccountRules.validatePassword(password) } catch { throw CommandFailure(error.message) }
-            let db = try database.open()
+            let db = try await database.open()
             let hash = try await PasswordHasher().hash(password)
             let user = try await reportingFailures {
                 try await db.accounts.createStaffUser(
@@ -112,7 +112,7 @@ struct UsersCommand: AsyncParsableCommand {
         func change(
             _ change: (any AccountsStore, String, AuditActor) async throws -> StaffUserSummary
         ) async throws -> StaffUserSummary {
-            let db = try database.open()
+            let db = try await database.open()
             return try await reportingFailures { try await change(db.accounts, username, .commandLine(osUser: operatingSystemUser)) }
         }
     }
@@ -169,7 +169,7 @@ struct UsersCommand: AsyncParsableCommand {
         var passwordFromStandardInput = false
 
         func run() async throws {
-            let db = try account.database.open()
+            let db = try await account.database.open()
             let username = account.username
             // Fail on an unknown user before asking for a password.
             guard try await db.accounts.staffUserForLogin(username: username) != nil else {

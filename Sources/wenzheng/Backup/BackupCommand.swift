@@ -34,8 +34,17 @@ struct BackupCommand: AsyncParsableCommand {
             database: copy that folder after the backup. To restore, stop the server and put the copy in \
             the database's place (removing the old -wal and -shm files).
 
+            On PostgreSQL (--database or WENZHENG_DATABASE_URL) the copy is PostgreSQL's own \
+            pg_dump in its custom format (one snapshot; the server keeps serving), checked \
+            by reading its table of contents back with pg_restore --list, then renamed to \
+            FILE the same way. Restore it with pg_restore into an empty database \
+            (docs/deployment.md). pg_dump must be as new as the server (Debian's \
+            postgresql-client-15 for PostgreSQL 15); it is looked for on PATH and in \
+            /usr/lib/postgresql/*/bin.
+
             Examples:
               wenzheng backup /backup/wenzheng-$(date +%F).sqlite
+              wenzheng backup --database postgres://wenzheng@db/wenzheng /backup/wenzheng-$(date +%F).dump
               wenzheng backup --db /srv/wz/wenzheng.sqlite --force /backup/latest.sqlite
             """)
 
@@ -60,6 +69,10 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if case .postgres(let location) = try database.location() {
+            try dumpPostgres(location)
+            return
+        }
         let source = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL
         let target = URL(fileURLWithPath: file).standardizedFileURL
         let manager = FileManager.default
@@ -110,6 +123,58 @@ struct BackupCommand: AsyncParsableCommand {
         try Self.place(temporary, at: target, replacing: force)
         let seconds = Date().timeIntervalSince(started)
         print(Self.summary(copy, check, source: source.path, target: target.path, seconds: seconds))
+    }
+
+    /// pg_dump into a temporary file beside FILE, pg_restore --list to
+    /// check it, then the same rename as an SQLite copy.
+    func dumpPostgres(_ location: PostgresLocation) throws {
+        let target = URL(fileURLWithPath: file).standardizedFileURL
+        let manager = FileManager.default
+        if manager.fileExists(atPath: target.path) && !force {
+            throw CommandFailure("\(target.path) exists; choose another file or give --force to replace it")
+        }
+        var isDirectory: ObjCBool = false
+        let directory = target.deletingLastPathComponent()
+        guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandFailure("cannot write \(target.path): the folder \(directory.path) does not exist")
+        }
+        guard let pgDump = ExternalProgram.locate("pg_dump"), let pgRestore = ExternalProgram.locate("pg_restore") else {
+            throw CommandFailure("pg_dump and pg_restore are needed for a PostgreSQL backup; install postgresql-client-15")
+        }
+        let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        defer { Self.remove(temporary) }
+        // The connection goes through libpq's environment, so the password
+        // never appears in the process list.
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGHOST"] = location.socketDirectory ?? location.host
+        environment["PGPORT"] = String(location.port)
+        environment["PGUSER"] = location.username
+        environment["PGDATABASE"] = location.database
+        environment["PGSSLMODE"] = location.tls.rawValue
+        if let password = location.password { environment["PGPASSWORD"] = password }
+        let started = Date()
+        let dump = try ExternalProgram.run(
+            pgDump, arguments: ["--format=custom", "--no-owner", "--no-privileges", "--file=\(temporary.path)"], environment: environment)
+        guard dump.status == 0 else {
+            throw CommandFailure(
+                "backup failed: pg_dump exited with \(dump.status): \(dump.standardError.trimmingCharacters(in: .whitespacesAndNewlines)); \(target.path) was not written"
+            )
+        }
+        let listing = temporary.path + ".list"
+        defer { unlink(listing) }
+        let list = try ExternalProgram.run(pgRestore, arguments: ["--list", temporary.path], environment: environment, standardOutputTo: listing)
+        let contents = (try? String(contentsOfFile: listing, encoding: .utf8)) ?? ""
+        let tables = contents.split(separator: "\n").filter { $0.contains(" TABLE DATA ") }.count
+        guard list.status == 0, tables > 0 else {
+            throw CommandFailure(
+                "backup failed: the dump does not read back (pg_restore --list: \(list.standardError.trimmingCharacters(in: .whitespacesAndNewlines))); \(target.path) was not written"
+            )
+        }
+        try Self.place(temporary, at: target, replacing: force)
+        let bytes = (try? manager.attributesOfItem(atPath: target.path)[.size] as? Int) ?? 0
+        print(
+            "backed up \(location) to \(target.path) with pg_dump (custom format, \(tables) tables' data, \(bytes) bytes) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; read back with pg_restore --list"
+        )
     }
 
     /// `backed up 412 pages (1.6 MB) of … to … in 0.08 s; integrity ok, foreign keys ok; schema: 15 migrations, up to date`

@@ -46,7 +46,7 @@ struct CalendarCommand: AsyncParsableCommand {
 
         func run() async throws {
             let notice = try readNotice()
-            let db = try database.open()
+            let db = try await database.open()
             let result = try await reportingFailures {
                 try await db.calendar.importHolidayNotice(
                     notice, source: "file:\(URL(fileURLWithPath: file).lastPathComponent)",

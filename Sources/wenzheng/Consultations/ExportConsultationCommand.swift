@@ -33,7 +33,7 @@ struct ExportConsultationCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let db = try database.open()
+        let db = try await database.open()
         let input = try await reportingFailures { try await db.consultations.reportInput(consultationID: id) }
         let data = document.format == .csv ? input.csv(language: document.language) : try input.json(generatedAt: Date())
         let file = OutputFile(path: document.output)

@@ -44,7 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let library = try moderation.load()
-        let db = try database.open()
+        let db = try await database.open()
         if let contents = try await Self.contents(of: db) {
             throw CommandFailure(
                 """

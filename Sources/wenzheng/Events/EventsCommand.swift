@@ -118,7 +118,7 @@ struct EventsCommand: AsyncParsableCommand {
             let minutes = duration.flatMap { input.minutes($0) }
             let change = try await reportingEventFailures { () async throws -> EventChange in
                 try input.check()
-                let db = try database.open()
+                let db = try await database.open()
                 switch id.kind {
                 case .interview:
                     let interview = try await db.interviews.rescheduleInterview(
@@ -171,7 +171,7 @@ struct EventsCommand: AsyncParsableCommand {
             let publicSite = try await reportingEventFailures { try site.site() }
             let now = Date()
             let change = try await reportingEventFailures { () async throws -> EventChange in
-                let db = try database.open()
+                let db = try await database.open()
                 switch id.kind {
                 case .interview:
                     let interview = try await db.interviews.cancelInterview(

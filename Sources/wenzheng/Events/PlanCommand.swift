@@ -66,7 +66,7 @@ struct PlanCommand: AsyncParsableCommand {
             let year = self.year ?? CivilDate(now).year
             let report = try await reportingEventFailures {
                 let targets = try targets.resolved(environment: ProcessInfo.processInfo.environment)
-                let db = try database.open()
+                let db = try await database.open()
                 return AnnualPlan.check(
                     year: year, events: try await db.events.plannedEvents(year: year), targets: targets,
                     calendar: try await db.calendar.workingDayCalendar(), now: now)

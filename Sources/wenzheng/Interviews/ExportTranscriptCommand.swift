@@ -70,7 +70,7 @@ struct ExportTranscriptCommand: AsyncParsableCommand {
     func run() async throws {
         let file = OutputFile(path: output)
         try file.check()
-        let db = try database.open()
+        let db = try await database.open()
         var document = try await reportingFailures {
             do {
                 return try await db.interviews.publishedTranscript(interviewID: id)

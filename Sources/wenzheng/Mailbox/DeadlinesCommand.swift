@@ -57,7 +57,7 @@ struct DeadlinesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let db = try database.open()
+        let db = try await database.open()
         let rows = try await reportingFailures { () -> [LetterDeadlineRow] in
             var departmentID: Int64?
             if let department {

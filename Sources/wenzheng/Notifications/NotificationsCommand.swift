@@ -59,7 +59,7 @@ struct NotificationsCommand: AsyncParsableCommand {
                 }
                 links = parsed
             }
-            let db = try database.open(noticeLinks: links)
+            let db = try await database.open(noticeLinks: links)
             let made = try await reportingFailures { try await db.mailbox.makeLetterDigests(day: day, at: now) }
             if made.isEmpty {
                 print("no digest to make for \(day): every department with a notice address has one already, or none has an address")

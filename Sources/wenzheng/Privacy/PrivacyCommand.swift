@@ -69,7 +69,7 @@ struct PrivacyCommand: AsyncParsableCommand {
         @OptionGroup var person: PersonOptions
 
         func run() async throws {
-            let db = try database.open()
+            let db = try await database.open()
             let report = try await reportingFailures {
                 try await db.privacy.personalData(for: person.request, at: Date())
             }
@@ -121,7 +121,7 @@ struct PrivacyCommand: AsyncParsableCommand {
         var yes = false
 
         func run() async throws {
-            let db = try database.open()
+            let db = try await database.open()
             let request = person.request
             let report = try await reportingFailures { try await db.privacy.personalData(for: request, at: Date()) }
             print(Self.listing(report))

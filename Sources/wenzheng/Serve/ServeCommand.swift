@@ -126,8 +126,19 @@ struct ServeCommand: AsyncParsableCommand {
         let library = try moderation.load()
         var logger = Logger(label: "wenzheng")
         logger.logLevel = configuration.logLevel
-        let db = try database.open(logger: logger, noticeLinks: configuration.noticeLinks)
-        let dbPath = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.path
+        let db = try await database.open(logger: logger, noticeLinks: configuration.noticeLinks)
+        let location = try database.location()
+        let databaseLine: String
+        let databaseOption: String
+        switch location {
+        case .sqliteFile:
+            let path = URL(fileURLWithPath: database.resolvedPath).standardizedFileURL.path
+            databaseLine = "\(path) (SQLite, WAL, synchronous=FULL)"
+            databaseOption = "--db \(path)"
+        case .postgres(let postgres):
+            databaseLine = "\(postgres) (PostgreSQL; other nodes may share it)"
+            databaseOption = "--database '\(postgres)'"
+        }
         let hasAdmin = try await db.accounts.staffUsers().contains { $0.role == .admin && !$0.disabled }
 
         let app = try await buildApplication(
@@ -139,7 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
                 var lines = [
                     "Wenzheng 问政 is running.",
                     "  Open http://\(shownHost):\(boundPort)/ in a browser (staff sign in at /login).",
-                    "  Database: \(dbPath) (SQLite, WAL, synchronous=FULL)",
+                    "  Database: \(databaseLine)",
                     "  Attachments: \(configuration.attachmentsDirectory ?? "")",
                     "  Web files: \(configuration.webRoot)",
                     "  Moderation data: \(library.directory) (\(library.filter.termCount) terms; reload with SIGHUP)",
@@ -166,13 +177,14 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 if !hasAdmin {
                     lines.append("  No admin account yet. Create one in another terminal:")
-                    lines.append("    swift run wenzheng users add admin --role admin --db \(dbPath)")
+                    lines.append("    swift run wenzheng users add admin --role admin \(databaseOption)")
                 }
                 lines.append("  Stop with Ctrl-C.")
                 // Unbuffered, so a supervisor or test reading a pipe sees it now.
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             })
         try await app.runService()
+        await db.close()
         print("Wenzheng stopped.")
     }
 }

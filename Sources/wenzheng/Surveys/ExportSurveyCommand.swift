@@ -31,7 +31,7 @@ struct ExportSurveyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let db = try database.open()
+        let db = try await database.open()
         let data = try await reportingFailures {
             try await db.surveys.surveyExport(id: id, format: document.format, language: document.language)
         }

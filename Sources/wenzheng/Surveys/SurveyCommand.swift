@@ -51,7 +51,7 @@ struct SurveyTokensCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let db = try database.open()
+        let db = try await database.open()
         let tokens = SurveyInvitationTokens.generate(count: count)
         let destination = OutputFile(path: output, keepExisting: true, permissions: 0o600)
         // Refuse before storing tokens that could then not be written.

@@ -29,3 +29,18 @@ extension AppDatabase {
             commitTiming: CommitTiming())
     }
 }
+
+extension AppDatabase {
+    /// Opens a PostgreSQL database and brings its schema up to date: the
+    /// backend for several server nodes (`wenzheng serve --database`).
+    ///
+    /// - Throws: `StoreError.cannotOpen` (one line: the server's answer or
+    ///   why it could not be reached), `StoreError.newerSchema`.
+    public static func openPostgres(
+        _ location: PostgresLocation, logger: Logger, noticeLinks: LetterNoticeLinks = .localDefault, maximumConnections: Int = 20
+    ) async throws -> AppDatabase {
+        let postgres = try await PostgresBackend.connect(to: location, logger: logger, maximumConnections: maximumConnections)
+        // merge: every feature on PostgreSQL — the stand-ins go.
+        return .postgres(postgres, noticeLinks: noticeLinks, standIns: try .inMemory(noticeLinks: noticeLinks))
+    }
+}

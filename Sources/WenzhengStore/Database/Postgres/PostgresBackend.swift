@@ -44,6 +44,12 @@ public final class PostgresBackend: Sendable {
         to location: PostgresLocation, logger: Logger = Logger(label: "wenzheng.postgres"), maximumConnections: Int = 20,
         idleTimeout: Duration = .seconds(60), connectTimeout: Duration = .seconds(10), migrate: Bool = true
     ) async throws -> PostgresBackend {
+        // One direct connection first: a wrong database name, user or
+        // password, or a closed port, fails here at once with the server's
+        // own words, where the pool would go on retrying in silence.
+        if let reason = await ConnectionErrors().reason(connecting: location, logger: logger) {
+            throw StoreError.cannotOpen(path: location.description, reason: reason)
+        }
         var configuration: PostgresClient.Configuration
         let tls: PostgresClient.Configuration.TLS =
             switch location.tls {
@@ -96,7 +102,8 @@ public final class PostgresBackend: Sendable {
             try await probe.value
         } catch {
             // A direct connection attempt says why in one line.
-            throw StoreError.cannotOpen(path: location.description, reason: await errors.reason(connecting: self) ?? Self.describe(error))
+            throw StoreError.cannotOpen(
+                path: location.description, reason: await errors.reason(connecting: location, logger: logger) ?? Self.describe(error))
         }
     }
 
@@ -173,8 +180,7 @@ public final class PostgresBackend: Sendable {
 /// Why the server cannot be reached, from one direct connection attempt
 /// (without TLS: a refused or unreachable port says the same either way).
 private struct ConnectionErrors {
-    func reason(connecting backend: PostgresBackend) async -> String? {
-        let location = backend.location
+    func reason(connecting location: PostgresLocation, logger: Logger) async -> String? {
         guard location.tls != .require else { return nil }
         let configuration: PostgresConnection.Configuration
         if let directory = location.socketDirectory {
@@ -187,7 +193,7 @@ private struct ConnectionErrors {
                 database: location.database, tls: .disable)
         }
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: backend.logger)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             try? await connection.close()
             return nil
         } catch {
