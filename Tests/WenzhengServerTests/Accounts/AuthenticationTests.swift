@@ -10,8 +10,8 @@ import WenzhengStore
 
 @Suite("Staff sign-in, sessions and CSRF")
 struct AuthenticationTests {
-    @Test func loginSetsAHardenedCookieAndReturnsTheSession() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func loginSetsAHardenedCookieAndReturnsTheSession(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .moderator, department: "宣传处")
         try await server.test { client in
             let response = try await client.postJSON("/api/v1/session", #"{"username":"Chen","password":"password-12345"}"#)
@@ -30,8 +30,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func secureCookiesWhenConfiguredForTLS() async throws {
-        let server = try await TestServer { $0.secureCookies = true }
+    @Test(arguments: ServerTestBackend.underTest) func secureCookiesWhenConfiguredForTLS(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend) { $0.secureCookies = true }
         try await server.addStaff("chen", role: .moderator)
         try await server.test { client in
             let response = try await client.postJSON("/api/v1/session", #"{"username":"chen","password":"password-12345"}"#)
@@ -39,8 +39,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func wrongUserAndWrongPasswordGiveTheSame401() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func wrongUserAndWrongPasswordGiveTheSame401(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .moderator)
         try await server.test { client in
             let wrongPassword = try await client.postJSON("/api/v1/session", #"{"username":"chen","password":"nope-nope-nope"}"#)
@@ -52,8 +52,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func disabledAccountsCannotSignIn() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func disabledAccountsCannotSignIn(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .moderator)
         try await server.database.accounts.disableStaffUser(username: "chen", actor: .commandLine(osUser: "t"), at: testStart)
         try await server.test { client in
@@ -62,8 +62,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func missingFieldsAre422WithEachField() async throws {
-        try await TestServer().test { client in
+    @Test(arguments: ServerTestBackend.underTest) func missingFieldsAre422WithEachField(_ backend: ServerTestBackend) async throws {
+        try await TestServer(on: backend).test { client in
             let response = try await client.postJSON("/api/v1/session", "{}")
             #expect(response.status == .unprocessableContent)
             let problem = try response.problem()
@@ -72,8 +72,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func repeatedFailuresAreThrottledPerAccountAndAddress() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func repeatedFailuresAreThrottledPerAccountAndAddress(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .moderator)
         try await server.test { client in
             for _ in 0..<5 {
@@ -92,8 +92,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func parallelGuessesAreThrottledToo() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func parallelGuessesAreThrottledToo(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .moderator)
         try await server.test { client in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
@@ -107,16 +107,16 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func theLastAdminCannotBeDisabled() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func theLastAdminCannotBeDisabled(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("root", role: .admin)
         await #expect(throws: StoreError.conflict("'root' is the last active admin")) {
             try await server.database.accounts.disableStaffUser(username: "root", actor: .commandLine(osUser: "t"), at: testStart)
         }
     }
 
-    @Test func repeatedFailuresAreThrottledPerAddress() async throws {
-        let server = try await TestServer {
+    @Test(arguments: ServerTestBackend.underTest) func repeatedFailuresAreThrottledPerAddress(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend) {
             $0.loginThrottle = LoginThrottlePolicy(
                 window: 900, perAccountAndAddress: FailureBackoff(freeFailures: 100, firstDelay: 30, maxDelay: 900),
                 perAddress: FailureBackoff(freeFailures: 3, firstDelay: 30, maxDelay: 900))
@@ -131,8 +131,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func unsafeRequestsWithASessionNeedTheCSRFToken() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func unsafeRequestsWithASessionNeedTheCSRFToken(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("root", role: .admin)
         try await server.test { client in
             let credentials = try await client.logIn("root")
@@ -154,8 +154,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func logoutEndsTheSessionForGood() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func logoutEndsTheSessionForGood(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .host)
         try await server.test { client in
             let credentials = try await client.logIn("chen")
@@ -167,8 +167,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func sessionsExpire() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func sessionsExpire(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .host)
         try await server.test { client in
             let credentials = try await client.logIn("chen")
@@ -178,8 +178,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func formLoginRedirectsLocallyAndFormLogoutNeedsTheToken() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func formLoginRedirectsLocallyAndFormLogoutNeedsTheToken(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .admin)
         try await server.test { client in
             let failed = try await client.postForm("/login", "username=chen&password=wrong&next=%2Fadmin%2Fusers")
@@ -209,9 +209,9 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("the sign-in form comes back with why: missing fields marked, a wrong password, too many tries")
-    func signInFormShowsWhyItWasRefused() async throws {
-        let server = try await TestServer()
+    @Test("the sign-in form comes back with why: missing fields marked, a wrong password, too many tries", arguments: ServerTestBackend.underTest)
+    func signInFormShowsWhyItWasRefused(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("chen", role: .admin)
         try await server.test { client in
             let missing = try await client.postForm("/login", "username=&password=&next=%2Fstaff")
@@ -231,8 +231,8 @@ struct AuthenticationTests {
         }
     }
 
-    @Test func userTextIsEscapedInPages() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func userTextIsEscapedInPages(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.database.accounts.createStaffUser(
             NewStaffUser(
                 username: "xss", displayName: "<script>alert(1)</script>", role: .admin, department: "<b>部</b>",
@@ -250,8 +250,8 @@ struct AuthenticationTests {
 
 @Suite("Staff administration API")
 struct StaffAdministrationTests {
-    @Test func adminCreatesListsDisablesAndEnablesAccounts() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func adminCreatesListsDisablesAndEnablesAccounts(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("root", role: .admin)
         try await server.test { client in
             let admin = try await client.logIn("root")

@@ -21,9 +21,9 @@ struct LetterWorkflowHTTPTests {
         var letters: [Row]
     }
 
-    @Test("the citizen's view and the office's agree on overdue, before the sweep has marked it and after")
-    func overdueIsOneRule() async throws {
-        let server = try await TestServer()
+    @Test("the citizen's view and the office's agree on overdue, before the sweep has marked it and after", arguments: ServerTestBackend.underTest)
+    func overdueIsOneRule(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.officeStaff()
         server.clock.set(officeInstant("2026-11-18 10:00"))
         try await server.test { client in
@@ -69,9 +69,9 @@ struct LetterWorkflowHTTPTests {
         }
     }
 
-    @Test("the API lists, and the page shows forms for, exactly the actions LetterWorkflow allows each staff member")
-    func actionsShownAreTheWorkflows() async throws {
-        let server = try await TestServer()
+    @Test("the API lists, and the page shows forms for, exactly the actions LetterWorkflow allows each staff member", arguments: ServerTestBackend.underTest)
+    func actionsShownAreTheWorkflows(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.officeStaff()
         server.clock.set(officeInstant("2026-11-18 10:00"))
         let complaint = try await server.officeLetter()

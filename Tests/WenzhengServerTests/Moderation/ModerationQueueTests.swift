@@ -21,8 +21,8 @@ struct ModerationQueueTests {
             body: ByteBuffer(string: body))
     }
 
-    @Test func queueListsPendingItemsWithFlagsAndFilters() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func queueListsPendingItemsWithFlagsAndFilters(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("mod", role: .moderator)
         try await server.submit("请问法律援助怎么申请？")
         try await server.submit("你就是个傻逼，电话13812345678", kind: .letter, author: "张三")
@@ -53,9 +53,9 @@ struct ModerationQueueTests {
         }
     }
 
-    @Test("two moderators racing on one item: one wins, the other is told who")
-    func racingModerators() async throws {
-        let server = try await TestServer()
+    @Test("two moderators racing on one item: one wins, the other is told who", arguments: ServerTestBackend.underTest)
+    func racingModerators(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         try await server.addStaff("wang", role: .moderator)
         let item = try await server.submit("请问公证处周末上班吗")
@@ -75,8 +75,8 @@ struct ModerationQueueTests {
         #expect(audit.count == 1)
     }
 
-    @Test func claimsKeepOthersOffUntilTheyTimeOut() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func claimsKeepOthersOffUntilTheyTimeOut(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator, department: "办公室")
         try await server.addStaff("wang", role: .moderator)
         let item = try await server.submit("请问如何预约开放日")
@@ -96,8 +96,8 @@ struct ModerationQueueTests {
         }
     }
 
-    @Test func heldItemsNeedAnOverrideAndRejectionsAStandardReason() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func heldItemsNeedAnOverrideAndRejectionsAStandardReason(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         let held = try await server.submit("你们这帮人渣")
         let other = try await server.submit("普通问题")
@@ -121,8 +121,8 @@ struct ModerationQueueTests {
         #expect(actions.contains("moderation.approve_override"))
     }
 
-    @Test func editingKeepsTheOriginalAndMasksTheEdit() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func editingKeepsTheOriginalAndMasksTheEdit(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         try await server.addStaff("root", role: .admin)
         let item = try await server.submit("请回电13812345678，谢谢", author: "李四")
@@ -152,8 +152,8 @@ struct ModerationQueueTests {
         #expect(entry.afterJson?.contains("请回电 139 1234 5678") == true)
     }
 
-    @Test func bulkDecisionsReportEachItem() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func bulkDecisionsReportEachItem(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         let a = try await server.submit("问题一")
         let b = try await server.submit("问题二")
@@ -176,8 +176,8 @@ struct ModerationQueueTests {
     /// Found by the API fuzzer: the note's limit held only where the store
     /// rejected an item, so a bulk action answered 200 with every item
     /// failing, and an approval dropped the note.
-    @Test func aNoteOverTheLimitIsRefusedBeforeAnyItem() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func aNoteOverTheLimitIsRefusedBeforeAnyItem(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         let item = try await server.submit("问题三")
         try await server.test { client in
@@ -198,15 +198,15 @@ struct ModerationQueueTests {
         #expect(try await server.database.moderation.moderationItem(id: item.id).state == .pending)
     }
 
-    @Test func textThatIsEmptyOrTooLongNeverEntersTheQueue() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func textThatIsEmptyOrTooLongNeverEntersTheQueue(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         await #expect(throws: StoreError.self) { try await server.submit("   ") }
         await #expect(throws: StoreError.self) { try await server.submit(String(repeating: "长", count: 5001)) }
         #expect(try await server.database.moderation.moderationQueue(.init(), at: testStart).isEmpty)
     }
 
-    @Test func checkAndReloadEndpoints() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func checkAndReloadEndpoints(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         try await server.addStaff("root", role: .admin)
         try await server.test { client in
@@ -234,8 +234,8 @@ struct ModerationQueueTests {
 
 @Suite("Moderation console pages")
 struct ModerationConsoleTests {
-    @Test func consoleHighlightsMatchesAndEscapesText() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func consoleHighlightsMatchesAndEscapesText(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         let item = try await server.submit("<b>你就是个傻逼</b>")
         try await server.test { client in
@@ -252,8 +252,8 @@ struct ModerationConsoleTests {
         }
     }
 
-    @Test func formsDecideAndRedirectOrShowTheConflict() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func formsDecideAndRedirectOrShowTheConflict(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         try await server.addStaff("wang", role: .moderator)
         let item = try await server.submit("请问开放日在哪天")
@@ -275,9 +275,9 @@ struct ModerationConsoleTests {
         }
     }
 
-    @Test("the notice banner shows only fixed messages keyed by code, never text from the link")
-    func noticeBannerNeverEchoesTheQuery() async throws {
-        let server = try await TestServer()
+    @Test("the notice banner shows only fixed messages keyed by code, never text from the link", arguments: ServerTestBackend.underTest)
+    func noticeBannerNeverEchoesTheQuery(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         try await server.addStaff("host", role: .host)
         try await server.test { client in
@@ -313,8 +313,8 @@ struct ModerationConsoleTests {
         }
     }
 
-    @Test func auditLogForAdminsOnly() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func auditLogForAdminsOnly(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("root", role: .admin)
         try await server.addStaff("li", role: .moderator)
         try await server.test { client in
@@ -335,8 +335,8 @@ struct ModerationConsoleTests {
 
 @Suite("Moderation queue over WebSocket")
 struct ModerationLiveTests {
-    @Test func moderatorsSeeChangesLiveAndOtherOriginsAreRefused() async throws {
-        let server = try await TestServer()
+    @Test(arguments: ServerTestBackend.underTest) func moderatorsSeeChangesLiveAndOtherOriginsAreRefused(_ backend: ServerTestBackend) async throws {
+        let server = try await TestServer(on: backend)
         try await server.addStaff("li", role: .moderator)
         let item = try await server.submit("请问如何申请法律援助")
         try await server.testLive { client in

@@ -42,9 +42,16 @@ struct TestServer: @unchecked Sendable {
 
     static let hasher = PasswordHasher(cost: 4)
 
-    init(configure: (inout AppConfiguration) -> Void = { _ in }) async throws {
+    /// - Parameter backend: SQLite (a temporary file), or a new database in
+    ///   the PostgreSQL test cluster (`ServerTestBackend`).
+    init(on backend: ServerTestBackend = .sqlite, configure: (inout AppConfiguration) -> Void = { _ in }) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("wenzheng-server-\(UUID().uuidString)")
-        database = try AppDatabase.openFile(atPath: directory.appendingPathComponent("test.sqlite").path)
+        switch backend {
+        case .sqlite:
+            database = try AppDatabase.openFile(atPath: directory.appendingPathComponent("test.sqlite").path)
+        case .postgres:
+            database = try await ServerTestBackend.newPostgresDatabase()
+        }
         clock = ManualClock(testStart)
         var configuration = AppConfiguration(port: 0, webRoot: webRoot, passwordHashCost: 4, logLevel: .warning)
         configure(&configuration)
@@ -186,5 +193,31 @@ extension TestResponse {
 extension Data {
     init(buffer: ByteBuffer) {
         self.init(buffer.readableBytesView)
+    }
+}
+
+/// The backends the HTTP smoke tests run on: SQLite always, PostgreSQL when
+/// `WENZHENG_TEST_POSTGRES_URL` names the test cluster (script/test starts
+/// one; the store tests fail under CI without it).
+enum ServerTestBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    static var postgresURL: PostgresLocation? {
+        guard let text = ProcessInfo.processInfo.environment["WENZHENG_TEST_POSTGRES_URL"], !text.isEmpty else { return nil }
+        return try? PostgresLocation(url: text)
+    }
+
+    static let underTest: [ServerTestBackend] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+
+    var testDescription: String { rawValue }
+
+    static func newPostgresDatabase() async throws -> AppDatabase {
+        guard let cluster = postgresURL else { throw StoreError.cannotOpen(path: "WENZHENG_TEST_POSTGRES_URL", reason: "not set") }
+        let name = "wz_http_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        var logger = Logger(label: "wenzheng.tests.postgres")
+        logger.logLevel = .warning
+        try await PostgresBackend.createDatabase(named: name, on: cluster, logger: logger)
+        return try await AppDatabase.openPostgres(cluster.database(name), logger: logger, maximumConnections: 8)
     }
 }

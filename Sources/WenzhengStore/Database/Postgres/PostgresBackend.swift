@@ -264,3 +264,21 @@ extension PostgresBackend {
         }
     }
 }
+
+extension PostgresBackend {
+    /// Creates an empty database on the server `location` points at
+    /// (connecting to `location`'s own database to do it): for test
+    /// harnesses and tools that need a fresh database.
+    public static func createDatabase(named name: String, on location: PostgresLocation, logger: Logger = Logger(label: "wenzheng.postgres"))
+        async throws
+    {
+        let maintenance = try await connect(to: location, logger: logger, maximumConnections: 1, migrate: false)
+        do {
+            try await maintenance.createDatabase(name)
+        } catch {
+            await maintenance.close()
+            throw StoreError.cannotOpen(path: location.database(name).description, reason: describe(error))
+        }
+        await maintenance.close()
+    }
+}
