@@ -6,9 +6,9 @@ import Testing
 
 @Suite("Deferred questions and the working-day calendar")
 struct InterviewDeadlineTests {
-    @Test("a deferred question's deadline follows a newly imported holiday notice")
-    func deadlinesMoveWithTheCalendar() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test("a deferred question's deadline follows a newly imported holiday notice", arguments: StoreBackend.underTest)
+    func deadlinesMoveWithTheCalendar(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         // Given an interview that ends on Monday 2027-02-01 (Beijing time)
         // with one unanswered question…
         let interview = try await StoreInterview.create(db)
