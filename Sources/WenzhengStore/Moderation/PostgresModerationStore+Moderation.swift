@@ -227,7 +227,7 @@ extension PostgresModerationStore: ModerationStore {
 
     /// The feature whose text items of `sourceType` are.
     func subject(for sourceType: String) -> (any PostgresModerationSubject)? {
-        subjects.first { type(of: $0).moderationSourceType == sourceType }
+        subjects[sourceType]
     }
 
     static func item(_ tx: PostgresTransaction, id: Int64) async throws -> ModerationItemRecord? {
