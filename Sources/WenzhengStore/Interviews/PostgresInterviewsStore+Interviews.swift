@@ -31,7 +31,7 @@ extension PostgresInterviewsStore {
         }
         if let plannedMinutes { InterviewRules.checkDuration(minutes: plannedMinutes, into: &errors) }
         if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
-        return try await backend.write { tx in
+        return try await writeInterview(id) { tx in
             var record = try await Self.existingInterview(tx, id: id)
             guard record.status == .scheduled || record.status == .open else {
                 throw StoreError.conflict(
@@ -55,7 +55,7 @@ extension PostgresInterviewsStore {
     }
 
     func cancelInterview(id: Int64, reason: String, actor: AuditActor, at now: Date) async throws -> Interview {
-        try await backend.write { tx in
+        try await writeInterview(id) { tx in
             var record = try await Self.existingInterview(tx, id: id)
             let checkedReason: String
             do {
@@ -85,7 +85,7 @@ extension PostgresInterviewsStore {
 
     func updateInterview(id: Int64, _ draft: InterviewDraft, actor: AuthenticatedStaff, at now: Date) async throws -> Interview {
         let draft = try GRDBInterviewsStore.validated(draft)
-        return try await backend.write { tx in
+        return try await writeInterview(id) { tx in
             var record = try await Self.existingInterview(tx, id: id)
             try await Self.ensureRuns(tx, record, actor)
             let before = try await Self.interview(tx, id: id)
@@ -140,7 +140,7 @@ extension PostgresInterviewsStore {
     func changeInterviewStatus(
         id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, calendar: (any WorkingDayCalendar)?, at now: Date
     ) async throws -> (Interview, [TranscriptEvent]) {
-        try await backend.write { tx in
+        try await writeInterview(id) { tx in
             var record = try await Self.existingInterview(tx, id: id)
             try await Self.ensureRuns(tx, record, actor)
             let workingDays: any WorkingDayCalendar

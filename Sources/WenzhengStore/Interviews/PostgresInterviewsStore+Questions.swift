@@ -98,7 +98,7 @@ extension PostgresInterviewsStore {
     func voteForQuestion(interviewID: Int64, questionID: Int64, browserKey: String, at now: Date) async throws -> (
         votes: Int, counted: Bool
     ) {
-        let result = try await backend.write { tx -> VoteOutcome in
+        let result = try await writeInterview(interviewID) { tx -> VoteOutcome in
             let interview = try await Self.existingInterview(tx, id: interviewID)
             var question = try await Self.existingQuestion(tx, interviewID: interviewID, id: questionID)
             guard interview.status.acceptsQuestions, question.state == .approved || question.state == .onAir else {
@@ -124,7 +124,7 @@ extension PostgresInterviewsStore {
     }
 
     func putQuestionOnAir(interviewID: Int64, questionID: Int64, actor: AuthenticatedStaff, at now: Date) async throws -> TranscriptEvent {
-        try await backend.write { tx in
+        try await writeInterview(interviewID) { tx in
             let interview = try await Self.existingInterview(tx, id: interviewID)
             try await Self.ensureRuns(tx, interview, actor)
             guard interview.status == .live else {

@@ -4,9 +4,10 @@ import WenzhengCore
 
 /// The numbered transcript on PostgreSQL (`GRDBInterviewsStore+Transcript`).
 /// Every event takes the next number of the interview's one counter
-/// (`interview.last_seq`) in the transaction that records it: two nodes
-/// posting at once both update that row, SERIALIZABLE lets one commit and
-/// runs the other again, so the stream has no gap and no duplicate.
+/// (`interview.last_seq`) in the transaction that records it. Writers to
+/// one interview queue on its advisory lock (`writeInterview`), across
+/// nodes; SERIALIZABLE still refuses any other writer that saw the counter
+/// before a commit moved it, so the stream has no gap and no duplicate.
 extension PostgresInterviewsStore {
     func postEntry(
         interviewID: Int64, kind: TranscriptEntryKind, body: String, author: EntryAuthor, questionID: Int64?,
@@ -18,7 +19,7 @@ extension PostgresInterviewsStore {
             errors.append(.invalid("kind", "kind must be remark or answer"))
         }
         if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
-        return try await backend.write { tx in
+        return try await writeInterview(interviewID) { tx in
             let interview = try await Self.existingInterview(tx, id: interviewID)
             try await Self.ensureRuns(tx, interview, actor)
             var late = false
@@ -72,7 +73,7 @@ extension PostgresInterviewsStore {
         var errors: [FieldError] = []
         let text = TextRules.requiredText(body, field: "body", maxLength: InterviewRules.entryMaxLength, into: &errors)
         if !errors.isEmpty { throw StoreError.invalid(ValidationFailure(errors)) }
-        return try await backend.write { tx in
+        return try await writeInterview(interviewID) { tx in
             let interview = try await Self.existingInterview(tx, id: interviewID)
             try await Self.ensureRuns(tx, interview, actor)
             guard var entry = try await Self.entry(tx, interviewID: interviewID, id: entryID) else {

@@ -11,7 +11,7 @@ extension PostgresInterviewsStore {
     ) async throws -> TranscriptEvent {
         try PublicationWithdrawals.ensureWithdraws(actor)
         let reason = try PublicationWithdrawals.validatedReason(reason)
-        return try await backend.write { tx in
+        return try await writeInterview(interviewID) { tx in
             let entry = try await Self.withdrawableEntry(tx, interviewID: interviewID, entryID: entryID)
             let withdrawal = try await Self.recordWithdrawal(
                 tx, .transcriptEntry, entryID, published: true, reason: reason, actor: actor, at: now)
@@ -29,7 +29,7 @@ extension PostgresInterviewsStore {
         interviewID: Int64, entryID: Int64, body: String, actor: AuthenticatedStaff, at now: Date
     ) async throws -> PublishedCorrection {
         try PublicationWithdrawals.ensureWithdraws(actor)
-        return try await backend.write { tx in
+        return try await writeInterview(interviewID) { tx in
             var entry = try await Self.withdrawableEntry(tx, interviewID: interviewID, entryID: entryID)
             var question: InterviewQuestionRecord?
             if let questionID = entry.questionId { question = try await Self.question(tx, id: questionID) }

@@ -136,3 +136,59 @@ extension PostgresInterviewsStore {
         return record
     }
 }
+
+// MARK: - One writer per interview
+
+extension PostgresInterviewsStore {
+    /// The advisory lock class of interview writes ("WZIV"); the interview's
+    /// id is the lock's second key.
+    static let interviewLockClass: Int32 = 0x575A_4956
+
+    /// `backend.write` for a change to one interview's transcript or
+    /// question list, taken one at a time per interview across every node.
+    ///
+    /// Every such change moves one hot row (`interview.last_seq`, a
+    /// question's `votes`). SERIALIZABLE alone keeps them right, but each
+    /// concurrent writer that loses runs again from the start, and with a
+    /// dozen posters and voters some lose every attempt. A session
+    /// advisory lock taken before `BEGIN` queues them instead: the
+    /// transaction's snapshot is taken after the wait, so it sees the
+    /// previous writer's commit and does not conflict with it. Writers that
+    /// do not take the lock (a moderation decision) are still kept apart by
+    /// SERIALIZABLE and retried as in `write`.
+    func writeInterview<T: Sendable>(_ interviewID: Int64, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        let lockClass = Self.interviewLockClass
+        // Ids past 2³¹ share a lock with a smaller one: more waiting, never
+        // less safety.
+        let lockKey = Int32(truncatingIfNeeded: interviewID)
+        var attempt = 1
+        while true {
+            do {
+                return try await backend.client.withConnection { connection in
+                    let tx = PostgresTransaction(connection: connection, logger: backend.logger)
+                    try await tx.execute("SELECT pg_advisory_lock(\(lockClass), \(lockKey))")
+                    do {
+                        try await tx.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                        let result: T
+                        do {
+                            result = try await body(tx)
+                            try await tx.execute("COMMIT")
+                        } catch {
+                            try? await tx.execute("ROLLBACK")
+                            throw error
+                        }
+                        try await tx.execute("SELECT pg_advisory_unlock(\(lockClass), \(lockKey))")
+                        return result
+                    } catch {
+                        // A broken connection takes its session lock with it.
+                        try? await tx.execute("SELECT pg_advisory_unlock(\(lockClass), \(lockKey))")
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where error.isRetryableTransactionFailure && attempt < PostgresBackend.maximumAttempts {
+                attempt += 1
+                try await Task.sleep(for: .microseconds(Int.random(in: 100...(1_000 * attempt))))
+            }
+        }
+    }
+}
