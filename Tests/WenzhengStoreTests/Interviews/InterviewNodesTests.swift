@@ -92,4 +92,38 @@ struct InterviewNodesTests {
         #expect(replay.map(\.seq) == Array(Int64(1)...Int64(1 + posts)))
         #expect(try await studio.store.interview(id: id).lastSeq == Int64(1 + posts))
     }
+
+    @Test("a new calendar moves deferred questions' deadlines, answered ones too, inside the import's transaction")
+    func calendarChangeMovesDeadlines() async throws {
+        let studio = try await Studio(.postgres)
+        let postgres = try Self.postgres(studio.database)
+        _ = try await studio.status(.open)
+        let open = try await studio.ask("会后答复的问题")
+        let answered = try await studio.ask("会后已答复的问题")
+        _ = try await studio.status(.live, at: beijing("2027-02-01 10:00"))
+        // Ended on Monday 2027-02-01: due 02-08 on weekdays alone.
+        _ = try await studio.status(.ended, at: beijing("2027-02-01 12:00"))
+        try await studio.store.postEntry(
+            interviewID: studio.id, kind: .answer, body: "答复", author: .guest(id: nil), questionID: answered, actor: studio.host,
+            at: beijing("2027-02-09 10:00"))
+        let before = try await studio.store.deferredQuestions(for: studio.host, at: beijing("2027-02-09 12:00")).questions
+        #expect(before.map(\.replyDueOn) == ["2027-02-08", "2027-02-08"])
+        #expect(before.first { $0.id == answered }?.answeredOnTime == false)
+
+        // What the calendar store's import calls in its transaction.
+        let notice = HolidayCalendar(
+            yearsWithData: [2027],
+            days: [
+                .init(date: civil("2027-02-03"), name: "春节", isOffDay: true),
+                .init(date: civil("2027-02-04"), name: "春节", isOffDay: true),
+            ])
+        try await postgres.write { tx in
+            try await PostgresInterviewsStore(backend: postgres).calendarChanged(tx, calendar: notice, at: beijing("2027-02-10 09:00"))
+        }
+        let after = try await studio.store.deferredQuestions(for: studio.host, at: beijing("2027-02-10 10:00")).questions
+        #expect(Set(after.map(\.id)) == [open, answered])
+        #expect(after.map(\.replyDueOn) == ["2027-02-10", "2027-02-10"])
+        #expect(after.first { $0.id == answered }?.answeredOnTime == true)
+        #expect(after.first { $0.id == open }?.overdue == false)
+    }
 }
