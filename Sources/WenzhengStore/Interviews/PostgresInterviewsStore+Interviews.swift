@@ -10,7 +10,8 @@ extension PostgresInterviewsStore {
         return try await backend.write { tx in
             // A host who creates an interview without naming one hosts it.
             let hostID = try await Self.hostID(tx, username: draft.hostUsername) ?? (actor.role == .host ? actor.userID : nil)
-            return try await Self.insertInterview(tx, draft, hostID: hostID, actor: .staff(actor, clientAddress: actor.clientAddress), at: now)
+            return try await Self.insertInterview(
+                tx, draft, hostID: hostID, actor: .staff(actor, clientAddress: actor.clientAddress), at: now)
         }
     }
 
@@ -18,7 +19,8 @@ extension PostgresInterviewsStore {
         let draft = try GRDBInterviewsStore.validated(draft)
         try GRDBInterviewsStore.checkFuture(draft.scheduledStart, now: now)
         return try await backend.write { tx in
-            try await Self.insertInterview(tx, draft, hostID: try await Self.hostID(tx, username: draft.hostUsername), actor: actor, at: now)
+            try await Self.insertInterview(
+                tx, draft, hostID: try await Self.hostID(tx, username: draft.hostUsername), actor: actor, at: now)
         }
     }
 
@@ -309,7 +311,8 @@ extension PostgresInterviewsStore {
                 username: try row.value("username", as: String?.self))
         }
         var host: (String, String)?
-        if let hostID = record.hostUserId, let row = try await tx.row("SELECT display_name, username FROM staff_user WHERE id = \(hostID)") {
+        if let hostID = record.hostUserId, let row = try await tx.row("SELECT display_name, username FROM staff_user WHERE id = \(hostID)")
+        {
             host = (try row.value("display_name", as: String.self), try row.value("username", as: String.self))
         }
         return Interview(

@@ -232,7 +232,9 @@ extension PostgresInterviewsStore {
         for row in try await tx.rows(
             "SELECT id, COALESCE(edited_text, text) AS source, author_name FROM moderation_item WHERE id = ANY(\(itemIDs))")
         {
-            sources[try row.value("id", as: Int64.self)] = (try row.value("source", as: String.self), try row.value("author_name", as: String?.self))
+            sources[try row.value("id", as: Int64.self)] = (
+                try row.value("source", as: String.self), try row.value("author_name", as: String?.self)
+            )
         }
         let deferredIDs = records.filter { $0.deferredAt != nil }.map { $0.id! }
         let calendar = deferredIDs.isEmpty ? nil : try await holidayCalendar(tx)

@@ -192,7 +192,8 @@ extension PostgresInterviewsStore {
             let earlier = try await tx.scalar(
                 "SELECT EXISTS (SELECT 1 FROM transcript_entry WHERE interview_id = \(interviewID) AND seq <= \(seq))", as: Bool.self)
             return TranscriptPage(
-                entries: found.prefix(limit).map(GRDBInterviewsStore.entryView), hasEarlier: earlier ?? false, hasLater: found.count > limit)
+                entries: found.prefix(limit).map(GRDBInterviewsStore.entryView), hasEarlier: earlier ?? false, hasLater: found.count > limit
+            )
         case .before(let seq):
             let found = try await tx.records(
                 TranscriptEntryRecord.self,

@@ -127,7 +127,8 @@ extension PostgresInterviewsStore {
             case .withdrawn:
                 return .withdrawal(
                     TranscriptWithdrawal(
-                        seq: event.seq, entryId: event.entryId, entrySeq: entrySeq, withdrawnAt: try row.value("withdrawn_at", as: Date.self)))
+                        seq: event.seq, entryId: event.entryId, entrySeq: entrySeq,
+                        withdrawnAt: try row.value("withdrawn_at", as: Date.self)))
             case .republished:
                 return .republication(
                     TranscriptCorrection(

@@ -17,12 +17,14 @@ extension PostgresInterviewsStore: PostgresCalendarDependent {
     /// they were deferred) move to the new calendar: answered ones too, so
     /// whether they were answered on time rests on the real date.
     func calendarChanged(_ tx: PostgresTransaction, calendar: HolidayCalendar, at now: Date) async throws {
-        let rows = try await tx.rows("SELECT id, deferred_at, reply_due_on FROM interview_question WHERE deferred_at IS NOT NULL ORDER BY id")
+        let rows = try await tx.rows(
+            "SELECT id, deferred_at, reply_due_on FROM interview_question WHERE deferred_at IS NOT NULL ORDER BY id")
         for row in rows {
             let deferredAt = try row.value("deferred_at", as: Date.self)
             let due = calendar.adding(workingDays: InterviewRules.deferredReplyWorkingDays, to: CivilDate(deferredAt))
             if due != (try row.value("reply_due_on", as: CivilDate?.self)) {
-                try await tx.execute("UPDATE interview_question SET reply_due_on = \(due) WHERE id = \(try row.value("id", as: Int64.self))")
+                try await tx.execute(
+                    "UPDATE interview_question SET reply_due_on = \(due) WHERE id = \(try row.value("id", as: Int64.self))")
             }
         }
     }

@@ -63,7 +63,9 @@ extension PostgresModerationStore: ModerationStore {
             let rows = try await tx.rows("SELECT kind, COUNT(*) AS n FROM moderation_item WHERE state = 'pending' GROUP BY kind")
             var counts: [ContentKind: Int] = [:]
             for row in rows {
-                if let kind = ContentKind(rawValue: try row.value("kind", as: String.self)) { counts[kind] = try row.value("n", as: Int.self) }
+                if let kind = ContentKind(rawValue: try row.value("kind", as: String.self)) {
+                    counts[kind] = try row.value("n", as: Int.self)
+                }
             }
             return counts
         }

@@ -19,7 +19,9 @@ struct InterviewCancellationTests {
             guests: [InterviewGuest(name: "张明", title: "副厅长", department: "江苏省司法厅")])
     }
 
-    @Test("schedule: the command line's actor, the host by name, a start in the past refused with an example", arguments: StoreBackend.underTest)
+    @Test(
+        "schedule: the command line's actor, the host by name, a start in the past refused with an example",
+        arguments: StoreBackend.underTest)
     func schedule(_ backend: StoreBackend) async throws {
         let db = try await backend.makeDatabase(onFile: true)
         try await db.addUser("wang", role: .host)
@@ -45,7 +47,9 @@ struct InterviewCancellationTests {
         #expect(nobody?.description == "no active staff account 'nobody'")
     }
 
-    @Test("reschedule raises the revision, keeps the guests, and is refused once live or for a past start", arguments: StoreBackend.underTest)
+    @Test(
+        "reschedule raises the revision, keeps the guests, and is refused once live or for a past start",
+        arguments: StoreBackend.underTest)
     func reschedule(_ backend: StoreBackend) async throws {
         let db = try await backend.makeDatabase(onFile: true)
         let interview = try await db.interviews.scheduleInterview(Self.draft(), actor: cliActor, at: Self.now)
@@ -78,7 +82,9 @@ struct InterviewCancellationTests {
         #expect(live == .conflict("interview \(interview.id) is live; only scheduled or open interviews can be rescheduled"))
     }
 
-    @Test("cancel: from scheduled or open with a reason; the revision rises; questions refused; public only if announced", arguments: StoreBackend.underTest)
+    @Test(
+        "cancel: from scheduled or open with a reason; the revision rises; questions refused; public only if announced",
+        arguments: StoreBackend.underTest)
     func cancel(_ backend: StoreBackend) async throws {
         let db = try await backend.makeDatabase(onFile: true)
         let host = StoreInterview.staff(try await db.addUser("host", role: .host), "host", .host)

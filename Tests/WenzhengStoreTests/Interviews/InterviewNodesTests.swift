@@ -63,7 +63,9 @@ struct InterviewNodesTests {
             payloads == [
                 "i=\(id);s=1;q=0", "i=\(id);s=2;q=0", "i=\(id);s=-;q=1", "i=\(id);s=-;q=1", "i=\(id);s=3;q=1",
             ])
-        #expect(payloads?.compactMap(InterviewChangeNotice.init(payload:)).last == InterviewChangeNotice(interviewID: id, seq: 3, questionsChanged: true))
+        #expect(
+            payloads?.compactMap(InterviewChangeNotice.init(payload:)).last
+                == InterviewChangeNotice(interviewID: id, seq: 3, questionsChanged: true))
     }
 
     @Test("two nodes posting to one interview at once number the transcript without gap or duplicate")

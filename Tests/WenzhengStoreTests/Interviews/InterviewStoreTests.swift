@@ -72,7 +72,9 @@ extension TranscriptEvent {
 
 @Suite("Interviews store: life cycle, questions, votes, the numbered transcript")
 struct InterviewStoreTests {
-    @Test("an interview goes scheduled → open → live → ended → published, each step a system entry where the public sees one", arguments: StoreBackend.underTest)
+    @Test(
+        "an interview goes scheduled → open → live → ended → published, each step a system entry where the public sees one",
+        arguments: StoreBackend.underTest)
     func lifeCycle(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         #expect(try await studio.store.interview(id: studio.id).status == .scheduled)
@@ -93,7 +95,9 @@ struct InterviewStoreTests {
         #expect(interview.host == "host" && interview.guests.map(\.username) == ["guest"])
     }
 
-    @Test("drafts are validated; only scheduled or open interviews change; only those who run it move it along", arguments: StoreBackend.underTest)
+    @Test(
+        "drafts are validated; only scheduled or open interviews change; only those who run it move it along",
+        arguments: StoreBackend.underTest)
     func draftsAndWhoRunsIt(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         let invalid = await storeError {
@@ -122,7 +126,9 @@ struct InterviewStoreTests {
         #expect(Set(actions) == ["interview.create", "interview.update", "interview.status"])
     }
 
-    @Test("questions are taken only while the interview is open or live, and are public only once approved", arguments: StoreBackend.underTest)
+    @Test(
+        "questions are taken only while the interview is open or live, and are public only once approved",
+        arguments: StoreBackend.underTest)
     func questions(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         #expect(await storeError { _ = try await studio.ask("太早的问题", approve: false) }?.isConflict == true)
@@ -157,7 +163,9 @@ struct InterviewStoreTests {
         #expect(await storeError { _ = try await vote(question, "c") }?.isConflict == true)
     }
 
-    @Test("on air: only live, only approved questions, with the asker's masked nickname; the answer marks it answered", arguments: StoreBackend.underTest)
+    @Test(
+        "on air: only live, only approved questions, with the asker's masked nickname; the answer marks it answered",
+        arguments: StoreBackend.underTest)
     func onAir(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         _ = try await studio.status(.open)
@@ -175,7 +183,9 @@ struct InterviewStoreTests {
         #expect(try await studio.store.publicQuestions(interviewID: studio.id).map(\.state) == [.answered])
     }
 
-    @Test("remarks are the host's; answers come from a guest; nothing before going live; after the end only late answers", arguments: StoreBackend.underTest)
+    @Test(
+        "remarks are the host's; answers come from a guest; nothing before going live; after the end only late answers",
+        arguments: StoreBackend.underTest)
     func entries(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         _ = try await studio.status(.open)
@@ -192,7 +202,9 @@ struct InterviewStoreTests {
         #expect(late.late && late.department == "市司法局")
     }
 
-    @Test("concurrent posts, corrections and votes take gap-free, unique sequence numbers, and a replay from any point is exact", arguments: StoreBackend.underTest)
+    @Test(
+        "concurrent posts, corrections and votes take gap-free, unique sequence numbers, and a replay from any point is exact",
+        arguments: StoreBackend.underTest)
     func sequenceUnderConcurrency(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         _ = try await studio.status(.open)
@@ -234,7 +246,9 @@ struct InterviewStoreTests {
         #expect(try await studio.store.transcriptEvents(interviewID: studio.id, since: 0, limit: 5).map(\.seq) == [1, 2, 3, 4, 5])
     }
 
-    @Test("a correction is masked, raises the version, keeps the earlier text for replays, and is refused where it may not be made", arguments: StoreBackend.underTest)
+    @Test(
+        "a correction is masked, raises the version, keeps the earlier text for replays, and is refused where it may not be made",
+        arguments: StoreBackend.underTest)
     func corrections(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         _ = try await studio.status(.live)
@@ -274,7 +288,9 @@ struct InterviewStoreTests {
             }?.invalidFields == ["body"])
     }
 
-    @Test("ending defers every question not answered, with a deadline; answering one afterwards is a late answer", arguments: StoreBackend.underTest)
+    @Test(
+        "ending defers every question not answered, with a deadline; answering one afterwards is a late answer",
+        arguments: StoreBackend.underTest)
     func deferral(_ backend: StoreBackend) async throws {
         let studio = try await Studio(backend)
         _ = try await studio.status(.open)

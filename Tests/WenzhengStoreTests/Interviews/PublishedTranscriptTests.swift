@@ -12,7 +12,9 @@ struct PublishedTranscriptTests {
         return entry.id
     }
 
-    @Test("only once ended: live entries as corrected, withdrawn ones left out, askers masked, late answers with their questions and dates", arguments: StoreBackend.underTest)
+    @Test(
+        "only once ended: live entries as corrected, withdrawn ones left out, askers masked, late answers with their questions and dates",
+        arguments: StoreBackend.underTest)
     func document(_ backend: StoreBackend) async throws {
         let db = try await backend.makeDatabase(onFile: true)
         let interview = try await StoreInterview.create(db)

@@ -67,7 +67,9 @@ struct Queue {
 
 @Suite("Moderation queue store")
 struct ModerationStoreTests {
-    @Test("a submission enters the queue pending, masked for publication, with its findings and categories", arguments: StoreBackend.underTest)
+    @Test(
+        "a submission enters the queue pending, masked for publication, with its findings and categories",
+        arguments: StoreBackend.underTest)
     func submission(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         let item = try await queue.submit("请回电13812345678，我是张三", author: "张三")
@@ -86,7 +88,9 @@ struct ModerationStoreTests {
         #expect(await storeError { try await queue.submit(long) }?.invalidFields == ["text"])
     }
 
-    @Test("the queue filters by state, kind, category and age, oldest first, and counts what is pending by kind", arguments: StoreBackend.underTest)
+    @Test(
+        "the queue filters by state, kind, category and age, oldest first, and counts what is pending by kind",
+        arguments: StoreBackend.underTest)
     func filters(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         let old = try await queue.submit("第一个问题", at: testStart.addingTimeInterval(-3600))
@@ -111,7 +115,9 @@ struct ModerationStoreTests {
         #expect(try await queue.store.pendingModerationCounts() == [.question: 2, .letter: 1])
     }
 
-    @Test("the oldest pending item's date is the queue's age; decided items do not count, and an empty queue has none", arguments: StoreBackend.underTest)
+    @Test(
+        "the oldest pending item's date is the queue's age; decided items do not count, and an empty queue has none",
+        arguments: StoreBackend.underTest)
     func oldestPending(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         #expect(try await queue.store.oldestPendingModerationDate() == nil)
@@ -122,7 +128,9 @@ struct ModerationStoreTests {
         #expect(try await queue.store.oldestPendingModerationDate() == testStart.addingTimeInterval(-60))
     }
 
-    @Test("a claim keeps other moderators off until it is released or times out; only the claimer releases it", arguments: StoreBackend.underTest)
+    @Test(
+        "a claim keeps other moderators off until it is released or times out; only the claimer releases it",
+        arguments: StoreBackend.underTest)
     func claims(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         let item = try await queue.submit("请问办证要多久")
@@ -147,7 +155,9 @@ struct ModerationStoreTests {
         #expect(await storeError { _ = try await queue.store.moderationItem(id: 999) }.map { "\($0)" }?.contains("999") == true)
     }
 
-    @Test("approve, edit and reject: states, masking of the edit, reasons, overrides for held items, and the audit line", arguments: StoreBackend.underTest)
+    @Test(
+        "approve, edit and reject: states, masking of the edit, reasons, overrides for held items, and the audit line",
+        arguments: StoreBackend.underTest)
     func decisions(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         let plain = try await queue.submit("请问办证要多久")
@@ -192,7 +202,9 @@ struct ModerationStoreTests {
         #expect(try await queue.auditActions(item: edited.id) == ["moderation.edit_approve"])
     }
 
-    @Test("a decided item is not decided again, and a decision on a version someone else changed is refused", arguments: StoreBackend.underTest)
+    @Test(
+        "a decided item is not decided again, and a decision on a version someone else changed is refused",
+        arguments: StoreBackend.underTest)
     func conflicts(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         let item = try await queue.submit("请问办证要多久")
@@ -210,7 +222,9 @@ struct ModerationStoreTests {
         #expect(try await queue.auditActions(item: item.id) == ["moderation.reject"])
     }
 
-    @Test("a duplicate merges into a kept item of the same kind and source; it is rejected as a duplicate of it", arguments: StoreBackend.underTest)
+    @Test(
+        "a duplicate merges into a kept item of the same kind and source; it is rejected as a duplicate of it",
+        arguments: StoreBackend.underTest)
     func merges(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         let kept = try await queue.submit("路灯坏了怎么办")
@@ -251,7 +265,9 @@ struct ModerationStoreTests {
         #expect(rejected.map(\.ok) == [true] && rejected.first?.item?.reasonCode == "abuse")
     }
 
-    @Test("redacted items show moderators the masked text, with flags moved onto it and each masked span by kind", arguments: StoreBackend.underTest)
+    @Test(
+        "redacted items show moderators the masked text, with flags moved onto it and each masked span by kind",
+        arguments: StoreBackend.underTest)
     func redaction(_ backend: StoreBackend) async throws {
         let queue = try await Queue(backend)
         let item = try await queue.submit("人渣，电话13812345678", held: true, author: "张三")
@@ -279,7 +295,9 @@ struct ModerationEffectTests {
         }
     }
 
-    @Test("a question's item names its interview; approving it publishes the question and says which interview changed", arguments: StoreBackend.underTest)
+    @Test(
+        "a question's item names its interview; approving it publishes the question and says which interview changed",
+        arguments: StoreBackend.underTest)
     func questionApproved(_ backend: StoreBackend) async throws {
         let database = try await backend.makeDatabase(onFile: true)
         let interview = try await StoreInterview.create(database)
@@ -328,7 +346,9 @@ struct ModerationEffectTests {
         #expect(try await Self.questionStates(database) == ["approved", "merged", "rejected"])
     }
 
-    @Test("a question approved after its interview ended goes straight to the deferred list with a deadline", arguments: StoreBackend.underTest)
+    @Test(
+        "a question approved after its interview ended goes straight to the deferred list with a deadline",
+        arguments: StoreBackend.underTest)
     func approvedAfterTheInterview(_ backend: StoreBackend) async throws {
         let database = try await backend.makeDatabase(onFile: true)
         let interview = try await StoreInterview.create(database)
