@@ -6,6 +6,10 @@ import Testing
 
 @Suite("Deferred questions and the working-day calendar")
 struct InterviewDeadlineTests {
+    // SQLite only for now. wiring: on both backends once the PostgreSQL
+    // calendar store (its imports calling `PostgresCalendarDependent`) is in
+    // `postgresStores`; `PostgresInterviewsStore.calendarChanged` itself is
+    // tested on PostgreSQL in InterviewNodesTests.
     @Test("a deferred question's deadline follows a newly imported holiday notice")
     func deadlinesMoveWithTheCalendar() async throws {
         let db = try AppDatabase.inMemory()

@@ -6,9 +6,10 @@ import Testing
 
 @Suite("Deferred questions: follow-up, deadlines, paging")
 struct InterviewFollowUpTests {
-    @Test("a late answer records 答复日期 and 答复部门; the list says on time or late, and flags overdue")
-    func lateAnswersAndOverdue() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test("a late answer records 答复日期 and 答复部门; the list says on time or late, and flags overdue", arguments: StoreBackend.underTest)
+    func lateAnswersAndOverdue(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
+        try await db.loadShippedHolidayNoticesOnPostgres()
         let interview = try await StoreInterview.create(db)
         let first = try await interview.askApproved("第一个问题")
         let second = try await interview.askApproved("第二个问题")
@@ -47,6 +48,10 @@ struct InterviewFollowUpTests {
         #expect(transcript.entries.filter(\.late).compactMap(\.department) == ["市司法局", "市司法局", "市司法局"])
     }
 
+    // SQLite only for now. wiring: on both backends once the PostgreSQL
+    // calendar store (its imports calling `PostgresCalendarDependent`) is in
+    // `postgresStores`; `PostgresInterviewsStore.calendarChanged` itself is
+    // tested on PostgreSQL in InterviewNodesTests.
     @Test("late December deadlines are provisional until next year's notice, and an import settles them")
     func provisionalInLateDecember() async throws {
         let db = try AppDatabase.inMemory()
@@ -63,6 +68,10 @@ struct InterviewFollowUpTests {
         #expect(after.map(\.replyDueProvisional) == [false])
     }
 
+    // SQLite only for now. wiring: on both backends once the PostgreSQL
+    // calendar store (its imports calling `PostgresCalendarDependent`) is in
+    // `postgresStores`; `PostgresInterviewsStore.calendarChanged` itself is
+    // tested on PostgreSQL in InterviewNodesTests.
     @Test("an import recomputes answered questions' deadlines too, so on-time rests on the real date")
     func importRecomputesAnsweredQuestions() async throws {
         let db = try AppDatabase.inMemory()
@@ -84,9 +93,9 @@ struct InterviewFollowUpTests {
         #expect(settled?.answeredOnTime == true)
     }
 
-    @Test("the deferred list pages; hosts and guests see only the interviews they run")
-    func pagingAndScope() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test("the deferred list pages; hosts and guests see only the interviews they run", arguments: StoreBackend.underTest)
+    func pagingAndScope(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let mine = try await StoreInterview.create(db)
         let others = try await StoreInterview.create(db, hostName: "other-host")
         for index in 0..<5 { _ = try await mine.askApproved("问题\(index)", nickname: "王五", contact: "13900001111") }
@@ -115,9 +124,9 @@ struct InterviewFollowUpTests {
         #expect(Set(masked.compactMap(\.nickname)) == ["王*", "赵*"])
     }
 
-    @Test("transcript pages: after, before and latest, bounded")
-    func transcriptWindows() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test("transcript pages: after, before and latest, bounded", arguments: StoreBackend.underTest)
+    func transcriptWindows(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let interview = try await StoreInterview.create(db)
         try await interview.status(.live, at: testStart)  // seq 1
         for index in 0..<9 {

@@ -5,21 +5,22 @@ import Testing
 @testable import WenzhengCore
 @testable import WenzhengStore
 
-/// An interview on a real SQLite file with a host, a guest who types their
-/// own answers, an admin and a moderator, driven through the contract
+/// An interview on a real database of either backend (an SQLite file, or a
+/// PostgreSQL database) with a host, a guest who types their own answers,
+/// an admin and a moderator, driven through the contract
 /// (`database.interviews`).
 struct Studio {
-    let file: TemporaryDatabase
-    var store: any InterviewsStore { file.database.interviews }
+    let database: AppDatabase
+    var store: any InterviewsStore { database.interviews }
     let host: AuthenticatedStaff
     let guest: AuthenticatedStaff
     let admin: AuthenticatedStaff
     let moderator: AuthenticatedStaff
     let id: Int64
 
-    init() async throws {
-        file = try TemporaryDatabase()
-        let db = file.database
+    init(_ backend: StoreBackend) async throws {
+        database = try await backend.makeDatabase(onFile: true)
+        let db = database
         func staff(_ username: String, _ role: Role) async throws -> AuthenticatedStaff {
             StoreInterview.staff(try await db.addUser(username, role: role), username, role)
         }
@@ -49,7 +50,7 @@ struct Studio {
             interviewID: id, NewQuestion(text: text, nickname: nickname, contact: nil, browserKey: text, clientAddress: "198.51.100.7"),
             check: ContentFilter.Result(flags: [], personalInformation: PersonalInformation.detect(in: text), action: nil), at: testStart)
         if approve {
-            _ = try await file.database.moderation.decideModeration(
+            _ = try await database.moderation.decideModeration(
                 id: item.id, .approve(override: false), by: moderator, allowedReasons: [], at: testStart)
         }
         return question.id
@@ -71,9 +72,11 @@ extension TranscriptEvent {
 
 @Suite("Interviews store: life cycle, questions, votes, the numbered transcript")
 struct InterviewStoreTests {
-    @Test("an interview goes scheduled → open → live → ended → published, each step a system entry where the public sees one")
-    func lifeCycle() async throws {
-        let studio = try await Studio()
+    @Test(
+        "an interview goes scheduled → open → live → ended → published, each step a system entry where the public sees one",
+        arguments: StoreBackend.underTest)
+    func lifeCycle(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         #expect(try await studio.store.interview(id: studio.id).status == .scheduled)
         #expect(try await studio.store.interviews(publicOnly: true).isEmpty)
         #expect(try await studio.store.interviews(publicOnly: false).map(\.id) == [studio.id])
@@ -92,9 +95,11 @@ struct InterviewStoreTests {
         #expect(interview.host == "host" && interview.guests.map(\.username) == ["guest"])
     }
 
-    @Test("drafts are validated; only scheduled or open interviews change; only those who run it move it along")
-    func draftsAndWhoRunsIt() async throws {
-        let studio = try await Studio()
+    @Test(
+        "drafts are validated; only scheduled or open interviews change; only those who run it move it along",
+        arguments: StoreBackend.underTest)
+    func draftsAndWhoRunsIt(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         let invalid = await storeError {
             _ = try await studio.store.createInterview(Studio.draft(title: " ", minutes: 5, guests: 11), actor: studio.host, at: testStart)
         }
@@ -105,8 +110,8 @@ struct InterviewStoreTests {
         // Another host, a guest of another interview and a moderator do not
         // run it; an admin does. (Which roles may change a status at all is
         // the server's rule.)
-        let other = StoreInterview.staff(try await studio.file.database.addUser("other", role: .host), "other", .host)
-        let otherGuest = StoreInterview.staff(try await studio.file.database.addUser("visitor", role: .guest), "visitor", .guest)
+        let other = StoreInterview.staff(try await studio.database.addUser("other", role: .host), "other", .host)
+        let otherGuest = StoreInterview.staff(try await studio.database.addUser("visitor", role: .guest), "visitor", .guest)
         for actor in [other, otherGuest, studio.moderator] {
             #expect(await storeError { _ = try await studio.status(.open, by: actor) }?.isForbidden == true, "\(actor.username)")
         }
@@ -117,13 +122,15 @@ struct InterviewStoreTests {
             }?
             .isConflict == true)
         // The audit log has every step.
-        let actions = try await studio.file.database.audit.auditEntries().filter { $0.subjectType == "interview" }.map(\.action)
+        let actions = try await studio.database.audit.auditEntries().filter { $0.subjectType == "interview" }.map(\.action)
         #expect(Set(actions) == ["interview.create", "interview.update", "interview.status"])
     }
 
-    @Test("questions are taken only while the interview is open or live, and are public only once approved")
-    func questions() async throws {
-        let studio = try await Studio()
+    @Test(
+        "questions are taken only while the interview is open or live, and are public only once approved",
+        arguments: StoreBackend.underTest)
+    func questions(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         #expect(await storeError { _ = try await studio.ask("太早的问题", approve: false) }?.isConflict == true)
         _ = try await studio.status(.open)
         let pending = try await studio.ask("还在审核的问题", approve: false)
@@ -137,9 +144,9 @@ struct InterviewStoreTests {
         #expect(await storeError { _ = try await studio.ask("太晚的问题", approve: false) }?.isConflict == true)
     }
 
-    @Test("one vote per browser per question, for approved questions of a running interview only")
-    func votes() async throws {
-        let studio = try await Studio()
+    @Test("one vote per browser per question, for approved questions of a running interview only", arguments: StoreBackend.underTest)
+    func votes(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         _ = try await studio.status(.open)
         let question = try await studio.ask("支持我")
         let pending = try await studio.ask("还没通过", approve: false)
@@ -156,9 +163,11 @@ struct InterviewStoreTests {
         #expect(await storeError { _ = try await vote(question, "c") }?.isConflict == true)
     }
 
-    @Test("on air: only live, only approved questions, with the asker's masked nickname; the answer marks it answered")
-    func onAir() async throws {
-        let studio = try await Studio()
+    @Test(
+        "on air: only live, only approved questions, with the asker's masked nickname; the answer marks it answered",
+        arguments: StoreBackend.underTest)
+    func onAir(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         _ = try await studio.status(.open)
         let question = try await studio.ask("法律援助怎么申请", nickname: "李四")
         func onAir() async throws -> TranscriptEvent {
@@ -174,9 +183,11 @@ struct InterviewStoreTests {
         #expect(try await studio.store.publicQuestions(interviewID: studio.id).map(\.state) == [.answered])
     }
 
-    @Test("remarks are the host's; answers come from a guest; nothing before going live; after the end only late answers")
-    func entries() async throws {
-        let studio = try await Studio()
+    @Test(
+        "remarks are the host's; answers come from a guest; nothing before going live; after the end only late answers",
+        arguments: StoreBackend.underTest)
+    func entries(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         _ = try await studio.status(.open)
         let question = try await studio.ask("会后再答的问题")
         #expect(await storeError { try await studio.post("太早") }?.isConflict == true)
@@ -191,9 +202,11 @@ struct InterviewStoreTests {
         #expect(late.late && late.department == "市司法局")
     }
 
-    @Test("concurrent posts, corrections and votes take gap-free, unique sequence numbers, and a replay from any point is exact")
-    func sequenceUnderConcurrency() async throws {
-        let studio = try await Studio()
+    @Test(
+        "concurrent posts, corrections and votes take gap-free, unique sequence numbers, and a replay from any point is exact",
+        arguments: StoreBackend.underTest)
+    func sequenceUnderConcurrency(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         _ = try await studio.status(.open)
         let question = try await studio.ask("大家都支持的问题")
         _ = try await studio.status(.live)
@@ -233,9 +246,11 @@ struct InterviewStoreTests {
         #expect(try await studio.store.transcriptEvents(interviewID: studio.id, since: 0, limit: 5).map(\.seq) == [1, 2, 3, 4, 5])
     }
 
-    @Test("a correction is masked, raises the version, keeps the earlier text for replays, and is refused where it may not be made")
-    func corrections() async throws {
-        let studio = try await Studio()
+    @Test(
+        "a correction is masked, raises the version, keeps the earlier text for replays, and is refused where it may not be made",
+        arguments: StoreBackend.underTest)
+    func corrections(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         _ = try await studio.status(.live)
         let remark = try #require(try await studio.post("请拨打热线咨询").entry)
         let answer = try #require(try await studio.post("我来答复。", kind: .answer, by: studio.guest).entry)
@@ -273,9 +288,11 @@ struct InterviewStoreTests {
             }?.invalidFields == ["body"])
     }
 
-    @Test("ending defers every question not answered, with a deadline; answering one afterwards is a late answer")
-    func deferral() async throws {
-        let studio = try await Studio()
+    @Test(
+        "ending defers every question not answered, with a deadline; answering one afterwards is a late answer",
+        arguments: StoreBackend.underTest)
+    func deferral(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         _ = try await studio.status(.open)
         let answered = try await studio.ask("现场答复的问题")
         let deferred = try await studio.ask("会后答复的问题")
@@ -291,17 +308,17 @@ struct InterviewStoreTests {
             DeferredQuestionFilter(state: .open), for: studio.host, at: beijing("2026-12-05 10:00"))
         #expect(open.questions.isEmpty)
         // Only those who follow interviews see the list.
-        let handler = StoreInterview.staff(try await studio.file.database.addUser("handler", role: .handler), "handler", .handler)
+        let handler = StoreInterview.staff(try await studio.database.addUser("handler", role: .handler), "handler", .handler)
         #expect(await storeError { _ = try await studio.store.deferredQuestions(for: handler, at: testStart) }?.isForbidden == true)
     }
 
-    @Test("the console is for those who run the interview, and for admins and moderators")
-    func consoleAccess() async throws {
-        let studio = try await Studio()
+    @Test("the console is for those who run the interview, and for admins and moderators", arguments: StoreBackend.underTest)
+    func consoleAccess(_ backend: StoreBackend) async throws {
+        let studio = try await Studio(backend)
         for actor in [studio.host, studio.guest, studio.admin, studio.moderator] {
             try await studio.store.checkConsoleAccess(interviewID: studio.id, actor: actor)
         }
-        let other = StoreInterview.staff(try await studio.file.database.addUser("other", role: .guest), "other", .guest)
+        let other = StoreInterview.staff(try await studio.database.addUser("other", role: .guest), "other", .guest)
         #expect(await storeError { try await studio.store.checkConsoleAccess(interviewID: studio.id, actor: other) }?.isForbidden == true)
         #expect(await storeError { try await studio.store.checkConsoleAccess(interviewID: 999, actor: studio.admin) } != nil)
     }

@@ -13,11 +13,10 @@ struct PublishedTranscriptTests {
     }
 
     @Test(
-        "only once ended: live entries as corrected, withdrawn ones left out, askers masked, late answers with their questions and dates"
-    )
-    func document() async throws {
-        let file = try TemporaryDatabase()
-        let db = file.database
+        "only once ended: live entries as corrected, withdrawn ones left out, askers masked, late answers with their questions and dates",
+        arguments: StoreBackend.underTest)
+    func document(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase(onFile: true)
         let interview = try await StoreInterview.create(db)
         let admin = StoreInterview.staff(try await db.addUser("root", role: .admin), "root", .admin)
         let store = db.interviews
@@ -102,9 +101,9 @@ struct PublishedTranscriptTests {
                 == TranscriptExport.data(try await store.publishedTranscript(interviewID: id), as: .json))
     }
 
-    @Test("an announced interview that never went live has no transcript; a scheduled one is not public")
-    func notAnnounced() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test("an announced interview that never went live has no transcript; a scheduled one is not public", arguments: StoreBackend.underTest)
+    func notAnnounced(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let host = StoreInterview.staff(try await db.addUser("host", role: .host), "host", .host)
         let draft = try await db.interviews.createInterview(
             InterviewDraft(title: "未公布", summary: "", scheduledStart: testStart, plannedMinutes: 60, hostUsername: nil, guests: []),

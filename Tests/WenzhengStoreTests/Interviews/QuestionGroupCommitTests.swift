@@ -11,6 +11,10 @@ import Testing
 /// a `GroupCommit`): each is answered after its commit with its queue item;
 /// one refused or invalid fails alone; a transaction SQLite rolls back
 /// takes all of its questions with it and stores none.
+///
+/// SQLite only: group commit is SQLite's throughput device (one writer);
+/// on PostgreSQL each question is its own transaction, and the contract
+/// tests (InterviewStoreTests, ModerationEffectTests) cover it there.
 @Suite("Questions share transactions")
 struct QuestionGroupCommitTests {
     static func question(_ text: String, browser: String? = nil) -> NewQuestion {

@@ -1,27 +1,28 @@
 import Foundation
 import GRDB
+import PostgresNIO
 import Testing
 
 @testable import WenzhengCore
 @testable import WenzhengStore
 
-/// A queue on a real SQLite file, worked by two moderators and an admin
-/// through the contract (`database.moderation`).
+/// A queue on a real database of either backend (an SQLite file, or a
+/// PostgreSQL database), worked by two moderators and an admin through the
+/// contract (`database.moderation`).
 struct Queue {
-    let file: TemporaryDatabase
-    var db: AppDatabase { file.database }
-    var store: any ModerationStore { file.database.moderation }
+    let db: AppDatabase
+    var store: any ModerationStore { db.moderation }
     let li: AuthenticatedStaff
     let wang: AuthenticatedStaff
     let admin: AuthenticatedStaff
     /// The standard reasons a decision may give.
     static let reasons: Set<String> = ["abuse", "advertising", "duplicate", "other"]
 
-    init() async throws {
-        file = try TemporaryDatabase()
-        li = try await Self.staff(file.database, "li", .moderator)
-        wang = try await Self.staff(file.database, "wang", .moderator)
-        admin = try await Self.staff(file.database, "root", .admin)
+    init(_ backend: StoreBackend) async throws {
+        db = try await backend.makeDatabase(onFile: true)
+        li = try await Self.staff(db, "li", .moderator)
+        wang = try await Self.staff(db, "wang", .moderator)
+        admin = try await Self.staff(db, "root", .admin)
     }
 
     static func staff(_ db: AppDatabase, _ username: String, _ role: Role) async throws -> AuthenticatedStaff {
@@ -66,9 +67,11 @@ struct Queue {
 
 @Suite("Moderation queue store")
 struct ModerationStoreTests {
-    @Test("a submission enters the queue pending, masked for publication, with its findings and categories")
-    func submission() async throws {
-        let queue = try await Queue()
+    @Test(
+        "a submission enters the queue pending, masked for publication, with its findings and categories",
+        arguments: StoreBackend.underTest)
+    func submission(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let item = try await queue.submit("请回电13812345678，我是张三", author: "张三")
         #expect(item.state == .pending && item.version == 1 && item.kind == .question)
         #expect(item.maskedText == "请回电138****5678，我是张*")
@@ -85,9 +88,11 @@ struct ModerationStoreTests {
         #expect(await storeError { try await queue.submit(long) }?.invalidFields == ["text"])
     }
 
-    @Test("the queue filters by state, kind, category and age, oldest first, and counts what is pending by kind")
-    func filters() async throws {
-        let queue = try await Queue()
+    @Test(
+        "the queue filters by state, kind, category and age, oldest first, and counts what is pending by kind",
+        arguments: StoreBackend.underTest)
+    func filters(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let old = try await queue.submit("第一个问题", at: testStart.addingTimeInterval(-3600))
         let held = try await queue.submit("人渣问题", held: true)
         let letter = try await queue.submit("一封来信，电话13812345678", kind: .letter)
@@ -110,9 +115,11 @@ struct ModerationStoreTests {
         #expect(try await queue.store.pendingModerationCounts() == [.question: 2, .letter: 1])
     }
 
-    @Test("the oldest pending item's date is the queue's age; decided items do not count, and an empty queue has none")
-    func oldestPending() async throws {
-        let queue = try await Queue()
+    @Test(
+        "the oldest pending item's date is the queue's age; decided items do not count, and an empty queue has none",
+        arguments: StoreBackend.underTest)
+    func oldestPending(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         #expect(try await queue.store.oldestPendingModerationDate() == nil)
         let first = try await queue.submit("最早的问题", at: testStart.addingTimeInterval(-7200))
         _ = try await queue.submit("后来的问题", at: testStart.addingTimeInterval(-60))
@@ -121,9 +128,11 @@ struct ModerationStoreTests {
         #expect(try await queue.store.oldestPendingModerationDate() == testStart.addingTimeInterval(-60))
     }
 
-    @Test("a claim keeps other moderators off until it is released or times out; only the claimer releases it")
-    func claims() async throws {
-        let queue = try await Queue()
+    @Test(
+        "a claim keeps other moderators off until it is released or times out; only the claimer releases it",
+        arguments: StoreBackend.underTest)
+    func claims(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let item = try await queue.submit("请问办证要多久")
         let claimed = try await queue.store.claimModerationItem(id: item.id, by: queue.li, at: testStart)
         #expect(claimed.claimedBy == "li" && claimed.version == 2)
@@ -146,9 +155,11 @@ struct ModerationStoreTests {
         #expect(await storeError { _ = try await queue.store.moderationItem(id: 999) }.map { "\($0)" }?.contains("999") == true)
     }
 
-    @Test("approve, edit and reject: states, masking of the edit, reasons, overrides for held items, and the audit line")
-    func decisions() async throws {
-        let queue = try await Queue()
+    @Test(
+        "approve, edit and reject: states, masking of the edit, reasons, overrides for held items, and the audit line",
+        arguments: StoreBackend.underTest)
+    func decisions(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let plain = try await queue.submit("请问办证要多久")
         let approved = try await queue.decide(plain.id, .approve(override: false), by: queue.li)
         #expect(approved.item.state == .approved && approved.item.decidedBy == "li" && approved.item.decidedAt != nil)
@@ -191,9 +202,11 @@ struct ModerationStoreTests {
         #expect(try await queue.auditActions(item: edited.id) == ["moderation.edit_approve"])
     }
 
-    @Test("a decided item is not decided again, and a decision on a version someone else changed is refused")
-    func conflicts() async throws {
-        let queue = try await Queue()
+    @Test(
+        "a decided item is not decided again, and a decision on a version someone else changed is refused",
+        arguments: StoreBackend.underTest)
+    func conflicts(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let item = try await queue.submit("请问办证要多久")
         _ = try await queue.store.claimModerationItem(id: item.id, by: queue.li, at: testStart)
         // li saw version 1; the claim made it 2.
@@ -209,9 +222,11 @@ struct ModerationStoreTests {
         #expect(try await queue.auditActions(item: item.id) == ["moderation.reject"])
     }
 
-    @Test("a duplicate merges into a kept item of the same kind and source; it is rejected as a duplicate of it")
-    func merges() async throws {
-        let queue = try await Queue()
+    @Test(
+        "a duplicate merges into a kept item of the same kind and source; it is rejected as a duplicate of it",
+        arguments: StoreBackend.underTest)
+    func merges(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let kept = try await queue.submit("路灯坏了怎么办")
         let duplicate = try await queue.submit("路灯坏了怎么处理")
         let letter = try await queue.submit("路灯的来信", kind: .letter)
@@ -228,9 +243,9 @@ struct ModerationStoreTests {
         #expect(try await queue.store.moderationItem(id: kept.id).state == .pending)
     }
 
-    @Test("bulk decisions are one transaction per item: a held, decided or missing item fails alone")
-    func bulk() async throws {
-        let queue = try await Queue()
+    @Test("bulk decisions are one transaction per item: a held, decided or missing item fails alone", arguments: StoreBackend.underTest)
+    func bulk(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let first = try await queue.submit("第一个")
         let held = try await queue.submit("人渣第二个", held: true)
         let taken = try await queue.submit("第三个")
@@ -250,9 +265,11 @@ struct ModerationStoreTests {
         #expect(rejected.map(\.ok) == [true] && rejected.first?.item?.reasonCode == "abuse")
     }
 
-    @Test("redacted items show moderators the masked text, with flags moved onto it and each masked span by kind")
-    func redaction() async throws {
-        let queue = try await Queue()
+    @Test(
+        "redacted items show moderators the masked text, with flags moved onto it and each masked span by kind",
+        arguments: StoreBackend.underTest)
+    func redaction(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let item = try await queue.submit("人渣，电话13812345678", held: true, author: "张三")
         let redacted = item.redacted()
         #expect(redacted.isRedacted && redacted.text == "人渣，电话138****5678")
@@ -266,12 +283,26 @@ struct ModerationStoreTests {
 
 @Suite("Moderation decisions reach the feature that owns the text")
 struct ModerationEffectTests {
-    @Test("a question's item names its interview; approving it publishes the question and says which interview changed")
-    func questionApproved() async throws {
-        let file = try TemporaryDatabase()
-        let interview = try await StoreInterview.create(file.database)
-        let moderator = try await Queue.staff(file.database, "mod", .moderator)
-        let (question, item) = try await file.database.interviews.submitQuestion(
+    /// Every question's state, oldest first, read with SQL on either backend.
+    static func questionStates(_ database: AppDatabase) async throws -> [String] {
+        switch database.backend {
+        case .sqlite(let writer):
+            try await writer.read { db in try String.fetchAll(db, sql: "SELECT state FROM interview_question ORDER BY id") }
+        case .postgres(let postgres):
+            try await postgres.read { tx in
+                try await tx.rows("SELECT state FROM interview_question ORDER BY id").map { try $0.value("state", as: String.self) }
+            }
+        }
+    }
+
+    @Test(
+        "a question's item names its interview; approving it publishes the question and says which interview changed",
+        arguments: StoreBackend.underTest)
+    func questionApproved(_ backend: StoreBackend) async throws {
+        let database = try await backend.makeDatabase(onFile: true)
+        let interview = try await StoreInterview.create(database)
+        let moderator = try await Queue.staff(database, "mod", .moderator)
+        let (question, item) = try await database.interviews.submitQuestion(
             interviewID: interview.id,
             NewQuestion(text: "路灯什么时候修", nickname: "小王", contact: nil, browserKey: "b", clientAddress: "198.51.100.7"),
             check: Queue.check("路灯什么时候修"), at: testStart)
@@ -279,24 +310,24 @@ struct ModerationEffectTests {
         // The feature names its item, in what it returns and in the queue;
         // the store keeps no web path for it.
         #expect(item.subject == subject && item.sourceURL == nil)
-        #expect(try await file.database.moderation.moderationItem(id: item.id).subject == subject)
-        #expect(try await file.database.moderation.moderationQueue(ModerationQueueFilter(), at: testStart).map(\.subject) == [subject])
-        #expect(try await file.database.interviews.publicQuestions(interviewID: interview.id).isEmpty)
+        #expect(try await database.moderation.moderationItem(id: item.id).subject == subject)
+        #expect(try await database.moderation.moderationQueue(ModerationQueueFilter(), at: testStart).map(\.subject) == [subject])
+        #expect(try await database.interviews.publicQuestions(interviewID: interview.id).isEmpty)
 
-        let decided = try await file.database.moderation.decideModeration(
+        let decided = try await database.moderation.decideModeration(
             id: item.id, .approve(override: false), by: moderator, allowedReasons: [], at: testStart)
         #expect(decided.effect == .interviewQuestionsChanged(interviewID: interview.id))
         #expect(decided.item.subject == subject)
-        #expect(try await file.database.interviews.publicQuestions(interviewID: interview.id).map(\.id) == [question.id])
+        #expect(try await database.interviews.publicQuestions(interviewID: interview.id).map(\.id) == [question.id])
     }
 
-    @Test("a merged question folds into the kept one; a rejected one stays off the public list")
-    func questionMergedAndRejected() async throws {
-        let file = try TemporaryDatabase()
-        let interview = try await StoreInterview.create(file.database)
-        let moderator = try await Queue.staff(file.database, "mod", .moderator)
+    @Test("a merged question folds into the kept one; a rejected one stays off the public list", arguments: StoreBackend.underTest)
+    func questionMergedAndRejected(_ backend: StoreBackend) async throws {
+        let database = try await backend.makeDatabase(onFile: true)
+        let interview = try await StoreInterview.create(database)
+        let moderator = try await Queue.staff(database, "mod", .moderator)
         func ask(_ text: String) async throws -> (PublicQuestion, ModerationItem) {
-            try await file.database.interviews.submitQuestion(
+            try await database.interviews.submitQuestion(
                 interviewID: interview.id, NewQuestion(text: text, nickname: nil, contact: nil, browserKey: text, clientAddress: "x"),
                 check: Queue.check(text), at: testStart)
         }
@@ -307,42 +338,44 @@ struct ModerationEffectTests {
             (keptItem.id, ModerationDecision.approve(override: false)), (duplicateItem.id, .merge(into: keptItem.id)),
             (rudeItem.id, .reject(reasonCode: "other", note: nil)),
         ] {
-            let decided = try await file.database.moderation.decideModeration(
+            let decided = try await database.moderation.decideModeration(
                 id: id, decision, by: moderator, allowedReasons: ["other"], at: testStart)
             #expect(decided.effect == .interviewQuestionsChanged(interviewID: interview.id))
         }
-        #expect(try await file.database.interviews.publicQuestions(interviewID: interview.id).map(\.id) == [kept.id])
-        let states = try await file.database.reader.read { db in
-            try String.fetchAll(db, sql: "SELECT state FROM interview_question ORDER BY id")
-        }
-        #expect(states == ["approved", "merged", "rejected"])
+        #expect(try await database.interviews.publicQuestions(interviewID: interview.id).map(\.id) == [kept.id])
+        #expect(try await Self.questionStates(database) == ["approved", "merged", "rejected"])
     }
 
-    @Test("a question approved after its interview ended goes straight to the deferred list with a deadline")
-    func approvedAfterTheInterview() async throws {
-        let file = try TemporaryDatabase()
-        let interview = try await StoreInterview.create(file.database)
-        let moderator = try await Queue.staff(file.database, "mod", .moderator)
-        let (question, item) = try await file.database.interviews.submitQuestion(
+    @Test(
+        "a question approved after its interview ended goes straight to the deferred list with a deadline",
+        arguments: StoreBackend.underTest)
+    func approvedAfterTheInterview(_ backend: StoreBackend) async throws {
+        let database = try await backend.makeDatabase(onFile: true)
+        let interview = try await StoreInterview.create(database)
+        let moderator = try await Queue.staff(database, "mod", .moderator)
+        let (question, item) = try await database.interviews.submitQuestion(
             interviewID: interview.id, NewQuestion(text: "会后的问题", nickname: nil, contact: nil, browserKey: "b", clientAddress: "x"),
             check: Queue.check("会后的问题"), at: testStart)
         try await interview.status(.live, at: beijing("2026-12-03 10:00"))
         try await interview.status(.ended, at: beijing("2026-12-03 11:00"))
-        _ = try await file.database.moderation.decideModeration(
+        _ = try await database.moderation.decideModeration(
             id: item.id, .approve(override: false), by: moderator, allowedReasons: [], at: beijing("2026-12-04 09:00"))
-        let deferred = try await file.database.interviews.deferredQuestions(for: interview.host, at: beijing("2026-12-04 09:00"))
+        let deferred = try await database.interviews.deferredQuestions(for: interview.host, at: beijing("2026-12-04 09:00"))
         #expect(deferred.questions.map(\.id) == [question.id])
         #expect(deferred.questions.first?.replyDueOn == "2026-12-11")
     }
 
-    @Test("text of no registered feature has no subject and no effect")
-    func unknownSource() async throws {
-        let queue = try await Queue()
+    @Test("text of no registered feature has no subject and no effect", arguments: StoreBackend.underTest)
+    func unknownSource(_ backend: StoreBackend) async throws {
+        let queue = try await Queue(backend)
         let item = try await queue.submit("测试文字")
         #expect(item.subject == nil)
         #expect(try await queue.decide(item.id, .approve(override: false), by: queue.li).effect == .none)
     }
 
+    // SQLite only for now. wiring: runs on both backends once the mailbox's
+    // PostgreSQL store is this database's letters and its moderation subject
+    // is in `postgresStores` (another helper's part of issue 16).
     @Test("a published letter's reply: approving it says which letter became public")
     func letterPublished() async throws {
         let box = try await Mailbox(onFile: true)

@@ -13,6 +13,13 @@ extension AppDatabase {
         stores.accounts = PostgresAccountsStore(backend: postgres)
         stores.audit = PostgresAuditStore(backend: postgres)
         stores.secrets = PostgresServerSecretStore(backend: postgres)
+        let interviews = PostgresInterviewsStore(backend: postgres)
+        stores.interviews = interviews
+        // wiring: the mailbox's, surveys' and consultations' PostgreSQL
+        // moderation subjects join this list when their stores land.
+        stores.moderation = PostgresModerationStore(backend: postgres, subjects: [interviews])
+        // wiring: the PostgreSQL calendar store's dependents include
+        // `interviews` (deferred questions' reply deadlines).
         return stores
     }
 
