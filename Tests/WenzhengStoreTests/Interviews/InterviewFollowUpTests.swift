@@ -9,7 +9,6 @@ struct InterviewFollowUpTests {
     @Test("a late answer records 答复日期 and 答复部门; the list says on time or late, and flags overdue", arguments: StoreBackend.underTest)
     func lateAnswersAndOverdue(_ backend: StoreBackend) async throws {
         let db = try await backend.makeDatabase()
-        try await db.loadShippedHolidayNoticesOnPostgres()
         let interview = try await StoreInterview.create(db)
         let first = try await interview.askApproved("第一个问题")
         let second = try await interview.askApproved("第二个问题")

@@ -59,29 +59,3 @@ struct StoreInterview {
     }
 }
 
-extension AppDatabase {
-    /// On PostgreSQL, loads the holiday notices SQLite's `v4` migration
-    /// ships (2025, 2026), which deadlines in these tests count on. The
-    /// PostgreSQL schema (`pg4-calendar`) creates the tables empty and its
-    /// calendar store is not in this branch yet; once it seeds them, this
-    /// adds nothing. SQLite: nothing to do.
-    func loadShippedHolidayNoticesOnPostgres() async throws {
-        guard case .postgres(let postgres) = backend else { return }
-        try await postgres.write { tx in
-            for notice in ShippedHolidayNotices.all where [2025, 2026].contains(notice.year) {
-                let added = try await tx.count(
-                    """
-                    INSERT INTO holiday_notice (year, papers_json, source, imported_at, imported_by)
-                    VALUES (\(notice.year), \(notice.papersJSON), 'shipped', now(), 'migration:v4-working-day-calendar')
-                    ON CONFLICT DO NOTHING RETURNING 1
-                    """)
-                guard added > 0 else { continue }
-                for day in notice.days {
-                    try await tx.execute(
-                        "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES (\(day.date), \(day.isOffDay), \(day.name), \(notice.year))"
-                    )
-                }
-            }
-        }
-    }
-}

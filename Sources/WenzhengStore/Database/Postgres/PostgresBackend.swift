@@ -25,7 +25,7 @@ public final class PostgresBackend: Sendable {
 
     /// How many times `write` runs a transaction that keeps losing to
     /// concurrent ones before giving up with the last error.
-    static let maximumAttempts = 12
+    static let maximumAttempts = 30
 
     private init(location: PostgresLocation, client: PostgresClient, logger: Logger) {
         self.location = location
@@ -145,8 +145,9 @@ public final class PostgresBackend: Sendable {
     }
 
     /// Runs `body` in one SERIALIZABLE transaction, again from the start
-    /// after a serialization failure or deadlock (with a short random
-    /// pause, so two losers do not collide again in step).
+    /// after a serialization failure or deadlock, with a random pause that
+    /// grows with each attempt (up to 100 ms), so that many writers of one
+    /// row spread out instead of colliding again in step.
     func write<T: Sendable>(_ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         var attempt = 1
         while true {
@@ -165,7 +166,8 @@ public final class PostgresBackend: Sendable {
                 }
             } catch let error as PSQLError where error.isRetryableTransactionFailure && attempt < Self.maximumAttempts {
                 attempt += 1
-                try await Task.sleep(for: .microseconds(Int.random(in: 100...(1_000 * attempt))))
+                let ceiling = min(100_000, 250 << min(attempt, 9))
+                try await Task.sleep(for: .microseconds(Int.random(in: 100...ceiling)))
             }
         }
     }
