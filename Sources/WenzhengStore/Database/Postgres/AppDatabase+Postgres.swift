@@ -12,6 +12,13 @@ extension AppDatabase {
         _ = postgres
         _ = noticeLinks
         stores.audit = standIns.audit
+        let surveys = PostgresSurveysStore(backend: postgres)
+        let consultations = PostgresConsultationsStore(backend: postgres)
+        stores.surveys = surveys
+        stores.consultations = consultations
+        stores.events = PostgresEventsStore(backend: postgres)
+        // wiring: the PostgreSQL moderation store takes `surveys` and
+        // `consultations` among its subjects (PostgresModerationSubject).
         return stores
     }
 
