@@ -8,7 +8,17 @@ import WenzhengCore
 extension PostgresEventsStore {
     func register(openDayID: Int64, _ form: RegistrationForm, actor: AuditActor, at now: Date) async throws -> OpenDayRegistration {
         let submission = GRDBEventsStore.RegistrationSubmission(openDayID: openDayID, form: form, actor: actor, at: now, drawCode: drawCode)
-        return try await backend.write { tx in try await Self.storeRegistration(tx, submission) }
+        return try await backend.write { tx in
+            // New registrations take turns, as on SQLite's one writer: each
+            // reads the whole roster, so concurrent ones would fail under
+            // SERIALIZABLE and be run again, a burst often enough to give
+            // up. The lock is taken before the transaction's snapshot
+            // (`LOCK TABLE` is the one statement that comes before it), so
+            // each sees the seats the one before it took. Readers are not
+            // held up.
+            try await tx.execute("LOCK TABLE open_day_registration IN SHARE ROW EXCLUSIVE MODE")
+            return try await Self.storeRegistration(tx, submission)
+        }
     }
 
     /// `GRDBEventsStore.storeRegistration` in a transaction of its own.

@@ -155,10 +155,20 @@ extension PostgresSurveysStore {
 
     /// One response, one transaction: the checks, the duplicate key or the
     /// invitation, the row, its free text and its counts.
+    ///
+    /// Responses take turns, as on SQLite's one writer: every one adds to
+    /// the same counters (`survey.response_count`, `survey_tally`), and
+    /// under SERIALIZABLE concurrent ones would fail on those rows and be
+    /// run again, a burst of them often enough to give up. So the first
+    /// statement locks `survey_tally` against other writers (not readers)
+    /// before the transaction's snapshot is taken (PostgreSQL takes it at
+    /// the first query, and `LOCK TABLE` is none): each response then sees
+    /// the one before it committed.
     func submitSurveyResponse(_ submission: SurveySubmission, at now: Date) async throws -> SurveyReceipt {
         let definitions = self.definitions
         return try await backend.write { tx in
-            try await Self.storeResponse(tx, submission, at: now, definitions: definitions)
+            try await tx.execute("LOCK TABLE survey_tally IN SHARE ROW EXCLUSIVE MODE")
+            return try await Self.storeResponse(tx, submission, at: now, definitions: definitions)
         }
     }
 
