@@ -135,6 +135,9 @@ struct ConsultationsStoreTests {
         let (pending, item) = try await c.comment(id, .section("art-3"), "建议矫正方案征求家属意见，联系13812345678。", nickname: "王小明")
         #expect(pending.state == .pending)
         #expect(item.kind == .comment && item.sourceType == "consultation_comment")
+        #expect(
+            try await ModerationOnEitherBackend.subject(c.db, itemID: item.id)
+                == .consultationComment(consultationID: id, commentID: pending.id))
         #expect(try await c.store.publicConsultation(id: id)?.comments.isEmpty == true)
         #expect(try await c.store.consultation(id: id).comments.pending == 1)
 

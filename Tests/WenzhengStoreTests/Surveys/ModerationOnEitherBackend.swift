@@ -40,6 +40,33 @@ enum ModerationOnEitherBackend {
         }
     }
 
+    /// The typed subject the item's feature names for it: on SQLite as the
+    /// queue shows it, on PostgreSQL from the feature's hook, in one read.
+    static func subject(_ db: AppDatabase, itemID: Int64) async throws -> ModerationSubject? {
+        switch db.backend {
+        case .sqlite:
+            return try await db.moderation.moderationItem(id: itemID).subject
+        case .postgres(let postgres):
+            let hooks = subjects(db)
+            return try await postgres.read { tx in
+                guard let row = try await tx.row("SELECT * FROM moderation_item WHERE id = \(itemID)") else { return nil }
+                let item = try ModerationItemRecord(postgresRow: row)
+                guard let hook = hooks[item.sourceType] else { return nil }
+                return try await hook.moderationSubjects(tx, sourceIDs: [item.sourceId, "not-a-source"])[item.sourceId]
+            }
+        }
+    }
+
+    /// This branch's PostgreSQL moderation subjects, by source type.
+    static func subjects(_ db: AppDatabase) -> [String: any PostgresModerationSubject] {
+        var subjects: [String: any PostgresModerationSubject] = [:]
+        if let surveys = db.surveys as? PostgresSurveysStore { subjects[PostgresSurveysStore.moderationSourceType] = surveys }
+        if let consultations = db.consultations as? PostgresConsultationsStore {
+            subjects[PostgresConsultationsStore.moderationSourceType] = consultations
+        }
+        return subjects
+    }
+
     /// Approves (`rejectReason` nil) or rejects an item.
     static func decide(_ db: AppDatabase, id: Int64, rejectReason: String? = nil, by staff: AuthenticatedStaff, at now: Date)
         async throws
@@ -51,12 +78,7 @@ enum ModerationOnEitherBackend {
             _ = try await db.moderation.decideModeration(
                 id: id, decision, by: staff, allowedReasons: Set([rejectReason].compactMap { $0 }), at: now)
         case .postgres(let postgres):
-            var subjects: [String: any PostgresModerationSubject] = [:]
-            if let surveys = db.surveys as? PostgresSurveysStore { subjects[PostgresSurveysStore.moderationSourceType] = surveys }
-            if let consultations = db.consultations as? PostgresConsultationsStore {
-                subjects[PostgresConsultationsStore.moderationSourceType] = consultations
-            }
-            let hooks = subjects
+            let hooks = subjects(db)
             let state = rejectReason == nil ? ModerationState.approved.rawValue : ModerationState.rejected.rawValue
             try await postgres.write { tx in
                 guard

@@ -113,6 +113,8 @@ struct SurveyStoreTests {
         #expect(queue.map(\.text) == ["希望延长周末窗口时间"])
         #expect(queue.first?.kind == .surveyAnswer)
         #expect(queue.first?.createdAt == SurveyFixtures.closesAt)
+        // Moderators see which survey it answers, and nothing more.
+        #expect(try await ModerationOnEitherBackend.subject(office.db, itemID: try #require(queue.first).id) == .surveyAnswer(surveyID: survey.id))
         let again = await storeError {
             _ = try await office.db.surveys.changeSurveyState(id: survey.id, to: .open, filter: plainFilter, actor: office.host, at: .now)
         }
