@@ -8,7 +8,7 @@ import WenzhengCore
 /// Differences that follow from the backend:
 /// - Responses do not share transactions (`GroupCommit` is SQLite's
 ///   throughput device): each is its own SERIALIZABLE `backend.write`, and
-///   concurrent ones that touch the same counters are retried by the backend.
+///   they take turns on a table lock (`submitSurveyResponse`).
 /// - After a close, the WAL checkpoint that overwrites the destroyed secret
 ///   on SQLite becomes a best-effort `VACUUM survey`, which removes the dead
 ///   row versions still holding it (`flushDestroyedSecret`).
