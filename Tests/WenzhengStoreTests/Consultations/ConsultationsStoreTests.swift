@@ -24,7 +24,7 @@ let communityCorrectionDraft = """
     """
 
 /// A consultation driven through the contract (`any ConsultationsStore`)
-/// on a real SQLite file, with the mailbox fixture's staff: `office` (a
+/// on either backend (a real SQLite file; a fresh PostgreSQL database), with the mailbox fixture's staff: `office` (a
 /// handler) prepares, `reviewer` opens, closes and publishes, `moderator`
 /// moderates, `admin` withdraws.
 struct StoreConsultation {
@@ -36,8 +36,8 @@ struct StoreConsultation {
     static let closesAt = beijing("2026-12-31 00:00")
     static let during = beijing("2026-12-10 10:00")
 
-    init() async throws {
-        box = try await Mailbox(onFile: true)
+    init(on backend: StoreBackend = .sqlite) async throws {
+        box = try await Mailbox(on: backend, onFile: true)
     }
 
     func importDraft(explanation: String = "为规范社区矫正工作，起草本办法。", at now: Date = beijing("2026-11-20 09:00")) async throws
@@ -68,25 +68,24 @@ struct StoreConsultation {
     /// A comment approved by the moderator; its id.
     func published(_ id: Int64, _ target: CommentTarget, _ text: String, nickname: String? = nil) async throws -> Int64 {
         let (comment, item) = try await comment(id, target, text, nickname: nickname)
-        _ = try await db.moderation.decideModeration(id: item.id, .approve(override: false), by: box.moderator, allowedReasons: [], at: Self.during)
+        try await ModerationOnEitherBackend.decide(db, id: item.id, by: box.moderator, at: Self.during)
         return comment.id
     }
 }
 
 @Suite("Consultations: store")
 struct ConsultationsStoreTests {
-    @Test("an import is split into chapters and articles, stored unconfirmed, and opens only once confirmed and explained")
-    func importConfirmOpen() async throws {
-        let c = try await StoreConsultation()
+    @Test("an import is split into chapters and articles, stored unconfirmed, and opens only once confirmed and explained", arguments: StoreBackend.underTest)
+    func importConfirmOpen(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         // Given an import without an explanation
         let draft = try await c.importDraft(explanation: "")
         #expect(draft.title == "江苏省社区矫正工作办法（征求意见稿）")
         #expect(draft.state == .draft && draft.splitConfirmedAt == nil)
         #expect(draft.draft.sections.map(\.key) == ["art-1", "art-2", "art-3", "art-4"])
         #expect(draft.draft.headings.map(\.title) == ["总则", "监督管理"])
-        let sections = try await c.db.reader.read { db in
-            try String.fetchAll(db, sql: "SELECT section_key FROM consultation_section WHERE consultation_id = ? ORDER BY position", arguments: [draft.id])
-        }
+        let sections = try await c.db.rawStrings(
+            "SELECT section_key FROM consultation_section WHERE consultation_id = \(draft.id) ORDER BY position")
         #expect(sections == ["art-1", "art-2", "art-3", "art-4"])
         // Then it cannot open before its split is confirmed
         await #expect(throws: StoreError.conflict("confirm the draft's split into articles before opening the consultation")) {
@@ -115,9 +114,9 @@ struct ConsultationsStoreTests {
         }
     }
 
-    @Test("a reimport while a draft replaces the articles and asks for the split to be confirmed again")
-    func reimport() async throws {
-        let c = try await StoreConsultation()
+    @Test("a reimport while a draft replaces the articles and asks for the split to be confirmed again", arguments: StoreBackend.underTest)
+    func reimport(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         let draft = try await c.importDraft()
         _ = try await c.store.confirmSplit(id: draft.id, actor: c.box.office, at: beijing("2026-11-20 10:00"))
         let again = try await c.store.reimportDraft(
@@ -125,26 +124,27 @@ struct ConsultationsStoreTests {
             at: beijing("2026-11-20 11:00"))
         #expect(again.splitConfirmedAt == nil)
         #expect(again.draft.sections.map(\.title) == ["目的", "范围"])
-        let sections = try await c.db.reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consultation_section WHERE consultation_id = ?", arguments: [draft.id])
-        }
+        let sections = try await c.db.rawInt("SELECT COUNT(*) FROM consultation_section WHERE consultation_id = \(draft.id)")
         #expect(sections == 2)
     }
 
-    @Test("comments wait for moderation; approved ones are public, masked and counted per article; rejected ones never are")
-    func commentsThroughModeration() async throws {
-        let c = try await StoreConsultation()
+    @Test("comments wait for moderation; approved ones are public, masked and counted per article; rejected ones never are", arguments: StoreBackend.underTest)
+    func commentsThroughModeration(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         let id = try await c.opened().id
         let (pending, item) = try await c.comment(id, .section("art-3"), "建议矫正方案征求家属意见，联系13812345678。", nickname: "王小明")
         #expect(pending.state == .pending)
         #expect(item.kind == .comment && item.sourceType == "consultation_comment")
+        #expect(
+            try await ModerationOnEitherBackend.subject(c.db, itemID: item.id)
+                == .consultationComment(consultationID: id, commentID: pending.id))
         #expect(try await c.store.publicConsultation(id: id)?.comments.isEmpty == true)
         #expect(try await c.store.consultation(id: id).comments.pending == 1)
 
-        _ = try await c.db.moderation.decideModeration(id: item.id, .approve(override: false), by: c.box.moderator, allowedReasons: [], at: StoreConsultation.during)
+        try await ModerationOnEitherBackend.decide(c.db, id: item.id, by: c.box.moderator, at: StoreConsultation.during)
         let (_, rejected) = try await c.comment(id, .section("art-3"), "广告内容")
-        _ = try await c.db.moderation.decideModeration(
-            id: rejected.id, .reject(reasonCode: "other", note: nil), by: c.box.moderator, allowedReasons: ["other"], at: StoreConsultation.during)
+        try await ModerationOnEitherBackend.decide(
+            c.db, id: rejected.id, rejectReason: "other", by: c.box.moderator, at: StoreConsultation.during)
         _ = try await c.published(id, .wholeDraft, "整体赞成。")
 
         let page = try #require(try await c.store.publicConsultation(id: id))
@@ -157,9 +157,9 @@ struct ConsultationsStoreTests {
         #expect(tally == ConsultationView.CommentTally(pending: 0, published: 2, rejected: 1))
     }
 
-    @Test("a comment outside the window or the open state is refused with the window; a draft is not found")
-    func commentWindow() async throws {
-        let c = try await StoreConsultation()
+    @Test("a comment outside the window or the open state is refused with the window; a draft is not found", arguments: StoreBackend.underTest)
+    func commentWindow(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         let draft = try await c.importDraft()
         await #expect(throws: StoreError.notFound(kind: "consultation", key: String(draft.id))) {
             try await c.comment(draft.id, .wholeDraft, "尚未公开就提意见")
@@ -175,20 +175,23 @@ struct ConsultationsStoreTests {
         #expect(try await c.store.consultation(id: id).comments.pending == 0)
     }
 
-    @Test("a comment on an article the draft does not have is refused by the schema")
-    func unknownArticle() async throws {
-        let c = try await StoreConsultation()
+    @Test("a comment on an article the draft does not have is refused by the schema", arguments: StoreBackend.underTest)
+    func unknownArticle(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         let id = try await c.opened().id
-        await #expect(throws: DatabaseError.self) {
+        // The database's own error (SQLite's or PostgreSQL's), which both
+        // map to the same store error.
+        let error = await #expect(throws: (any Error).self) {
             try await c.comment(id, .section("art-99"), "第九十九条不存在")
         }
-        let rows = try await c.db.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consultation_comment") }
+        #expect(error.flatMap { StoreError.from($0) }.map { if case .invalid = $0 { true } else { false } } == true)
+        let rows = try await c.db.rawInt("SELECT COUNT(*) FROM consultation_comment")
         #expect(rows == 0)
     }
 
-    @Test("the consultation cannot be finished until every comment is moderated and decided; then its report is public")
-    func reportBlocksTheClose() async throws {
-        let c = try await StoreConsultation()
+    @Test("the consultation cannot be finished until every comment is moderated and decided; then its report is public", arguments: StoreBackend.underTest)
+    func reportBlocksTheClose(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         let id = try await c.opened().id
         let first = try await c.published(id, .section("art-4"), "外出审批时限应明确。")
         let second = try await c.published(id, .section("art-4"), "建议规定外出审批在三个工作日内答复。")
@@ -214,10 +217,11 @@ struct ConsultationsStoreTests {
         #expect(try await c.store.consultation(id: id).state == .closed)
 
         // Grouped and decided (the pending one is rejected as spam)
-        let queue = try await c.db.moderation.moderationQueue(ModerationQueueFilter(kind: .comment), at: beijing("2027-01-03 09:00"))
+        let queue = try await ModerationOnEitherBackend.pending(c.db, kind: .comment, at: beijing("2027-01-03 09:00"))
+        #expect(queue.map(\.text) == ["还在审核中的意见"])
         for item in queue {
-            _ = try await c.db.moderation.decideModeration(
-                id: item.id, .reject(reasonCode: "other", note: nil), by: c.box.moderator, allowedReasons: ["other"], at: beijing("2027-01-03 09:00"))
+            try await ModerationOnEitherBackend.decide(
+                c.db, id: item.id, rejectReason: "other", by: c.box.moderator, at: beijing("2027-01-03 09:00"))
         }
         try await c.store.recordDecision(
             consultationID: id, on: .comment(first), AdoptionRecord(decision: .notAdopted, reason: "先记下"), actor: c.box.office,
@@ -250,16 +254,14 @@ struct ConsultationsStoreTests {
         await #expect(throws: StoreError.conflict("the adoption report is published; its groups and decisions are final")) {
             try await c.store.dissolveCommentGroup(consultationID: id, groupID: group.id, actor: c.box.office, at: beijing("2027-01-06 09:00"))
         }
-        let actions = try await c.db.reader.read { db in
-            try String.fetchAll(db, sql: "SELECT action FROM audit_entry WHERE subject_type = 'consultation' ORDER BY id")
-        }
+        let actions = try await c.db.rawStrings("SELECT action FROM audit_entry WHERE subject_type = 'consultation' ORDER BY id")
         #expect(actions.first == "consultation.import" && actions.last == "consultation.publish_report")
         #expect(actions.contains("consultation.group") && actions.contains("consultation.close_comments"))
     }
 
-    @Test("edits follow the state: the opening time and the text lock when it opens, the closing time when it closes")
-    func editsFollowTheState() async throws {
-        let c = try await StoreConsultation()
+    @Test("edits follow the state: the opening time and the text lock when it opens, the closing time when it closes", arguments: StoreBackend.underTest)
+    func editsFollowTheState(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         let view = try await c.opened()
         var later = view.settings
         later.opensAt = beijing("2026-12-02 00:00")
@@ -281,9 +283,9 @@ struct ConsultationsStoreTests {
         }
     }
 
-    @Test("an admin withdraws a published comment: it leaves the page and the report's text at once; republished, it is masked")
-    func withdrawComment() async throws {
-        let c = try await StoreConsultation()
+    @Test("an admin withdraws a published comment: it leaves the page and the report's text at once; republished, it is masked", arguments: StoreBackend.underTest)
+    func withdrawComment(_ backend: StoreBackend) async throws {
+        let c = try await StoreConsultation(on: backend)
         let id = try await c.opened().id
         let comment = try await c.published(id, .section("art-2"), "我是李四，住在南京市鼓楼区，建议扩大适用范围。", nickname: "李四")
         await #expect(throws: StoreError.self) {
@@ -305,9 +307,7 @@ struct ConsultationsStoreTests {
         let again = try #require(try await c.store.publicConsultation(id: id))
         #expect(again.comments.first?.text == "我是李*，电话139****5678，建议扩大适用范围。")
         #expect(again.withdrawnCommentIDs.isEmpty)
-        let actions = try await c.db.reader.read { db in
-            try String.fetchAll(db, sql: "SELECT action FROM audit_entry WHERE subject_type = 'consultation_comment' ORDER BY id")
-        }
+        let actions = try await c.db.rawStrings("SELECT action FROM audit_entry WHERE subject_type = 'consultation_comment' ORDER BY id")
         #expect(actions == ["consultation_comment.unpublish", "consultation_comment.republish"])
     }
 }

@@ -8,7 +8,9 @@ import Testing
 @testable import WenzhengStore
 
 /// Open-day registrations share transactions (`GRDBEventsStore.newRegistrations`,
-/// a `GroupCommit`): each in its own savepoint, in the order they arrived,
+/// a `GroupCommit`; SQLite only, so these tests stay on SQLite: on
+/// PostgreSQL each registration is its own transaction, and
+/// `EventsStoreTests`' races cover both backends): each in its own savepoint, in the order they arrived,
 /// each seeing the seats and phones of the ones before it.
 @Suite("Registrations share transactions")
 struct RegistrationGroupCommitTests {

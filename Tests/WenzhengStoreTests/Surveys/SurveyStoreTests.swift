@@ -1,26 +1,25 @@
 import Foundation
 import GRDB
+import PostgresNIO
 import Testing
 import WenzhengTestFixtures
 
 @testable import WenzhengCore
 @testable import WenzhengStore
 
-/// Surveys in the store, against its contract, on real SQLite files.
+/// Surveys in the store, against its contract, on both backends (a real
+/// SQLite file; a fresh PostgreSQL database).
 @Suite("Surveys in the store")
 struct SurveyStoreTests {
-    /// An office with an organiser, and a fresh file database.
+    /// An office with an organiser, and a fresh database.
     struct Office {
-        let file: TemporaryDatabase
+        let db: AppDatabase
         let host: AuthenticatedStaff
-        var db: AppDatabase { file.database }
 
-        init() async throws {
-            file = try TemporaryDatabase()
-            let summary = try await file.database.addUser("organiser", role: .host)
-            let departmentID = try await file.database.reader.read { db in
-                try Int64.fetchOne(db, sql: "SELECT department_id FROM staff_user WHERE id = ?", arguments: [summary.id])!
-            }
+        init(on backend: StoreBackend = .sqlite) async throws {
+            db = try await backend.makeDatabase(onFile: true)
+            let summary = try await db.addUser("organiser", role: .host)
+            let departmentID = try #require(try await db.accounts.department(named: "办公室")).id
             host = AuthenticatedStaff(
                 userID: summary.id, username: "organiser", displayName: "organiser", role: .host, departmentID: departmentID,
                 department: "办公室", csrfToken: "csrf", sessionExpiresAt: .distantFuture)
@@ -33,6 +32,16 @@ struct SurveyStoreTests {
             let survey = try await db.surveys.createSurvey(definition, actor: host, at: SurveyFixtures.opensAt)
             return try await db.surveys.changeSurveyState(
                 id: survey.id, to: .open, filter: plainFilter, actor: host, at: SurveyFixtures.opensAt)
+        }
+
+        /// The survey's secret as stored (nil once destroyed).
+        func secret(of id: Int64) async throws -> Data? {
+            switch db.backend {
+            case .sqlite(let writer):
+                return try await writer.read { db in try Data.fetchOne(db, sql: "SELECT secret FROM survey WHERE id = ?", arguments: [id]) }
+            case .postgres(let postgres):
+                return try await postgres.read { tx in try await tx.scalar("SELECT secret FROM survey WHERE id = \(id)", as: Data.self) }
+            }
         }
 
         func answer(_ survey: SurveyView, browser: String, response: SurveyResponse? = nil, day: Double = 1) async throws
@@ -58,9 +67,9 @@ struct SurveyStoreTests {
         }
     }
 
-    @Test("builder errors come back all at once with their paths; only organisers build")
-    func builderValidation() async throws {
-        let office = try await Office()
+    @Test("builder errors come back all at once with their paths; only organisers build", arguments: StoreBackend.underTest)
+    func builderValidation(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         var broken = SurveyFixtures.legalAidSurvey()
         broken.title = ""
         broken.questions[1].kind = .multipleChoice(options: SurveyFixtures.options(["a": "甲"]), minChoices: 3, maxChoices: 2)
@@ -78,13 +87,11 @@ struct SurveyStoreTests {
         #expect(forbidden?.isForbidden == true)
     }
 
-    @Test("life cycle: a secret only while open, no way back, free text to moderation on closing")
-    func lifeCycle() async throws {
-        let office = try await Office()
+    @Test("life cycle: a secret only while open, no way back, free text to moderation on closing", arguments: StoreBackend.underTest)
+    func lifeCycle(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let survey = try await office.openSurvey()
-        func secret() async throws -> Data? {
-            try await office.db.reader.read { db in try Data.fetchOne(db, sql: "SELECT secret FROM survey WHERE id = ?", arguments: [survey.id]) }
-        }
+        func secret() async throws -> Data? { try await office.secret(of: survey.id) }
         let opened = try #require(try await secret())
         #expect(opened.count == 32)
         _ = try await office.answer(
@@ -102,19 +109,21 @@ struct SurveyStoreTests {
         #expect(closed.state == .closed)
         #expect(try await secret() == nil)
         // The free text waits in the queue, stamped with the closing time.
-        let queue = try await office.db.moderation.moderationQueue(ModerationQueueFilter(), at: SurveyFixtures.closesAt)
+        let queue = try await ModerationOnEitherBackend.pending(office.db, at: SurveyFixtures.closesAt)
         #expect(queue.map(\.text) == ["希望延长周末窗口时间"])
         #expect(queue.first?.kind == .surveyAnswer)
         #expect(queue.first?.createdAt == SurveyFixtures.closesAt)
+        // Moderators see which survey it answers, and nothing more.
+        #expect(try await ModerationOnEitherBackend.subject(office.db, itemID: try #require(queue.first).id) == .surveyAnswer(surveyID: survey.id))
         let again = await storeError {
             _ = try await office.db.surveys.changeSurveyState(id: survey.id, to: .open, filter: plainFilter, actor: office.host, at: .now)
         }
         #expect(again?.isConflict == true)
     }
 
-    @Test("the schedule closes open surveys past their closing time, as an organiser would, and no others")
-    func scheduleClosesEndedSurveys() async throws {
-        let office = try await Office()
+    @Test("the schedule closes open surveys past their closing time, as an organiser would, and no others", arguments: StoreBackend.underTest)
+    func scheduleClosesEndedSurveys(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let ended = try await office.openSurvey()
         let later = try await office.openSurvey { $0.closesAt = SurveyFixtures.closesAt.addingTimeInterval(86_400) }
         let draft = try await office.db.surveys.createSurvey(SurveyFixtures.legalAidSurvey(), actor: office.host, at: SurveyFixtures.opensAt)
@@ -128,23 +137,18 @@ struct SurveyStoreTests {
         #expect(try await office.db.surveys.survey(id: ended.id).state == .closed)
         #expect(try await office.db.surveys.survey(id: later.id).state == .open)
         #expect(try await office.db.surveys.survey(id: draft.id).state == .draft)
-        let secret = try await office.db.reader.read { db in
-            try Data.fetchOne(db, sql: "SELECT secret FROM survey WHERE id = ?", arguments: [ended.id])
-        }
-        #expect(secret == nil)
-        let queue = try await office.db.moderation.moderationQueue(ModerationQueueFilter(), at: SurveyFixtures.closesAt)
+        #expect(try await office.secret(of: ended.id) == nil)
+        let queue = try await ModerationOnEitherBackend.pending(office.db, at: SurveyFixtures.closesAt)
         #expect(queue.map(\.text) == ["希望增加夜间咨询"])
-        let audited = try await office.db.reader.read { db in
-            try String.fetchOne(db, sql: "SELECT actor_name FROM audit_entry WHERE action = 'survey.closed' AND subject_id = ?", arguments: [String(ended.id)])
-        }
-        #expect(audited == "system:schedule")
+        let audited = try await office.db.audit.auditEntries().filter { $0.action == "survey.closed" && $0.subjectId == String(ended.id) }
+        #expect(audited.map(\.actorName) == ["system:schedule"])
         // A second pass finds nothing more to do.
         #expect(try await office.db.surveys.closeEndedSurveys(filter: plainFilter, at: SurveyFixtures.closesAt.addingTimeInterval(60)).isEmpty)
     }
 
-    @Test("one response per browser; another browser answers; outside the window nobody does")
-    func oneResponsePerBrowser() async throws {
-        let office = try await Office()
+    @Test("one response per browser; another browser answers; outside the window nobody does", arguments: StoreBackend.underTest)
+    func oneResponsePerBrowser(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let survey = try await office.openSurvey()
         _ = try await office.answer(survey, browser: "browser-1")
         #expect(await Self.refusal { _ = try await office.answer(survey, browser: "browser-1") } == .alreadyAnswered)
@@ -162,9 +166,9 @@ struct SurveyStoreTests {
         #expect(invitation == .wrongIdentity)
     }
 
-    @Test("invitation mode: single-use tokens, stored only as digests")
-    func invitations() async throws {
-        let office = try await Office()
+    @Test("invitation mode: single-use tokens, stored only as digests", arguments: StoreBackend.underTest)
+    func invitations(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let survey = try await office.openSurvey { $0.mode = .invitation }
         let tokens = SurveyInvitationTokens.generate(count: 3)
         #expect(try await office.db.surveys.addSurveyInvitations(id: survey.id, tokens: tokens, actor: cliActor, at: .now) == 3)
@@ -183,36 +187,68 @@ struct SurveyStoreTests {
         #expect(await Self.refusal { _ = try await office.answer(survey, browser: "b") } == .wrongIdentity)
         let view = try await office.db.surveys.survey(id: survey.id)
         #expect(view.invitations == 3 && view.invitationsUsed == 1)
-        let stored = try await office.db.reader.read { db in try String.fetchAll(db, sql: "SELECT token_digest FROM survey_invitation") }
+        let stored = try await office.db.rawStrings("SELECT token_digest FROM survey_invitation")
+        #expect(stored.count == 3)
         #expect(!stored.contains { digest in tokens.contains { digest.contains($0) } })
     }
 
-    @Test("anonymity: nothing stored links a response to its browser token, time or arrival order")
-    func anonymity() async throws {
-        let office = try await Office()
+    @Test("anonymity: nothing stored links a response to its browser token, time or arrival order", arguments: StoreBackend.underTest)
+    func anonymity(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let survey = try await office.openSurvey()
         let token = "browser-token-3F9A7C21E0B4"
         let receipt = try await office.answer(survey, browser: token)
         _ = try await office.answer(survey, browser: "another-browser-1")
         _ = try await office.answer(survey, browser: "another-browser-2")
-        try await office.db.reader.read { db in
-            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM survey_response WHERE id = ?", arguments: [receipt.responseID]))
-            #expect(row["submitted_at"] == nil as Date?)
-            #expect(row["invitation_id"] == nil as Int64?)
-            #expect(row["submitted_on"] == "2026-11-02")
-            // The token appears nowhere: not in any column of any table.
-            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") {
-                for column in try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map({ $0["name"] as String }) {
-                    let hits = try Int.fetchOne(
-                        db, sql: "SELECT COUNT(*) FROM \"\(table)\" WHERE instr(CAST(\"\(column)\" AS TEXT), ?) > 0", arguments: [token])
-                    #expect(hits == 0, "\(table).\(column) holds the browser token")
+        switch office.db.backend {
+        case .sqlite(let writer):
+            try await writer.read { db in
+                let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM survey_response WHERE id = ?", arguments: [receipt.responseID]))
+                #expect(row["submitted_at"] == nil as Date?)
+                #expect(row["invitation_id"] == nil as Int64?)
+                #expect(row["submitted_on"] == "2026-11-02")
+                // The token appears nowhere: not in any column of any table.
+                for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") {
+                    for column in try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map({ $0["name"] as String }) {
+                        let hits = try Int.fetchOne(
+                            db, sql: "SELECT COUNT(*) FROM \"\(table)\" WHERE instr(CAST(\"\(column)\" AS TEXT), ?) > 0", arguments: [token])
+                        #expect(hits == 0, "\(table).\(column) holds the browser token")
+                    }
                 }
+                // Responses sit in random-key order, not arrival order.
+                let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(survey_response)").map { $0["name"] as String }
+                #expect(!columns.contains("created_at") && !columns.contains("client_address"))
+                let withoutRowid = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'survey_response'")
+                #expect(withoutRowid?.contains("WITHOUT ROWID") == true)
             }
-            // Responses sit in random-key order, not arrival order.
-            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(survey_response)").map { $0["name"] as String }
-            #expect(!columns.contains("created_at") && !columns.contains("client_address"))
-            let withoutRowid = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'survey_response'")
-            #expect(withoutRowid?.contains("WITHOUT ROWID") == true)
+        case .postgres(let postgres):
+            // The same checks through PostgreSQL's catalogue. (A heap table
+            // has no WITHOUT ROWID: its physical order is not asked here.)
+            try await postgres.read { tx in
+                let row = try #require(try await tx.row("SELECT * FROM survey_response WHERE id = \(receipt.responseID)"))
+                #expect(try row.value("submitted_at", as: Date?.self) == nil)
+                #expect(try row.value("invitation_id", as: Int64?.self) == nil)
+                #expect(try row.value("submitted_on", as: CivilDate.self) == CivilDate("2026-11-02"))
+                let columns = try await tx.rows(
+                    """
+                    SELECT table_name, column_name FROM information_schema.columns
+                    WHERE table_schema = current_schema() ORDER BY table_name, column_name
+                    """)
+                #expect(columns.count > 50)
+                for column in columns {
+                    let table = try column.value("table_name", as: String.self)
+                    let name = try column.value("column_name", as: String.self)
+                    let hits = try await tx.scalar(
+                        PostgresQuery(
+                            unsafeSQL: "SELECT COUNT(*) FROM \"\(table)\" WHERE strpos(CAST(\"\(name)\" AS TEXT), $1) > 0",
+                            binds: { var b = PostgresBindings(); b.append(token); return b }()),
+                        as: Int.self)
+                    #expect(hits == 0, "\(table).\(name) holds the browser token")
+                }
+                let responseColumns = try columns.filter { try $0.value("table_name", as: String.self) == "survey_response" }
+                    .map { try $0.value("column_name", as: String.self) }
+                #expect(Set(responseColumns) == ["id", "survey_id", "submitted_on", "submitted_at", "invitation_id", "answers_json"])
+            }
         }
         // And the file holds no copy of the secret once closed.
         let closedSurvey = try await office.db.surveys.changeSurveyState(
@@ -220,9 +256,9 @@ struct SurveyStoreTests {
         #expect(closedSurvey.state == .closed)
     }
 
-    @Test("the running tally equals counting the stored responses one by one")
-    func tallyMatchesResponses() async throws {
-        let office = try await Office()
+    @Test("the running tally equals counting the stored responses one by one", arguments: StoreBackend.underTest)
+    func tallyMatchesResponses(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let survey = try await office.openSurvey()
         for index in 0..<60 { _ = try await office.answer(survey, browser: "browser-\(index)") }
         let results = try await office.db.surveys.surveyResults(id: survey.id).results
@@ -232,9 +268,9 @@ struct SurveyStoreTests {
         #expect(naive.responseCount == 60)
     }
 
-    @Test("questions are fixed once anyone has answered; the title may still be corrected")
-    func editLocks() async throws {
-        let office = try await Office()
+    @Test("questions are fixed once anyone has answered; the title may still be corrected", arguments: StoreBackend.underTest)
+    func editLocks(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let survey = try await office.openSurvey()
         var edited = survey.definition
         edited.questions.removeLast()
@@ -250,9 +286,9 @@ struct SurveyStoreTests {
         #expect(try await office.db.surveys.updateSurvey(id: survey.id, retitled, actor: office.host, at: .now).title == retitled.title)
     }
 
-    @Test("free text is published only once a moderator approves it, masked")
-    func textThroughModeration() async throws {
-        let office = try await Office()
+    @Test("free text is published only once a moderator approves it, masked", arguments: StoreBackend.underTest)
+    func textThroughModeration(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
         let moderator = try await office.db.addUser("mod", role: .moderator)
         let survey = try await office.openSurvey()
         for (browser, text) in [("b1", "窗口工作人员很耐心"), ("b2", "请联系我13812345678"), ("b3", "广告内容")] {
@@ -269,10 +305,11 @@ struct SurveyStoreTests {
         let staff = AuthenticatedStaff(
             userID: moderator.id, username: "mod", displayName: "mod", role: .moderator, departmentID: office.host.departmentID,
             department: "办公室", csrfToken: "c", sessionExpiresAt: .distantFuture)
-        for item in try await office.db.moderation.moderationQueue(ModerationQueueFilter(), at: SurveyFixtures.closesAt) {
-            let decision: ModerationDecision = item.text == "广告内容" ? .reject(reasonCode: "advertising", note: nil) : .approve(override: false)
-            _ = try await office.db.moderation.decideModeration(
-                id: item.id, decision, by: staff, allowedReasons: ["advertising"], at: SurveyFixtures.closesAt)
+        let queue = try await ModerationOnEitherBackend.pending(office.db, at: SurveyFixtures.closesAt)
+        #expect(queue.count == 3)
+        for item in queue {
+            try await ModerationOnEitherBackend.decide(
+                office.db, id: item.id, rejectReason: item.text == "广告内容" ? "advertising" : nil, by: staff, at: SurveyFixtures.closesAt)
         }
         let texts = try await office.db.surveys.surveyResults(id: survey.id).publishedTexts["suggestion"] ?? []
         #expect(texts.sorted() == ["窗口工作人员很耐心", "请联系我138****5678"])

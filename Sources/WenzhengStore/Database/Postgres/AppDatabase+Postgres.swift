@@ -14,12 +14,14 @@ extension AppDatabase {
         stores.audit = PostgresAuditStore(backend: postgres)
         stores.secrets = PostgresServerSecretStore(backend: postgres)
         let interviews = PostgresInterviewsStore(backend: postgres)
+        let surveys = PostgresSurveysStore(backend: postgres)
+        let consultations = PostgresConsultationsStore(backend: postgres)
         stores.interviews = interviews
-        // wiring: the mailbox's, surveys' and consultations' PostgreSQL
-        // moderation subjects join this list when their stores land.
-        stores.moderation = PostgresModerationStore(backend: postgres, subjects: [interviews])
-        // wiring: the PostgreSQL calendar store's dependents include
-        // `interviews` (deferred questions' reply deadlines).
+        stores.surveys = surveys
+        stores.consultations = consultations
+        stores.events = PostgresEventsStore(backend: postgres)
+        // wiring: the mailbox joins the moderation subjects when its store lands.
+        stores.moderation = PostgresModerationStore(backend: postgres, subjects: [interviews, surveys, consultations])
         return stores
     }
 
