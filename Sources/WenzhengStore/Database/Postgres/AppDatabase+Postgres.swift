@@ -12,6 +12,12 @@ extension AppDatabase {
         _ = postgres
         _ = noticeLinks
         stores.audit = standIns.audit
+        let mailbox = PostgresMailboxStore(backend: postgres, links: noticeLinks)
+        stores.mailbox = mailbox
+        // wiring: `mailbox` is a `PostgresModerationSubject` and a
+        // `PostgresCalendarDependent`: it joins the PostgreSQL moderation
+        // store's `subjects` and the calendar store's `dependents` (as
+        // GRDB's do in `AppDatabase.init`) when those stores are merged.
         return stores
     }
 
