@@ -27,8 +27,11 @@ extension PostgresMailboxStore {
             bindings.append(limit + 1)
             bindings.append(offset)
             // SQLite sorts `row_due_on IS NULL` (0 before 1) as PostgreSQL
-            // sorts false before true: paused letters last.
-            sql += "\nORDER BY row_due_on IS NULL, row_due_on, letter.number LIMIT $\(bindings.count - 1) OFFSET $\(bindings.count)"
+            // sorts false before true: paused letters last. (PostgreSQL
+            // names an output column in ORDER BY only on its own, not
+            // inside an expression: the COALESCE is written out.)
+            let due = "COALESCE(letter_assignment.due_on, letter.due_on)"
+            sql += "\nORDER BY \(due) IS NULL, \(due), letter.number LIMIT $\(bindings.count - 1) OFFSET $\(bindings.count)"
             let rows = try await tx.rows(PostgresQuery(unsafeSQL: sql, binds: bindings))
             var page: [LetterDeadlineRow] = []
             for row in rows.prefix(limit) { page.append(try await Self.deadlineRow(tx, row, today: today, calendar: calendar)) }

@@ -35,7 +35,7 @@ struct AttachmentStoreTests {
         var second = mailbox.newLetter(.complaint)
         second.attachments = [Self.attachment("a")]
         let other = try await mailbox.db.mailbox.submitLetter(second, passwordHash: "$2b$hash", at: beijing("2026-11-18 12:00")).letter
-        let stored = try await mailbox.db.integerRaw("SELECT COUNT(*) FROM attachment")
+        let stored = try await mailbox.db.rawInt("SELECT COUNT(*) FROM attachment")
         #expect(stored == 3)
         #expect(try await mailbox.db.mailbox.letterAttachments(letterID: other.id).count == 1)
         // An attachment is only found through its own letter.

@@ -37,7 +37,7 @@ struct MailboxComplianceTests {
         try await db.appendLetterEventRaw(
             letterID: letter.id, kind: .paused, note: "征求第三方意见",
             clockEvent: ClockEvent(kind: .paused, on: civil("2026-12-02"), reason: .thirdParty), at: beijing("2026-12-02 10:00"))
-        try await db.executeRaw("UPDATE letter SET clock_paused = true, due_on = NULL WHERE id = \(letter.id)")
+        try await db.rawExecute("UPDATE letter SET clock_paused = true, due_on = NULL WHERE id = \(letter.id)")
         // When the sweep runs
         let marked = try await db.mailbox.markOverdueLetters(at: beijing("2026-12-02 23:00"))
         // Then the letter is overdue, due 11-30, its clock running

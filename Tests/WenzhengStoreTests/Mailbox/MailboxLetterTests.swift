@@ -89,7 +89,7 @@ struct MailboxLetterTests {
         #expect(zip(suffixes, suffixes.dropFirst()).allSatisfy { abs($0 - $1) > 1 })
         #expect(suffixes != suffixes.sorted())
         // A letter numbered before the change keeps its number and is found by it.
-        try await box.db.executeRaw("UPDATE letter SET number = '2026-000123' WHERE id = \(a.id)")
+        try await box.db.rawExecute("UPDATE letter SET number = '2026-000123' WHERE id = \(a.id)")
         #expect(try await box.db.mailbox.letterForQuery(number: "2026-000123")?.0.id == a.id)
     }
 

@@ -6,33 +6,14 @@ import Testing
 @testable import WenzhengCore
 @testable import WenzhengStore
 
-// Raw SQL on either backend, for the mailbox tests that set up a state the
-// store no longer writes (a letter numbered or paused by older code) or
-// check that the schema itself refuses a bad row. The SQL is written to
-// mean the same on both (literal values only, `true`/`false` for
-// booleans, which SQLite reads as 1/0).
+// The mailbox's reads and writes under the store on either backend (beside
+// `rawExecute`/`rawInt`), for tests that set up a state the store no
+// longer writes (a letter numbered or paused by older code), check that the
+// schema itself refuses a bad row, or drive the search index directly. Raw
+// SQL is written to mean the same on both (literal values only,
+// `true`/`false` for booleans, which SQLite reads as 1/0).
 
 extension AppDatabase {
-    /// Runs one statement.
-    func executeRaw(_ sql: String) async throws {
-        switch backend {
-        case .sqlite(let writer):
-            try await writer.write { db in try db.execute(sql: sql) }
-        case .postgres(let postgres):
-            try await postgres.write { tx in try await tx.execute(PostgresQuery(unsafeSQL: sql)) }
-        }
-    }
-
-    /// The first column of the first row, as an integer.
-    func integerRaw(_ sql: String) async throws -> Int? {
-        switch backend {
-        case .sqlite(let writer):
-            return try await writer.read { db in try Int.fetchOne(db, sql: sql) }
-        case .postgres(let postgres):
-            return try await postgres.read { tx in try await tx.scalar(PostgresQuery(unsafeSQL: sql), as: Int.self) }
-        }
-    }
-
     /// Every outbox message, oldest first.
     func outboxMessages() async throws -> [OutboxMessage] {
         switch backend {
@@ -121,7 +102,7 @@ func isRefusedByTheSchema(_ error: any Error) -> Bool {
 /// Expects the schema to refuse `sql`.
 func expectRefused(_ db: AppDatabase, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) async {
     do {
-        try await db.executeRaw(sql)
+        try await db.rawExecute(sql)
         Issue.record("the schema accepted: \(sql)", sourceLocation: sourceLocation)
     } catch {
         #expect(isRefusedByTheSchema(error), "\(sql): \(String(reflecting: error))", sourceLocation: sourceLocation)

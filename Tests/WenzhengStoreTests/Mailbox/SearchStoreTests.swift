@@ -156,12 +156,12 @@ struct SearchStoreTests {
                 try db.execute(sql: "INSERT INTO letter_search(letter_search) VALUES ('integrity-check')")
             }
         }
-        #expect(try await database.integerRaw("SELECT count(*) FROM letter_search_document") == 1)
+        #expect(try await database.rawInt("SELECT count(*) FROM letter_search_document") == 1)
         // PostgreSQL has no separate index to disagree: the document column
         // is the row's own; it holds the new tokens only.
         if case .postgres = database.backend {
-            #expect(try await database.integerRaw("SELECT count(*) FROM letter_search_document WHERE document @@ '律师'::tsquery") == 0)
-            #expect(try await database.integerRaw("SELECT count(*) FROM letter_search_document WHERE document @@ '公证'::tsquery") == 1)
+            #expect(try await database.rawInt("SELECT count(*) FROM letter_search_document WHERE document @@ '律师'::tsquery") == 0)
+            #expect(try await database.rawInt("SELECT count(*) FROM letter_search_document WHERE document @@ '公证'::tsquery") == 1)
         }
     }
 
