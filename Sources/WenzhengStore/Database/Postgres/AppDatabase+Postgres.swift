@@ -15,9 +15,10 @@ extension AppDatabase {
         let mailbox = PostgresMailboxStore(backend: postgres, links: noticeLinks)
         stores.mailbox = mailbox
         // wiring: `mailbox` is a `PostgresModerationSubject` and a
-        // `PostgresCalendarDependent`: it joins the PostgreSQL moderation
-        // store's `subjects` and the calendar store's `dependents` (as
-        // GRDB's do in `AppDatabase.init`) when those stores are merged.
+        // `PostgresCalendarDependent`; when those stores are merged it joins
+        // them as in `AppDatabase.init`:
+        //   PostgresCalendarStore(backend: postgres, dependents: [interviews, mailbox])
+        //   PostgresModerationStore(backend: postgres, subjects: [interviews, mailbox, surveys, consultations])
         return stores
     }
 
