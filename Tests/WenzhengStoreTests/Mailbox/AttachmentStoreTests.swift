@@ -12,9 +12,9 @@ struct AttachmentStoreTests {
             sha256: String(repeating: hash, count: 64), kind: .pdf, byteCount: bytes, displayName: "材料 \(hash).pdf", role: role)
     }
 
-    @Test("a citizen's files are linked in the letter's own transaction, citizen's first, reply documents last")
-    func linkedOnSubmit() async throws {
-        let mailbox = try await Mailbox()
+    @Test("a citizen's files are linked in the letter's own transaction, citizen's first, reply documents last", arguments: StoreBackend.underTest)
+    func linkedOnSubmit(_ backend: StoreBackend) async throws {
+        let mailbox = try await Mailbox(on: backend)
         var new = mailbox.newLetter(.informationDisclosure)
         new.attachments = [Self.attachment("a"), Self.attachment("b", role: .identityProof)]
         let letter = try await mailbox.db.mailbox.submitLetter(new, passwordHash: "$2b$hash", at: beijing("2026-11-18 10:00")).letter
@@ -35,7 +35,7 @@ struct AttachmentStoreTests {
         var second = mailbox.newLetter(.complaint)
         second.attachments = [Self.attachment("a")]
         let other = try await mailbox.db.mailbox.submitLetter(second, passwordHash: "$2b$hash", at: beijing("2026-11-18 12:00")).letter
-        let stored = try await mailbox.db.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attachment") }
+        let stored = try await mailbox.db.rawInt("SELECT COUNT(*) FROM attachment")
         #expect(stored == 3)
         #expect(try await mailbox.db.mailbox.letterAttachments(letterID: other.id).count == 1)
         // An attachment is only found through its own letter.
@@ -67,9 +67,9 @@ struct AttachmentStoreTests {
         #expect(fields([Self.attachment("a", role: .reply)], .complaint) == ["attachments"])
     }
 
-    @Test("reply documents: only those who work on the letter, only before the reply is sent, at most ten")
-    func replyDocuments() async throws {
-        let mailbox = try await Mailbox()
+    @Test("reply documents: only those who work on the letter, only before the reply is sent, at most ten", arguments: StoreBackend.underTest)
+    func replyDocuments(_ backend: StoreBackend) async throws {
+        let mailbox = try await Mailbox(on: backend)
         let letter = try await mailbox.submit(.complaint, at: "2026-11-18 10:00")
         // Not yet accepted: no reply is being prepared.
         let early = await storeError {

@@ -14,8 +14,8 @@ struct LetterNoticeStoreTests {
     static let links = LetterNoticeLinks(base: "https://wenzheng.sft.example.cn/")!
 
     /// A mailbox whose 办公室, 城建处 and 教育处 have shared addresses.
-    func mailbox(addresses: Bool = true) async throws -> Mailbox {
-        let box = try await Mailbox(noticeLinks: Self.links)
+    func mailbox(_ backend: StoreBackend, addresses: Bool = true) async throws -> Mailbox {
+        let box = try await Mailbox(on: backend, noticeLinks: Self.links)
         if addresses {
             for (name, email) in [("办公室", "bgs@sft.example.cn"), ("城建处", "cjc@sft.example.cn"), ("教育处", "jyc@sft.example.cn")] {
                 try await box.db.accounts.setDepartmentNoticeAddress(department: name, email: email, actor: cliActor, at: testStart)
@@ -25,12 +25,12 @@ struct LetterNoticeStoreTests {
     }
 
     func outbox(_ box: Mailbox) async throws -> [OutboxMessage] {
-        try await box.db.reader.read { db in try OutboxMessage.order(Column("id")).fetchAll(db) }
+        try await box.db.outboxMessages()
     }
 
-    @Test("a department's address is validated, audited, listed and removable")
-    func addresses() async throws {
-        let box = try await mailbox(addresses: false)
+    @Test("a department's address is validated, audited, listed and removable", arguments: StoreBackend.underTest)
+    func addresses(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend, addresses: false)
         let accounts = box.db.accounts
         for bad in ["cjc", "cjc@localhost", "a b@sft.example.cn", "<cjc@sft.example.cn>", "cjc@sft.example.cn\r\nRCPT TO:<x@y.cn>"] {
             let error = await storeError { try await accounts.setDepartmentNoticeAddress(department: "城建处", email: bad, actor: cliActor, at: testStart) }
@@ -53,9 +53,9 @@ struct LetterNoticeStoreTests {
         #expect(try await accounts.departmentNoticeAddresses().allSatisfy { $0.email == nil })
     }
 
-    @Test("a new letter tells the triaging department once; a repeated submission tells nobody again")
-    func received() async throws {
-        let box = try await mailbox()
+    @Test("a new letter tells the triaging department once; a repeated submission tells nobody again", arguments: StoreBackend.underTest)
+    func received(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend)
         var letter = box.newLetter(key: "k-1")
         letter.subject = "我的邻居王五违章搭建"
         let first = try await box.db.mailbox.submitLetter(letter, passwordHash: "h", at: beijing("2026-11-02 09:00"))
@@ -69,9 +69,9 @@ struct LetterNoticeStoreTests {
         #expect(!notice.body.contains("王五") && !notice.subject.contains("王五") && !notice.body.contains("张三"))
     }
 
-    @Test("no address, no notice")
-    func withoutAddress() async throws {
-        let box = try await mailbox(addresses: false)
+    @Test("no address, no notice", arguments: StoreBackend.underTest)
+    func withoutAddress(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend, addresses: false)
         var new = box.newLetter()
         new.email = "citizen@example.cn"
         let letter = try await box.db.mailbox.submitLetter(new, passwordHash: "h", at: beijing("2026-11-02 09:00")).letter
@@ -80,9 +80,9 @@ struct LetterNoticeStoreTests {
         #expect(try await outbox(box).map(\.kind) == ["letter.replied"])
     }
 
-    @Test("an assignment tells each department newly given the letter; a refused one tells nobody")
-    func assigned() async throws {
-        let box = try await mailbox()
+    @Test("an assignment tells each department newly given the letter; a refused one tells nobody", arguments: StoreBackend.underTest)
+    func assigned(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend)
         let mailbox = box.db.mailbox
         let letter = try await box.submit(at: "2026-11-02 09:00")
         _ = try await mailbox.acceptLetter(id: letter.id, actor: box.office, at: beijing("2026-11-02 09:30"))
@@ -114,9 +114,9 @@ struct LetterNoticeStoreTests {
         #expect(notices.map(\.recipient) == ["cjc@sft.example.cn"])
     }
 
-    @Test("the reply tells a citizen with an address: number and query link, never the reply")
-    func replied() async throws {
-        let box = try await mailbox()
+    @Test("the reply tells a citizen with an address: number and query link, never the reply", arguments: StoreBackend.underTest)
+    func replied(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend)
         var new = box.newLetter(subject: "关于李四家门前路灯")
         new.email = "citizen@example.cn"
         let letter = try await box.db.mailbox.submitLetter(new, passwordHash: "h", at: beijing("2026-11-02 09:00")).letter
@@ -140,9 +140,9 @@ struct LetterNoticeStoreTests {
         #expect(try await outbox(box).filter { $0.recipient == "citizen@example.cn" }.count == 1)
     }
 
-    @Test("a follow-up tells the lead department, without the citizen's text; its answer tells the citizen again")
-    func followUp() async throws {
-        let box = try await mailbox()
+    @Test("a follow-up tells the lead department, without the citizen's text; its answer tells the citizen again", arguments: StoreBackend.underTest)
+    func followUp(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend)
         var new = box.newLetter()
         new.email = "citizen@example.cn"
         let letter = try await box.db.mailbox.submitLetter(new, passwordHash: "h", at: beijing("2026-11-02 09:00")).letter
@@ -160,9 +160,9 @@ struct LetterNoticeStoreTests {
         #expect(try await outbox(box).filter { $0.kind == "letter.replied" }.count == 2)
     }
 
-    @Test("a reply on the spot tells the citizen too")
-    func repliedOnTheSpot() async throws {
-        let box = try await mailbox()
+    @Test("a reply on the spot tells the citizen too", arguments: StoreBackend.underTest)
+    func repliedOnTheSpot(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend)
         var new = box.newLetter(.informationDisclosure)
         new.email = "applicant@example.cn"
         let letter = try await box.db.mailbox.submitLetter(new, passwordHash: "h", at: beijing("2026-11-02 09:00")).letter
@@ -171,9 +171,9 @@ struct LetterNoticeStoreTests {
         #expect(notice.kind == "letter.replied" && !notice.body.contains("当场答复内容"))
     }
 
-    @Test("the digest lists a department's overdue letters and those due within 2 working days, once per day")
-    func digest() async throws {
-        let box = try await mailbox()
+    @Test("the digest lists a department's overdue letters and those due within 2 working days, once per day", arguments: StoreBackend.underTest)
+    func digest(_ backend: StoreBackend) async throws {
+        let box = try await mailbox(backend)
         let mailbox = box.db.mailbox
         func assigned(_ type: LetterType, received: String, lead: Int64) async throws -> LetterView {
             let letter = try await box.submit(type, at: received)
@@ -213,21 +213,28 @@ struct LetterNoticeStoreTests {
         #expect(try await mailbox.makeLetterDigests(day: civil("2026-11-06"), at: beijing("2026-11-06 08:30")).count == 3)
     }
 
-    @Test("two processes making the same day's digest at once make it once")
-    func digestRace() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("two processes making the same day's digest at once make it once", arguments: StoreBackend.underTest)
+    func digestRace(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         try await box.db.accounts.setDepartmentNoticeAddress(department: "城建处", email: "cjc@sft.example.cn", actor: cliActor, at: testStart)
         let letter = try await box.submit(.consultation, at: "2026-10-26 09:00")
         _ = try await box.db.mailbox.acceptLetter(id: letter.id, actor: box.office, at: beijing("2026-10-26 09:00"))
         _ = try await box.db.mailbox.assignLetter(id: letter.id, lead: box.cityID, actor: box.office, at: beijing("2026-10-26 09:00"))
-        let other = try AppDatabase.openFile(atPath: try #require(box.db.filePath))
+        // The other process: its own connections to the same database.
+        let other: AppDatabase
+        switch box.db.backend {
+        case .sqlite: other = try AppDatabase.openFile(atPath: try #require(box.db.filePath))
+        case .postgres(let postgres):
+            let connection = try await PostgresBackend.connect(to: postgres.location, maximumConnections: 2, migrate: false)
+            other = AppDatabase.postgres(connection, standIns: try AppDatabase.inMemory())
+        }
         let day = civil("2026-11-05")
         let mine = box.db.mailbox
         async let first = mine.makeLetterDigests(day: day, at: beijing("2026-11-05 08:30"))
         async let second = other.mailbox.makeLetterDigests(day: day, at: beijing("2026-11-05 08:30"))
         let made = try await first + second
         #expect(made.filter { $0.departmentID == box.cityID }.count == 1)
-        let digests = try await box.db.reader.read { db in try OutboxMessage.filter(Column("kind") == "letter.digest").fetchCount(db) }
+        let digests = try await box.db.outboxMessages().filter { $0.kind == "letter.digest" }.count
         #expect(digests == 1)
     }
 }

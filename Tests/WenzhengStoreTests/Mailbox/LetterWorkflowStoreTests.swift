@@ -63,9 +63,9 @@ struct LetterWorkflowStoreTests {
         }
     }
 
-    @Test("role × type × state × action: the store refuses what the workflow refuses, in its words, and does the rest")
-    func storeEnforcesTheWorkflow() async throws {
-        let box = try await Mailbox()
+    @Test("role × type × state × action: the store refuses what the workflow refuses, in its words, and does the rest", arguments: StoreBackend.underTest)
+    func storeEnforcesTheWorkflow(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let actors = [box.office, box.city, box.education, box.reviewer, box.admin, box.moderator, box.host]
         let actions = LetterAction.allCases.filter { !$0.isPublication }
         let calendar = try await box.db.calendar.workingDayCalendar()
@@ -95,9 +95,9 @@ struct LetterWorkflowStoreTests {
         #expect(allowed > 40)
     }
 
-    @Test("reply documents: the store refuses what the workflow refuses")
-    func replyDocuments() async throws {
-        let box = try await Mailbox()
+    @Test("reply documents: the store refuses what the workflow refuses", arguments: StoreBackend.underTest)
+    func replyDocuments(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let document = NewAttachment(
             sha256: String(repeating: "a", count: 64), kind: .pdf, byteCount: 10, displayName: "告知书.pdf", role: .reply)
         for state in Self.states {
@@ -113,9 +113,9 @@ struct LetterWorkflowStoreTests {
         }
     }
 
-    @Test("the deadline lists mark overdue by the workflow's rule, before and after the sweep")
-    func deadlineRowsUseTheOverdueRule() async throws {
-        let box = try await Mailbox()
+    @Test("the deadline lists mark overdue by the workflow's rule, before and after the sweep", arguments: StoreBackend.underTest)
+    func deadlineRowsUseTheOverdueRule(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let letter = try await box.submit(.consultation, at: "2026-11-02 09:00")
         let today = beijing("2026-11-20 10:00")
         let view = try await box.db.mailbox.letter(id: letter.id)

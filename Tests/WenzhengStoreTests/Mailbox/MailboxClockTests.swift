@@ -18,9 +18,9 @@ struct MailboxClockTests {
         return assigned
     }
 
-    @Test("an extension is granted once, by a reviewer, up to 20 working days")
-    func extensionOnce() async throws {
-        let box = try await Mailbox()
+    @Test("an extension is granted once, by a reviewer, up to 20 working days", arguments: StoreBackend.underTest)
+    func extensionOnce(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let letter = try await request(box)
         let now = beijing("2026-11-20 10:00")
@@ -51,9 +51,9 @@ struct MailboxClockTests {
         #expect(try await db.audit.auditEntries().contains { $0.action == "letter.extend" && $0.actorName == "leader" })
     }
 
-    @Test("only information-disclosure requests have the clock actions, and only before the deadline for an extension")
-    func clockActionsNeedTheRightLetter() async throws {
-        let box = try await Mailbox()
+    @Test("only information-disclosure requests have the clock actions, and only before the deadline for an extension", arguments: StoreBackend.underTest)
+    func clockActionsNeedTheRightLetter(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let complaint = try await box.submit(.complaint, at: "2026-11-02 09:00")
         let now = beijing("2026-11-03 09:00")
@@ -80,9 +80,9 @@ struct MailboxClockTests {
                 == true)
     }
 
-    @Test("pausing stops the clock and resuming moves the deadline by the pause")
-    func pauseAndResume() async throws {
-        let box = try await Mailbox()
+    @Test("pausing stops the clock and resuming moves the deadline by the pause", arguments: StoreBackend.underTest)
+    func pauseAndResume(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let letter = try await request(box)
         // When the clock stops on Friday 2026-11-06, after 4 working days
@@ -110,9 +110,9 @@ struct MailboxClockTests {
         #expect(clock == [.paused, .resumed])
     }
 
-    @Test("a correction notice goes out only within 7 working days, stops the clock, and the corrected request restarts it")
-    func correction() async throws {
-        let box = try await Mailbox()
+    @Test("a correction notice goes out only within 7 working days, stops the clock, and the corrected request restarts it", arguments: StoreBackend.underTest)
+    func correction(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let letter = try await request(box)
         // The 7th working day after Monday 11-02 is Wednesday 11-11
@@ -149,9 +149,9 @@ struct MailboxClockTests {
             }?.isConflict == true)
     }
 
-    @Test("an information-disclosure request answered on the spot")
-    func onTheSpot() async throws {
-        let box = try await Mailbox()
+    @Test("an information-disclosure request answered on the spot", arguments: StoreBackend.underTest)
+    func onTheSpot(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let letter = try await box.submit(.informationDisclosure, at: "2026-11-02 09:00", mayPublish: true)
         let replied = try await box.db.mailbox.replyOnTheSpot(
             id: letter.id, body: "所申请信息已在门户网站公开。", filter: plainFilter, actor: box.office, at: beijing("2026-11-02 09:30"))
@@ -167,9 +167,9 @@ struct MailboxClockTests {
             }?.isConflict == true)
     }
 
-    @Test("a deadline crossing into a year without a notice is provisional until the notice is imported")
-    func provisionalAndCalendarImport() async throws {
-        let box = try await Mailbox()
+    @Test("a deadline crossing into a year without a notice is provisional until the notice is imported", arguments: StoreBackend.underTest)
+    func provisionalAndCalendarImport(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         // Given a complaint received Monday 2026-12-21: 15 working days end
         // in January 2027, whose notice is not loaded (01-01 is a day off
@@ -189,9 +189,9 @@ struct MailboxClockTests {
         #expect(try await db.mailbox.openLetterDeadlines(at: beijing("2026-12-22 09:00")).rows.first?.provisional == false)
     }
 
-    @Test("overdue letters are marked once, and the lists show how late they are")
-    func overdue() async throws {
-        let box = try await Mailbox()
+    @Test("overdue letters are marked once, and the lists show how late they are", arguments: StoreBackend.underTest)
+    func overdue(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         // Given a consultation received Monday 11-02, due Monday 11-09
         let letter = try await box.submit(.consultation, at: "2026-11-02 09:00")
@@ -221,9 +221,9 @@ struct MailboxClockTests {
         #expect(try await db.mailbox.openLetterDeadlines(filter: .all, at: beijing("2026-11-11 09:00")).rows.map(\.letterId) == [letter.id, later.id])
     }
 
-    @Test("a department's list has the letters it leads and its co-handling shares")
-    func departmentDeadlines() async throws {
-        let box = try await Mailbox()
+    @Test("a department's list has the letters it leads and its co-handling shares", arguments: StoreBackend.underTest)
+    func departmentDeadlines(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let now = beijing("2026-11-02 10:00")
         let led = try await box.submit(.complaint, at: "2026-11-02 09:00")

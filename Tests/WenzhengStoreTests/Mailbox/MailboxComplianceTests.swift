@@ -27,19 +27,17 @@ struct MailboxComplianceTests {
 
     // MARK: 13. An overdue letter stays overdue
 
-    @Test("13: a pause after the deadline, stored by the old rules, neither hides nor erases the overdue letter")
-    func latePauseStoredBefore() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("13: a pause after the deadline, stored by the old rules, neither hides nor erases the overdue letter", arguments: StoreBackend.underTest)
+    func latePauseStoredBefore(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await request(box)
         // Given the state the old code left: paused on 12-02, after the
         // deadline, with no due date
-        try await db.writer.write { db in
-            try GRDBMailboxStore.appendLetterEvent(
-                db, letterID: letter.id, kind: .paused, actor: .system, note: "征求第三方意见",
-                clockEvent: ClockEvent(kind: .paused, on: civil("2026-12-02"), reason: .thirdParty), at: beijing("2026-12-02 10:00"))
-            try db.execute(sql: "UPDATE letter SET clock_paused = 1, due_on = NULL WHERE id = ?", arguments: [letter.id])
-        }
+        try await db.appendLetterEventRaw(
+            letterID: letter.id, kind: .paused, note: "征求第三方意见",
+            clockEvent: ClockEvent(kind: .paused, on: civil("2026-12-02"), reason: .thirdParty), at: beijing("2026-12-02 10:00"))
+        try await db.rawExecute("UPDATE letter SET clock_paused = true, due_on = NULL WHERE id = \(letter.id)")
         // When the sweep runs
         let marked = try await db.mailbox.markOverdueLetters(at: beijing("2026-12-02 23:00"))
         // Then the letter is overdue, due 11-30, its clock running
@@ -58,9 +56,9 @@ struct MailboxComplianceTests {
         #expect(try await db.mailbox.letter(id: letter.id).replies.first?.onTime == false)
     }
 
-    @Test("13, 16: pauses and extensions are refused once the letter is overdue on the day they are recorded, even backdated")
-    func noPauseAfterTheDeadline() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("13, 16: pauses and extensions are refused once the letter is overdue on the day they are recorded, even backdated", arguments: StoreBackend.underTest)
+    func noPauseAfterTheDeadline(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await request(box)
         let december = beijing("2026-12-01 09:00")
@@ -85,9 +83,9 @@ struct MailboxComplianceTests {
 
     // MARK: 14. Consultation (arts. 32, 34)
 
-    @Test("14: pauses carry their reason and the consulted party's 15 working days; repeated pauses add up; a lapsed one ends")
-    func consultations() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("14: pauses carry their reason and the consulted party's 15 working days; repeated pauses add up; a lapsed one ends", arguments: StoreBackend.underTest)
+    func consultations(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await request(box)
         let first = try await db.mailbox.pauseLetter(
@@ -123,9 +121,9 @@ struct MailboxComplianceTests {
 
     // MARK: 15. Correction (art. 30)
 
-    @Test("15: the corrected request starts a period without the earlier extension; the correction period is recorded")
-    func correctionDropsTheExtension() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("15: the corrected request starts a period without the earlier extension; the correction period is recorded", arguments: StoreBackend.underTest)
+    func correctionDropsTheExtension(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await request(box)
         _ = try await db.mailbox.extendLetter(id: letter.id, workingDays: 5, notice: "延期5个工作日", actor: box.reviewer, at: beijing("2026-11-03 10:00"))
@@ -147,9 +145,9 @@ struct MailboxComplianceTests {
             }?.invalidFields == ["correctionDays"])
     }
 
-    @Test("15: a request whose correction does not come in time is closed as abandoned, with its own event")
-    func deemedWithdrawn() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("15: a request whose correction does not come in time is closed as abandoned, with its own event", arguments: StoreBackend.underTest)
+    func deemedWithdrawn(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await request(box)
         _ = try await db.mailbox.sendCorrectionNotice(
@@ -165,9 +163,9 @@ struct MailboxComplianceTests {
         #expect(try await db.audit.auditEntries().contains { $0.action == "letter.deemed_withdrawn" })
     }
 
-    @Test("15: a follow-up reopens with the policy's period, not the earlier extension")
-    func followUpWithoutExtension() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("15: a follow-up reopens with the policy's period, not the earlier extension", arguments: StoreBackend.underTest)
+    func followUpWithoutExtension(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await request(box)
         _ = try await db.mailbox.extendLetter(id: letter.id, workingDays: 10, notice: "延期", actor: box.reviewer, at: beijing("2026-11-03 10:00"))
@@ -180,9 +178,9 @@ struct MailboxComplianceTests {
 
     // MARK: 16. Backdated clock events
 
-    @Test("16: a clock event carries the day it happened, up to 3 working days back, with recorder and recording time kept")
-    func backdatedEvents() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("16: a clock event carries the day it happened, up to 3 working days back, with recorder and recording time kept", arguments: StoreBackend.underTest)
+    func backdatedEvents(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await request(box)
         let monday = beijing("2026-11-09 10:00")
@@ -217,9 +215,9 @@ struct MailboxComplianceTests {
 
     // MARK: 17. Information disclosure and reassignment
 
-    @Test("17: information-disclosure periods never exceed 20 working days, in the store and in the schema")
-    func disclosurePolicyCap() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("17: information-disclosure periods never exceed 20 working days, in the store and in the schema", arguments: StoreBackend.underTest)
+    func disclosurePolicyCap(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         #expect(
             await storeError {
@@ -232,17 +230,13 @@ struct MailboxComplianceTests {
             }?.invalidFields == ["workingDays"])
         try await db.mailbox.setDeadlinePolicy(type: .informationDisclosure, departmentID: box.cityID, workingDays: 15, actor: cliActor, at: testStart)
         try await db.mailbox.setDeadlinePolicy(type: .complaint, departmentID: nil, workingDays: 30, actor: cliActor, at: testStart)
-        #expect(throws: DatabaseError.self) {
-            try db.writer.write { db in
-                try db.execute(
-                    sql: "UPDATE deadline_policy SET working_days = 25 WHERE letter_type = 'information_disclosure' AND department_id IS NULL")
-            }
-        }
+        await expectRefused(
+            db, "UPDATE deadline_policy SET working_days = 25 WHERE letter_type = 'information_disclosure' AND department_id IS NULL")
     }
 
-    @Test("17: an unclear request gets a correction notice, not a no_content rejection; rejections are limited per type")
-    func rejectionsPerType() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("17: an unclear request gets a correction notice, not a no_content rejection; rejections are limited per type", arguments: StoreBackend.underTest)
+    func rejectionsPerType(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let now = beijing("2026-11-03 09:00")
         let disclosure = try await box.submit(.informationDisclosure, at: "2026-11-02 09:00")
@@ -257,9 +251,9 @@ struct MailboxComplianceTests {
         #expect(try await db.mailbox.rejectLetter(id: complaint.id, reason: .noContent, actor: box.office, at: now).state == .rejected)
     }
 
-    @Test("17: assigning or reassigning an overdue letter never moves its deadline or clears overdue")
-    func reassignmentKeepsTheDeadline() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("17: assigning or reassigning an overdue letter never moves its deadline or clears overdue", arguments: StoreBackend.underTest)
+    func reassignmentKeepsTheDeadline(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let start = beijing("2026-11-02 10:00")
         // 教育处 answers consultations in 10 working days
@@ -279,9 +273,9 @@ struct MailboxComplianceTests {
 
     // MARK: 18. Provisional dates
 
-    @Test("18: a deadline in the last week of December is provisional until the next year's notice")
-    func lateDecemberDeadline() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("18: a deadline in the last week of December is provisional until the next year's notice", arguments: StoreBackend.underTest)
+    func lateDecemberDeadline(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         // 5 working days after Monday 12-14: Monday 12-21, final.
         #expect(try await box.submit(.consultation, at: "2026-12-14 09:00").dueProvisional == false)
         // After Monday 12-21: Monday 12-28, which the 2027 notice may move.
@@ -289,9 +283,9 @@ struct MailboxComplianceTests {
         #expect(december.dueOn == "2026-12-28" && december.dueProvisional)
     }
 
-    @Test("18: replied letters and their replies are recomputed after a calendar import")
-    func repliedLettersAreRecomputed() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("18: replied letters and their replies are recomputed after a calendar import", arguments: StoreBackend.underTest)
+    func repliedLettersAreRecomputed(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         // A complaint of Monday 12-14 is due 2027-01-05, provisionally
         let letter = try await box.submit(.complaint, at: "2026-12-14 09:00")
@@ -313,9 +307,9 @@ struct MailboxComplianceTests {
 
     // MARK: 19. Replies kept
 
-    @Test("19: a follow-up's reply does not overwrite the first; both are published with their own dates; 受理日期 is the acceptance")
-    func bothRepliesPublished() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("19: a follow-up's reply does not overwrite the first; both are published with their own dates; 受理日期 is the acceptance", arguments: StoreBackend.underTest)
+    func bothRepliesPublished(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let letter = try await box.submit(.complaint, at: "2026-11-02 09:00", mayPublish: true)
         _ = try await db.mailbox.acceptLetter(id: letter.id, actor: box.office, at: beijing("2026-11-03 09:00"))
@@ -344,9 +338,9 @@ struct MailboxComplianceTests {
 
     // MARK: 21. Transfer within one working day
 
-    @Test("21: letters waiting for triage show their transfer deadline; transfers are counted against it")
-    func transferDeadline() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("21: letters waiting for triage show their transfer deadline; transfers are counted against it", arguments: StoreBackend.underTest)
+    func transferDeadline(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         // Friday 11-06: transfer by Monday 11-09
         let friday = try await box.submit(.complaint, at: "2026-11-06 09:00")
@@ -365,9 +359,9 @@ struct MailboxComplianceTests {
 
     // MARK: 22. Median working days
 
-    @Test("22: the median working days to reply leaves out paused and correction time")
-    func medianExcludesStoppedTime() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("22: the median working days to reply leaves out paused and correction time", arguments: StoreBackend.underTest)
+    func medianExcludesStoppedTime(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         let paused = try await request(box)
         _ = try await db.mailbox.pauseLetter(id: paused.id, reason: .thirdParty, note: "征求意见", actor: box.city, at: beijing("2026-11-05 10:00"))
@@ -388,9 +382,9 @@ struct MailboxComplianceTests {
 
     // MARK: 12. Bounded deadline lists
 
-    @Test("12: deadline lists come in pages of at most 200 rows, with a count")
-    func pagedDeadlines() async throws {
-        let box = try await Mailbox(onFile: true)
+    @Test("12: deadline lists come in pages of at most 200 rows, with a count", arguments: StoreBackend.underTest)
+    func pagedDeadlines(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend, onFile: true)
         let db = box.db
         for _ in 0..<5 { try await box.submit(.complaint, at: "2026-11-02 09:00") }
         let now = beijing("2026-11-03 09:00")
@@ -405,6 +399,9 @@ struct MailboxComplianceTests {
     }
 }
 
+/// SQLite only: these test SQLite's own migration history (v6 → v9, a CHECK
+/// list rewritten in `sqlite_master`); PostgreSQL's schema starts at the
+/// final SQLite schema (`PostgresMigrations`).
 @Suite("Mailbox: migration v9-reply-clock")
 struct ReplyClockMigrationTests {
     @Test("a CHECK list is widened in place, never narrowed")

@@ -7,9 +7,9 @@ import Testing
 
 @Suite("Mailbox: submitting and handling letters")
 struct MailboxLetterTests {
-    @Test("a submitted letter gets a number, its type's deadline on the shipped calendar, and a timeline")
-    func submit() async throws {
-        let box = try await Mailbox()
+    @Test("a submitted letter gets a number, its type's deadline on the shipped calendar, and a timeline", arguments: StoreBackend.underTest)
+    func submit(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         // Given a complaint received on Friday 2026-09-18, before 中秋 and 国庆
         let (letter, created) = try await box.db.mailbox.submitLetter(
             box.newLetter(.complaint, subject: " 小区路灯\n不亮 ", key: "form-1"), passwordHash: "$2b$hash",
@@ -42,9 +42,9 @@ struct MailboxLetterTests {
         #expect(try await box.db.mailbox.letterForQuery(number: "2026-999999") == nil)
     }
 
-    @Test("the same idempotency key twice is one letter; with other content it is refused")
-    func idempotency() async throws {
-        let box = try await Mailbox()
+    @Test("the same idempotency key twice is one letter; with other content it is refused", arguments: StoreBackend.underTest)
+    func idempotency(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let first = try await box.db.mailbox.submitLetter(box.newLetter(key: "k-1"), passwordHash: "$2b$first", at: beijing("2026-11-02 09:00"))
         // When the form is submitted again with the same key
         let again = try await box.db.mailbox.submitLetter(box.newLetter(key: "k-1"), passwordHash: "$2b$second", at: beijing("2026-11-02 09:01"))
@@ -73,9 +73,9 @@ struct MailboxLetterTests {
         #expect(other.created && other.letter.number != first.letter.number)
     }
 
-    @Test("numbers carry the year in Beijing time and are random, not a sequence; old sequence numbers still work")
-    func numbersAreRandom() async throws {
-        let box = try await Mailbox()
+    @Test("numbers carry the year in Beijing time and are random, not a sequence; old sequence numbers still work", arguments: StoreBackend.underTest)
+    func numbersAreRandom(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let a = try await box.submit(at: "2026-12-31 23:59")
         let b = try await box.submit(at: "2027-01-01 00:01")
         #expect(a.number.hasPrefix("2026-") && b.number.hasPrefix("2027-"))
@@ -89,15 +89,13 @@ struct MailboxLetterTests {
         #expect(zip(suffixes, suffixes.dropFirst()).allSatisfy { abs($0 - $1) > 1 })
         #expect(suffixes != suffixes.sorted())
         // A letter numbered before the change keeps its number and is found by it.
-        try await box.db.writer.write { db in
-            try db.execute(sql: "UPDATE letter SET number = '2026-000123' WHERE id = ?", arguments: [a.id])
-        }
+        try await box.db.rawExecute("UPDATE letter SET number = '2026-000123' WHERE id = \(a.id)")
         #expect(try await box.db.mailbox.letterForQuery(number: "2026-000123")?.0.id == a.id)
     }
 
-    @Test("every field's problem is reported at once")
-    func validation() async throws {
-        let box = try await Mailbox()
+    @Test("every field's problem is reported at once", arguments: StoreBackend.underTest)
+    func validation(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         var letter = box.newLetter(subject: String(repeating: "长", count: 101), body: "  ", author: "", phone: nil, email: nil)
         var error = await storeError { _ = try await box.db.mailbox.submitLetter(letter, passwordHash: "h", at: testStart) }
         #expect(error?.invalidFields == ["subject", "body", "authorName", "phone"])
@@ -118,9 +116,9 @@ struct MailboxLetterTests {
         #expect(try await box.db.mailbox.submitLetter(letter, passwordHash: "h", at: testStart).created)
     }
 
-    @Test("accept, assign, draft, send back, draft again, sign off, publish after moderation")
-    func lifecycle() async throws {
-        let box = try await Mailbox()
+    @Test("accept, assign, draft, send back, draft again, sign off, publish after moderation", arguments: StoreBackend.underTest)
+    func lifecycle(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         // Given a complaint whose author agreed to publication, naming
         // themselves and their phone in the text
@@ -203,9 +201,9 @@ struct MailboxLetterTests {
         #expect(Set(actions) == ["letter.accept", "letter.assign", "letter.draft", "letter.return", "letter.sign_off"])
     }
 
-    @Test("a rejected publication and a letter not to be published stay off the public page")
-    func publicationRefused() async throws {
-        let box = try await Mailbox()
+    @Test("a rejected publication and a letter not to be published stay off the public page", arguments: StoreBackend.underTest)
+    func publicationRefused(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let publishable = try await box.reply(try await box.submit(at: "2026-11-02 09:00", mayPublish: true), at: "2026-11-03 10:00")
         let unpublishable = try await box.reply(try await box.submit(at: "2026-11-02 09:00"), at: "2026-11-03 10:00")
         #expect(unpublishable.moderationItemId == nil)
@@ -217,9 +215,9 @@ struct MailboxLetterTests {
         #expect(try await !box.kinds(publishable).contains(.published))
     }
 
-    @Test("actions in the wrong state are conflicts")
-    func wrongState() async throws {
-        let box = try await Mailbox()
+    @Test("actions in the wrong state are conflicts", arguments: StoreBackend.underTest)
+    func wrongState(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let now = beijing("2026-11-02 10:00")
         let letter = try await box.submit(at: "2026-11-02 09:00")
@@ -256,9 +254,9 @@ struct MailboxLetterTests {
         #expect(missing == .notFound(kind: "letter", key: "999"))
     }
 
-    @Test("who may do what")
-    func permissions() async throws {
-        let box = try await Mailbox()
+    @Test("who may do what", arguments: StoreBackend.underTest)
+    func permissions(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let now = beijing("2026-11-02 10:00")
         let letter = try await box.submit(at: "2026-11-02 09:00")
@@ -280,9 +278,9 @@ struct MailboxLetterTests {
         _ = try await db.mailbox.signOff(id: letter.id, approve: true, comment: nil, filter: plainFilter, actor: box.admin, at: now)
     }
 
-    @Test("transfer and rejection close a letter with the reason in the timeline")
-    func triageOutcomes() async throws {
-        let box = try await Mailbox()
+    @Test("transfer and rejection close a letter with the reason in the timeline", arguments: StoreBackend.underTest)
+    func triageOutcomes(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let a = try await box.submit(at: "2026-11-02 09:00")
         let transferred = try await db.mailbox.transferLetter(id: a.id, to: "市信访局", actor: box.office, at: beijing("2026-11-04 09:00"))
@@ -301,9 +299,9 @@ struct MailboxLetterTests {
             ])
     }
 
-    @Test("assignment checks departments and co-handlers' dates; a department's own policy sets the period")
-    func assignment() async throws {
-        let box = try await Mailbox()
+    @Test("assignment checks departments and co-handlers' dates; a department's own policy sets the period", arguments: StoreBackend.underTest)
+    func assignment(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let now = beijing("2026-11-02 10:00")
         let letter = try await box.submit(.complaint, at: "2026-11-02 09:00")
@@ -335,9 +333,9 @@ struct MailboxLetterTests {
         #expect(reassigned.policyDays == 10 && reassigned.dueOn == "2026-11-16" && reassigned.coHandlers.isEmpty)
     }
 
-    @Test("an unsatisfied citizen's one follow-up reopens the letter with a fresh period")
-    func ratingAndFollowUp() async throws {
-        let box = try await Mailbox()
+    @Test("an unsatisfied citizen's one follow-up reopens the letter with a fresh period", arguments: StoreBackend.underTest)
+    func ratingAndFollowUp(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         let letter = try await box.reply(try await box.submit(.complaint, at: "2026-11-02 09:00"), at: "2026-11-10 10:00")
         // A follow-up needs an unsatisfied rating first

@@ -7,9 +7,9 @@ import Testing
 
 @Suite("Mailbox: statistics and schema rules")
 struct MailboxReportTests {
-    @Test("department and monthly statistics on a small fixture")
-    func statistics() async throws {
-        let box = try await Mailbox()
+    @Test("department and monthly statistics on a small fixture", arguments: StoreBackend.underTest)
+    func statistics(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let db = box.db
         // Given 城建处 answered a complaint on time (received 09-18, due
         // 10-15, replied 10-14: 14 working days; satisfied) and a
@@ -51,44 +51,30 @@ struct MailboxReportTests {
         #expect(try await db.mailbox.monthlyStatistics(year: 2027).allSatisfy { $0.received == 0 && $0.replied == 0 })
     }
 
-    @Test("the schema refuses what the rules refuse")
-    func schemaRules() async throws {
-        let box = try await Mailbox()
+    @Test("the schema refuses what the rules refuse", arguments: StoreBackend.underTest)
+    func schemaRules(_ backend: StoreBackend) async throws {
+        let box = try await Mailbox(on: backend)
         let letter = try await box.submit(at: "2026-11-02 09:00")
-        try await box.db.writer.write { db in
-            // No contact at all
-            #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "UPDATE letter SET phone = NULL, email = NULL WHERE id = ?", arguments: [letter.id])
-            }
-            // A state outside the list
-            #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "UPDATE letter SET state = 'lost' WHERE id = ?", arguments: [letter.id])
-            }
-            // Replied without a reply
-            #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "UPDATE letter SET state = 'replied' WHERE id = ?", arguments: [letter.id])
-            }
-            // The timeline is append-only
-            #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "UPDATE letter_event SET note = 'changed' WHERE letter_id = ?", arguments: [letter.id])
-            }
-            #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "DELETE FROM letter_event WHERE letter_id = ?", arguments: [letter.id])
-            }
-            // One default policy per type
-            #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "INSERT INTO deadline_policy (letter_type, department_id, working_days) VALUES ('complaint', NULL, 9)")
-            }
-            // An extension is 1…20 working days
-            #expect(throws: DatabaseError.self) {
-                try db.execute(
-                    sql: """
-                        INSERT INTO letter_event (letter_id, kind, actor_name, clock_kind, clock_on, clock_days, recorded_at)
-                        VALUES (?, 'extended', 'x', 'extended', '2026-11-03', 30, CURRENT_TIMESTAMP)
-                        """,
-                    arguments: [letter.id])
-            }
-        }
+        let db = box.db
+        let id = letter.id
+        // No contact at all
+        await expectRefused(db, "UPDATE letter SET phone = NULL, email = NULL WHERE id = \(id)")
+        // A state outside the list
+        await expectRefused(db, "UPDATE letter SET state = 'lost' WHERE id = \(id)")
+        // Replied without a reply
+        await expectRefused(db, "UPDATE letter SET state = 'replied' WHERE id = \(id)")
+        // The timeline is append-only
+        await expectRefused(db, "UPDATE letter_event SET note = 'changed' WHERE letter_id = \(id)")
+        await expectRefused(db, "DELETE FROM letter_event WHERE letter_id = \(id)")
+        // One default policy per type
+        await expectRefused(db, "INSERT INTO deadline_policy (letter_type, department_id, working_days) VALUES ('complaint', NULL, 9)")
+        // An extension is 1…20 working days
+        await expectRefused(
+            db,
+            """
+            INSERT INTO letter_event (letter_id, kind, actor_name, clock_kind, clock_on, clock_days, recorded_at)
+            VALUES (\(id), 'extended', 'x', 'extended', '2026-11-03', 30, CURRENT_TIMESTAMP)
+            """)
         // And the defaults are seeded.
         #expect(try await box.db.mailbox.deadlinePolicies().map(\.workingDays) == [5, 15, 15, 20])
     }

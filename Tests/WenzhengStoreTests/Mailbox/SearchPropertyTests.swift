@@ -104,20 +104,16 @@ struct SearchPropertyTests {
         return text
     }
 
-    @Test(arguments: [0x5EED_0001, 0x5EED_0002, 0x5EED_0003] as [UInt64])
-    func resultsEqualBruteForce(seed: UInt64) throws {
+    @Test(arguments: StoreBackend.underTest, [0x5EED_0001, 0x5EED_0002, 0x5EED_0003] as [UInt64])
+    func resultsEqualBruteForce(_ backend: StoreBackend, seed: UInt64) async throws {
         var generator = FixtureRandom(seed: seed)
         // Given 300 letters, each split over subject, body and reply
         var letters: [Int64: [String]] = [:]
         for id in 1...300 {
             letters[Int64(id)] = [Self.letter(&generator), Self.letter(&generator), Self.letter(&generator)]
         }
-        let database = try AppDatabase.inMemory()
-        try database.writer.write { db in
-            for (id, parts) in letters {
-                try LetterSearchIndex.indexLetterForSearch(db, letterID: id, subject: parts[0], body: parts[1], reply: parts[2])
-            }
-        }
+        let database = try await backend.makeDatabase()
+        try await database.indexForSearch(letters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         // The letters' segments in order; a text boundary is a word boundary,
         // which `occurs` treats like any other.
         let segments = letters.mapValues { parts in parts.flatMap { Self.words($0).flatMap { $0 } } }
@@ -157,9 +153,7 @@ struct SearchPropertyTests {
             }
             let expected = Set(
                 letters.keys.filter { id in queryWords.allSatisfy { Self.occurs($0, in: segments[id]!) } })
-            let found = try database.reader.read { db in
-                try LetterSearchIndex.searchLetters(db, query: parsed, limit: 1_000, offset: 0, window: 1_000)
-            }
+            let found = try await database.searchIndex(parsed, limit: 1_000, offset: 0, window: 1_000)
             #expect(Set(found.ids) == expected, "'\(query)' → \(parsed.matchExpression)")
             #expect(found.ids.count == found.total)
             compared += 1
@@ -167,5 +161,55 @@ struct SearchPropertyTests {
         }
         #expect(compared >= 200)
         #expect(nonEmpty >= 100)
+    }
+
+    /// The ranking is the same on both backends: on SQLite, FTS5's
+    /// `letter_rank` gives the order that the Swift scoring the PostgreSQL
+    /// store uses (`PostgresLetterSearchIndex.score`) gives over the same
+    /// token strings; on PostgreSQL, the store's pages equal SQLite's, page
+    /// by page, for the same letters and queries.
+    @Test(arguments: StoreBackend.underTest)
+    func rankingIsTheSameOnBothBackends(_ backend: StoreBackend) async throws {
+        var generator = FixtureRandom(seed: 0x5EED_0101)
+        var letters: [(Int64, [String])] = []
+        for id in 1...200 {
+            letters.append((Int64(id), [Self.letter(&generator), Self.letter(&generator), Self.letter(&generator)]))
+        }
+        let reference = try AppDatabase.inMemory()
+        try await reference.indexForSearch(letters)
+        let database = backend == .sqlite ? reference : try await backend.makeDatabase()
+        if backend == .postgres { try await database.indexForSearch(letters) }
+        let queries = ["法律", "律师", "公证", "援助", "ab", "12", "法律援助", "调解 公证", "律师 ab", "cd", "x", "助师", "法律 援助 律师"]
+        var compared = 0
+        for query in queries {
+            let parsed = try SearchQuery(query)
+            let expected = try await reference.searchIndex(parsed, limit: 100, offset: 0, window: 1_000)
+            switch backend {
+            case .sqlite:
+                // FTS5's order against the Swift scoring of the same tokens.
+                let documents = Dictionary(uniqueKeysWithValues: letters.map { ($0.0, SearchTokenizer.documentTokens($0.1)) })
+                let totalTokens = documents.values.reduce(0) { $0 + ($1.isEmpty ? 0 : $1.split(separator: " ").count) }
+                let scored = expected.ids.map { id -> (Int64, Double) in
+                    let tokens = documents[id]!.utf8.split(separator: UInt8(ascii: " "))
+                    let frequencies = parsed.phrases.map { PostgresLetterSearchIndex.instances(of: $0, in: tokens) }
+                    #expect(frequencies.allSatisfy { $0 > 0 }, "\(query): \(id) found without every phrase")
+                    return (
+                        id,
+                        PostgresLetterSearchIndex.score(
+                            frequencies: frequencies, length: tokens.count, rows: Int64(documents.count), tokens: Int64(totalTokens))
+                    )
+                }
+                let swiftOrder = scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 > $1.0 }.map(\.0)
+                #expect(swiftOrder == expected.ids, "\(query)")
+            case .postgres:
+                for (limit, offset) in [(100, 0), (7, 0), (7, 7), (3, 20)] {
+                    let mine = try await database.mailbox.searchLetters(query, limit: limit, offset: offset)
+                    let theirs = try await reference.mailbox.searchLetters(query, limit: limit, offset: offset)
+                    #expect(mine == theirs, "\(query) \(limit)@\(offset)")
+                }
+            }
+            if expected.ids.count > 1 { compared += 1 }
+        }
+        #expect(compared >= 8)
     }
 }

@@ -9,19 +9,20 @@ extension AppDatabase {
     /// feature has its store).
     static func postgresStores(_ postgres: PostgresBackend, noticeLinks: LetterNoticeLinks, standIns: Stores) -> Stores {
         var stores = standIns
-        _ = noticeLinks
         stores.accounts = PostgresAccountsStore(backend: postgres)
         stores.audit = PostgresAuditStore(backend: postgres)
         stores.secrets = PostgresServerSecretStore(backend: postgres)
         let interviews = PostgresInterviewsStore(backend: postgres)
+        let mailbox = PostgresMailboxStore(backend: postgres, links: noticeLinks)
         let surveys = PostgresSurveysStore(backend: postgres)
         let consultations = PostgresConsultationsStore(backend: postgres)
         stores.interviews = interviews
+        stores.mailbox = mailbox
         stores.surveys = surveys
         stores.consultations = consultations
         stores.events = PostgresEventsStore(backend: postgres)
-        // wiring: the mailbox joins the moderation subjects when its store lands.
-        stores.moderation = PostgresModerationStore(backend: postgres, subjects: [interviews, surveys, consultations])
+        stores.moderation = PostgresModerationStore(backend: postgres, subjects: [interviews, mailbox, surveys, consultations])
+        // wiring: PostgresCalendarStore(backend: postgres, dependents: [interviews, mailbox])
         return stores
     }
 
