@@ -104,7 +104,18 @@ class Poster(threading.Thread):
 
 
 def logged_seqs(run: ViewerRun) -> list[int]:
-    return [frame["seq"] for frame in run.sequenced()] if run.log and run.log.exists() else []
+    """The seqs a viewer logged so far (it may be writing a line now)."""
+    if run.log is None or not run.log.exists():
+        return []
+    seqs = []
+    for line in run.log.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            frame = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(frame, dict) and "seq" in frame:
+            seqs.append(frame["seq"])
+    return seqs
 
 
 def test_two_nodes_share_a_live_interview(binary, viewer, shared_database, tmp_path):
