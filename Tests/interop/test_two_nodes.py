@@ -61,6 +61,7 @@ def shared_database(tmp_path):
         name, url = create_database(server_url)
     except HarnessError as error:
         pytest.fail(str(error), pytrace=False)
+        raise  # not reached: pytest.fail raises
     yield url
     drop_database(server_url, name)
 
@@ -69,7 +70,8 @@ def start_node(binary_path: Path, url: str, directory: Path, name: str) -> Node:
     try:
         return Node(binary_path, url, directory, name=name)
     except HarnessError as error:
-        pytest.fail(str(error), pytrace=False)
+        failure = str(error)
+    pytest.fail(failure, pytrace=False)
 
 
 class Poster(threading.Thread):
