@@ -38,6 +38,8 @@
  *                       one request in flight (default 4)
  *   --cookie C --csrf T Wenzheng: the staff session (wz_session=...) and
  *                       its CSRF token
+ *   --post-port P       Wenzheng: post to this port (another server node on
+ *                       the same database) while the viewers watch --port
  *   --mirror-bytes B    mirror: size of each message (default 122, so a
  *                       masked client frame is 128 bytes; at most 128: the
  *                       test server's mirror hands on at most 128 bytes per
@@ -137,6 +139,9 @@ struct conn {
 
 static const char *host = "127.0.0.1";
 static int port;
+/* Where entries are posted (--post-port; default: port): another node of
+ * the same database, for the two-node mode. */
+static int post_port;
 static long long interview_id = -1;
 static int n_conns;
 static long long since0;
@@ -591,7 +596,7 @@ static int poster_connect(struct poster *p) {
     setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     memset(&address, 0, sizeof(address));
     address.sin_family = AF_INET;
-    address.sin_port = htons((uint16_t)port);
+    address.sin_port = htons((uint16_t)(post_port ? post_port : port));
     if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
         close(p->fd);
         p->fd = -1;
@@ -657,7 +662,7 @@ static void poster_send(struct poster *p) {
                                   "Accept: application/json\r\n"
                                   "Content-Length: %d\r\n"
                                   "\r\n%s",
-                                  interview_id, host, port, cookie, csrf, body_len, body);
+                                  interview_id, host, post_port ? post_port : port, cookie, csrf, body_len, body);
     p->out_off = 0;
     p->state = P_BUSY;
     posts_started++;
@@ -1228,7 +1233,7 @@ static void usage(void) {
             "                [--inflight K] [--connect-timeout S] [--drain-timeout S] [--resume] [--poll]\n"
             "                [--storm] [--resume-inflight K]\n"
             "                [--post-mode none|rate|saturate] [--rate R] [--seconds S] [--window W]\n"
-            "                [--posters P] [--cookie C] [--csrf T] [--mirror-bytes B]\n");
+            "                [--posters P] [--cookie C] [--csrf T] [--post-port P] [--mirror-bytes B]\n");
     exit(1);
 }
 
@@ -1259,6 +1264,8 @@ int main(int argc, char **argv) {
             host = v;
         else if (!strcmp(a, "--port"))
             port = atoi(v);
+        else if (!strcmp(a, "--post-port"))
+            post_port = atoi(v);
         else if (!strcmp(a, "--interview"))
             interview_id = atoll(v);
         else if (!strcmp(a, "--connections"))

@@ -16,6 +16,10 @@ and alloc_count.c, and runs, each against fresh servers:
   memory        RSS and live heap per idle viewer, live heap after they left
   storm         10,000 viewers following; the server restarts; all
                 reconnect at once with since=: time until all resumed
+  two-nodes     two Wenzheng nodes on one PostgreSQL database (--postgres),
+                1,000 viewers on node B, entries posted on node A at
+                --rate: post-to-delivery latency, beside the one-node
+                (SQLite) figure measured in the same run
 
 Usage: Benchmarks/live-load/run.py [--quick] [--skip-build] [--only a,b] ...
        (see --help; README.md describes every figure)
@@ -58,6 +62,7 @@ from benchmark_support import (  # noqa: E402
     top_others,
     wait_for_quiet,
 )
+import wenzheng_postgres  # noqa: E402 - Tests/support, on the path through benchmark_support
 
 ADMIN = ("admin", "password-12345")
 LWS = "lws"
@@ -742,6 +747,100 @@ def fixed_rate(kind: str, args, viewers: int) -> dict:
         target.close()
 
 
+class TwoNodes:
+    """Two `wenzheng serve --database postgres://…` nodes on a fresh
+    database of the --postgres server: the viewers watch node B, lws_load
+    posts to node A (--post-port). Stands in for a Target in post_round:
+    its CPU is both nodes' (PostgreSQL's own counts as other CPU)."""
+
+    kind = WZ
+
+    def __init__(self, tools: dict, args) -> None:
+        self.server_url = args.postgres
+        self.workdir = Path(tempfile.mkdtemp(prefix="wz-live-nodes-"))
+        self.nodes: list[wenzheng_postgres.Node] = []
+        self.client: Client | None = None
+        self.interview_id = 0
+        self.seq0 = 0
+        try:
+            self.name, url = wenzheng_postgres.create_database(self.server_url, prefix="wz_bench")
+            extra = ["--max-viewer-sockets-per-address", "1000000"]
+            self.nodes.append(wenzheng_postgres.Node(tools["wenzheng"], url, self.workdir / "a", name="node A",
+                                                     extra=extra))
+            wenzheng_postgres.create_user_in(tools["wenzheng"], url, self.workdir, *ADMIN)
+            self.nodes.append(wenzheng_postgres.Node(tools["wenzheng"], url, self.workdir / "b", name="node B",
+                                                     extra=extra))
+        except wenzheng_postgres.HarnessError as error:
+            self.close()
+            sys.exit(f"error: {error}")
+        self.a, self.b = self.nodes
+        self.port = self.b.port
+
+    @property
+    def pid(self) -> int:
+        return self.b.pid
+
+    def alive(self) -> bool:
+        return all(node.alive() for node in self.nodes)
+
+    def cpu_seconds(self) -> float:
+        return sum(proc_cpu(node.pid) for node in self.nodes)
+
+    def setup(self) -> None:
+        """The interview is made on node A, like Target.setup."""
+        self.client = Client(self.a.port)
+        session = self.client.expect("POST", "/api/v1/session", {"username": ADMIN[0], "password": ADMIN[1]}, (200,))
+        self.client.csrf = session["csrfToken"]
+        interview = self.client.expect("POST", "/api/v1/interviews", {
+            "title": "两个节点负载测试", "summary": "lws_load", "scheduledStart": "2026-12-03T02:00:00Z",
+            "plannedMinutes": 90, "guests": [{"name": "张三", "title": "副厅长", "department": "司法厅"}],
+        }, (201,))
+        self.interview_id = int(interview["id"])
+        for status in ("open", "live"):
+            self.client.expect("POST", f"/api/v1/interviews/{self.interview_id}/status", {"status": status},
+                               (200, 201))
+        self.seq0 = self.client.post_remark(self.interview_id, "warm-up")
+
+    def generator_args(self) -> list[str]:
+        return ["--port", str(self.b.port), "--interview", str(self.interview_id), "--since", str(self.seq0)]
+
+    def poster_args(self) -> list[str]:
+        return ["--cookie", self.client.cookie, "--csrf", self.client.csrf, "--post-port", str(self.a.port)]
+
+    def close(self) -> None:
+        if self.client:
+            self.client.close()
+        for node in self.nodes:
+            if node.alive():
+                node.stop()
+        if getattr(self, "name", None):
+            wenzheng_postgres.drop_database(self.server_url, self.name)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def two_nodes(args, viewers: int) -> dict:
+    """--rate entries/s for --seconds: one node on SQLite, then two nodes
+    on PostgreSQL (viewers on B, posts to A); nothing pinned."""
+    one = fixed_rate(WZ, args, viewers)
+    log(f"two nodes: {viewers} viewers on node B, {args.rate:g}/s posted on node A for {args.seconds:g} s")
+    target = TwoNodes(args.tools, args)
+    generators: list[Generator] = []
+    try:
+        target.setup()
+        quiet(args)
+        generators = start_generators(target, viewers, 1, args, None,
+                                      post=["--post-mode", "rate", "--rate", str(args.rate),
+                                            "--seconds", str(args.seconds), "--posters", "2"])
+        time.sleep(args.settle)
+        two = {"server": WZ, "viewers": viewers, "processes": 1, "nodes": 2}
+        two.update(post_round(target, generators, args, args.seconds))
+        log("two nodes: " + summary_line(two))
+    finally:
+        close_generators(generators)
+        target.close()
+    return {"viewers": viewers, "oneNode": one, "twoNodes": two}
+
+
 def memory(kind: str, args, viewers: int) -> dict:
     """RSS and live heap (alloc_count.so) before, with `viewers` idle
     viewers, and after they all closed with 1000."""
@@ -1027,6 +1126,22 @@ def print_fixed(rows: list[dict], args) -> None:
               f"| {row['otherCpuSeconds']:.1f} |")
 
 
+def print_two_nodes(rows: list[dict], args) -> None:
+    print(f"\n### Two nodes on PostgreSQL: {args.rate:g} entries/s for {args.seconds:g} s, posted on node A, "
+          "viewers on node B (nothing pinned)\n")
+    print("| viewers | setup | delivered / expected | p50 ms | p99 ms | max ms | server CPU s | complete "
+          "| gaps+dups / malformed | REST p50 / p99 ms | other CPU s |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for pair in rows:
+        for label, row in (("one node, SQLite", pair["oneNode"]), ("two nodes, PostgreSQL (A posts, B serves)",
+                                                                  pair["twoNodes"])):
+            rest = f"{row['posting']['restP50ms']:.1f} / {row['posting']['restP99ms']:.1f}"
+            print(f"| {row['viewers']:,} | {label} | {row['delivered']:,} / {row['expectedDeliveries']:,} "
+                  f"| {row['p50ms']:.1f} | {row['p99ms']:.1f} | {row['maxms']:.1f} | {row['serverCpuSeconds']:.1f} "
+                  f"| {row['viewersComplete']} / {row['viewers']} | {faults(row)} | {rest} "
+                  f"| {row['otherCpuSeconds']:.1f} |")
+
+
 def print_memory(rows: list[dict]) -> None:
     print("\n### Memory: idle viewers (RSS from /proc, live heap from alloc_count.so)\n")
     print("| viewers | server | RSS before → idle KiB | RSS KiB / idle viewer | live heap before → idle KiB "
@@ -1105,6 +1220,12 @@ def print_verdicts(report: dict, args) -> None:
                           - row["allocationsPerEntryWithoutViewers"]) / row["viewers"]
             lines.append(f"allocations per viewer per delivery: {per_viewer:.3f} "
                          + ("(≈ 0: met)" if per_viewer < 0.05 else "(≈ 0: NOT met)"))
+    for pair in report["two-nodes"]:
+        one, two = pair["oneNode"], pair["twoNodes"]
+        complete = two["delivered"] == two["expectedDeliveries"] and not two["seqErrors"]
+        lines.append(f"two nodes, {two['viewers']} viewers on B, posted on A at {args.rate:g}/s: "
+                     + ("all delivered, no gaps or duplicates" if complete else "NOT all delivered in order")
+                     + f"; p99 {two['p99ms']:.1f} ms against {one['p99ms']:.1f} ms on one node")
     problems = []
     for name in ("fixed", "instrumented"):
         for row in report[name]:
@@ -1124,7 +1245,7 @@ def print_verdicts(report: dict, args) -> None:
 # MARK: Main
 
 
-SCENARIOS = ("saturation", "instrumented", "fixed", "memory", "storm")
+SCENARIOS = ("saturation", "instrumented", "fixed", "memory", "storm", "two-nodes")
 
 
 def main() -> None:
@@ -1174,6 +1295,10 @@ def main() -> None:
                         help="run a throughput/latency scenario again when other processes used >5%% of the CPU")
     parser.add_argument("--quiet-wait", type=float, default=600,
                         help="before each scenario wait up to this long for other processes to go quiet")
+    parser.add_argument("--two-nodes-viewers", type=int, default=1000, help="two-nodes: viewers on node B")
+    parser.add_argument("--postgres", default=wenzheng_postgres.postgres_url(),
+                        help="two-nodes: a PostgreSQL superuser URL to create a database with "
+                        "(default: $WENZHENG_TEST_POSTGRES_URL, as script/with-postgres sets it)")
     parser.add_argument("--json", help="also write every figure to this file")
     args = parser.parse_args()
     if args.quick:
@@ -1218,6 +1343,11 @@ def main() -> None:
         if "storm" in only and args.storm_viewers:
             for kind in servers:
                 report["storm"].append(storm(kind, args, args.storm_viewers))
+        if "two-nodes" in only and WZ in servers:
+            if args.postgres:
+                report["two-nodes"].append(two_nodes(args, args.two_nodes_viewers))
+            else:
+                log("two-nodes skipped: no PostgreSQL server (--postgres, or run under script/with-postgres)")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     log(f"all scenarios done in {time.monotonic() - started:.0f} s")
@@ -1231,6 +1361,8 @@ def main() -> None:
         print_memory(report["memory"])
     if report["storm"]:
         print_storm(report["storm"])
+    if report["two-nodes"]:
+        print_two_nodes(report["two-nodes"], args)
     print_verdicts(report, args)
     if args.json:
         for pair in report["saturation"]:

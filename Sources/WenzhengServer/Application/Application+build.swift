@@ -47,6 +47,13 @@ public func buildApplication(
         + LiveTicker.services(
             hub: dependencies.hub, viewerCountInterval: configuration.viewerCountInterval,
             heartbeatInterval: configuration.heartbeatInterval)
+    // Several nodes on one PostgreSQL database: what the others commit
+    // reaches this node's live rooms.
+    if let changes = dependencies.database.interviewChanges() {
+        services.append(
+            InterviewChangeRelay(
+                changes: changes, hub: dependencies.hub, interviews: dependencies.database.interviews, logger: dependencies.logger))
+    }
     if let address = configuration.metricsAddress {
         services.append(buildMetricsApplication(dependencies, address: address))
     }

@@ -71,7 +71,7 @@ struct InterviewActions: Sendable {
         return try await room.sequencer.run {
             let (interview, events) = try await database.interviews.changeInterviewStatus(
                 id: id, to: status, actor: actor, calendar: calendar, at: clock.now())
-            room.publish(events)
+            await room.publish(events, catchingUpFrom: database.interviews)
             if status == .ended { room.publishQuestionsChanged() }
             return interview
         }
@@ -84,7 +84,7 @@ struct InterviewActions: Sendable {
         return try await room.sequencer.run {
             let event = try await database.interviews.postEntry(
                 interviewID: id, kind: kind, body: body, author: author, questionID: questionID, actor: actor, at: clock.now())
-            room.publish([event])
+            await room.publish([event], catchingUpFrom: database.interviews)
             if questionID != nil { room.publishQuestionsChanged() }
             return event
         }
@@ -97,7 +97,7 @@ struct InterviewActions: Sendable {
         return try await room.sequencer.run {
             let event = try await database.interviews.putQuestionOnAir(
                 interviewID: id, questionID: questionID, actor: actor, at: clock.now())
-            room.publish([event])
+            await room.publish([event], catchingUpFrom: database.interviews)
             room.publishQuestionsChanged()
             return event
         }
@@ -110,7 +110,7 @@ struct InterviewActions: Sendable {
         return try await room.sequencer.run {
             let correction = try await database.interviews.correctEntry(
                 interviewID: id, entryID: entryID, body: body, actor: actor, at: clock.now())
-            room.publish([correction.event])
+            await room.publish([correction.event], catchingUpFrom: database.interviews)
             return correction
         }
     }
@@ -140,7 +140,7 @@ struct InterviewActions: Sendable {
         let room = hub.room(id)
         return try await room.sequencer.run {
             let result = try await change()
-            room.publish([event(result)])
+            await room.publish([event(result)], catchingUpFrom: database.interviews)
             room.publishQuestionsChanged()
             return result
         }

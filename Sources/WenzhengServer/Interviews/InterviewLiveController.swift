@@ -56,6 +56,9 @@ struct InterviewLiveController {
     /// after `since`, from the room's cache when it can vouch for them
     /// (`TranscriptReplayCache`), else from the database.
     static func replay(_ room: InterviewRoom, _ interview: Interview, since: Int64, database: AppDatabase) async throws -> [ViewerFrame] {
+        // Subscribed: events other nodes commit from here on are this
+        // viewer's through the room (`InterviewChangeRelay`).
+        room.memberJoined(lastSeq: interview.lastSeq)
         var frames = room.recent.replay(after: since, lastSeq: interview.lastSeq)
         let fillFrom = max(0, interview.lastSeq - Int64(room.recent.capacity))
         if frames == nil, since >= fillFrom {
@@ -97,11 +100,13 @@ struct InterviewLiveController {
             return (try? await database.interviews.checkConsoleAccess(interviewID: id, actor: staff)) != nil
         }
         let since = try InterviewRequest.since(context.request) ?? 0
-        let broadcaster = hub.room(id).console
+        let room = hub.room(id)
+        let broadcaster = room.console
         // The close frame cannot get through a full socket; if the client
         // has not read it within 2 s, the connection is dropped.
         let subscription = broadcaster.subscribe(onOverflow: LiveSocket.closeAfterGrace(context.requestContext.channel))
         let interview = try await database.interviews.interview(id: id)
+        room.memberJoined(lastSeq: interview.lastSeq)
         let events = try await database.interviews.transcriptEvents(interviewID: id, since: since)
         let hello = InterviewFrames.Hello(interview, lastReplayed: events.last?.seq)
         var prefix = [Broadcaster.Frame(bytes: LiveFrame.encode(hello))]
