@@ -237,4 +237,15 @@ enum MailboxPostgresSchema {
         """,
         "CREATE INDEX letter_reply_on_replied_on ON letter_reply(replied_on)",
     ]
+
+    /// The default reply periods SQLite's `v5-mailbox` seeds (working days
+    /// per letter type, for every department without one of its own), as
+    /// the same literals: without them a new PostgreSQL database would
+    /// have no reply clock at all.
+    static let seedDefaultPeriods: [String] = [
+        """
+        INSERT INTO deadline_policy (letter_type, department_id, working_days) VALUES
+            ('consultation', NULL, 5), ('suggestion', NULL, 15), ('complaint', NULL, 15), ('information_disclosure', NULL, 20)
+        """
+    ]
 }
