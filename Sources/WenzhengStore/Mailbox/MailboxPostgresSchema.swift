@@ -175,9 +175,11 @@ enum MailboxPostgresSchema {
         """,
         // Full-text search over published letters, one row per letter:
         // `content` is the Swift-made token string (CJK bigrams plus whole
-        // Latin words, `SearchTokenizer`), `document` its tsvector under the
-        // `simple` configuration, which only splits at spaces and lowercases
-        // (the tokens already are), written by the store with the content.
+        // Latin words, `SearchTokenizer`), `document` its tsvector with each
+        // token as one lexeme at its position, written by the store as a
+        // literal (`PostgresLetterSearchIndex.tsvectorLiteral`): PostgreSQL's
+        // own parser would split some tokens and drop characters it does
+        // not know.
         // Not pg_trgm: trigrams cannot match a two-character word. No foreign
         // key to `letter`, as in SQLite: letters are never deleted, and the
         // letters code decides when one enters and leaves the index.

@@ -15,8 +15,8 @@ import WenzhengCore
 /// - Tables go parents first (by their foreign keys), rows by id, with
 ///   their ids; each value is converted to its PostgreSQL column's type
 ///   (SQLite's text instants to `timestamptz`, its day texts to `date`,
-///   0/1 to booleans). The search document's `tsvector` is computed from
-///   the copied text. Identity sequences then continue after the highest id.
+///   0/1 to booleans). The search document's `tsvector` is made from the
+///   copied token text, as the PostgreSQL mailbox store makes it. Identity sequences then continue after the highest id.
 /// - All of it is one transaction: a failure leaves the target empty.
 /// - Afterwards every table's row count is compared on both sides.
 public enum SQLiteToPostgresCopy {
@@ -194,9 +194,13 @@ public enum SQLiteToPostgresCopy {
                     placeholders.append("$\(parameter)")
                 }
                 if !computed.isEmpty {
-                    // to_tsvector('simple', content): the same Swift bigram tokens SQLite's FTS index holds.
-                    let content = copied.firstIndex { $0.name == "content" }.map { "$\(parameter - copied.count + $0 + 1)" } ?? "''"
-                    placeholders.append("to_tsvector('simple', \(content))")
+                    // The document holds each of the Swift tokens SQLite's
+                    // FTS index holds as one lexeme (PostgreSQL's own parser
+                    // would split some and drop others).
+                    let content = copied.firstIndex { $0.name == "content" }.flatMap { String.fromDatabaseValue(row[$0]) } ?? ""
+                    bindings.append(PostgresLetterSearchIndex.tsvectorLiteral(content))
+                    parameter += 1
+                    placeholders.append("$\(parameter)::tsvector")
                 }
                 tuples.append("(" + placeholders.joined(separator: ", ") + ")")
             }
