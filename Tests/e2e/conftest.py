@@ -4,6 +4,11 @@ A session-wide Wenzheng server (the already built `.build/debug/wenzheng`,
 or $WENZHENG_BIN) runs on a throw-away database and a free port, with one
 admin account created through the command line first. Debian's chromium
 drives it headless through chromedriver.
+
+The database is an SQLite file, or, with WENZHENG_E2E_DATABASE=postgres, a
+new database in the PostgreSQL test cluster (WENZHENG_TEST_POSTGRES_URL,
+`script/with-postgres`): script/test runs a smoke set of these tests that
+way, their screenshots in screenshots/postgres/.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ sys.path.insert(0, str(REPO_ROOT / "Tests" / "support"))
 from wenzheng_process import ADMIN_PASSWORD, ADMIN_USERNAME, HarnessError, create_user, server_binary  # noqa: E402
 from wenzheng_process import Api as BaseApi  # noqa: E402
 from wenzheng_process import Server as BaseServer  # noqa: E402
+from wenzheng_postgres import Node, create_database, postgres_url  # noqa: E402
 
-SCREENSHOT_DIR = E2E_DIR / "screenshots"
+ON_POSTGRES = os.environ.get("WENZHENG_E2E_DATABASE", "sqlite") == "postgres"
+SCREENSHOT_DIR = E2E_DIR / "screenshots" / ("postgres" if ON_POSTGRES else "")
 
 CHROMIUM = os.environ.get("WENZHENG_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("WENZHENG_E2E_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -70,10 +77,21 @@ class Server(BaseServer):
             pytest.fail(str(error), pytrace=False)
 
 
+class PostgresServer(Node):
+    """The shared server on PostgreSQL (`serve --database`)."""
+
+    def __init__(self, binary: Path, database_url: str, directory: Path, **options) -> None:
+        self.database_url = database_url
+        try:
+            super().__init__(binary, database_url, directory, log_level="info", **options)
+        except HarnessError as error:
+            pytest.fail(str(error), pytrace=False)
+
+
 def create_staff(binary: Path, database: Path, username: str, role: str, display_name: str | None = None,
-                 department: str | None = None, password: str = ADMIN_PASSWORD) -> None:
+                 department: str | None = None, password: str = ADMIN_PASSWORD, database_url: str | None = None) -> None:
     try:
-        create_user(binary, database, username, password, role, display_name, department)
+        create_user(binary, database, username, password, role, display_name, department, database_url=database_url)
     except HarnessError as error:
         pytest.fail(str(error), pytrace=False)
 
@@ -89,11 +107,20 @@ def server(tmp_path_factory) -> Server:
         )
     workdir = tmp_path_factory.mktemp("wenzheng")
     database = workdir / "db.sqlite"
-    create_staff(binary, database, ADMIN_USERNAME, "admin", ADMIN_DISPLAY_NAME)
-
     # The browser tests search letters far more often from one address than
     # a person would; the per-address search limit has its own tests.
-    running = Server(binary, database, start_timeout=SERVER_START_TIMEOUT, extra=["--letter-search-limit", "100000/1m"])
+    extra = ["--letter-search-limit", "100000/1m"]
+    if ON_POSTGRES:
+        cluster = postgres_url()
+        if cluster is None:
+            pytest.fail("WENZHENG_E2E_DATABASE=postgres needs WENZHENG_TEST_POSTGRES_URL (run through script/with-postgres)",
+                        pytrace=False)
+        _, url = create_database(cluster, "wz_e2e")
+        create_staff(binary, database, ADMIN_USERNAME, "admin", ADMIN_DISPLAY_NAME, database_url=url)
+        running = PostgresServer(binary, url, workdir, start_timeout=SERVER_START_TIMEOUT, extra=extra)
+    else:
+        create_staff(binary, database, ADMIN_USERNAME, "admin", ADMIN_DISPLAY_NAME)
+        running = Server(binary, database, start_timeout=SERVER_START_TIMEOUT, extra=extra)
     yield running
 
     code = running.stop(timeout=SERVER_STOP_TIMEOUT)
@@ -193,8 +220,10 @@ def visit(driver: WebDriver, url: str, name: str) -> None:
 def add_user(server: Server, username: str, role: str, display_name: str | None = None,
              password: str = ADMIN_PASSWORD, department: str | None = None) -> None:
     """Creates a staff account with `wenzheng users add` on the running
-    server's database (the CLI and the server share the SQLite file)."""
-    create_staff(server.binary, server.database, username, role, display_name, department, password)
+    server's database (the CLI and the server share the SQLite file, or the
+    PostgreSQL database)."""
+    create_staff(server.binary, server.database, username, role, display_name, department, password,
+                 database_url=getattr(server, "database_url", None))
 
 
 @pytest.fixture()

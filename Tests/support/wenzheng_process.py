@@ -53,8 +53,12 @@ def clean_environment() -> dict[str, str]:
 
 
 def create_user(binary: Path, database: Path, username: str = ADMIN_USERNAME, password: str = ADMIN_PASSWORD,
-                role: str = "admin", display_name: str | None = None, department: str | None = None) -> None:
-    command = [str(binary), "users", "add", username, "--role", role, "--db", str(database), "--password-stdin"]
+                role: str = "admin", display_name: str | None = None, department: str | None = None,
+                database_url: str | None = None) -> None:
+    """`wenzheng users add` on the SQLite file `database`, or, with
+    `database_url`, on that PostgreSQL database (run in `database`'s folder)."""
+    target = ["--database", database_url] if database_url else ["--db", str(database)]
+    command = [str(binary), "users", "add", username, "--role", role, *target, "--password-stdin"]
     if display_name:
         command += ["--display-name", display_name]
     if department:
