@@ -12,6 +12,7 @@ extension AppDatabase {
         _ = postgres
         _ = noticeLinks
         stores.audit = standIns.audit
+        stores.rateLimits = PostgresRateLimitStore(backend: postgres)
         return stores
     }
 
@@ -22,7 +23,7 @@ extension AppDatabase {
             accounts: standIns.accounts, audit: standIns.audit, calendar: standIns.calendar, moderation: standIns.moderation,
             interviews: standIns.interviews, mailbox: standIns.mailbox, surveys: standIns.surveys,
             consultations: standIns.consultations, notifications: standIns.notifications, events: standIns.events,
-            secrets: standIns.secrets, privacy: standIns.privacy)
+            secrets: standIns.secrets, privacy: standIns.privacy, rateLimits: standIns.rateLimits)
         return AppDatabase(
             backend: .postgres(postgres), stores: postgresStores(postgres, noticeLinks: noticeLinks, standIns: sqliteStores),
             commitTiming: CommitTiming())

@@ -29,5 +29,6 @@ enum PostgresMigrations {
         .init(identifier: "pg9-consultations", statements: ConsultationsPostgresSchema.create),
         .init(identifier: "pg10-notifications", statements: NotificationsPostgresSchema.create),
         .init(identifier: "pg11-events", statements: EventsPostgresSchema.create),
+        .init(identifier: "pg12-rate-limits", statements: RateLimitPostgresSchema.create),
     ]
 }
