@@ -13,6 +13,13 @@ extension AppDatabase {
         _ = noticeLinks
         stores.audit = standIns.audit
         stores.rateLimits = PostgresRateLimitStore(backend: postgres)
+        stores.notifications = PostgresNotificationsStore(backend: postgres)
+        stores.privacy = PostgresPrivacyStore(backend: postgres)
+        // Features that react to another's changes do so in its transaction.
+        // wiring: the interviews and mailbox stores (PostgresInterviewsStore,
+        // PostgresMailboxStore, as PostgresCalendarDependent) join
+        // `dependents` when they land, as in `sqliteStores`.
+        stores.calendar = PostgresCalendarStore(backend: postgres, dependents: [])
         return stores
     }
 

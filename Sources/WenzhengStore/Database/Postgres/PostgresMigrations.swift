@@ -30,5 +30,6 @@ enum PostgresMigrations {
         .init(identifier: "pg10-notifications", statements: NotificationsPostgresSchema.create),
         .init(identifier: "pg11-events", statements: EventsPostgresSchema.create),
         .init(identifier: "pg12-rate-limits", statements: RateLimitPostgresSchema.create),
+        .init(identifier: "pg13-calendar-shipped-years", statements: CalendarPostgresSchema.seedShippedYears),
     ]
 }
