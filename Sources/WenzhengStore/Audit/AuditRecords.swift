@@ -62,6 +62,19 @@ extension AuditEntry {
         try entry.insert(db)
     }
 
+    /// The same entry, inside a PostgreSQL transaction.
+    static func record(
+        _ tx: PostgresTransaction, actor: AuditActor, action: String, subjectType: String, subjectID: String?,
+        before: (any Encodable)? = nil, after: (any Encodable)? = nil, at date: Date
+    ) async throws {
+        let entry = AuditEntry(
+            id: nil, recordedAt: date, actorId: actor.userID, actorName: actor.name, action: action,
+            subjectType: subjectType, subjectId: subjectID,
+            beforeJson: try before.map(encodeJSON), afterJson: try after.map(encodeJSON),
+            clientAddress: actor.clientAddress)
+        try await tx.insert(into: databaseTableName, entry, returningID: false)
+    }
+
     private static func encodeJSON(_ value: any Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -25,7 +25,8 @@ extension GRDBModerationStore {
         }
     }
 
-    static func enqueueModeration(_ db: Database, _ new: NewModerationItem, at now: Date) throws -> ModerationItemRecord {
+    /// A new queue item's row, checked: both backends insert this.
+    static func newModerationRecord(_ new: NewModerationItem, at now: Date) throws -> ModerationItemRecord {
         let text = new.text.trimmingScalars(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw StoreError.invalid(ValidationFailure([.required("text")])) }
         // No text has more characters than UTF-8 bytes: most need no count.
@@ -38,7 +39,7 @@ extension GRDBModerationStore {
             case .flag?: "flag"
             case nil: "none"
             }
-        var record = ModerationItemRecord(
+        let record = ModerationItemRecord(
             id: nil, kind: new.kind, sourceType: new.sourceType, sourceId: new.sourceID, sourceUrl: nil,
             authorName: new.authorName, text: new.text,
             editedText: nil, maskedText: PersonalInformation.mask(new.text, authorName: new.authorName),
@@ -46,6 +47,11 @@ extension GRDBModerationStore {
             flagCategories: "," + new.check.categories.joined(separator: ",") + ",", highestAction: highest,
             state: .pending, reasonCode: nil, reasonNote: nil, holdOverridden: false, claimedBy: nil, claimedAt: nil,
             decidedBy: nil, decidedAt: nil, createdAt: now, version: 1)
+        return record
+    }
+
+    static func enqueueModeration(_ db: Database, _ new: NewModerationItem, at now: Date) throws -> ModerationItemRecord {
+        var record = try newModerationRecord(new, at: now)
         // Every citizen's text passes here: a new item's columns in one
         // cached statement, where `record.insert(db)` would build the
         // statement from the record each time (issue 13).

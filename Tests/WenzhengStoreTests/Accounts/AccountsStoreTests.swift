@@ -6,8 +6,8 @@ import WenzhengCore
 
 @Suite("Staff accounts and sessions in the store")
 struct AccountsStoreTests {
-    @Test func createsUsersAndTheirDepartments() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func createsUsersAndTheirDepartments(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         // Given two accounts in two departments
         try await db.addUser("Zhang", role: .handler, department: "法律援助处")
         try await db.addUser("li", role: .admin)
@@ -18,19 +18,19 @@ struct AccountsStoreTests {
         #expect(users.first { $0.username == "zhang" }?.role == .handler)
     }
 
-    @Test func duplicateUsernameIsAConflictAndSavesNothing() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func duplicateUsernameIsAConflictAndSavesNothing(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         try await db.addUser("li")
         await #expect(throws: StoreError.conflict("username 'li' is already taken")) {
             try await db.addUser("LI", department: "新部门")
         }
         // The would-be department was not created either.
-        let departments = try await db.reader.read { db in try String.fetchAll(db, sql: "SELECT name FROM department") }
+        let departments = try await db.rawStrings("SELECT name FROM department")
         #expect(departments == ["办公室"])
     }
 
-    @Test func invalidFieldsAreAllReported() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func invalidFieldsAreAllReported(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         do {
             try await db.accounts.createStaffUser(
                 NewStaffUser(username: "x", displayName: " ", role: .guest, department: "", passwordHash: "h"),
@@ -42,8 +42,8 @@ struct AccountsStoreTests {
         #expect(try await db.accounts.staffUsers().isEmpty)
     }
 
-    @Test func sessionLivesUntilExpiryRevocationOrDisable() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func sessionLivesUntilExpiryRevocationOrDisable(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let user = try await db.addUser("zhao", role: .host)
         // Given a session valid for an hour
         try await db.accounts.startSession(
@@ -68,8 +68,8 @@ struct AccountsStoreTests {
         #expect(try await db.accounts.activeSession(tokenHash: "t2", at: testStart.addingTimeInterval(150)) == nil)
     }
 
-    @Test func logoutAndPasswordResetEndSessions() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func logoutAndPasswordResetEndSessions(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let user = try await db.addUser("qian")
         for token in ["a", "b"] {
             try await db.accounts.startSession(
@@ -89,8 +89,8 @@ struct AccountsStoreTests {
         window: 3600, perAccountAndAddress: FailureBackoff(freeFailures: 2, firstDelay: 60, maxDelay: 600),
         perAddress: FailureBackoff(freeFailures: 3, firstDelay: 60, maxDelay: 600))
 
-    @Test func loginFailuresAreCountedPerAccountAndAddressAndClearedOnSuccess() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func loginFailuresAreCountedPerAccountAndAddressAndClearedOnSuccess(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let user = try await db.addUser("sun")
         func attempt(_ name: String, from address: String, at seconds: TimeInterval = 0) async throws -> PasswordAttempt {
             try await db.accounts.registerLoginAttempt(username: name, clientAddress: address, policy: Self.tight, at: testStart.addingTimeInterval(seconds))
@@ -114,8 +114,8 @@ struct AccountsStoreTests {
         #expect(try await attempt("sun", from: "10.0.0.2", at: 8).decision == .throttled(retryAfter: 59))
     }
 
-    @Test func letterQueriesAreCountedApartFromStaffSignIn() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func letterQueriesAreCountedApartFromStaffSignIn(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         for index in 0..<3 {
             let attempt = try await db.accounts.registerLetterQueryAttempt(
                 number: "2026-00000\(index)", clientAddress: "10.0.0.1", policy: Self.tight, at: testStart)
@@ -135,12 +135,11 @@ struct AccountsStoreTests {
                 .decision == .allowed)
         // Old rows are pruned from both tables.
         try await db.accounts.pruneExpiredAuthenticationState(before: testStart.addingTimeInterval(1))
-        let counts = try await db.writer.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM letter_query_failure")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_failure")!)
-        }
-        #expect(counts == (0, 0))
+        #expect(try await db.rawInt("SELECT COUNT(*) FROM letter_query_failure") == 0)
+        #expect(try await db.rawInt("SELECT COUNT(*) FROM login_failure") == 0)
     }
 
+    /// SQLite's own history (PostgreSQL starts after it).
     @Test func migrationMovesLetterQueryFailuresOutOfTheStaffTable() throws {
         let queue = try DatabaseQueue()
         var migrator = AppDatabase.migrator
@@ -158,23 +157,22 @@ struct AccountsStoreTests {
         #expect(try queue.read { try String.fetchAll($0, sql: "SELECT username FROM login_failure") } == ["chen"])
     }
 
-    @Test func serverSecretsAreMadeOnceAndKept() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func serverSecretsAreMadeOnceAndKept(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let first = try await db.secrets.serverSecret(purpose: "browser-key", at: testStart)
         #expect(first.count == 32)
         #expect(try await db.secrets.serverSecret(purpose: "browser-key", at: testStart.addingTimeInterval(60)) == first)
         #expect(try await db.secrets.serverSecret(purpose: "other", at: testStart) != first)
         #expect(try await AppDatabase.inMemory().secrets.serverSecret(purpose: "browser-key", at: testStart) != first)
         // The schema refuses a short secret.
-        #expect(throws: DatabaseError.self) {
-            try db.writer.write { db in
-                try db.execute(sql: "INSERT INTO server_secret (purpose, secret, created_at) VALUES ('weak', x'00', '2026-01-01')")
-            }
+        let weak = backend == .sqlite ? "x'00'" : "'\\x00'::bytea"
+        await #expect(throws: (any Error).self) {
+            try await db.rawExecute("INSERT INTO server_secret (purpose, secret, created_at) VALUES ('weak', \(weak), '2026-01-01')")
         }
     }
 
-    @Test func everyStaffActionIsAuditedAndTheLogIsAppendOnly() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest) func everyStaffActionIsAuditedAndTheLogIsAppendOnly(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         try await db.addUser("zhou", role: .reviewer)
         try await db.accounts.disableStaffUser(username: "zhou", actor: cliActor, at: testStart.addingTimeInterval(1))
         try await db.accounts.resetStaffPassword(username: "zhou", passwordHash: "x", actor: cliActor, at: testStart.addingTimeInterval(2))
@@ -188,24 +186,20 @@ struct AccountsStoreTests {
         #expect(entries.allSatisfy { !($0.afterJson ?? "").contains("hash") })
 
         // The table itself refuses edits and deletions.
-        #expect(throws: DatabaseError.self) {
-            try db.writer.write { db in try db.execute(sql: "UPDATE audit_entry SET action = 'forged'") }
-        }
-        #expect(throws: DatabaseError.self) {
-            try db.writer.write { db in try db.execute(sql: "DELETE FROM audit_entry") }
-        }
+        await #expect(throws: (any Error).self) { try await db.rawExecute("UPDATE audit_entry SET action = 'forged'") }
+        await #expect(throws: (any Error).self) { try await db.rawExecute("DELETE FROM audit_entry") }
+        #expect(try await db.rawInt("SELECT COUNT(*) FROM audit_entry WHERE action = 'forged'") == 0)
         // Accounts that acted cannot be deleted out from under the log.
         let user = try await db.addUser("wu")
         try await db.accounts.startSession(
             userID: user.id, tokenHash: "t", csrfToken: "c", expiresAt: testStart.addingTimeInterval(60),
             clientAddress: nil, userAgent: nil, at: testStart)
         #expect(try await db.audit.auditEntries(actorName: "wu").map(\.action) == ["session.login"])
-        #expect(throws: DatabaseError.self) {
-            try db.writer.write { db in try db.execute(sql: "DELETE FROM staff_user WHERE id = ?", arguments: [user.id]) }
-        }
+        await #expect(throws: (any Error).self) { try await db.rawExecute("DELETE FROM staff_user WHERE id = \(user.id)") }
         #expect(try await db.audit.auditEntries(actorName: "nobody").isEmpty)
     }
 
+    /// SQLite's schema; PostgresSchemaTests checks PostgreSQL's.
     @Test func schemaRefusesWhatTheRulesRefuse() throws {
         let db = try AppDatabase.inMemory()
         #expect(throws: DatabaseError.self) {

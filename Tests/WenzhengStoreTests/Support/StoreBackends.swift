@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import GRDB
+import PostgresNIO
 import Testing
 
 @testable import WenzhengCore
@@ -104,6 +106,37 @@ actor PostgresTestCluster {
         for database in old {
             let dropped = (try? await maintenance.dropDatabase(database.name)) != nil
             if dropped { created.removeAll { $0.name == database.name } }
+        }
+    }
+}
+
+/// Plain SQL (no parameters) on either backend, for tests that look under
+/// a store: the same statement text must mean the same on both.
+extension AppDatabase {
+    func rawExecute(_ sql: String) async throws {
+        switch backend {
+        case .sqlite(let writer): try await writer.write { db in try db.execute(sql: sql) }
+        case .postgres(let postgres): try await postgres.write { tx in try await tx.execute(PostgresQuery(unsafeSQL: sql)) }
+        }
+    }
+
+    /// The first column of every row, as text.
+    func rawStrings(_ sql: String) async throws -> [String] {
+        switch backend {
+        case .sqlite(let writer):
+            return try await writer.read { db in try String.fetchAll(db, sql: sql) }
+        case .postgres(let postgres):
+            return try await postgres.read { tx in try await tx.rows(PostgresQuery(unsafeSQL: sql)).map { try $0[0].decode(String.self) } }
+        }
+    }
+
+    /// The first column of the first row, as an integer (a COUNT).
+    func rawInt(_ sql: String) async throws -> Int64? {
+        switch backend {
+        case .sqlite(let writer):
+            return try await writer.read { db in try Int64.fetchOne(db, sql: sql) }
+        case .postgres(let postgres):
+            return try await postgres.read { tx in try await tx.scalar(PostgresQuery(unsafeSQL: sql), as: Int64.self) }
         }
     }
 }

@@ -9,9 +9,10 @@ extension AppDatabase {
     /// feature has its store).
     static func postgresStores(_ postgres: PostgresBackend, noticeLinks: LetterNoticeLinks, standIns: Stores) -> Stores {
         var stores = standIns
-        _ = postgres
         _ = noticeLinks
-        stores.audit = standIns.audit
+        stores.accounts = PostgresAccountsStore(backend: postgres)
+        stores.audit = PostgresAuditStore(backend: postgres)
+        stores.secrets = PostgresServerSecretStore(backend: postgres)
         stores.rateLimits = PostgresRateLimitStore(backend: postgres)
         stores.notifications = PostgresNotificationsStore(backend: postgres)
         stores.privacy = PostgresPrivacyStore(backend: postgres)
