@@ -83,9 +83,11 @@ struct GRDBRateLimitStore: RateLimitStore {
         }
         if let wait = waits.max() { return .refused(retryAfter: wait) }
         for check in checks {
+            // By `admitted_at`, which the key's index covers: only the
+            // expired rows are visited, not all the key's rows.
             try db.execute(
-                sql: "DELETE FROM rate_limit_hit WHERE bucket = ? AND key = ? AND expires_at < ?",
-                arguments: [check.bucket, check.key, instant - RateLimitRule.pruneSlack])
+                sql: "DELETE FROM rate_limit_hit WHERE bucket = ? AND key = ? AND admitted_at < ?",
+                arguments: [check.bucket, check.key, instant - check.policy.window - RateLimitRule.pruneSlack])
             try db.execute(
                 sql: "INSERT INTO rate_limit_hit (bucket, key, admitted_at, expires_at) VALUES (?, ?, ?, ?)",
                 arguments: [check.bucket, check.key, instant, instant + check.policy.window])

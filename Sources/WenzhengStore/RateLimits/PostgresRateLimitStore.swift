@@ -67,7 +67,8 @@ struct PostgresRateLimitStore: RateLimitStore {
             try await tx.execute(
                 """
                 DELETE FROM rate_limit_hit
-                WHERE bucket = \(check.bucket) AND key = \(check.key) AND expires_at < \(instant - RateLimitRule.pruneSlack)
+                WHERE bucket = \(check.bucket) AND key = \(check.key)
+                  AND admitted_at < \(instant - check.policy.window - RateLimitRule.pruneSlack)
                 """)
             try await tx.execute(
                 """
