@@ -133,11 +133,14 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let audit = AuditActions(database: database)
     AuditAPIController(actions: audit).addRoutes(to: router)
     AuditPagesController(actions: audit, pages: pages).addRoutes(to: router)
-    // Citizens' rate limits, as configured (docs/security.md).
+    // Citizens' rate limits, as configured (docs/security.md), counted in
+    // the database so that every node counts the same attempts.
+    let limits = database.rateLimits
     let questionLimiter = QuestionRateLimiter(
-        perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress)
-    let voteLimiter = VoteRateLimiter(perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion)
-    let letterLimiter = AddressRateLimiter(policy: configuration.letterLimitPerAddress)
+        store: limits, perBrowser: configuration.questionLimitPerBrowser, perAddress: configuration.questionLimitPerAddress)
+    let voteLimiter = VoteRateLimiter(
+        store: limits, perAddress: configuration.voteLimitPerAddress, perAddressAndQuestion: configuration.voteLimitPerQuestion)
+    let letterLimiter = AddressRateLimiter(policy: configuration.letterLimitPerAddress, store: limits, bucket: LetterActions.letterBucket)
     let browserKeys = BrowserKeys(secret: try await database.secrets.serverSecret(purpose: BrowserKeys.secretPurpose, at: clock.now()))
     let interviewActions = InterviewActions(
         database: database, clock: clock, hub: dependencies.hub, library: dependencies.moderation, moderation: moderation,
@@ -156,11 +159,12 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     let letters = LetterActions(
         database: database, clock: clock, hasher: letterPasswordHasher, policy: configuration.letterQueryThrottle,
         attachments: letterAttachments, logger: dependencies.logger, submissions: letterLimiter,
-        searches: AddressRateLimiter(policy: configuration.letterSearchLimit),
+        searches: AddressRateLimiter(policy: configuration.letterSearchLimit, store: limits, bucket: LetterActions.searchBucket),
         searchLimit: CostlyWorkLimit(
             name: "letter searches", concurrent: configuration.costlyWorkConcurrency, queued: configuration.costlyWorkQueue,
             timeLimit: configuration.letterSearchTimeLimit, tooSlowAdvice: "try more specific words"),
-        browserKeys: browserKeys, browserSubmissions: AddressRateLimiter(policy: configuration.letterLimitPerBrowser),
+        browserKeys: browserKeys, browserSubmissions: AddressRateLimiter(
+            policy: configuration.letterLimitPerBrowser, store: limits, bucket: LetterActions.browserBucket),
         secureCookies: configuration.secureCookies)
     LettersAPIController(actions: letters).addRoutes(to: router)
     LettersPagesController(actions: letters, pages: pages).addRoutes(to: router)
@@ -169,7 +173,7 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     OfficeLettersPagesController(actions: officeLetters, pages: pages, plan: plan).addRoutes(to: router)
     let surveyActions = SurveyActions(
         database: database, clock: clock, library: dependencies.moderation, browserKeys: browserKeys,
-        answerLimiter: AddressRateLimiter(policy: configuration.surveyAnswerLimit), secureCookies: configuration.secureCookies)
+        answerLimiter: AddressRateLimiter(policy: configuration.surveyAnswerLimit, store: limits, bucket: "survey-answer"), secureCookies: configuration.secureCookies)
     SurveysAPIController(actions: surveyActions).addRoutes(to: router)
     SurveysPagesController(actions: surveyActions, pages: pages).addRoutes(to: router)
     let consultationActions = ConsultationActions(
@@ -178,7 +182,8 @@ public func buildRouter(_ dependencies: AppDependencies) async throws -> Router<
     ConsultationsPagesController(actions: consultationActions, pages: pages, uploads: letterAttachments.files).addRoutes(to: router)
     let eventActions = EventActions(
         database: database, clock: clock,
-        limiters: EventRateLimiters(registrations: configuration.eventRegistrationLimit, codeGuesses: configuration.eventCodeLimit),
+        limiters: EventRateLimiters(
+            registrations: configuration.eventRegistrationLimit, codeGuesses: configuration.eventCodeLimit, store: limits),
         secureCookies: configuration.secureCookies)
     EventsAPIController(actions: eventActions).addRoutes(to: router)
     EventsPagesController(actions: eventActions, pages: pages).addRoutes(to: router)

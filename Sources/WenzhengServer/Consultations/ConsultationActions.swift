@@ -15,7 +15,7 @@ struct ConsultationActions: Sendable {
     let library: ModerationLibrary
     /// Comments per address: each one costs a row and a moderator's time.
     let commentsPerAddress: RateLimitPolicy
-    let commentLimiter = SlidingWindowLimiter()
+    let commentLimiter: SlidingWindowLimiter
 
     init(
         database: AppDatabase, clock: any WallClock, library: ModerationLibrary, commentsPerAddress: RateLimitPolicy
@@ -24,6 +24,7 @@ struct ConsultationActions: Sendable {
         self.clock = clock
         self.library = library
         self.commentsPerAddress = commentsPerAddress
+        commentLimiter = SlidingWindowLimiter(store: database.rateLimits, bucket: "consultation-comment")
     }
 
     var store: any ConsultationsStore { database.consultations }
@@ -153,7 +154,7 @@ struct ConsultationActions: Sendable {
         } catch {
             throw Problem.validation(error)
         }
-        if let wait = commentLimiter.admit([("comment:" + clientAddress, commentsPerAddress)], now: now) {
+        if let wait = try await commentLimiter.admit([("comment:" + clientAddress, commentsPerAddress)], now: now) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many comments from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])

@@ -49,7 +49,7 @@ struct EventActions: Sendable {
         let openDay = try await store.openDay(id: id, at: now)
         // The window first: a closed open day is not worth a try.
         try checking(openDay.openDay) { () throws(OpenDayConflict) in try openDay.openDay.checkRegistrationOpen(at: now) }
-        if let wait = limiters.admitRegistration(address: clientAddress, now: now) {
+        if let wait = try await limiters.admitRegistration(address: clientAddress, now: now) {
             throw Self.tooMany("registrations", wait: wait)
         }
         return try await refusing(openDay.openDay) {
@@ -91,24 +91,24 @@ struct EventActions: Sendable {
     private func guessing<T>(
         _ typed: String?, clientAddress: String, now: Date, openDay: OpenDay, _ body: (ConfirmationCode) async throws -> T
     ) async throws -> T {
-        if let wait = limiters.admitCode(address: clientAddress, now: now) {
+        if let wait = try await limiters.admitCode(address: clientAddress, now: now) {
             throw Self.tooMany("confirmation code attempts", wait: wait)
         }
         let text = (typed ?? "").trimmingCharacters(in: .whitespaces)
         if text.isEmpty {
-            limiters.forgiveCode(address: clientAddress, admittedAt: now)
+            await limiters.forgiveCode(address: clientAddress, admittedAt: now)
             throw Problem.validation(.required("code"))
         }
         guard let code = ConfirmationCode(text) else { throw Self.problem(.unknownCode, openDay: openDay) }
         do {
             let result = try await body(code)
-            limiters.forgiveCode(address: clientAddress, admittedAt: now)
+            await limiters.forgiveCode(address: clientAddress, admittedAt: now)
             return result
         } catch let conflict as OpenDayConflict {
             switch conflict {
             case .alreadyCancelled, .alreadyCheckedIn, .stillWaitlisted:
                 // The code is a registration's: no guess.
-                limiters.forgiveCode(address: clientAddress, admittedAt: now)
+                await limiters.forgiveCode(address: clientAddress, admittedAt: now)
             default:
                 break
             }

@@ -166,7 +166,7 @@ struct InterviewActions: Sendable {
 
         let now = clock.now()
         // Checked and counted at once, so parallel requests cannot all pass.
-        if let wait = questionLimiter.admit(browserKey: browserKey, address: clientAddress, now: now) {
+        if let wait = try await questionLimiter.admit(browserKey: browserKey, address: clientAddress, now: now) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many questions; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])
@@ -190,7 +190,7 @@ struct InterviewActions: Sendable {
             do {
                 _ = try await visibleInterview(id, to: staff)
             } catch {
-                questionLimiter.forgive(browserKey: browserKey, address: clientAddress, admittedAt: now)
+                await questionLimiter.forgive(browserKey: browserKey, address: clientAddress, admittedAt: now)
                 throw error
             }
             throw refusal
@@ -205,7 +205,7 @@ struct InterviewActions: Sendable {
     /// - Throws: `Problem` 429 when the address votes too often.
     func vote(_ id: Int64, questionID: Int64, browserKey: String, clientAddress: String) async throws -> (votes: Int, counted: Bool) {
         let now = clock.now()
-        if let wait = voteLimiter.admit(address: clientAddress, questionID: questionID, now: now) {
+        if let wait = try await voteLimiter.admit(address: clientAddress, questionID: questionID, now: now) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many votes from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])

@@ -1,27 +1,32 @@
 import Foundation
 import WenzhengCore
+import WenzhengStore
 
 /// Questions per browser and per address.
 struct QuestionRateLimiter: Sendable {
     let perBrowser: RateLimitPolicy
     let perAddress: RateLimitPolicy
-    private let limiter = SlidingWindowLimiter()
+    private let limiter: SlidingWindowLimiter
 
-    init(perBrowser: RateLimitPolicy = .init(limit: 5, window: 600), perAddress: RateLimitPolicy = .init(limit: 30, window: 600)) {
+    init(
+        store: any RateLimitStore, perBrowser: RateLimitPolicy = .init(limit: 5, window: 600),
+        perAddress: RateLimitPolicy = .init(limit: 30, window: 600)
+    ) {
         self.perBrowser = perBrowser
         self.perAddress = perAddress
+        limiter = SlidingWindowLimiter(store: store, bucket: "question")
     }
 
     /// Seconds to wait, or nil when a question is allowed now (and counted).
-    func admit(browserKey: String, address: String, now: Date) -> Int? {
-        limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
+    func admit(browserKey: String, address: String, now: Date) async throws -> Int? {
+        try await limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
     }
 
     /// Takes back a question admitted at `time` that was never asked (its
     /// interview is not public).
-    func forgive(browserKey: String, address: String, admittedAt time: Date) {
-        limiter.forgive("b:" + browserKey, admittedAt: time)
-        limiter.forgive("a:" + address, admittedAt: time)
+    func forgive(browserKey: String, address: String, admittedAt time: Date) async {
+        await limiter.forgive("b:" + browserKey, admittedAt: time)
+        await limiter.forgive("a:" + address, admittedAt: time)
     }
 }
 
@@ -31,18 +36,19 @@ struct QuestionRateLimiter: Sendable {
 struct VoteRateLimiter: Sendable {
     let perAddress: RateLimitPolicy
     let perAddressAndQuestion: RateLimitPolicy
-    private let limiter = SlidingWindowLimiter()
+    private let limiter: SlidingWindowLimiter
 
     init(
-        perAddress: RateLimitPolicy = .init(limit: 60, window: 600),
+        store: any RateLimitStore, perAddress: RateLimitPolicy = .init(limit: 60, window: 600),
         perAddressAndQuestion: RateLimitPolicy = .init(limit: 10, window: 3600)
     ) {
         self.perAddress = perAddress
         self.perAddressAndQuestion = perAddressAndQuestion
+        limiter = SlidingWindowLimiter(store: store, bucket: "vote")
     }
 
     /// Seconds to wait, or nil when a vote is allowed now (and counted).
-    func admit(address: String, questionID: Int64, now: Date) -> Int? {
-        limiter.admit([("a:" + address, perAddress), ("q:\(questionID):" + address, perAddressAndQuestion)], now: now)
+    func admit(address: String, questionID: Int64, now: Date) async throws -> Int? {
+        try await limiter.admit([("a:" + address, perAddress), ("q:\(questionID):" + address, perAddressAndQuestion)], now: now)
     }
 }

@@ -33,25 +33,33 @@ struct LetterActions: Sendable {
 
     init(
         database: AppDatabase, clock: any WallClock, hasher: PasswordHasher, policy: LoginThrottlePolicy,
-        attachments: LetterAttachments, logger: Logger, submissions: AddressRateLimiter = AddressRateLimiter(policy: .init(limit: 20, window: 600)),
-        searches: AddressRateLimiter = AddressRateLimiter(policy: AppConfiguration.defaultLetterSearchLimit),
+        attachments: LetterAttachments, logger: Logger, submissions: AddressRateLimiter? = nil,
+        searches: AddressRateLimiter? = nil,
         searchLimit: CostlyWorkLimit = CostlyWorkLimit(name: "letter searches", concurrent: 2, queued: 16),
-        browserKeys: BrowserKeys? = nil, browserSubmissions: AddressRateLimiter = AddressRateLimiter(policy: .init(limit: 5, window: 600)),
+        browserKeys: BrowserKeys? = nil, browserSubmissions: AddressRateLimiter? = nil,
         secureCookies: Bool = false
     ) {
+        // Unless given, the default limits, counted in this database.
+        let limits = database.rateLimits
         self.browserKeys = browserKeys
-        self.browserSubmissions = browserSubmissions
+        self.browserSubmissions =
+            browserSubmissions ?? AddressRateLimiter(policy: .init(limit: 5, window: 600), store: limits, bucket: Self.browserBucket)
         self.secureCookies = secureCookies
         self.database = database
         self.clock = clock
         self.hasher = hasher
         self.policy = policy
-        self.submissions = submissions
-        self.searches = searches
+        self.submissions = submissions ?? AddressRateLimiter(policy: .init(limit: 20, window: 600), store: limits, bucket: Self.letterBucket)
+        self.searches = searches ?? AddressRateLimiter(policy: AppConfiguration.defaultLetterSearchLimit, store: limits, bucket: Self.searchBucket)
         self.searchLimit = searchLimit
         self.attachments = attachments
         self.logger = logger
     }
+
+    /// The limiters' names in the rate-limit store.
+    static let letterBucket = "letter"
+    static let browserBucket = "letter-browser"
+    static let searchBucket = "letter-search"
 
     /// The office's date today.
     var today: CivilDate { CivilDate(clock.now()) }
@@ -121,13 +129,13 @@ struct LetterActions: Sendable {
         let now = clock.now()
         // The browser first: a refused browser does not use up its address's
         // allowance.
-        if let browser, let wait = browserSubmissions.admit(address: browser, now: now) {
+        if let browser, let wait = try await browserSubmissions.admit(address: browser, now: now) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many letters from this browser; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])
         }
-        if let wait = submissions.admit(address: clientAddress, now: now) {
-            if let browser { browserSubmissions.forgive(browser, admittedAt: now) }
+        if let wait = try await submissions.admit(address: clientAddress, now: now) {
+            if let browser { await browserSubmissions.forgive(browser, admittedAt: now) }
             throw Problem(
                 kind: .tooManyRequests, detail: "too many letters from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])
@@ -140,8 +148,8 @@ struct LetterActions: Sendable {
             // it does not use up their allowance. Measured in
             // Benchmarks/flood-load: without this, a flood's refused letters
             // used up honest senders' slots.
-            submissions.forgive(clientAddress, admittedAt: now)
-            if let browser { browserSubmissions.forgive(browser, admittedAt: now) }
+            await submissions.forgive(clientAddress, admittedAt: now)
+            if let browser { await browserSubmissions.forgive(browser, admittedAt: now) }
             throw error
         }
     }
@@ -391,7 +399,7 @@ struct LetterActions: Sendable {
         guard page <= lastPage else {
             throw Problem.validation(.invalid("page", "search results go up to page \(lastPage)"))
         }
-        if let wait = searches.admit(address: address, now: clock.now()) {
+        if let wait = try await searches.admit(address: address, now: clock.now()) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many searches from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])

@@ -66,7 +66,7 @@ struct SurveyActions: Sendable {
         let now = clock.now()
         let availability = SurveyRules.availability(state: survey.state, window: survey.definition.window, now: now)
         guard availability == .open else { throw Self.outsideWindow(availability, window: survey.definition.window) }
-        if let wait = answerLimiter.admit(address: clientAddress, now: now) {
+        if let wait = try await answerLimiter.admit(address: clientAddress, now: now) {
             throw Problem(
                 kind: .tooManyRequests, detail: "too many answers from this address; try again in \(wait) seconds",
                 headers: [.retryAfter: String(wait)])

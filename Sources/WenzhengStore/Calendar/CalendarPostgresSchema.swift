@@ -1,3 +1,6 @@
+import Foundation
+import WenzhengCore
+
 /// The working-day calendar on PostgreSQL: the final SQLite schema of
 /// `v4-working-day-calendar`. Each imported State Council holiday notice
 /// (one per year) owns the days it declares off or working.
@@ -26,4 +29,34 @@ enum CalendarPostgresSchema {
         """,
         "CREATE INDEX calendar_day_on_notice_year ON calendar_day(notice_year)",
     ]
+}
+
+extension CalendarPostgresSchema {
+    /// Migration `pg13-calendar-shipped-years`: the notices SQLite's
+    /// `v4-working-day-calendar` seeds (2025 and 2026), which `pg4-calendar`
+    /// left out. Without them a new PostgreSQL database knows no holiday
+    /// and every working-day deadline is provisional. Literal SQL (the
+    /// statements take no parameters), quoted here; `imported_at` is the
+    /// server's time when the database was migrated, as on SQLite.
+    static var seedShippedYears: [String] {
+        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        var statements: [String] = []
+        for notice in ShippedHolidayNotices.all where [2025, 2026].contains(notice.year) {
+            statements.append(
+                """
+                INSERT INTO holiday_notice (year, papers_json, source, imported_at, imported_by)
+                VALUES (\(notice.year), \(literal(notice.papersJSON)), 'shipped', now(), 'migration:v4-working-day-calendar')
+                ON CONFLICT (year) DO NOTHING
+                """)
+            let rows = notice.days.map { day in
+                "(DATE \(literal(day.date.description)), \(day.isOffDay ? "TRUE" : "FALSE"), \(literal(day.name)), \(notice.year))"
+            }
+            statements.append(
+                """
+                INSERT INTO calendar_day ("date", is_off_day, name, notice_year) VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT ("date") DO NOTHING
+                """)
+        }
+        return statements
+    }
 }

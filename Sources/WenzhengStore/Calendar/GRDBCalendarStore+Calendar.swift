@@ -118,7 +118,7 @@ extension GRDBCalendarStore {
         Dictionary(uniqueKeysWithValues: try CalendarDayRecord.fetchAll(db).map { ($0.date, $0) })
     }
 
-    private static func difference(
+    static func difference(
         year: Int, replacedEarlierNotice: Bool, before: [String: CalendarDayRecord], after: [String: CalendarDayRecord],
         daysBefore: Int
     ) throws -> CalendarImportResult {
@@ -139,7 +139,7 @@ extension GRDBCalendarStore {
             changed: changed)
     }
 
-    private static func decodePapers(_ json: String) -> [String] {
+    static func decodePapers(_ json: String) -> [String] {
         (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 }

@@ -47,6 +47,7 @@ public struct AppDatabase: Sendable {
     public let events: any EventsStore
     public let secrets: any ServerSecretStore
     public let privacy: any PrivacyStore
+    public let rateLimits: any RateLimitStore
 
     /// Where the writer's commit timings go (`reportCommitTimings(to:)`).
     let commitTiming: CommitTiming
@@ -74,6 +75,7 @@ public struct AppDatabase: Sendable {
         var events: any EventsStore
         var secrets: any ServerSecretStore
         var privacy: any PrivacyStore
+        var rateLimits: any RateLimitStore
     }
 
     init(backend: Backend, stores: Stores, commitTiming: CommitTiming) {
@@ -91,6 +93,7 @@ public struct AppDatabase: Sendable {
         events = stores.events
         secrets = stores.secrets
         privacy = stores.privacy
+        rateLimits = stores.rateLimits
     }
 
     /// Opens an existing connection and brings its schema up to date.
@@ -135,7 +138,8 @@ public struct AppDatabase: Sendable {
             notifications: GRDBNotificationsStore(writer: writer),
             events: GRDBEventsStore(writer: writer),
             secrets: GRDBServerSecretStore(writer: writer),
-            privacy: GRDBPrivacyStore(writer: writer))
+            privacy: GRDBPrivacyStore(writer: writer),
+            rateLimits: GRDBRateLimitStore(writer: writer))
     }
 }
 

@@ -28,6 +28,7 @@ enum Migrations {
             "v17-interview-cancellation", foreignKeyChecks: .deferred, migrate: InterviewsSchema.addInterviewCancellation)
         migrator.registerMigration("v18-notification-addresses", migrate: NotificationsSchema.addNotificationAddresses)
         migrator.registerMigration("v19-retention", migrate: PrivacySchema.allowErasedLetterContacts)
+        migrator.registerMigration("v20-rate-limits", migrate: RateLimitSchema.createRateLimits)
         return migrator
     }
 }

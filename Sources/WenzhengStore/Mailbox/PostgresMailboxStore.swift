@@ -8,7 +8,7 @@ import WenzhengCore
 /// facts, the public text of a letter) it shares.
 struct PostgresMailboxStore: MailboxStore {
     let backend: PostgresBackend
-    /// Where letter notices link to (`AppDatabase.postgres(_:noticeLinks:standIns:)`).
+    /// Where letter notices link to (`AppDatabase.postgres(_:noticeLinks:)`).
     var links = LetterNoticeLinks.localDefault
 
     init(backend: PostgresBackend, links: LetterNoticeLinks = .localDefault) {

@@ -7,6 +7,13 @@ import Foundation
 public protocol NotificationsStore: Sendable {
     /// Notices not yet sent or abandoned whose next attempt is due, oldest
     /// first.
+    ///
+    /// On PostgreSQL, where several server nodes send from one outbox, the
+    /// call also claims them for a lease (`PostgresNotificationsStore`): no
+    /// other call returns them until the lease passes or their outcome is
+    /// recorded, so two nodes never send one notice at once. On SQLite (one
+    /// machine, one sender) it only reads, and a notice not yet recorded is
+    /// due again at the next call.
     func dueMessages(at now: Date, limit: Int) async throws -> [OutboxMessage]
 
     /// The notice was delivered (or logged, when it has no recipient).

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 import WenzhengCore
-import WenzhengStore
+
+@testable import WenzhengStore
 
 private func date(_ text: String) -> CivilDate {
     guard let date = CivilDate(text) else { fatalError("bad test date \(text)") }
@@ -22,11 +23,12 @@ private func notice2027(springFestivalLastDay: String = "2027-02-11") throws -> 
     return try HolidayNotice(year: 2027, papers: ["https://example.invalid/2027"], days: days)
 }
 
+/// `CalendarStore` on both backends (`StoreBackend.underTest`).
 @Suite("Working-day calendar in the store")
 struct CalendarStoreTests {
-    @Test func theShippedYearsArePresentInANewDatabase() async throws {
-        let temporary = try TemporaryDatabase()
-        let db = temporary.database
+    @Test(arguments: StoreBackend.underTest)
+    func theShippedYearsArePresentInANewDatabase(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase(onFile: true)
         let years = try await db.calendar.calendarYears()
         #expect(years.map(\.year) == [2025, 2026])
         #expect(years.map(\.source) == ["shipped", "shipped"])
@@ -41,9 +43,9 @@ struct CalendarStoreTests {
         #expect(calendar.adding(workingDays: 20, to: date("2026-09-18")) == date("2026-10-22"))
     }
 
-    @Test("importing a year's notice again replaces it, and the import is audited")
-    func reimportReplacesTheYear() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test("importing a year's notice again replaces it, and the import is audited", arguments: StoreBackend.underTest)
+    func reimportReplacesTheYear(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let at = testStart
         // Given 2027 imported once
         let first = try await db.calendar.importHolidayNotice(try notice2027(), source: "file:2027.json", actor: cliActor, at: at)
@@ -98,8 +100,9 @@ struct CalendarStoreTests {
         #expect(audit.last?.beforeJson == nil)
     }
 
-    @Test func importing2027MakesItsDeadlinesFinal() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest)
+    func importing2027MakesItsDeadlinesFinal(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         // Given no 2027 notice, a deadline in early February 2027 is provisional
         let received = date("2027-02-04")  // a Thursday
         let before = try await db.calendar.workingDayCalendar().deadline(from: received, workingDays: 2)
@@ -113,9 +116,9 @@ struct CalendarStoreTests {
         #expect(after.date == date("2027-02-15"))
     }
 
-    @Test("a neighbouring year's date is kept unless that year's own notice speaks about it")
-    func neighbouringYearDates() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test("a neighbouring year's date is kept unless that year's own notice speaks about it", arguments: StoreBackend.underTest)
+    func neighbouringYearDates(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         let notice = try HolidayNotice(
             year: 2027,
             days: [
@@ -135,34 +138,35 @@ struct CalendarStoreTests {
             ShippedHolidayNotices.all[1], source: "shipped-again", actor: cliActor, at: testStart)
         #expect(again.isUnchanged)
         #expect(try await db.calendar.workingDayCalendar().noticeDay(on: date("2026-12-31"))?.name == "元旦")
-        let owner = try await db.reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT notice_year FROM calendar_day WHERE date = '2026-12-31'")
-        }
+        let owner = try await db.integerRaw(sqlite: "SELECT notice_year FROM calendar_day WHERE date = '2026-12-31'")
         #expect(owner == 2027)
     }
 
-    @Test func theSchemaRefusesDaysFarFromTheirNotice() async throws {
-        let db = try AppDatabase.inMemory()
-        #expect(throws: DatabaseError.self) {
-            try db.writer.write { db in
-                try db.execute(
-                    sql: "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2030-01-01', 1, '元旦', 2026)")
-            }
+    @Test(arguments: StoreBackend.underTest)
+    func theSchemaRefusesDaysFarFromTheirNotice(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
+        // SQLite checks the year through the text; PostgreSQL's DATE cannot
+        // hold a malformed date at all.
+        await #expect(throws: (any Error).self) {
+            try await db.executeRaw(
+                sqlite: "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2030-01-01', 1, '元旦', 2026)",
+                postgres: "INSERT INTO calendar_day (\"date\", is_off_day, name, notice_year) VALUES ('2030-01-01', TRUE, '元旦', 2026)")
         }
-        #expect(throws: DatabaseError.self) {
-            try db.writer.write { db in
-                try db.execute(sql: "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2026-1-1', 1, '元旦', 2026)")
-            }
+        await #expect(throws: (any Error).self) {
+            try await db.executeRaw(
+                sqlite: "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2026-1-1', 1, '元旦', 2026)",
+                postgres: "INSERT INTO calendar_day (\"date\", is_off_day, name, notice_year) VALUES ('2026-1-1x', TRUE, '元旦', 2026)")
         }
         // A notice's days go when it goes.
-        try await db.writer.write { db in try db.execute(sql: "DELETE FROM holiday_notice WHERE year = 2025") }
+        try await db.executeRaw(sqlite: "DELETE FROM holiday_notice WHERE year = 2025")
         #expect(try await db.calendar.calendarYears().map(\.year) == [2026])
         #expect(!(try await db.calendar.workingDayCalendar()).hasData(forYear: 2025))
         #expect(try await db.calendar.workingDayCalendar().isWorkingDay(date("2025-10-08")))
     }
 
-    @Test func anEmptySourceIsRefused() async throws {
-        let db = try AppDatabase.inMemory()
+    @Test(arguments: StoreBackend.underTest)
+    func anEmptySourceIsRefused(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
         await #expect(throws: StoreError.self) {
             try await db.calendar.importHolidayNotice(try notice2027(), source: "  ", actor: cliActor, at: testStart)
         }

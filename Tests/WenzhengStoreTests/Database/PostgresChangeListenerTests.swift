@@ -48,7 +48,7 @@ private func follow(_ feed: AsyncStream<InterviewChangeFeedEvent>) -> (FeedLog, 
 
     @Test func noticesFromAnotherSessionArriveParsedAndJunkIsIgnored() async throws {
         let backend = try await PostgresTestCluster.shared.makeDatabase()
-        let database = AppDatabase.postgres(backend, standIns: try AppDatabase.inMemory())
+        let database = AppDatabase.postgres(backend)
         let (log, reading) = follow(try #require(database.interviewChanges()))
         defer { reading.cancel() }
         // Listening: the first event says so.

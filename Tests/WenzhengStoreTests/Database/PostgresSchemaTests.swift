@@ -106,15 +106,16 @@ struct PostgresSchemaTests {
     @Test("civil dates are DATEs: a calendar day must lie within a year of its notice")
     func calendarYearCheck() async throws {
         try await withMigratedDatabase { client in
+            // 2030: a year no migration seeds (pg13 loads 2025 and 2026).
             try await client.query(
-                "INSERT INTO holiday_notice (year, papers_json, source, imported_at, imported_by) VALUES (2026, '[]', 'gov.cn', now(), 'li')")
+                "INSERT INTO holiday_notice (year, papers_json, source, imported_at, imported_by) VALUES (2030, '[]', 'gov.cn', now(), 'li')")
             try await client.query(
-                "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2027-01-01', true, '元旦', 2026)")
+                "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2031-01-01', true, '元旦', 2030)")
             await expectRefused(
-                client, "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2028-01-01', true, '元旦', 2026)",
+                client, "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2032-01-01', true, '元旦', 2030)",
                 sqlState: "23514")
             await expectRefused(
-                client, "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2026-02-30', true, 'x', 2026)",
+                client, "INSERT INTO calendar_day (date, is_off_day, name, notice_year) VALUES ('2030-02-30', true, 'x', 2030)",
                 sqlState: "22008")
         }
     }

@@ -43,7 +43,7 @@ struct Hall {
             return try AppDatabase.openFile(atPath: try #require(file).path)
         case .postgres(let postgres):
             let other = try await PostgresBackend.connect(to: postgres.location, maximumConnections: 8, idleTimeout: .seconds(1), migrate: false)
-            return AppDatabase.postgres(other, standIns: try AppDatabase.inMemory())
+            return AppDatabase.postgres(other)
         }
     }
 

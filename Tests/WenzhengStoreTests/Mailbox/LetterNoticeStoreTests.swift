@@ -226,7 +226,7 @@ struct LetterNoticeStoreTests {
         case .sqlite: other = try AppDatabase.openFile(atPath: try #require(box.db.filePath))
         case .postgres(let postgres):
             let connection = try await PostgresBackend.connect(to: postgres.location, maximumConnections: 2, migrate: false)
-            other = AppDatabase.postgres(connection, standIns: try AppDatabase.inMemory())
+            other = AppDatabase.postgres(connection)
         }
         let day = civil("2026-11-05")
         let mine = box.db.mailbox

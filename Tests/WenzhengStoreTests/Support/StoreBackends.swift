@@ -35,7 +35,7 @@ enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
             return try AppDatabase.inMemory(noticeLinks: noticeLinks)
         case .postgres:
             let backend = try await PostgresTestCluster.shared.makeDatabase()
-            return AppDatabase.postgres(backend, noticeLinks: noticeLinks, standIns: try AppDatabase.inMemory(noticeLinks: noticeLinks))
+            return AppDatabase.postgres(backend, noticeLinks: noticeLinks)
         }
     }
 }

@@ -29,5 +29,8 @@ enum PostgresMigrations {
         .init(identifier: "pg9-consultations", statements: ConsultationsPostgresSchema.create),
         .init(identifier: "pg10-notifications", statements: NotificationsPostgresSchema.create),
         .init(identifier: "pg11-events", statements: EventsPostgresSchema.create),
+        .init(identifier: "pg12-rate-limits", statements: RateLimitPostgresSchema.create),
+        .init(identifier: "pg13-calendar-shipped-years", statements: CalendarPostgresSchema.seedShippedYears),
+        .init(identifier: "pg14-default-reply-periods", statements: MailboxPostgresSchema.seedDefaultPeriods),
     ]
 }
