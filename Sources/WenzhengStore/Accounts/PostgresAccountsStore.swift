@@ -340,6 +340,12 @@ struct PostgresAccountsStore: AccountsStore {
         return user
     }
 
+    /// A staff member's display name, read in another feature's
+    /// transaction (who withdrew, who decided).
+    static func displayName(_ tx: PostgresTransaction, userID: Int64) async throws -> String? {
+        try await tx.scalar("SELECT display_name FROM staff_user WHERE id = \(userID)", as: String.self)
+    }
+
     static func revokeAllSessions(_ tx: PostgresTransaction, userID: Int64, at now: Date) async throws {
         try await tx.execute("UPDATE staff_session SET revoked_at = \(now) WHERE user_id = \(userID) AND revoked_at IS NULL")
     }

@@ -41,7 +41,7 @@ extension PostgresConsultationsStore {
         try await backend.read { tx in
             _ = try await Self.existingConsultation(tx, id: consultationID)
             let published = try await Self.publishedComments(tx, consultationID: consultationID)
-            let withdrawn = try await ConsultationWithdrawalQueries.withdrawalsInForce(tx, ids: published.map { $0.record.id! })
+            let withdrawn = try await PostgresPublicationWithdrawals.withdrawalsInForce(tx, .comment, ids: published.map { $0.record.id! })
             return published.map {
                 GRDBConsultationsStore.officeComment($0.record, publicText: $0.publicText, withdrawal: withdrawn[$0.record.id!])
             }
@@ -55,7 +55,7 @@ extension PostgresConsultationsStore {
             else { return nil }
             let published = try await Self.publishedComments(tx, consultationID: id)
             let input = try await Self.reportInput(tx, record, published: published)
-            let withdrawn = Set(try await ConsultationWithdrawalQueries.withdrawalsInForce(tx, ids: published.map { $0.record.id! }).keys)
+            let withdrawn = Set(try await PostgresPublicationWithdrawals.withdrawalsInForce(tx, .comment, ids: published.map { $0.record.id! }).keys)
             let comments = published.map { comment in
                 let id = comment.record.id!
                 return PublicComment(

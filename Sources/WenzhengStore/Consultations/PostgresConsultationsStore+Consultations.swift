@@ -236,7 +236,7 @@ extension PostgresConsultationsStore {
         }
         func name(_ userID: Int64?) async throws -> String? {
             guard let userID else { return nil }
-            return try await ConsultationWithdrawalQueries.displayName(tx, userID: userID)
+            return try await PostgresAccountsStore.displayName(tx, userID: userID)
         }
         return ConsultationView(
             id: id, title: record.title, draftingExplanation: record.draftingExplanation, opensAt: record.opensAt,

@@ -146,7 +146,7 @@ extension PostgresInterviewsStore {
             var record = try await Self.existingInterview(tx, id: id)
             try await Self.ensureRuns(tx, record, actor)
             let workingDays: any WorkingDayCalendar
-            if let calendar { workingDays = calendar } else { workingDays = try await Self.holidayCalendar(tx) }
+            if let calendar { workingDays = calendar } else { workingDays = try await PostgresCalendarStore.holidayCalendar(tx) }
             guard status != .cancelled else {
                 throw StoreError.invalid(
                     ValidationFailure([

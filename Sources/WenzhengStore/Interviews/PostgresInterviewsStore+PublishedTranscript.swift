@@ -18,7 +18,7 @@ extension PostgresInterviewsStore {
             TranscriptEntryRecord.self, "SELECT * FROM transcript_entry WHERE interview_id = \(interviewID) ORDER BY seq")
         // Withdrawn entries are not published: neither their text nor
         // that they were there.
-        let withdrawn = try await withdrawalsInForce(tx, .transcriptEntry, ids: records.map { $0.id! })
+        let withdrawn = try await PostgresPublicationWithdrawals.withdrawalsInForce(tx, .transcriptEntry, ids: records.map { $0.id! })
         let published = records.filter { withdrawn[$0.id!] == nil }
 
         let entries = published.filter { !$0.late }.map { record in
@@ -52,7 +52,7 @@ extension PostgresInterviewsStore {
         }
         let aired = try await tx.records(
             TranscriptEntryRecord.self, "SELECT * FROM transcript_entry WHERE question_id = ANY(\(questionIDs)) AND kind = 'question'")
-        let withdrawnAired = try await withdrawalsInForce(tx, .transcriptEntry, ids: aired.map { $0.id! })
+        let withdrawnAired = try await PostgresPublicationWithdrawals.withdrawalsInForce(tx, .transcriptEntry, ids: aired.map { $0.id! })
         let hidden = Set(aired.filter { withdrawnAired[$0.id!] != nil }.compactMap(\.questionId))
         // In sequence order, so two answers to one question on one day
         // keep the order they were given in (the export's sort is stable).

@@ -43,7 +43,7 @@ extension PostgresInterviewsStore: PostgresModerationSubject {
                 // list, with its reply deadline counted from today.
                 question.state = .deferred
                 question.deferredAt = now
-                question.replyDueOn = try await holidayCalendar(tx)
+                question.replyDueOn = try await PostgresCalendarStore.holidayCalendar(tx)
                     .adding(workingDays: InterviewRules.deferredReplyWorkingDays, to: CivilDate(now)).description
             } else {
                 question.state = .approved

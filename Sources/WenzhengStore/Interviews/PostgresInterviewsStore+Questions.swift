@@ -237,7 +237,7 @@ extension PostgresInterviewsStore {
             )
         }
         let deferredIDs = records.filter { $0.deferredAt != nil }.map { $0.id! }
-        let calendar = deferredIDs.isEmpty ? nil : try await holidayCalendar(tx)
+        let calendar = deferredIDs.isEmpty ? nil : try await PostgresCalendarStore.holidayCalendar(tx)
         var departments: [Int64: String] = [:]
         if !deferredIDs.isEmpty {
             // The first answer after the interview to each question.

@@ -82,7 +82,7 @@ extension PostgresInterviewsStore {
             guard entry.kind != .system else { throw StoreError.conflict("system entries cannot be corrected") }
             // A correction is published at once; a withdrawn entry comes
             // back only through republication, by an admin.
-            if try await Self.withdrawalInForce(tx, .transcriptEntry, entryID) != nil {
+            if try await PostgresPublicationWithdrawals.withdrawalInForce(tx, .transcriptEntry, entryID) != nil {
                 throw StoreError.conflict("entry \(entryID) is withdrawn; an admin publishes it again with the corrected text")
             }
             if actor.role == .guest && entry.postedBy != actor.userID {

@@ -13,7 +13,7 @@ extension PostgresInterviewsStore {
         let reason = try PublicationWithdrawals.validatedReason(reason)
         return try await writeInterview(interviewID) { tx in
             let entry = try await Self.withdrawableEntry(tx, interviewID: interviewID, entryID: entryID)
-            let withdrawal = try await Self.recordWithdrawal(
+            let withdrawal = try await PostgresPublicationWithdrawals.recordWithdrawal(
                 tx, .transcriptEntry, entryID, published: true, reason: reason, actor: actor, at: now)
             let seq = try await Self.appendWithdrawalEvent(
                 tx, .withdrawn, entry: entry, withdrawal: withdrawal, audit: "interview.unpublish_entry", actor: actor,
@@ -38,7 +38,7 @@ extension PostgresInterviewsStore {
                 body, field: "body", maxLength: InterviewRules.entryMaxLength,
                 authorName: entry.kind == .question ? question?.nickname : nil, into: &errors)
             try GRDBModerationStore.throwIfInvalid(errors)
-            let withdrawal = try await Self.recordRepublication(tx, .transcriptEntry, entryID, text: masked.text, actor: actor, at: now)
+            let withdrawal = try await PostgresPublicationWithdrawals.recordRepublication(tx, .transcriptEntry, entryID, text: masked.text, actor: actor, at: now)
             let previous = entry.body
             entry.body = masked.text
             entry.version += 1
@@ -93,7 +93,7 @@ extension PostgresInterviewsStore {
     static func markWithdrawn(_ tx: PostgresTransaction, _ entries: [TranscriptEntry], for reader: TranscriptReader) async throws
         -> (entries: [TranscriptEntry], withdrawals: [Int64: PublicationWithdrawal])
     {
-        let withdrawals = try await withdrawalsInForce(tx, .transcriptEntry, ids: entries.map(\.id))
+        let withdrawals = try await PostgresPublicationWithdrawals.withdrawalsInForce(tx, .transcriptEntry, ids: entries.map(\.id))
         guard !withdrawals.isEmpty else { return (entries, [:]) }
         let marked = entries.map { entry -> TranscriptEntry in
             guard withdrawals[entry.id] != nil else { return entry }

@@ -12,7 +12,7 @@ extension PostgresMailboxStore {
     ) async throws -> LetterDeadlinePage {
         try Self.checkDeadlineQuery(filter: filter, limit: limit, offset: offset)
         return try await backend.read { tx in
-            let calendar = try await Self.holidayCalendar(tx)
+            let calendar = try await PostgresCalendarStore.holidayCalendar(tx)
             let today = CivilDate(now)
             var (sql, bindings) = Self.deadlineQuery(
                 columns: """
@@ -46,7 +46,7 @@ extension PostgresMailboxStore {
         return try await backend.read { tx in
             let (sql, bindings) = Self.deadlineQuery(
                 columns: "COUNT(*)", filter: filter, departmentID: departmentID, states: states, today: CivilDate(now),
-                calendar: try await Self.holidayCalendar(tx))
+                calendar: try await PostgresCalendarStore.holidayCalendar(tx))
             return try await tx.scalar(PostgresQuery(unsafeSQL: sql, binds: bindings), as: Int.self) ?? 0
         }
     }
@@ -162,7 +162,7 @@ extension PostgresMailboxStore {
         let limit = max(1, min(limit, GRDBMailboxStore.maxDeadlinePageSize))
         let received = LetterState.received.rawValue
         return try await backend.read { tx in
-            let calendar = try await Self.holidayCalendar(tx)
+            let calendar = try await PostgresCalendarStore.holidayCalendar(tx)
             let today = CivilDate(now)
             let rows = try await tx.records(
                 LetterRecord.self, "SELECT * FROM letter WHERE state = \(received) ORDER BY received_at, id LIMIT \(limit)"

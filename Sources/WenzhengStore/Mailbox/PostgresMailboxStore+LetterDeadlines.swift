@@ -79,7 +79,7 @@ extension PostgresMailboxStore {
         try await backend.write { tx in
             var record = try await Self.existingLetter(tx, id: id)
             let today = CivilDate(now)
-            let calendar = try await Self.holidayCalendar(tx)
+            let calendar = try await PostgresCalendarStore.holidayCalendar(tx)
             let on = on ?? today
             try GRDBMailboxStore.enforce(
                 LetterWorkflow.refusal(
@@ -205,7 +205,7 @@ extension PostgresMailboxStore {
     func sweepLetterClocks(at now: Date, recomputeAll: Bool) async throws -> LetterClockSweep {
         try await backend.write { tx in
             let today = CivilDate(now)
-            let calendar = try await Self.holidayCalendar(tx)
+            let calendar = try await PostgresCalendarStore.holidayCalendar(tx)
             if recomputeAll { try await Self.recomputeDeadlines(tx, calendar: calendar, at: now) }
             let open = LetterState.allCases.filter(\.isOpen).map(\.rawValue)
             var sweep = LetterClockSweep()

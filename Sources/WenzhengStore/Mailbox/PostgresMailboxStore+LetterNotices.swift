@@ -18,7 +18,7 @@ extension PostgresMailboxStore {
     static func enqueueLetterNotice(_ tx: PostgresTransaction, _ text: LetterNoticeText, to recipient: String, letterID: Int64, at now: Date)
         async throws -> OutboxMessage
     {
-        try await enqueueNotice(
+        try await PostgresNotificationsStore.enqueue(
             tx,
             OutgoingNotice(
                 kind: text.kind.rawValue, recipient: recipient, subject: text.subject, body: text.body,
@@ -77,7 +77,7 @@ extension PostgresMailboxStore {
     func makeLetterDigests(day: CivilDate, at now: Date) async throws -> [LetterDigestOutcome] {
         let links = links
         return try await backend.write { tx in
-            let calendar = try await Self.holidayCalendar(tx)
+            let calendar = try await PostgresCalendarStore.holidayCalendar(tx)
             let departments = try await tx.rows(
                 """
                 SELECT id, name, notice_email FROM department
@@ -93,7 +93,7 @@ extension PostgresMailboxStore {
                     try await Self.digestCandidates(tx, departmentID: id, day: day), today: day, calendar: calendar)
                 var messageID: Int64?
                 if let text = LetterNotices.digest(department: name, day: day, entries: entries, links: links) {
-                    let message = try await Self.enqueueNotice(
+                    let message = try await PostgresNotificationsStore.enqueue(
                         tx,
                         OutgoingNotice(
                             kind: text.kind.rawValue, recipient: try department.value("notice_email", as: String.self), subject: text.subject,

@@ -29,7 +29,7 @@ extension PostgresMailboxStore {
                 triageReason: nil, transferredTo: nil, replyBody: nil, repliedAt: nil, repliedOn: nil, replyDepartmentId: nil,
                 rating: nil, ratedAt: nil, followUpUsed: false, followUpText: nil, moderationItemId: nil, publishedAt: nil,
                 clientAddress: new.clientAddress, createdAt: now, updatedAt: now, acceptedOn: nil)
-            try await Self.recomputeDeadline(tx, &record, calendar: try await Self.holidayCalendar(tx), today: today)
+            try await Self.recomputeDeadline(tx, &record, calendar: try await PostgresCalendarStore.holidayCalendar(tx), today: today)
             record.id = try await tx.insert(into: "letter", record)
             _ = try await Self.linkAttachments(tx, letterID: record.id!, new.attachments, addedBy: nil, at: now)
             try await Self.appendLetterEvent(tx, letterID: record.id!, kind: .submitted, actor: .citizen, at: now)
@@ -150,7 +150,7 @@ extension PostgresMailboxStore {
             try await Self.enforce(.transfer, tx, record, actor: actor, at: now)
             let before = AuditedLetter(record)
             let today = CivilDate(now)
-            let elapsed = LetterRules.workingDays(from: record.receivedOn, to: today, calendar: try await Self.holidayCalendar(tx))
+            let elapsed = LetterRules.workingDays(from: record.receivedOn, to: today, calendar: try await PostgresCalendarStore.holidayCalendar(tx))
             record.state = .transferred
             record.transferredTo = authority
             record.updatedAt = now
@@ -217,7 +217,7 @@ extension PostgresMailboxStore {
             record.updatedAt = now
             if period != record.policyDays {
                 record.policyDays = period
-                try await Self.recomputeDeadline(tx, &record, calendar: try await Self.holidayCalendar(tx), today: today)
+                try await Self.recomputeDeadline(tx, &record, calendar: try await PostgresCalendarStore.holidayCalendar(tx), today: today)
             }
 
             var seen: Set<Int64> = [lead]
@@ -405,7 +405,7 @@ extension PostgresMailboxStore {
             try await Self.appendLetterEvent(
                 tx, letterID: record.id!, kind: .reopened, actor: .citizen, note: text, clockEvent: ClockEvent(kind: .reopened, on: today),
                 at: now)
-            try await Self.recomputeDeadline(tx, &record, calendar: try await Self.holidayCalendar(tx), today: today)
+            try await Self.recomputeDeadline(tx, &record, calendar: try await PostgresCalendarStore.holidayCalendar(tx), today: today)
             try await Self.save(tx, record)
             try await Self.noticeLetterReopened(tx, record, links: links, at: now)
             return try await Self.letterView(tx, record)
@@ -428,7 +428,7 @@ extension PostgresMailboxStore {
             letter.updatedAt = now
             try await save(tx, letter)
             let actor: LetterEventActor =
-                if let moderator = item.decidedBy, let name = try await displayName(tx, userID: moderator) {
+                if let moderator = item.decidedBy, let name = try await PostgresAccountsStore.displayName(tx, userID: moderator) {
                     .staffID(moderator, name)
                 } else {
                     .system
@@ -473,7 +473,7 @@ extension PostgresMailboxStore {
         try GRDBMailboxStore.enforce(
             LetterWorkflow.refusal(
                 action, try await workflowFacts(tx, record), by: actor.letterActor, today: CivilDate(now),
-                calendar: try await holidayCalendar(tx)))
+                calendar: try await PostgresCalendarStore.holidayCalendar(tx)))
     }
 
     /// The letter as the workflow sees it, read the way the server reads
@@ -498,7 +498,7 @@ extension PostgresMailboxStore {
         var reply = LetterReplyRecord(
             id: nil, letterId: record.id!, round: round + 1, body: body, departmentId: department, repliedAt: now,
             repliedOn: CivilDate(now), dueOn: nil, dueProvisional: false, workingDays: nil, rating: nil, ratedAt: nil)
-        try await computeReplyClock(tx, &reply, letter: record, calendar: try await holidayCalendar(tx))
+        try await computeReplyClock(tx, &reply, letter: record, calendar: try await PostgresCalendarStore.holidayCalendar(tx))
         try await tx.insert(into: "letter_reply", reply)
         if record.publishedAt != nil { try await reindexLetterForSearch(tx, letterID: record.id!) }
         if record.mayPublish && record.moderationItemId == nil {
@@ -554,7 +554,7 @@ extension PostgresMailboxStore {
                 departmentId: try row.value("department_id", as: Int64.self), department: try row.value("name", as: String.self),
                 dueOn: own ?? record.dueOn, ownDueDate: own != nil)
         }
-        let calendar = try await holidayCalendar(tx)
+        let calendar = try await PostgresCalendarStore.holidayCalendar(tx)
         let events = try await letterClockEvents(tx, letterID: id)
         let trace = clockTrace(record, calendar: calendar, events: events)
         let stoppages = trace.stoppages.map { stop in

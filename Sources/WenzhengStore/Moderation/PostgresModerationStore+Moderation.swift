@@ -263,19 +263,15 @@ extension PostgresModerationStore: ModerationStore {
     {
         if record.state.isDecided {
             var name: String?
-            if let decider = record.decidedBy { name = try await displayName(tx, userID: decider) }
+            if let decider = record.decidedBy { name = try await PostgresAccountsStore.displayName(tx, userID: decider) }
             throw StoreError.conflict("already handled by \(name ?? "another moderator") (\(record.state.rawValue))")
         }
         if let claimer = record.claimedBy, claimer != staff.userID, let claimedAt = record.claimedAt,
             now.timeIntervalSince(claimedAt) < ModerationPolicy.claimTimeout
         {
-            let name = try await displayName(tx, userID: claimer) ?? "another moderator"
+            let name = try await PostgresAccountsStore.displayName(tx, userID: claimer) ?? "another moderator"
             throw StoreError.conflict("already being handled by \(name)")
         }
-    }
-
-    static func displayName(_ tx: PostgresTransaction, userID: Int64) async throws -> String? {
-        try await tx.scalar("SELECT display_name FROM staff_user WHERE id = \(userID)", as: String.self)
     }
 
     /// Queue items as the contract returns them, each with the typed
@@ -302,9 +298,9 @@ extension PostgresModerationStore: ModerationStore {
         let flags = try decoder.decode([FilterFlag].self, from: Data(record.flagsJson.utf8))
         let personalInformation = try decoder.decode([PersonalInformationMatch].self, from: Data(record.personalInformationJson.utf8))
         var claimedBy: String?
-        if let claimer = record.claimedBy { claimedBy = try await displayName(tx, userID: claimer) }
+        if let claimer = record.claimedBy { claimedBy = try await PostgresAccountsStore.displayName(tx, userID: claimer) }
         var decidedBy: String?
-        if let decider = record.decidedBy { decidedBy = try await displayName(tx, userID: decider) }
+        if let decider = record.decidedBy { decidedBy = try await PostgresAccountsStore.displayName(tx, userID: decider) }
         return ModerationItem(
             id: record.id!, kind: record.kind, sourceType: record.sourceType, sourceID: record.sourceId,
             subject: nil, sourceURL: nil, text: record.text, editedText: record.editedText, maskedText: record.maskedText,

@@ -63,9 +63,9 @@ enum PostgresPublicationWithdrawals {
     }
 
     static func withdrawalView(_ tx: PostgresTransaction, _ record: PublicationWithdrawalRecord) async throws -> PublicationWithdrawal {
-        let withdrawnBy = try await displayName(tx, userID: record.withdrawnBy) ?? ""
+        let withdrawnBy = try await PostgresAccountsStore.displayName(tx, userID: record.withdrawnBy) ?? ""
         var republishedBy: String?
-        if let id = record.republishedBy { republishedBy = try await displayName(tx, userID: id) }
+        if let id = record.republishedBy { republishedBy = try await PostgresAccountsStore.displayName(tx, userID: id) }
         return PublicationWithdrawal(
             withdrawnById: record.withdrawnBy, withdrawnBy: withdrawnBy, withdrawnAt: record.withdrawnAt, reason: record.reason,
             republishedById: record.republishedBy, republishedBy: republishedBy, republishedAt: record.republishedAt)
@@ -113,7 +113,4 @@ enum PostgresPublicationWithdrawals {
         return record
     }
 
-    private static func displayName(_ tx: PostgresTransaction, userID: Int64) async throws -> String? {
-        try await tx.scalar("SELECT display_name FROM staff_user WHERE id = \(userID)", as: String.self)
-    }
 }

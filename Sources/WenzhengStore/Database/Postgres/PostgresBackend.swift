@@ -149,18 +149,42 @@ public final class PostgresBackend: Sendable {
     /// grows with each attempt (up to 100 ms), so that many writers of one
     /// row spread out instead of colliding again in step.
     func write<T: Sendable>(_ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        try await write(queuedOn: nil, body)
+    }
+
+    /// Which writers queue behind each other: an advisory lock's two keys.
+    struct WriterQueue: Sendable {
+        var lockClass: Int32
+        var key: Int32
+    }
+
+    /// `write`, with the writers of one hot row queued on a session
+    /// advisory lock taken before `BEGIN` (`queue`), so that the snapshot is
+    /// taken after the wait and sees the previous writer's commit instead
+    /// of losing to it. Writers that do not queue are still kept apart by
+    /// SERIALIZABLE and the retry.
+    func write<T: Sendable>(queuedOn queue: WriterQueue?, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
                 return try await client.withConnection { connection in
                     let transaction = PostgresTransaction(connection: connection, logger: logger)
-                    try await transaction.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                    if let queue { try await transaction.execute("SELECT pg_advisory_lock(\(queue.lockClass), \(queue.key))") }
                     do {
-                        let result = try await body(transaction)
-                        try await transaction.execute("COMMIT")
+                        try await transaction.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                        let result: T
+                        do {
+                            result = try await body(transaction)
+                            try await transaction.execute("COMMIT")
+                        } catch {
+                            try? await transaction.execute("ROLLBACK")
+                            throw error
+                        }
+                        if let queue { try await transaction.execute("SELECT pg_advisory_unlock(\(queue.lockClass), \(queue.key))") }
                         return result
                     } catch {
-                        try? await transaction.execute("ROLLBACK")
+                        // A broken connection takes its session lock with it.
+                        if let queue { try? await transaction.execute("SELECT pg_advisory_unlock(\(queue.lockClass), \(queue.key))") }
                         throw error
                     }
                 }
