@@ -60,28 +60,39 @@ actor PostgresTestCluster {
         }
     }
 
-    private var maintenance: PostgresBackend?
-    private var template: String?
+    // Tasks, not values: the actor runs other calls while one awaits, and
+    // every test starting at once must share one maintenance pool and one
+    // template rather than each making its own.
+    private var maintenance: Task<PostgresBackend, any Error>?
+    private var template: Task<String, any Error>?
     private var created: [(name: String, at: ContinuousClock.Instant)] = []
     private let logger = Logger(label: "wenzheng.tests.postgres")
 
     private func maintenanceBackend() async throws -> PostgresBackend {
-        if let maintenance { return maintenance }
-        guard let url = Self.url else { throw StoreError.cannotOpen(path: "WENZHENG_TEST_POSTGRES_URL", reason: "not set") }
-        let backend = try await PostgresBackend.connect(to: url.database("postgres"), logger: logger, maximumConnections: 4, migrate: false)
-        maintenance = backend
-        return backend
+        if let maintenance { return try await maintenance.value }
+        let logger = logger
+        let task = Task { () async throws -> PostgresBackend in
+            guard let url = Self.url else { throw StoreError.cannotOpen(path: "WENZHENG_TEST_POSTGRES_URL", reason: "not set") }
+            return try await PostgresBackend.connect(to: url.database("postgres"), logger: logger, maximumConnections: 4, migrate: false)
+        }
+        maintenance = task
+        return try await task.value
     }
 
     private func templateDatabase() async throws -> String {
-        if let template { return template }
+        if let template { return try await template.value }
         let maintenance = try await maintenanceBackend()
-        let name = "wz_template_\(UUID().uuidString.prefix(8).lowercased())"
-        try await maintenance.createDatabase(name)
-        let migrating = try await PostgresBackend.connect(to: maintenance.location.database(name), logger: logger, maximumConnections: 1)
-        await migrating.close()
-        template = name
-        return name
+        if let template { return try await template.value }
+        let logger = logger
+        let task = Task { () async throws -> String in
+            let name = "wz_template_\(UUID().uuidString.prefix(8).lowercased())"
+            try await maintenance.createDatabase(name)
+            let migrating = try await PostgresBackend.connect(to: maintenance.location.database(name), logger: logger, maximumConnections: 1)
+            await migrating.close()
+            return name
+        }
+        template = task
+        return try await task.value
     }
 
     /// A new migrated database and a pool on it that lets idle connections
