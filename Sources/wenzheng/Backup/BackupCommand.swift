@@ -44,7 +44,7 @@ struct BackupCommand: AsyncParsableCommand {
 
             Examples:
               wenzheng backup /backup/wenzheng-$(date +%F).sqlite
-              wenzheng backup --database postgres://wenzheng@db/wenzheng /backup/wenzheng-$(date +%F).dump
+              wenzheng backup --database postgres://wz@db/wz /backup/wz.dump
               wenzheng backup --db /srv/wz/wenzheng.sqlite --force /backup/latest.sqlite
             """)
 

@@ -21,9 +21,10 @@ struct MigrateToPostgresCommand: AsyncParsableCommand {
             Attachments stay files: point every node's --attachments at the same folder (a \
             shared mount) or copy the folder.
 
+            Create the target first (createdb -O wenzheng wenzheng).
+
             Examples:
-              createdb -O wenzheng wenzheng
-              wenzheng migrate-to-postgres --from /srv/wz/wenzheng.sqlite --to postgres://wenzheng@localhost/wenzheng
+              wenzheng migrate-to-postgres --from wz.sqlite --to postgres://wz@db/wz
             """)
 
     @Option(help: ArgumentHelp("The SQLite database file to copy.", valueName: "file"))

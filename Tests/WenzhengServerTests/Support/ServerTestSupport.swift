@@ -54,6 +54,10 @@ struct TestServer: @unchecked Sendable {
         }
         clock = ManualClock(testStart)
         var configuration = AppConfiguration(port: 0, webRoot: webRoot, passwordHashCost: 4, logLevel: .warning)
+        // The full parallel suite (both backends) starves tasks for seconds:
+        // a search's 2 s limit would turn slow scheduling into 503s. Tests of
+        // the limit set their own.
+        configuration.letterSearchTimeLimit = .seconds(30)
         configure(&configuration)
         self.configuration = configuration
         var logger = Logger(label: "wenzheng-test")

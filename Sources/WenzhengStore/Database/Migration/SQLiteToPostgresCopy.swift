@@ -11,7 +11,8 @@ import WenzhengCore
 /// - The SQLite file is brought up to this version's schema first, and the
 ///   PostgreSQL database to its own (`PostgresMigrations`): both then have
 ///   the same tables and columns (`PostgresSchemaTests` keeps it so).
-/// - The target must be empty; the copy refuses to run into data.
+/// - The target must be new: only its migrations' seeds (replaced by the
+///   source's rows); the copy refuses to run into data.
 /// - Tables go parents first (by their foreign keys), rows by id, with
 ///   their ids; each value is converted to its PostgreSQL column's type
 ///   (SQLite's text instants to `timestamptz`, its day texts to `date`,
@@ -68,6 +69,10 @@ public enum SQLiteToPostgresCopy {
         }
     }
 
+    /// Tables the PostgreSQL migrations fill (the shipped holiday notices,
+    /// the default reply periods), as SQLite's do.
+    static let migrationSeeded: Set<String> = ["holiday_notice", "calendar_day", "deadline_policy"]
+
     struct Column: Sendable {
         var name: String
         /// information_schema's data_type: bigint, text, boolean, date,
@@ -83,8 +88,14 @@ public enum SQLiteToPostgresCopy {
         for table in tables.map(\.name) where !sqliteTables.contains(table) { throw Failure.missingTable(table) }
 
         let reports = try await postgres.write { tx in
-            let occupied = try await nonEmptyTables(tx, tables.map(\.name))
+            // A new database holds only what its migrations seed; with every
+            // other table empty nobody has used it (any change is audited),
+            // and the seeds give way to the source's own rows.
+            let occupied = try await nonEmptyTables(tx, tables.map(\.name).filter { !migrationSeeded.contains($0) })
             guard occupied.isEmpty else { throw Failure.targetNotEmpty(tables: occupied) }
+            for table in tables.reversed() where migrationSeeded.contains(table.name) {
+                try await tx.execute(PostgresQuery(unsafeSQL: "DELETE FROM \(PostgresTransaction.quoted(table.name))"))
+            }
             var reports: [TableReport] = []
             for table in tables {
                 let copied = try await copyTable(table.name, columns: table.columns, from: source, into: tx)
