@@ -95,6 +95,7 @@ extension PostgresSurveysStore {
             record.secret = nil
             record.closedAt = now
             try await sendTextAnswersToModeration(tx, survey: record, filter: filter, at: now)
+            if record.isAnonymous { try await unlinkAnonymousResponses(tx, survey: record.id!) }
         case .resultsPublished:
             record.resultsPublishedAt = now
         case .draft:
@@ -340,15 +341,49 @@ extension PostgresSurveysStore {
         }
     }
 
+    /// The tables whose rows `unlinkAnonymousResponses` rewrites, and whose
+    /// old versions `flushDestroyedSecret` vacuums away.
+    static let responseTables = ["survey_response", "survey_text_answer", "survey_duplicate_key", "survey_invitation"]
+
+    /// At the close of an anonymous survey, in the closing transaction:
+    /// takes away what PostgreSQL itself recorded about who answered what,
+    /// which SQLite does not record (docs/surveys-design.md, "Anonymity").
+    ///
+    /// Every PostgreSQL row version carries the id of the transaction that
+    /// wrote it (`xmin`, readable by anyone who can read the table), and a
+    /// table's rows lie in the order they came (`ctid`). While the survey
+    /// is open a response therefore shares its `xmin` with the invitation
+    /// it marked used, or with its duplicate key, and the responses'
+    /// `xmin`s and places give their arrival order. Rewritten here, every
+    /// such row of the survey carries this one transaction's id; responses
+    /// and text answers are put back in the order of their random ids. The
+    /// old versions stay as dead rows until the vacuum after the commit
+    /// (`flushDestroyedSecret`).
+    static func unlinkAnonymousResponses(_ tx: PostgresTransaction, survey id: Int64) async throws {
+        for table in ["survey_response", "survey_text_answer"] {
+            let copy = PostgresTransaction.quoted("unlinking_" + table)
+            try await tx.execute(
+                PostgresQuery(unsafeSQL: "CREATE TEMPORARY TABLE \(copy) ON COMMIT DROP AS SELECT * FROM \(table) WHERE survey_id = \(id)"))
+            try await tx.execute(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE survey_id = \(id)"))
+            try await tx.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) SELECT * FROM \(copy) ORDER BY id"))
+            try await tx.execute(PostgresQuery(unsafeSQL: "DROP TABLE \(copy)"))
+        }
+        try await tx.execute("UPDATE survey_duplicate_key SET key = key WHERE survey_id = \(id)")
+        try await tx.execute("UPDATE survey_invitation SET used = used WHERE survey_id = \(id)")
+    }
+
     /// After a close, best effort: removes the dead row versions of the
     /// survey table, among them the one still holding the destroyed secret
-    /// (SQLite's counterpart checkpoints the WAL). A version an older
-    /// snapshot still sees stays until a later vacuum (autovacuum); the
-    /// bytes may also remain in PostgreSQL's WAL until it is recycled.
+    /// (SQLite's counterpart checkpoints the WAL), and of the response
+    /// tables, among them those `unlinkAnonymousResponses` replaced. A
+    /// version an older snapshot still sees stays until a later vacuum
+    /// (autovacuum); the bytes may also remain in PostgreSQL's WAL until it
+    /// is recycled.
     func flushDestroyedSecret() async {
         let logger = backend.logger
+        let tables = (["survey"] + Self.responseTables).joined(separator: ", ")
         _ = try? await backend.withConnection { connection in
-            _ = try await connection.query("VACUUM survey", logger: logger)
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "VACUUM \(tables)"), logger: logger)
         }
     }
 

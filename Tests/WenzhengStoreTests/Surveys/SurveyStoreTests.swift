@@ -256,6 +256,48 @@ struct SurveyStoreTests {
         #expect(closedSurvey.state == .closed)
     }
 
+    @Test(
+        "PostgreSQL: closing an anonymous survey leaves no transaction id or row order linking a response to its invitation or to the others",
+        arguments: StoreBackend.underTest.filter { $0 == .postgres })
+    func anonymityOfRowVersions(_ backend: StoreBackend) async throws {
+        let office = try await Office(on: backend)
+        let survey = try await office.openSurvey { $0.mode = .invitation }
+        let tokens = SurveyInvitationTokens.generate(count: 6)
+        _ = try await office.db.surveys.addSurveyInvitations(id: survey.id, tokens: tokens, actor: cliActor, at: SurveyFixtures.opensAt)
+        for (index, token) in tokens.prefix(5).enumerated() {
+            var random = FixtureRandom(seed: UInt64(index + 1))
+            _ = try await office.db.surveys.submitSurveyResponse(
+                SurveySubmission(
+                    surveyID: survey.id, identity: .invitationToken(token),
+                    response: SurveyFixtures.randomResponse(to: survey.definition, using: &random)),
+                at: SurveyFixtures.opensAt.addingTimeInterval(86_400))
+        }
+        // `xmin` of each used invitation, and of each response, as text.
+        let usedInvitations = "SELECT xmin::text FROM survey_invitation WHERE used ORDER BY id"
+        let responses = "SELECT xmin::text FROM survey_response ORDER BY id"
+        let physicalOrder = "SELECT id FROM survey_response ORDER BY ctid"
+        // While open, each used invitation shares its transaction with one
+        // response (what the closing takes away; the test can fail).
+        #expect(Set(try await office.db.rawStrings(usedInvitations)) == Set(try await office.db.rawStrings(responses)))
+        #expect(Set(try await office.db.rawStrings(responses)).count == 5)
+
+        _ = try await office.db.surveys.changeSurveyState(
+            id: survey.id, to: .closed, filter: plainFilter, actor: office.host, at: SurveyFixtures.closesAt)
+        var writers: Set<String> = []
+        for table in PostgresSurveysStore.responseTables {
+            writers.formUnion(try await office.db.rawStrings("SELECT xmin::text FROM \(table) WHERE survey_id = \(survey.id)"))
+        }
+        #expect(writers.count == 1, "rows of the closed survey written by \(writers.count) transactions")
+        let ids = try await office.db.rawStrings("SELECT id FROM survey_response ORDER BY id")
+        #expect(ids.count == 5)
+        #expect(try await office.db.rawStrings(physicalOrder) == ids)
+        #expect(try await office.db.rawStrings("SELECT id FROM survey_text_answer ORDER BY ctid")
+            == (try await office.db.rawStrings("SELECT id FROM survey_text_answer ORDER BY id")))
+        // Nothing else changed: the same answers, the same tallies.
+        let view = try await office.db.surveys.survey(id: survey.id)
+        #expect(view.invitationsUsed == 5 && view.responseCount == 5)
+    }
+
     @Test("the running tally equals counting the stored responses one by one", arguments: StoreBackend.underTest)
     func tallyMatchesResponses(_ backend: StoreBackend) async throws {
         let office = try await Office(on: backend)
