@@ -26,7 +26,13 @@ struct SlidingWindowLimiter: Sendable {
     /// - Throws: the store's error when the database cannot be written
     ///   (the request then fails as any other write would).
     func admit(_ checks: [(key: String, policy: RateLimitPolicy)], now: Date) async throws -> Int? {
-        try await store.admit(checks.map { RateLimitCheck(bucket: bucket, key: $0.key, policy: $0.policy) }, at: now).retryAfter
+        try await store.admit(self.checks(checks), at: now).retryAfter
+    }
+
+    /// The checks in this limiter's bucket, for a store that admits them
+    /// inside its own transaction.
+    func checks(_ checks: [(key: String, policy: RateLimitPolicy)]) -> [RateLimitCheck] {
+        checks.map { RateLimitCheck(bucket: bucket, key: $0.key, policy: $0.policy) }
     }
 
     /// Takes back one attempt admitted under `key` at `time`, for limits

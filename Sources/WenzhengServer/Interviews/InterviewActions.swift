@@ -165,15 +165,18 @@ struct InterviewActions: Sendable {
         try ValidationFailure.check(errors)
 
         let now = clock.now()
-        // Checked and counted at once, so parallel requests cannot all pass.
-        if let wait = try await questionLimiter.admit(browserKey: browserKey, address: clientAddress, now: now) {
-            throw Problem(
-                kind: .tooManyRequests, detail: "too many questions; try again in \(wait) seconds",
-                headers: [.retryAfter: String(wait)])
+        func tooMany(_ wait: Int) -> Problem {
+            Problem(kind: .tooManyRequests, detail: "too many questions; try again in \(wait) seconds", headers: [.retryAfter: String(wait)])
         }
         let filter = library.filter
         let check = filter.check(text)
         if check.action == .reject {
+            // A refused text counts against the limits too, so the word
+            // list cannot be probed freely; it is checked and counted on
+            // its own, as nothing is stored.
+            if let wait = try await questionLimiter.admit(browserKey: browserKey, address: clientAddress, now: now) {
+                throw tooMany(wait)
+            }
             let category = check.flags.first { $0.action == .reject }?.category ?? "other"
             let reason = filter.rules.reason(code: category) ?? filter.rules.reason(code: "other")
             throw Problem.validation(
@@ -182,17 +185,17 @@ struct InterviewActions: Sendable {
         let question: PublicQuestion
         let item: ModerationItem
         do {
+            // The limits are checked and counted in the question's own
+            // transaction: parallel requests cannot all pass, a question
+            // the store refuses is not counted, and it costs one commit.
             (question, item) = try await database.interviews.submitQuestion(
                 interviewID: id,
                 NewQuestion(text: text, nickname: nickname, contact: contact, browserKey: browserKey, clientAddress: clientAddress),
-                check: check, at: now)
+                check: check, limits: questionLimiter.checks(browserKey: browserKey, address: clientAddress), at: now)
+        } catch let reached as RateLimitReached {
+            throw tooMany(reached.retryAfter)
         } catch let refusal as StoreError {
-            do {
-                _ = try await visibleInterview(id, to: staff)
-            } catch {
-                await questionLimiter.forgive(browserKey: browserKey, address: clientAddress, admittedAt: now)
-                throw error
-            }
+            _ = try await visibleInterview(id, to: staff)
             throw refusal
         }
         moderation.announce(item, .created)

@@ -17,16 +17,16 @@ struct QuestionRateLimiter: Sendable {
         limiter = SlidingWindowLimiter(store: store, bucket: "question")
     }
 
-    /// Seconds to wait, or nil when a question is allowed now (and counted).
-    func admit(browserKey: String, address: String, now: Date) async throws -> Int? {
-        try await limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
+    /// The limits for the store to check in the question's transaction
+    /// (`InterviewsStore.submitQuestion`).
+    func checks(browserKey: String, address: String) -> [RateLimitCheck] {
+        limiter.checks([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)])
     }
 
-    /// Takes back a question admitted at `time` that was never asked (its
-    /// interview is not public).
-    func forgive(browserKey: String, address: String, admittedAt time: Date) async {
-        await limiter.forgive("b:" + browserKey, admittedAt: time)
-        await limiter.forgive("a:" + address, admittedAt: time)
+    /// Seconds to wait, or nil when a question is allowed now (and
+    /// counted), for a question that will not be stored (its text refused).
+    func admit(browserKey: String, address: String, now: Date) async throws -> Int? {
+        try await limiter.admit([("b:" + browserKey, perBrowser), ("a:" + address, perAddress)], now: now)
     }
 }
 

@@ -29,6 +29,7 @@ enum Migrations {
         migrator.registerMigration("v18-notification-addresses", migrate: NotificationsSchema.addNotificationAddresses)
         migrator.registerMigration("v19-retention", migrate: PrivacySchema.allowErasedLetterContacts)
         migrator.registerMigration("v20-rate-limits", migrate: RateLimitSchema.createRateLimits)
+        migrator.registerMigration("v21-rate-limit-counts", migrate: RateLimitSchema.countStoredAttempts)
         return migrator
     }
 }

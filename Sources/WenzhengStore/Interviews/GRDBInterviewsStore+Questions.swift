@@ -10,9 +10,10 @@ extension GRDBInterviewsStore {
     /// a transaction it may share with other questions (`questions`, a
     /// group commit); returns once that transaction has committed.
     func submitQuestion(
-        interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date
+        interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, limits: [RateLimitCheck], at now: Date
     ) async throws -> (PublicQuestion, ModerationItem) {
-        let stored = try await questions.submit(QuestionSubmission(interviewID: interviewID, question: question, check: check, at: now))
+        let stored = try await questions.submit(
+            QuestionSubmission(interviewID: interviewID, question: question, check: check, limits: limits, at: now))
         return (stored.question, stored.item)
     }
 
@@ -21,6 +22,9 @@ extension GRDBInterviewsStore {
         var interviewID: Int64
         var question: NewQuestion
         var check: ContentFilter.Result
+        /// The asker's rate limits, checked and counted first, in the
+        /// question's savepoint.
+        var limits: [RateLimitCheck] = []
         var at: Date
     }
 
@@ -41,6 +45,12 @@ extension GRDBInterviewsStore {
         // else can write while it runs, so it holds for the whole batch.
         var statuses: [Int64: InterviewStatus] = [:]
         return try db.eachInSavepoint(submissions) { submission in
+            // The limits first (a 429 before anything about the
+            // interview); a refusal below rolls the count back with the
+            // savepoint.
+            if case .refused(let wait) = try GRDBRateLimitStore.admit(db, submission.limits, at: submission.at) {
+                throw RateLimitReached(retryAfter: wait)
+            }
             let status: InterviewStatus
             if let known = statuses[submission.interviewID] {
                 status = known

@@ -52,10 +52,16 @@ public protocol InterviewsStore: Sendable {
     ) async throws -> (Interview, [TranscriptEvent])
 
     /// Stores a citizen's question and puts it in the moderation queue, in
-    /// one transaction.
-    func submitQuestion(interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date) async throws -> (
-        PublicQuestion, ModerationItem
-    )
+    /// one transaction, which first checks and counts the asker's rate
+    /// limits (`limits`, as `RateLimitStore.admit`): a question the store
+    /// refuses (an interview not taking questions) is then not counted, and
+    /// a question costs one commit, not two.
+    ///
+    /// - Throws: `RateLimitReached` when a limit is reached (nothing is
+    ///   stored or counted).
+    func submitQuestion(
+        interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, limits: [RateLimitCheck], at now: Date
+    ) async throws -> (PublicQuestion, ModerationItem)
 
     /// Approved questions and what became of them, for the public page.
     /// A question whose entry on air an admin withdrew is left out with it.
@@ -146,6 +152,13 @@ public protocol InterviewsStore: Sendable {
 
 /// The defaults callers may leave out.
 extension InterviewsStore {
+    /// `submitQuestion` with no rate limit (the demo data, tests).
+    public func submitQuestion(interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date) async throws -> (
+        PublicQuestion, ModerationItem
+    ) {
+        try await submitQuestion(interviewID: interviewID, question, check: check, limits: [], at: now)
+    }
+
     public func changeInterviewStatus(id: Int64, to status: InterviewStatus, actor: AuthenticatedStaff, at now: Date) async throws -> (
         Interview, [TranscriptEvent]
     ) {

@@ -10,10 +10,16 @@ extension PostgresInterviewsStore {
     /// one transaction of its own (SQLite shares one among concurrent
     /// questions; PostgreSQL takes concurrent writers as they come).
     func submitQuestion(
-        interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, at now: Date
+        interviewID: Int64, _ question: NewQuestion, check: ContentFilter.Result, limits: [RateLimitCheck], at now: Date
     ) async throws -> (PublicQuestion, ModerationItem) {
-        let submission = GRDBInterviewsStore.QuestionSubmission(interviewID: interviewID, question: question, check: check, at: now)
+        let submission = GRDBInterviewsStore.QuestionSubmission(
+            interviewID: interviewID, question: question, check: check, limits: limits, at: now)
         let stored = try await backend.write { tx in
+            // As on SQLite: the limits first; any refusal after them rolls
+            // the count back with the transaction.
+            if case .refused(let wait) = try await PostgresRateLimitStore.admit(tx, limits, at: now) {
+                throw RateLimitReached(retryAfter: wait)
+            }
             let status = try await Self.interviewStatus(tx, id: interviewID)
             guard status.acceptsQuestions else {
                 throw StoreError.conflict("this interview is not taking questions (it is \(status.rawValue))")

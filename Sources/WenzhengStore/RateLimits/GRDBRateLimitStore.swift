@@ -64,16 +64,22 @@ struct GRDBRateLimitStore: RateLimitStore {
                 waits.append(max(1, Int(check.policy.window.rounded(.up))))
                 continue
             }
+            // Fewer attempts stored than the limit: fewer in the window,
+            // whatever their times (`v21-rate-limit-counts`).
+            let stored = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT stored FROM rate_limit_key WHERE bucket = ? AND key = ?"),
+                arguments: [check.bucket, check.key]) ?? 0
+            if stored < check.policy.limit { continue }
             // The `limit`-th newest attempt still in the window, if there
             // are that many. `? - admitted_at < ?` is the rule's
             // `isRecent`; the range before it only lets the index narrow.
             let releasing = try Double.fetchOne(
-                db,
-                sql: """
-                    SELECT admitted_at FROM rate_limit_hit
-                    WHERE bucket = ? AND key = ? AND admitted_at > ? AND ? - admitted_at < ?
-                    ORDER BY admitted_at DESC LIMIT 1 OFFSET ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT admitted_at FROM rate_limit_hit
+                        WHERE bucket = ? AND key = ? AND admitted_at > ? AND ? - admitted_at < ?
+                        ORDER BY admitted_at DESC LIMIT 1 OFFSET ?
+                        """),
                 arguments: [
                     check.bucket, check.key, instant - check.policy.window - 1, instant, check.policy.window, check.policy.limit - 1,
                 ])
@@ -85,12 +91,14 @@ struct GRDBRateLimitStore: RateLimitStore {
         for check in checks {
             // By `admitted_at`, which the key's index covers: only the
             // expired rows are visited, not all the key's rows.
-            try db.execute(
-                sql: "DELETE FROM rate_limit_hit WHERE bucket = ? AND key = ? AND admitted_at < ?",
-                arguments: [check.bucket, check.key, instant - check.policy.window - RateLimitRule.pruneSlack])
-            try db.execute(
-                sql: "INSERT INTO rate_limit_hit (bucket, key, admitted_at, expires_at) VALUES (?, ?, ?, ?)",
-                arguments: [check.bucket, check.key, instant, instant + check.policy.window])
+            // Cached statements: compiling them for every attempt cost more
+            // than running them (GRDB's authorizer visits each column at
+            // compilation; docs/benchmarks.md, "Questions during a live
+            // interview").
+            try db.cachedStatement(sql: "DELETE FROM rate_limit_hit WHERE bucket = ? AND key = ? AND admitted_at < ?")
+                .execute(arguments: [check.bucket, check.key, instant - check.policy.window - RateLimitRule.pruneSlack])
+            try db.cachedStatement(sql: "INSERT INTO rate_limit_hit (bucket, key, admitted_at, expires_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [check.bucket, check.key, instant, instant + check.policy.window])
         }
         return .admitted
     }

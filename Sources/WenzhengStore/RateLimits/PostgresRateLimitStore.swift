@@ -51,6 +51,9 @@ struct PostgresRateLimitStore: RateLimitStore {
                 waits.append(max(1, Int(check.policy.window.rounded(.up))))
                 continue
             }
+            let stored =
+                try await tx.scalar("SELECT stored FROM rate_limit_key WHERE bucket = \(check.bucket) AND key = \(check.key)", as: Int.self) ?? 0
+            if stored < check.policy.limit { continue }
             let releasing = try await tx.scalar(
                 """
                 SELECT admitted_at FROM rate_limit_hit

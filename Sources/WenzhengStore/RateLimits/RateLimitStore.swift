@@ -10,7 +10,10 @@ import WenzhengCore
 /// the rule over every attempt (`RateLimitPolicy.retryAfter`) says. The
 /// row carries when it stops counting (`expires_at`), so expired rows are
 /// deleted as admissions pass by: the checked keys' own at each admission,
-/// every key's at every 512th (`PruneSchedule`).
+/// every key's at every 512th (`PruneSchedule`), and every key's at the
+/// server's hourly housekeeping. `rate_limit_key` counts each key's stored
+/// attempts (kept by triggers), so that a key below its limit is admitted
+/// without walking its attempts.
 public protocol RateLimitStore: Sendable {
     /// Checks every limit and, when none is reached, counts the attempt
     /// under each, in one write transaction: parallel attempts (on one node
@@ -51,6 +54,18 @@ public struct RateLimitCheck: Sendable, Equatable {
     }
 }
 
+/// Thrown by a store that checks rate limits inside its own transaction
+/// (a citizen's question: `InterviewsStore.submitQuestion`) when a limit is
+/// reached: nothing of the attempt was stored or counted.
+public struct RateLimitReached: Error, Sendable, Equatable {
+    /// Seconds to wait (at least 1), as `RateLimitDecision.refused`.
+    public var retryAfter: Int
+
+    public init(retryAfter: Int) {
+        self.retryAfter = retryAfter
+    }
+}
+
 /// The answer to an attempt.
 public enum RateLimitDecision: Sendable, Equatable {
     /// Allowed, and counted under every limit checked.
@@ -73,8 +88,9 @@ enum RateLimitRule {
 
     /// `RateLimitPolicy.retryAfter` given the attempt that leaves the window
     /// first among the last `limit` (the `limit`-th newest): the wait until
-    /// it does. Stored times are exact `Date` values (seconds since 1970 as
-    /// a double), so the answer is the rule's to the second.
+    /// it does. Stored times are exact `Date` values (seconds since 2001 as
+    /// a double, `timeIntervalSinceReferenceDate`), so the answer is the
+    /// rule's to the second.
     static func retryAfter(_ policy: RateLimitPolicy, releasing: Date, now: Date) -> Int {
         max(1, Int((policy.window - now.timeIntervalSince(releasing)).rounded(.up)))
     }

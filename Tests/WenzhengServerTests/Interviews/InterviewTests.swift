@@ -196,10 +196,10 @@ struct InterviewHTTPTests {
         }
     }
 
-    /// The interview is checked where the question is stored, after the
-    /// limits have counted it (the handler does not read it first): a
-    /// question to one not announced is still 404 to the public, and the
-    /// limits take it back.
+    /// The interview is checked where the question is stored, in the
+    /// transaction that counts it against the limits (the handler does not
+    /// read it first): a question to one not announced is still 404 to the
+    /// public, and a question the store refuses is not counted.
     @Test func questionsToAHiddenInterviewAre404AndDoNotCount() async throws {
         let server = try await TestServer()
         try await server.addStaff("host", role: .host)
@@ -218,11 +218,21 @@ struct InterviewHTTPTests {
                 #expect(try await host.ask(open, "问题\(index)", headers: browser).status == .created)
             }
             #expect(try await host.ask(open, "问题5", headers: browser).status == .tooManyRequests)
-            // Closed for questions: 409, and counted like any question asked.
+            // Closed for questions: 409, and not counted either: a browser
+            // refused six times still has its five questions for the next
+            // interview.
             _ = try await host.status(open, "live")
             _ = try await host.status(open, "ended")
-            let closed = try await host.ask(open, "结束了", headers: try await host.browser(open))
-            #expect(closed.status == .conflict)
+            let another = try await host.browser(open)
+            for _ in 0..<6 {
+                #expect(try await host.ask(open, "结束了", headers: another).status == .conflict)
+            }
+            let next = try await host.create(title: "下一场访谈")
+            _ = try await host.status(next, "open")
+            for index in 0..<5 {
+                #expect(try await host.ask(next, "下一场问题\(index)", headers: another).status == .created)
+            }
+            #expect(try await host.ask(next, "下一场问题5", headers: another).status == .tooManyRequests)
         }
     }
 

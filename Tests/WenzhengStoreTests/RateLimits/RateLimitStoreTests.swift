@@ -130,4 +130,59 @@ struct RateLimitStoreTests {
         #expect(try await store.admit([Self.check("a:127.0.0.1", policy)], at: Self.start + 0.9999) == .refused(retryAfter: 1))
         #expect(try await store.admit([Self.check("a:127.0.0.1", policy)], at: Self.start + 1) == .admitted)
     }
+
+    /// Keys whose `rate_limit_key.stored` differs from their rows (or that
+    /// have one and not the other).
+    static func miscounted(_ db: AppDatabase) async throws -> Int? {
+        try await db.integerRaw(
+            sqlite: """
+                SELECT COUNT(*) FROM (
+                    SELECT bucket, key, COUNT(*) AS n FROM rate_limit_hit GROUP BY bucket, key
+                ) AS hit FULL JOIN rate_limit_key AS counted USING (bucket, key)
+                WHERE hit.n IS DISTINCT FROM counted.stored
+                """)
+    }
+
+    @Test("each key's count of stored attempts follows admissions, forgiveness and pruning", arguments: StoreBackend.underTest)
+    func storedCounts(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
+        let store = db.rateLimits
+        let short = RateLimitPolicy(limit: 4, window: 10)
+        let long = RateLimitPolicy(limit: 4, window: 3600)
+        for second in 0..<6 {
+            _ = try await store.admit([Self.check("a:\(second % 2)", short), Self.check("b:\(second % 3)", long)], at: Self.start + Double(second))
+        }
+        #expect(try await db.integerRaw(sqlite: "SELECT stored FROM rate_limit_key WHERE key = 'a:0'") == 3)
+        #expect(try await Self.miscounted(db) == 0)
+        try await store.forgive(bucket: "test", key: "a:0", admittedAt: Self.start + 4)
+        #expect(try await db.integerRaw(sqlite: "SELECT stored FROM rate_limit_key WHERE key = 'a:0'") == 2)
+        // A key's own pruning at its next admission, then everyone's.
+        #expect(try await store.admit([Self.check("a:1", short)], at: Self.start + 30) == .admitted)
+        #expect(try await db.integerRaw(sqlite: "SELECT stored FROM rate_limit_key WHERE key = 'a:1'") == 1)
+        #expect(try await store.pruneExpired(at: Self.start + 30) == 2)
+        #expect(try await db.integerRaw(sqlite: "SELECT COUNT(*) FROM rate_limit_key WHERE key = 'a:0'") == 0)
+        #expect(try await Self.miscounted(db) == 0)
+        // The schema keeps the count true: rows are never changed in place.
+        await #expect(throws: (any Error).self) {
+            try await db.executeRaw(sqlite: "UPDATE rate_limit_hit SET key = 'a:9' WHERE key = 'a:1'")
+        }
+        #expect(try await Self.miscounted(db) == 0)
+    }
+
+    @Test("a key far below a high limit is admitted however many attempts it stored", arguments: StoreBackend.underTest)
+    func highLimitBelowIt(_ backend: StoreBackend) async throws {
+        let db = try await backend.makeDatabase()
+        let store = db.rateLimits
+        let policy = RateLimitPolicy(limit: 1_000_000, window: 1)
+        // 1,024 a second (binary fractions: the times are exact).
+        let attempts = backend == .sqlite ? 3_000 : 300
+        for index in 0..<attempts {
+            #expect(try await store.admit([Self.check("a:127.0.0.1", policy)], at: Self.start + Double(index) / 1024) == .admitted)
+        }
+        // The rows older than the window and its second of slack went at
+        // each admission (951 of 3,000); the count follows.
+        let stored = try #require(try await db.integerRaw(sqlite: "SELECT stored FROM rate_limit_key WHERE key = 'a:127.0.0.1'"))
+        #expect(stored == attempts - max(0, attempts - 1 - 2 * 1024))
+        #expect(try await Self.miscounted(db) == 0)
+    }
 }

@@ -32,5 +32,6 @@ enum PostgresMigrations {
         .init(identifier: "pg12-rate-limits", statements: RateLimitPostgresSchema.create),
         .init(identifier: "pg13-calendar-shipped-years", statements: CalendarPostgresSchema.seedShippedYears),
         .init(identifier: "pg14-default-reply-periods", statements: MailboxPostgresSchema.seedDefaultPeriods),
+        .init(identifier: "pg15-rate-limit-counts", statements: RateLimitPostgresSchema.countStoredAttempts),
     ]
 }
