@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
+import UnixSignals
 import WenzhengCore
 import WenzhengServer
 import WenzhengStore
@@ -183,7 +185,13 @@ struct ServeCommand: AsyncParsableCommand {
                 // Unbuffered, so a supervisor or test reading a pipe sees it now.
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             })
-        try await app.runService()
+        // The application and the deadline of its graceful stop, stopped
+        // together by SIGTERM or SIGINT (as `runService()` would).
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app, StopDeadline(limit: StopDeadline.defaultLimit, logger: logger)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         await db.close()
         print("Wenzheng stopped.")
     }
