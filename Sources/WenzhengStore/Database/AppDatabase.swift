@@ -241,6 +241,13 @@ extension AppDatabase {
         if case .postgres(let postgres) = backend { await postgres.close() }
     }
 
+    /// `close()`, waiting at most `limit`; false when a PostgreSQL pool
+    /// had not closed by then (`PostgresBackend.close(within:)`).
+    public func close(within limit: Duration) async -> Bool {
+        guard case .postgres(let postgres) = backend else { return true }
+        return await postgres.close(within: limit)
+    }
+
     /// Moves the WAL's contents into the main file and truncates the WAL, so
     /// a stopped server leaves one self-contained file behind for backup.
     public func checkpoint() throws {

@@ -192,7 +192,10 @@ struct ServeCommand: AsyncParsableCommand {
                 services: [app, StopDeadline(limit: StopDeadline.defaultLimit, logger: logger)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        await db.close()
+        // Every service has stopped; only the connections are left to close.
+        if !(await db.close(within: .seconds(3))) {
+            logger.warning("the database connections did not close within 3 s; leaving them to the exit")
+        }
         print("Wenzheng stopped.")
     }
 }

@@ -8,9 +8,10 @@ import ServiceLifecycle
 /// A graceful stop closes the live sockets with 1001, finishes the request
 /// or notice in hand and closes the database; on this machine it takes a
 /// fraction of a second. One that hangs (once, in CI, a server on
-/// PostgreSQL did not stop within 10 s after the browser tests; the cause
-/// was not found, docs/deployment.md) would otherwise hold a restart until
-/// the supervisor's own kill, with nothing in the log to say why. What is
+/// PostgreSQL did not stop within 10 s after the browser tests: its pool
+/// did not finish closing, docs/deployment.md, "Stopping") would otherwise
+/// hold a restart until the supervisor's own kill, with nothing in the log
+/// to say why. What is
 /// committed stays committed: both databases are durable at each commit.
 struct StopDeadline: Service {
     /// Below the 10 s that systemd's and the tests' stops allow before

@@ -36,6 +36,25 @@ import Testing
 
 /// The backend's own promises, on the test cluster.
 @Suite(.enabled(if: PostgresTestCluster.url != nil)) struct PostgresBackendTests {
+    /// Serve's stop (`close(within:)`): an idle pool, and one whose
+    /// connections have all been used, close at once, and calls after it
+    /// fail instead of waiting.
+    @Test func closingWithinALimitReturnsOnceThePoolIsClosed() async throws {
+        let backend = try await PostgresTestCluster.shared.makeDatabase()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { _ = try await backend.read { tx in try await tx.scalar("SELECT pg_sleep(0.05)::text", as: String.self) } }
+            }
+            try await group.waitForAll()
+        }
+        let started = ContinuousClock.now
+        #expect(await backend.close(within: .seconds(3)))
+        #expect(started.duration(to: .now) < .seconds(2))
+        await #expect(throws: (any Error).self) {
+            _ = try await backend.read { tx in try await tx.scalar("SELECT 1", as: Int.self) }
+        }
+    }
+
     @Test func civilDatesAndInstantsRoundTrip() async throws {
         let backend = try await PostgresTestCluster.shared.makeDatabase()
         defer { Task { await backend.close() } }

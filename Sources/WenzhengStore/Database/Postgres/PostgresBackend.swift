@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL backend's connection pool: what every PostgreSQL store
 /// (`Postgres<Feature>Store`) runs its transactions on. One per process;
@@ -111,6 +112,28 @@ public final class PostgresBackend: Sendable {
     public func close() async {
         runner.cancel()
         await runner.value
+    }
+
+    /// `close()`, waiting at most `limit`: false when the pool had not
+    /// closed every connection by then. For a process about to exit, whose
+    /// work is done: PostgreSQL ends the sessions of a client that went
+    /// away. (Once, a server's pool did not finish closing after all its
+    /// services had stopped; docs/deployment.md, "Stopping".)
+    public func close(within limit: Duration) async -> Bool {
+        runner.cancel()
+        let runner = self.runner
+        let first = FirstOutcome()
+        return await withCheckedContinuation { continuation in
+            first.set(continuation)
+            Task {
+                await runner.value
+                first.resume(with: true)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                first.resume(with: false)
+            }
+        }
     }
 
     /// One line for an operator: the server's message and SQLSTATE, or the
@@ -306,5 +329,25 @@ extension PostgresBackend {
             throw StoreError.cannotOpen(path: location.database(name).description, reason: describe(error))
         }
         await maintenance.close()
+    }
+}
+
+/// Resumes a continuation with whichever outcome comes first; later ones
+/// are ignored.
+private final class FirstOutcome: Sendable {
+    private let waiting = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<Bool, Never>) {
+        waiting.withLock { $0 = continuation }
+    }
+
+    func resume(with value: Bool) {
+        // Taken under the lock, resumed after it (docs/live-protocol.md,
+        // "Locks and continuations").
+        let continuation = waiting.withLock { waiting -> CheckedContinuation<Bool, Never>? in
+            defer { waiting = nil }
+            return waiting
+        }
+        continuation?.resume(returning: value)
     }
 }
