@@ -78,25 +78,10 @@ extension GRDBCalendarStore {
                 year: notice.year, replacedEarlierNotice: earlier != nil, before: before, after: after,
                 daysBefore: daysBefore)
 
-            struct AuditState: Encodable {
-                var year: Int
-                var source: String
-                var papers: [String]
-                var days: Int
-                var added: Int?
-                var removed: Int?
-                var changed: Int?
-            }
+            let audited = ImportAuditState.states(earlier: earlier, daysBefore: daysBefore, notice: notice, source: source, result: result)
             try AuditEntry.record(
                 db, actor: actor, action: "calendar.import", subjectType: "holiday_notice",
-                subjectID: String(notice.year),
-                before: earlier.map {
-                    AuditState(year: $0.year, source: $0.source, papers: Self.decodePapers($0.papersJson), days: daysBefore)
-                },
-                after: AuditState(
-                    year: notice.year, source: source, papers: notice.papers, days: result.daysAfter,
-                    added: result.added.count, removed: result.removed.count, changed: result.changed.count),
-                at: now)
+                subjectID: String(notice.year), before: audited.before, after: audited.after, at: now)
 
             // Every deadline counted in working days moves with the calendar,
             // in this transaction: deferred questions, letters and replies.
@@ -107,6 +92,30 @@ extension GRDBCalendarStore {
     }
 
     // MARK: Helpers
+
+    /// An import's audit line, before and after, as both backends record it.
+    struct ImportAuditState: Encodable {
+        var year: Int
+        var source: String
+        var papers: [String]
+        var days: Int
+        var added: Int?
+        var removed: Int?
+        var changed: Int?
+
+        static func states(
+            earlier: HolidayNoticeRecord?, daysBefore: Int, notice: HolidayNotice, source: String, result: CalendarImportResult
+        ) -> (before: ImportAuditState?, after: ImportAuditState) {
+            (
+                earlier.map {
+                    ImportAuditState(year: $0.year, source: $0.source, papers: decodePapers($0.papersJson), days: daysBefore)
+                },
+                ImportAuditState(
+                    year: notice.year, source: source, papers: notice.papers, days: result.daysAfter,
+                    added: result.added.count, removed: result.removed.count, changed: result.changed.count)
+            )
+        }
+    }
 
     static func holidayCalendar(_ db: Database) throws -> HolidayCalendar {
         let years = try HolidayNoticeRecord.select(HolidayNoticeRecord.Columns.year, as: Int.self).fetchAll(db)

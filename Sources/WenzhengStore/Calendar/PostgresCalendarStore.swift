@@ -76,26 +76,11 @@ struct PostgresCalendarStore: CalendarStore {
                 year: notice.year, replacedEarlierNotice: earlier != nil, before: before, after: after,
                 daysBefore: daysBefore)
 
-            struct AuditState: Encodable {
-                var year: Int
-                var source: String
-                var papers: [String]
-                var days: Int
-                var added: Int?
-                var removed: Int?
-                var changed: Int?
-            }
+            let audited = GRDBCalendarStore.ImportAuditState.states(
+                earlier: earlier, daysBefore: daysBefore, notice: notice, source: source, result: result)
             try await AuditEntry.record(
                 tx, actor: actor, action: "calendar.import", subjectType: "holiday_notice",
-                subjectID: String(notice.year),
-                before: earlier.map {
-                    AuditState(
-                        year: $0.year, source: $0.source, papers: GRDBCalendarStore.decodePapers($0.papersJson), days: daysBefore)
-                },
-                after: AuditState(
-                    year: notice.year, source: source, papers: notice.papers, days: result.daysAfter,
-                    added: result.added.count, removed: result.removed.count, changed: result.changed.count),
-                at: now)
+                subjectID: String(notice.year), before: audited.before, after: audited.after, at: now)
 
             // Every deadline counted in working days moves with the calendar,
             // in this transaction: deferred questions, letters and replies.

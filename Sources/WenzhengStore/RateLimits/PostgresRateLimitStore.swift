@@ -46,6 +46,7 @@ struct PostgresRateLimitStore: RateLimitStore {
     static func admit(_ tx: PostgresTransaction, _ checks: [RateLimitCheck], at now: Date) async throws -> RateLimitDecision {
         let instant = now.timeIntervalSinceReferenceDate
         var waits: [Int] = []
+        var storedCounts: [Int] = []
         for check in checks {
             if RateLimitRule.refusesAll(check.policy) {
                 waits.append(max(1, Int(check.policy.window.rounded(.up))))
@@ -53,6 +54,7 @@ struct PostgresRateLimitStore: RateLimitStore {
             }
             let stored =
                 try await tx.scalar("SELECT stored FROM rate_limit_key WHERE bucket = \(check.bucket) AND key = \(check.key)", as: Int.self) ?? 0
+            storedCounts.append(stored)
             if stored < check.policy.limit { continue }
             let releasing = try await tx.scalar(
                 """
@@ -66,13 +68,15 @@ struct PostgresRateLimitStore: RateLimitStore {
             }
         }
         if let wait = waits.max() { return .refused(retryAfter: wait) }
-        for check in checks {
-            try await tx.execute(
-                """
-                DELETE FROM rate_limit_hit
-                WHERE bucket = \(check.bucket) AND key = \(check.key)
-                  AND admitted_at < \(instant - check.policy.window - RateLimitRule.pruneSlack)
-                """)
+        for (check, stored) in zip(checks, storedCounts) {
+            if stored > 0 {
+                try await tx.execute(
+                    """
+                    DELETE FROM rate_limit_hit
+                    WHERE bucket = \(check.bucket) AND key = \(check.key)
+                      AND admitted_at < \(instant - check.policy.window - RateLimitRule.pruneSlack)
+                    """)
+            }
             try await tx.execute(
                 """
                 INSERT INTO rate_limit_hit (bucket, key, admitted_at, expires_at)

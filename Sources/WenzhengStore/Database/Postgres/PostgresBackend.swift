@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 /// The PostgreSQL backend's connection pool: what every PostgreSQL store
 /// (`Postgres<Feature>Store`) runs its transactions on. One per process;
@@ -122,18 +121,18 @@ public final class PostgresBackend: Sendable {
     public func close(within limit: Duration) async -> Bool {
         runner.cancel()
         let runner = self.runner
-        let first = FirstOutcome()
-        return await withCheckedContinuation { continuation in
-            first.set(continuation)
-            Task {
-                await runner.value
-                first.resume(with: true)
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                first.resume(with: false)
-            }
+        // Whichever comes first: the pool closed, or the limit.
+        let (outcomes, outcome) = AsyncStream.makeStream(of: Bool.self)
+        Task {
+            await runner.value
+            outcome.yield(true)
         }
+        Task {
+            try? await Task.sleep(for: limit)
+            outcome.yield(false)
+        }
+        for await closed in outcomes { return closed }
+        return false
     }
 
     /// One line for an operator: the server's message and SQLSTATE, or the
@@ -329,25 +328,5 @@ extension PostgresBackend {
             throw StoreError.cannotOpen(path: location.database(name).description, reason: describe(error))
         }
         await maintenance.close()
-    }
-}
-
-/// Resumes a continuation with whichever outcome comes first; later ones
-/// are ignored.
-private final class FirstOutcome: Sendable {
-    private let waiting = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-
-    func set(_ continuation: CheckedContinuation<Bool, Never>) {
-        waiting.withLock { $0 = continuation }
-    }
-
-    func resume(with value: Bool) {
-        // Taken under the lock, resumed after it (docs/live-protocol.md,
-        // "Locks and continuations").
-        let continuation = waiting.withLock { waiting -> CheckedContinuation<Bool, Never>? in
-            defer { waiting = nil }
-            return waiting
-        }
-        continuation?.resume(returning: value)
     }
 }
