@@ -231,7 +231,11 @@ struct NotificationSenderTests {
         let elapsed = ContinuousClock.now - started
         await server.stop()
         #expect(pass.retrying == 2)
-        #expect(elapsed < .seconds(20), "bounded: \(elapsed)")
+        // Bounded, not fast: the pass ends instead of hanging. (20 s was
+        // once exceeded, 20.9 s, by the steps before DATA when the whole
+        // suite ran on both backends on two cores; what shows one timeout
+        // per batch, not per notice, is the checks below.)
+        #expect(elapsed < .seconds(60), "bounded: \(elapsed)")
         // One timeout for the batch: the second notice is not tried on the
         // broken connection, nor on a new one, and fails the same way.
         for id in ids {
